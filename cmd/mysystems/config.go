@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"mysystems/internal/app"
+)
+
+// Config is the whole configuration of a server process: a plain struct
+// built from defaults, then an optional JSON file, then MYSYSTEMS_*
+// environment variables (secrets also as *_FILE), then flags.
+type Config struct {
+	Listen     string  `json:"listen"`
+	DataDir    string  `json:"data_dir"`
+	Database   string  `json:"database"` // SQLite file path or postgres:// URL; default <data_dir>/mysystems.db
+	BaseURL    string  `json:"base_url"`
+	TrustProxy bool    `json:"trust_proxy"`
+	LogFormat  string  `json:"log_format"` // text or json
+	LogLevel   string  `json:"log_level"`  // debug, info, warn, error
+	RateLimit  float64 `json:"rate_limit"`
+	RateBurst  int     `json:"rate_burst"`
+}
+
+func defaultConfig() Config {
+	d := app.DefaultConfig()
+	return Config{Listen: "127.0.0.1:8080", DataDir: "./data", LogFormat: "text", LogLevel: "info",
+		RateLimit: d.RateLimit, RateBurst: d.Burst}
+}
+
+// DatabaseSetting is the database to open: the configured one or the SQLite
+// file in the data directory.
+func (c Config) DatabaseSetting() string {
+	if c.Database != "" {
+		return c.Database
+	}
+	return filepath.Join(c.DataDir, "mysystems.db")
+}
+
+// URL is the base URL, derived from the listen address when not set.
+func (c Config) URL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	host := c.Listen
+	if strings.HasPrefix(host, ":") {
+		host = "127.0.0.1" + host
+	}
+	return "http://" + host
+}
+
+// bindFlags registers the server flags on fs, writing into c. Call
+// loadFileAndEnv first so flags override them.
+func (c *Config) bindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", c.Listen, "address to listen on")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (SQLite file, firmware images)")
+	fs.StringVar(&c.Database, "database", c.Database, "SQLite file path or postgres:// URL (default: <data-dir>/mysystems.db)")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL of the server, used in e-mailed links (default: from --listen)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client addresses from X-Forwarded-For (only behind a proxy)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "API requests per second per token and per organization (0: unlimited)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "API rate-limit burst")
+}
+
+// loadFileAndEnv applies the config file (path from --config found in args
+// or MYSYSTEMS_CONFIG) and the environment.
+func (c *Config) loadFileAndEnv(args []string, getenv func(string) string) error {
+	path := getenv("MYSYSTEMS_CONFIG")
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--config="); ok {
+			path = v
+		} else if (a == "--config" || a == "-config") && i+1 < len(args) {
+			path = args[i+1]
+		}
+	}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("config file: %w", err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(c); err != nil {
+			return fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	str := func(name string, dst *string) error {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+		if f := getenv(name + "_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("%s_FILE: %w", name, err)
+			}
+			*dst = strings.TrimSpace(string(b))
+		}
+		return nil
+	}
+	for name, dst := range map[string]*string{
+		"MYSYSTEMS_LISTEN": &c.Listen, "MYSYSTEMS_DATA_DIR": &c.DataDir, "MYSYSTEMS_DATABASE": &c.Database,
+		"MYSYSTEMS_BASE_URL": &c.BaseURL, "MYSYSTEMS_LOG_FORMAT": &c.LogFormat, "MYSYSTEMS_LOG_LEVEL": &c.LogLevel,
+	} {
+		if err := str(name, dst); err != nil {
+			return err
+		}
+	}
+	if v := getenv("MYSYSTEMS_TRUST_PROXY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("MYSYSTEMS_TRUST_PROXY: %w", err)
+		}
+		c.TrustProxy = b
+	}
+	if v := getenv("MYSYSTEMS_RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("MYSYSTEMS_RATE_LIMIT: %w", err)
+		}
+		c.RateLimit = f
+	}
+	return nil
+}

@@ -1,0 +1,251 @@
+// Command mysystems is the whole product in one binary: the server (serve,
+// demo), database maintenance (migrate), vendor-operator tasks (vendor …)
+// and the API client (login, orgs, audit, tokens …).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"mysystems/internal/app"
+	"mysystems/internal/audit"
+	"mysystems/internal/cli"
+	"mysystems/internal/store"
+)
+
+const usage = `mysystems: manage organizations, devices, AXIS OS and licenses.
+
+Server:
+  mysystems serve    [--listen ADDR] [--data-dir DIR] [--database DB] [--base-url URL]
+  mysystems demo     start a server with a demo organization and print its URL and login
+  mysystems migrate  apply database migrations and exit
+  mysystems vendor token   [--name NAME]   print a new platform (vendor-operator) token
+  mysystems vendor restore ORG_ID          restore an archived organization
+
+Client (talks to a server's API; see 'mysystems help client'):
+  mysystems login | logout | whoami | orgs … | audit … | tokens …
+
+Configuration: flags, MYSYSTEMS_* environment variables (MYSYSTEMS_DATABASE_FILE for
+secrets), or a JSON file given with --config FILE.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, stderr, getenv, false)
+	case "demo":
+		err = cmdServe(ctx, args[1:], stdout, stderr, getenv, true)
+	case "migrate":
+		err = cmdMigrate(ctx, args[1:], stdout, stderr, getenv)
+	case "vendor":
+		err = cmdVendor(ctx, args[1:], stdout, stderr, getenv)
+	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] == "client" {
+			fmt.Fprint(stdout, cli.Usage)
+			return 0
+		}
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		return cli.Run(ctx, args, stdin, stdout, stderr, getenv)
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "mysystems:", err)
+		return 1
+	}
+	return 0
+}
+
+func loadConfig(name string, args []string, stderr io.Writer, getenv func(string) string, extra func(*flag.FlagSet)) (Config, []string, error) {
+	cfg := defaultConfig()
+	if err := cfg.loadFileAndEnv(args, getenv); err != nil {
+		return cfg, nil, err
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.bindFlags(fs)
+	fs.String("config", "", "JSON configuration file")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	return cfg, fs.Args(), nil
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DatabaseSetting())
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "dialect", db.Dialect(), "applied", strings.Join(applied, ","))
+	}
+	return db, nil
+}
+
+func appConfig(cfg Config) app.Config {
+	ac := app.DefaultConfig()
+	ac.BaseURL = cfg.URL()
+	ac.TrustProxy = cfg.TrustProxy
+	ac.RateLimit, ac.Burst = cfg.RateLimit, cfg.RateBurst
+	return ac
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, demo bool) error {
+	cfg, _, err := loadConfig("serve", args, stderr, getenv, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a := app.New(appConfig(cfg), db, nil, log)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server running? try --listen 127.0.0.1:8081)", cfg.Listen, err)
+	}
+	if cfg.BaseURL == "" {
+		cfg.Listen = ln.Addr().String()
+	}
+	if demo {
+		login, err := seedDemo(ctx, a)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("demo data: %w", err)
+		}
+		fmt.Fprintf(stdout, "\nMy Systems demo is running at %s\n  sign in as %s\n  password   %s\n  database   %s (%s)\nPress Ctrl+C to stop.\n\n",
+			cfg.URL(), login.Email, login.Password, cfg.DatabaseSetting(), db.Dialect())
+	} else {
+		fmt.Fprintf(stdout, "mysystems listening on %s (%s)\n", cfg.URL(), db.Dialect())
+	}
+	srv := a.Server(cfg.Listen)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return a.Shutdown(sctx)
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	cfg, _, err := loadConfig("migrate", args, stderr, getenv, nil)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseSetting())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "database is up to date (%s, schema version %d)\n", db.Dialect(), v)
+		return nil
+	}
+	fmt.Fprintf(stdout, "applied %s (%s, schema version %d)\n", strings.Join(applied, ", "), db.Dialect(), v)
+	return nil
+}
+
+func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		return errors.New("vendor: say what: token | restore ORG_ID")
+	}
+	var name string
+	cfg, rest, err := loadConfig("vendor "+args[0], args[1:], stderr, getenv, func(fs *flag.FlagSet) {
+		if args[0] == "token" {
+			fs.StringVar(&name, "name", "operator", "a name to recognise the token by")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a := app.New(appConfig(cfg), db, nil, log)
+	switch args[0] {
+	case "token":
+		t, secret, err := a.Platform.CreateToken(ctx, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "platform token", t.ID, "created; it is shown once:")
+		fmt.Fprintln(stdout, secret)
+		return nil
+	case "restore":
+		if len(rest) != 1 {
+			return errors.New("vendor restore: give the organization id")
+		}
+		o, err := a.Orgs.Restore(ctx, audit.Actor{Kind: audit.KindVendor, ID: "cli", Email: "vendor:shell"}, rest[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "organization %s (%s) restored\n", o.ID, o.Name)
+		return nil
+	}
+	return fmt.Errorf("vendor: unknown command %q (token | restore)", args[0])
+}

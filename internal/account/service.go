@@ -1,0 +1,334 @@
+package account
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"mysystems/internal/clock"
+	"mysystems/internal/errs"
+)
+
+// Limits are the login rate limits of ID-4: failures allowed per window.
+type Limits struct {
+	Window        time.Duration
+	PerAccount    int // failed logins for one e-mail address
+	PerClientAddr int // failed logins (any e-mail) from one client address
+	Registrations int // registrations from one client address
+}
+
+// DefaultLimits are generous for people and tight for scripts guessing.
+var DefaultLimits = Limits{Window: 15 * time.Minute, PerAccount: 10, PerClientAddr: 50, Registrations: 20}
+
+// Config configures the account service.
+type Config struct {
+	Hash       HashParams
+	Limits     Limits
+	SessionTTL time.Duration
+}
+
+// DefaultConfig is the production configuration.
+func DefaultConfig() Config {
+	return Config{Hash: DefaultHashParams, Limits: DefaultLimits, SessionTTL: 30 * 24 * time.Hour}
+}
+
+// Service implements the account use cases.
+type Service struct {
+	store Store
+	clock clock.Clock
+	cfg   Config
+	// dummyHash is verified against when the e-mail is unknown, so that a
+	// login for a missing account costs the same time as a wrong password.
+	dummyHash string
+}
+
+// NewService returns an account service.
+func NewService(s Store, c clock.Clock, cfg Config) *Service {
+	dummy, _ := HashPassword("not the password of anyone", cfg.Hash)
+	return &Service{store: s, clock: c, cfg: cfg, dummyHash: dummy}
+}
+
+// RegisterInput is what a person gives to register.
+type RegisterInput struct {
+	Email    string
+	Name     string
+	Password string
+	Lang     string
+}
+
+// Register creates an account (ID-1).
+func (s *Service) Register(ctx context.Context, in RegisterInput, clientAddr string) (User, error) {
+	norm, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return User{}, err
+	}
+	name, err := CheckName("name", in.Name)
+	if err != nil {
+		return User{}, err
+	}
+	lang, err := CheckLang(in.Lang)
+	if err != nil {
+		return User{}, err
+	}
+	if err := CheckPassword(in.Password, norm); err != nil {
+		return User{}, err
+	}
+	now := s.clock.Now()
+	if err := s.store.Write(ctx, func(tx Tx) error {
+		n, start, err := tx.HitRate(ctx, "register:"+clientAddr, now, s.cfg.Limits.Window)
+		if err != nil {
+			return err
+		}
+		if n > s.cfg.Limits.Registrations {
+			return rateLimited(start.Add(s.cfg.Limits.Window).Sub(now))
+		}
+		return nil
+	}); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(in.Password, s.cfg.Hash)
+	if err != nil {
+		return User{}, err
+	}
+	u := User{ID: NewID("usr_"), Email: strings.TrimSpace(in.Email), Name: name, Lang: lang, CreatedAt: now}
+	err = s.store.Write(ctx, func(tx Tx) error { return tx.CreateUser(ctx, u, hash) })
+	if errs.Is(err, errs.Conflict) {
+		return User{}, errs.InvalidField("email", "an account with this e-mail address already exists; sign in instead")
+	}
+	return u, err
+}
+
+func rateLimited(wait time.Duration) error {
+	secs := int(wait.Seconds() + 0.999)
+	if secs < 1 {
+		secs = 1
+	}
+	return &errs.Error{Code: errs.RateLimited, RetryAfterSeconds: secs,
+		Message: "too many attempts; try again later"}
+}
+
+// errBadLogin is the one answer for an unknown e-mail and a wrong password,
+// so the response never tells whether an account exists (ID-4).
+var errBadLogin = errs.E(errs.Unauthenticated, "wrong e-mail or password")
+
+// LoginResult is a new session and its secret (shown to the client once).
+type LoginResult struct {
+	User    User
+	Session Session
+	Secret  string
+}
+
+// Login checks a password and opens a session (ID-2), rate-limited per
+// account and per client address (ID-4).
+func (s *Service) Login(ctx context.Context, email, password, clientAddr, userAgent string) (LoginResult, error) {
+	norm, err := NormalizeEmail(email)
+	if err != nil || password == "" || len(password) > MaxPasswordLength {
+		return LoginResult{}, errBadLogin
+	}
+	now := s.clock.Now()
+	l := s.cfg.Limits
+	acctKey, addrKey := "login:acct:"+norm, "login:addr:"+clientAddr
+	var u User
+	var hash string
+	err = s.store.Read(ctx, func(tx Tx) error {
+		for _, k := range []struct {
+			key string
+			max int
+		}{{acctKey, l.PerAccount}, {addrKey, l.PerClientAddr}} {
+			n, start, err := tx.RateCount(ctx, k.key, now, l.Window)
+			if err != nil {
+				return err
+			}
+			if n >= k.max {
+				return rateLimited(start.Add(l.Window).Sub(now))
+			}
+		}
+		var err error
+		u, hash, err = tx.UserByEmail(ctx, norm)
+		if errs.Is(err, errs.NotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if hash == "" {
+		VerifyPassword(password, s.dummyHash)
+	}
+	if hash == "" || !VerifyPassword(password, hash) {
+		if err := s.store.Write(ctx, func(tx Tx) error {
+			if _, _, err := tx.HitRate(ctx, acctKey, now, l.Window); err != nil {
+				return err
+			}
+			_, _, err := tx.HitRate(ctx, addrKey, now, l.Window)
+			return err
+		}); err != nil {
+			return LoginResult{}, err
+		}
+		return LoginResult{}, errBadLogin
+	}
+	secret := NewSecret(SessionPrefix)
+	sess := Session{ID: NewID("ses_"), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
+		LastSeenAt: now, ClientAddr: clientAddr, UserAgent: truncate(userAgent, 300)}
+	err = s.store.Write(ctx, func(tx Tx) error {
+		if err := tx.ResetRate(ctx, acctKey); err != nil {
+			return err
+		}
+		return tx.CreateSession(ctx, sess, HashSecret(secret))
+	})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{User: u, Session: sess, Secret: secret}, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+var errBadCredential = errs.E(errs.Unauthenticated, "sign in first: the session or token is missing, expired or revoked")
+
+// touchEvery limits last-seen writes to one per interval per session/token.
+const touchEvery = time.Minute
+
+// Authenticate resolves a session secret or personal API token to its user.
+// It reads the store on every call: a revoked session or token fails on its
+// very next use.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, error) {
+	now := s.clock.Now()
+	hash := HashSecret(secret)
+	var p Principal
+	var touch func(Tx) error
+	err := s.store.Read(ctx, func(tx Tx) error {
+		switch {
+		case strings.HasPrefix(secret, SessionPrefix):
+			sess, err := tx.SessionByHash(ctx, hash)
+			if err != nil {
+				return err
+			}
+			if !now.Before(sess.ExpiresAt) {
+				return errBadCredential
+			}
+			p.SessionID = sess.ID
+			p.User, err = tx.UserByID(ctx, sess.UserID)
+			if now.Sub(sess.LastSeenAt) > touchEvery {
+				touch = func(tx Tx) error { return tx.TouchSession(ctx, sess.ID, now) }
+			}
+			return err
+		case strings.HasPrefix(secret, TokenPrefix):
+			tok, err := tx.TokenByHash(ctx, hash)
+			if err != nil {
+				return err
+			}
+			if tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt) {
+				return errBadCredential
+			}
+			p.TokenID = tok.ID
+			p.User, err = tx.UserByID(ctx, tok.UserID)
+			if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) > touchEvery {
+				touch = func(tx Tx) error { return tx.TouchToken(ctx, tok.ID, now) }
+			}
+			return err
+		}
+		return errBadCredential
+	})
+	if errs.Is(err, errs.NotFound) {
+		return Principal{}, errBadCredential
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	if touch != nil {
+		if err := s.store.Write(ctx, touch); err != nil {
+			return Principal{}, err
+		}
+	}
+	return p, nil
+}
+
+// Logout ends the caller's session. Token-authenticated callers have no
+// session to end: they revoke the token instead.
+func (s *Service) Logout(ctx context.Context, p Principal) error {
+	if p.SessionID == "" {
+		return errs.E(errs.Invalid, "this request is authenticated by an API token, not a session: revoke the token instead")
+	}
+	return s.store.Write(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, p.SessionID) })
+}
+
+// User returns a user by id.
+func (s *Service) User(ctx context.Context, id string) (User, error) {
+	var u User
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		u, err = tx.UserByID(ctx, id)
+		return err
+	})
+	return u, err
+}
+
+// SetLang records a user's preferred language.
+func (s *Service) SetLang(ctx context.Context, p Principal, lang string) (User, error) {
+	lang, err := CheckLang(lang)
+	if err != nil {
+		return User{}, err
+	}
+	u := p.User
+	u.Lang = lang
+	return u, s.store.Write(ctx, func(tx Tx) error { return tx.UpdateUser(ctx, u) })
+}
+
+// MaxTokensPerUser bounds the personal API tokens one person may hold.
+const MaxTokensPerUser = 100
+
+// CreateToken makes a personal API token; the secret is returned once.
+func (s *Service) CreateToken(ctx context.Context, p Principal, name string, expiresAt *time.Time) (Token, string, error) {
+	name, err := CheckName("name", name)
+	if err != nil {
+		return Token{}, "", err
+	}
+	now := s.clock.Now()
+	if expiresAt != nil {
+		if !expiresAt.After(now) {
+			return Token{}, "", errs.InvalidField("expires_at", "expiry must be in the future")
+		}
+		t := expiresAt.UTC()
+		expiresAt = &t
+	}
+	secret := NewSecret(TokenPrefix)
+	t := Token{ID: NewID("tok_"), UserID: p.User.ID, Name: name, Prefix: secret[:len(TokenPrefix)+6],
+		CreatedAt: now, ExpiresAt: expiresAt}
+	err = s.store.Write(ctx, func(tx Tx) error {
+		existing, err := tx.Tokens(ctx, p.User.ID)
+		if err != nil {
+			return err
+		}
+		if len(existing) >= MaxTokensPerUser {
+			return errs.E(errs.Conflict, "you already have %d API tokens; revoke one first", MaxTokensPerUser)
+		}
+		return tx.CreateToken(ctx, t, HashSecret(secret))
+	})
+	if err != nil {
+		return Token{}, "", err
+	}
+	return t, secret, nil
+}
+
+// Tokens lists the caller's personal API tokens.
+func (s *Service) Tokens(ctx context.Context, p Principal) ([]Token, error) {
+	var out []Token
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Tokens(ctx, p.User.ID)
+		return err
+	})
+	return out, err
+}
+
+// RevokeToken deletes one of the caller's tokens.
+func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error {
+	return s.store.Write(ctx, func(tx Tx) error { return tx.DeleteToken(ctx, p.User.ID, id) })
+}

@@ -1,0 +1,369 @@
+// Package httpapi serves the REST API /api/v1 (SPEC §11, API.md), the
+// operational endpoints and the OpenAPI document. Handlers are thin: they
+// decode, call one domain service method and encode. Every route is declared
+// once in a table from which both the mux and the OpenAPI document are built,
+// so the two cannot drift.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+
+	"mysystems/internal/account"
+	"mysystems/internal/audit"
+	"mysystems/internal/clock"
+	"mysystems/internal/errs"
+	"mysystems/internal/org"
+)
+
+// Deps are what the API needs, built by cmd/mysystems.
+type Deps struct {
+	Accounts *account.Service
+	Platform *account.Platform
+	Orgs     *org.Service
+	Audit    *audit.Service
+	Clock    clock.Clock
+	Log      *slog.Logger
+	Gatherer prometheus.Gatherer
+	// Ready reports whether the server can serve (database reachable).
+	Ready func(ctx context.Context) error
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+	// RateLimit is the sustained requests per second allowed per credential
+	// and per organization (0: no limit); Burst is the bucket size.
+	RateLimit float64
+	Burst     int
+}
+
+// Auth says who may call a route.
+type Auth int
+
+// Authentication requirements.
+const (
+	AuthNone Auth = iota // anyone
+	AuthUser           // a person: session token or personal API token
+	AuthVendor         // a vendor operator's platform token
+)
+
+// Route is one endpoint: its contract (for the mux and the OpenAPI document)
+// and its handler.
+type Route struct {
+	Method  string
+	Path    string // Go 1.22 mux pattern, e.g. /api/v1/orgs/{org}
+	Summary string
+	Tag     string
+	Auth    Auth
+	Request any // zero value of the JSON body type, or nil
+	// Response is the zero value of the success body type, or nil for 204.
+	Response any
+	Status   int     // success status; 200 if zero
+	Query    []Param // documented query parameters
+	CSV      bool    // also answers text/csv with ?format=csv
+	handle   func(*Call) (any, error)
+}
+
+// Param documents a query parameter.
+type Param struct {
+	Name, Description string
+}
+
+// Call is one request being handled.
+type Call struct {
+	R         *http.Request
+	W         http.ResponseWriter
+	Principal account.Principal
+	Actor     audit.Actor
+	// Org and Membership are set for routes under /api/v1/orgs/{org}: the
+	// caller is then a member of an active organization.
+	Org        org.Org
+	Membership org.Membership
+	api        *API
+}
+
+// Decode reads the JSON body into dst, strictly: unknown fields, trailing
+// data and bodies over 1 MiB are client errors.
+func (c *Call) Decode(dst any) error {
+	body := http.MaxBytesReader(c.W, c.R.Body, 1<<20)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return errs.E(errs.Invalid, "request body must hold a single JSON object")
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return decodeError(err)
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errs.E(errs.Invalid, "request body is empty: a JSON object is required")
+	case errors.As(err, &tooBig):
+		return errs.E(errs.Invalid, "request body is larger than %d bytes", tooBig.Limit)
+	case errors.As(err, &syn):
+		return errs.E(errs.Invalid, "request body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return errs.InvalidField(typ.Field, "field %s must be %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+		}
+		return errs.E(errs.Invalid, "request body must be a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.E(errs.Invalid, "request body is truncated JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errs.InvalidField(f, "unknown field %q", f)
+	}
+	return errs.E(errs.Invalid, "request body could not be read: %v", err)
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
+		return "a number"
+	case k == "bool":
+		return "true or false"
+	case k == "slice":
+		return "an array"
+	case k == "struct", k == "map":
+		return "an object"
+	}
+	return "a " + k
+}
+
+// API is the REST API.
+type API struct {
+	d       Deps
+	routes  []Route
+	limitMu sync.Mutex
+	limits  map[string]*rate.Limiter
+}
+
+// New returns the API with its route table.
+func New(d Deps) *API {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	a := &API{d: d, limits: map[string]*rate.Limiter{}}
+	a.routes = append(a.routes, a.accountRoutes()...)
+	a.routes = append(a.routes, a.orgRoutes()...)
+	a.routes = append(a.routes, a.vendorRoutes()...)
+	return a
+}
+
+// Routes returns the route table (for tests and the OpenAPI document).
+func (a *API) Routes() []Route { return a.routes }
+
+// Register mounts the API, the OpenAPI document and the operational
+// endpoints on mux.
+func (a *API) Register(mux *http.ServeMux) {
+	for _, rt := range a.routes {
+		mux.Handle(rt.Method+" "+rt.Path, a.handler(rt))
+	}
+	doc, err := json.MarshalIndent(a.OpenAPI(), "", "  ")
+	if err != nil {
+		panic(err) // the document is built from static types: a failure is a programming error
+	}
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc)
+	})
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(a.d.Log, w, r, errs.NotFoundf("no API endpoint %s %s", r.Method, r.URL.Path))
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if a.d.Ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+			defer cancel()
+			if err := a.d.Ready(ctx); err != nil {
+				a.d.Log.WarnContext(r.Context(), "not ready", "err", err)
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	if a.d.Gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(a.d.Gatherer, promhttp.HandlerOpts{}))
+	}
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+var errNoCredential = errs.E(errs.Unauthenticated, "authentication required: send Authorization: Bearer <token>")
+
+func (a *API) handler(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &Call{R: r, W: w, api: a}
+		if err := a.prepare(c, rt); err != nil {
+			writeError(a.d.Log, w, r, err)
+			return
+		}
+		body, err := rt.handle(c)
+		if err != nil {
+			writeError(a.d.Log, w, r, err)
+			return
+		}
+		if body == written {
+			return
+		}
+		status := rt.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if body == nil {
+			status = http.StatusNoContent
+		}
+		writeJSON(w, status, body)
+	})
+}
+
+// written is returned by handlers that wrote their own response (CSV).
+var written = &struct{ x int }{}
+
+func (a *API) prepare(c *Call, rt Route) error {
+	r := c.R
+	addr := ClientAddr(r, a.d.TrustProxy)
+	switch rt.Auth {
+	case AuthUser:
+		tok := bearer(r)
+		if tok == "" {
+			return errNoCredential
+		}
+		if err := a.allow("cred:"+account.HashSecret(tok)[:16], addr); err != nil {
+			return err
+		}
+		p, err := a.d.Accounts.Authenticate(r.Context(), tok)
+		if err != nil {
+			return err
+		}
+		c.Principal = p
+		c.Actor = audit.Actor{Kind: audit.KindUser, ID: p.User.ID, Email: p.User.Email, ClientAddr: addr}
+	case AuthVendor:
+		tok := bearer(r)
+		if tok == "" {
+			return errNoCredential
+		}
+		pt, err := a.d.Platform.Authenticate(r.Context(), tok)
+		if err != nil {
+			return err
+		}
+		c.Actor = audit.Actor{Kind: audit.KindVendor, ID: pt.ID, Email: "vendor:" + pt.Name, ClientAddr: addr}
+	default:
+		c.Actor = audit.Actor{ClientAddr: addr}
+	}
+	if id := r.PathValue("org"); id != "" && rt.Auth == AuthUser {
+		o, m, err := a.d.Orgs.Enter(r.Context(), c.Actor, id)
+		if err != nil {
+			return err
+		}
+		if err := a.allow("org:"+o.ID, ""); err != nil {
+			return err
+		}
+		c.Org, c.Membership = o, m
+	}
+	return nil
+}
+
+// allow applies the per-credential and per-organization API rate limits
+// (SPEC §11). Limits are per instance: a deployment of N instances allows
+// up to N times the rate, which is the usual trade for not sharing state.
+func (a *API) allow(key, _ string) error {
+	if a.d.RateLimit <= 0 {
+		return nil
+	}
+	a.limitMu.Lock()
+	l, ok := a.limits[key]
+	if !ok {
+		if len(a.limits) > 100000 { // bound memory: start afresh rather than grow forever
+			a.limits = map[string]*rate.Limiter{}
+		}
+		l = rate.NewLimiter(rate.Limit(a.d.RateLimit), a.d.Burst)
+		a.limits[key] = l
+	}
+	a.limitMu.Unlock()
+	res := l.Reserve()
+	if d := res.Delay(); d > 0 {
+		res.Cancel()
+		return &errs.Error{Code: errs.RateLimited, Message: "API rate limit exceeded; slow down",
+			RetryAfterSeconds: int(d.Seconds()) + 1}
+	}
+	return nil
+}
+
+// List is the JSON shape of every paginated list.
+type List[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+var pageParams = []Param{
+	{"limit", "page size"},
+	{"cursor", "next_cursor of the previous page"},
+}
+
+func page(r *http.Request) (audit.Page, error) {
+	var p audit.Page
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return p, errs.InvalidField("limit", "limit must be a positive whole number")
+		}
+		p.Limit = n
+	}
+	p.Cursor = r.URL.Query().Get("cursor")
+	if len(p.Cursor) > 512 {
+		return p, errs.InvalidField("cursor", "the cursor is not valid")
+	}
+	return p, nil
+}
+
+func queryTime(r *http.Request, name string) (time.Time, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		if d, err2 := time.Parse("2006-01-02", s); err2 == nil {
+			return d.UTC(), nil
+		}
+		return time.Time{}, errs.InvalidField(name, "%s must be an RFC 3339 time or a date (YYYY-MM-DD)", name)
+	}
+	return t.UTC(), nil
+}
+
+func must(cond bool, field, format string, args ...any) error {
+	if cond {
+		return nil
+	}
+	return errs.InvalidField(field, format, args...)
+}
+

@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"mysystems/internal/errs"
+)
+
+// Status maps an error code to its HTTP status. This is the only place the
+// mapping is made; the web UI uses it too.
+func Status(err error) int {
+	switch errs.CodeOf(err) {
+	case "":
+		return http.StatusOK
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON shape of every API error.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is a stable code and a human message.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	// RequestID lets support find the log line of an internal error.
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// Public returns what a client may see of err: its code and message, with
+// internal causes replaced by a generic message. It logs internal errors.
+func Public(log *slog.Logger, r *http.Request, err error) (int, ErrorDetail) {
+	status := Status(err)
+	d := ErrorDetail{Code: string(errs.CodeOf(err)), Message: "internal error", RequestID: RequestID(r.Context())}
+	if e, ok := errs.As(err); ok && e.Code != errs.Internal {
+		d.Message, d.Field = e.Message, e.Field
+		d.RequestID = ""
+	} else {
+		d.Code = string(errs.Internal)
+		log.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path)
+	}
+	return status, d
+}
+
+func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	status, d := Public(log, r, err)
+	if e, ok := errs.As(err); ok && e.RetryAfterSeconds > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfterSeconds))
+	}
+	writeJSON(w, status, ErrorBody{Error: d})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if v == nil || status == http.StatusNoContent {
+		return
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

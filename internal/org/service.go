@@ -1,0 +1,248 @@
+package org
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"mysystems/internal/access"
+	"mysystems/internal/account"
+	"mysystems/internal/audit"
+	"mysystems/internal/clock"
+	"mysystems/internal/errs"
+)
+
+// Service implements the organization use cases.
+type Service struct {
+	store Store
+	clock clock.Clock
+}
+
+// NewService returns an organization service.
+func NewService(s Store, c clock.Clock) *Service { return &Service{store: s, clock: c} }
+
+func checkNotes(notes string) (string, error) {
+	notes = strings.TrimSpace(notes)
+	if utf8.RuneCountInString(notes) > MaxNotesLength || !utf8.ValidString(notes) {
+		return "", errs.InvalidField("notes", "notes must be at most %d characters", MaxNotesLength)
+	}
+	return notes, nil
+}
+
+// Create makes an organization whose Owner is the actor, with its root
+// folder (ORG-1).
+func (s *Service) Create(ctx context.Context, actor audit.Actor, name, notes string) (Org, error) {
+	if actor.Kind != audit.KindUser {
+		return Org{}, errs.E(errs.Forbidden, "only a person can create an organization")
+	}
+	name, err := account.CheckName("name", name)
+	if err != nil {
+		return Org{}, err
+	}
+	if notes, err = checkNotes(notes); err != nil {
+		return Org{}, err
+	}
+	now := s.clock.Now()
+	o := Org{ID: account.NewID("org_"), Name: name, Notes: notes, Status: Active, CreatedAt: now}
+	root := Folder{ID: account.NewID("fld_"), OrgID: o.ID, Name: RootFolderName, CreatedAt: now}
+	o.RootFolderID = root.ID
+	err = s.store.Write(ctx, func(tx Tx) error {
+		if err := tx.CreateOrg(ctx, o); err != nil {
+			return err
+		}
+		if err := tx.CreateFolder(ctx, root); err != nil {
+			return err
+		}
+		if err := tx.AddMember(ctx, Membership{OrgID: o.ID, UserID: actor.ID, Role: access.Owner, CreatedAt: now}); err != nil {
+			return err
+		}
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: now, Actor: actor, Action: "org.create",
+			TargetType: "org", TargetID: o.ID, Details: map[string]any{"name": name}})
+	})
+	return o, err
+}
+
+// Mine lists the active organizations the user belongs to, with their role.
+func (s *Service) Mine(ctx context.Context, userID string, p Page) ([]Mine, string, error) {
+	var out []Mine
+	var next string
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		out, next, err = tx.MyOrgs(ctx, userID, p.Normalize(100, 500))
+		return err
+	})
+	return out, next, err
+}
+
+func errNoOrg(id string) error {
+	return errs.NotFoundf("organization %s not found", id)
+}
+
+// enter returns the organization and the actor's membership, or not found if
+// the actor is not a member or the organization is archived (ORG-4, ORG-5,
+// ACC-2): nothing tells a stranger that it exists.
+func enter(ctx context.Context, tx Tx, actor audit.Actor, orgID string) (Org, Membership, error) {
+	if actor.Kind != audit.KindUser {
+		return Org{}, Membership{}, errNoOrg(orgID)
+	}
+	m, err := tx.Membership(ctx, orgID, actor.ID)
+	if errs.Is(err, errs.NotFound) {
+		return Org{}, Membership{}, errNoOrg(orgID)
+	}
+	if err != nil {
+		return Org{}, Membership{}, err
+	}
+	o, err := tx.Org(ctx, orgID)
+	if err != nil {
+		return Org{}, Membership{}, err
+	}
+	if o.Status != Active {
+		return Org{}, Membership{}, errNoOrg(orgID)
+	}
+	return o, m, nil
+}
+
+// Enter returns the organization and the actor's membership, read fresh from
+// the store on every call so that a role change or removal applies to the
+// very next request (USR-2).
+func (s *Service) Enter(ctx context.Context, actor audit.Actor, orgID string) (Org, Membership, error) {
+	var o Org
+	var m Membership
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		o, m, err = enter(ctx, tx, actor, orgID)
+		return err
+	})
+	return o, m, err
+}
+
+// Patch is a partial update of an organization; nil fields are unchanged.
+type Patch struct {
+	Name       *string
+	Notes      *string
+	RequireMFA *bool
+}
+
+// Update renames the organization, edits its notes (Owner or Admin, ORG-2)
+// or sets "require MFA" (Owner, ID-5).
+func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID string, p Patch) (Org, error) {
+	var o Org
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var m Membership
+		var err error
+		o, m, err = enter(ctx, tx, actor, orgID)
+		if err != nil {
+			return err
+		}
+		if err := access.Check(m.Role, access.EditOrg); err != nil {
+			return err
+		}
+		changes := map[string]any{}
+		if p.Name != nil {
+			name, err := account.CheckName("name", *p.Name)
+			if err != nil {
+				return err
+			}
+			if name != o.Name {
+				changes["name"] = map[string]string{"from": o.Name, "to": name}
+				o.Name = name
+			}
+		}
+		if p.Notes != nil {
+			notes, err := checkNotes(*p.Notes)
+			if err != nil {
+				return err
+			}
+			if notes != o.Notes {
+				changes["notes"] = true
+				o.Notes = notes
+			}
+		}
+		if p.RequireMFA != nil && *p.RequireMFA != o.RequireMFA {
+			if err := access.Check(m.Role, access.OwnerOnly); err != nil {
+				return err
+			}
+			changes["require_mfa"] = *p.RequireMFA
+			o.RequireMFA = *p.RequireMFA
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := tx.UpdateOrg(ctx, o); err != nil {
+			return err
+		}
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: s.clock.Now(), Actor: actor, Action: "org.update",
+			TargetType: "org", TargetID: o.ID, Details: changes})
+	})
+	return o, err
+}
+
+// Archive archives the organization (ORG-4): Owner only, with the typed id
+// and the acknowledgement. Afterwards it is hidden from its members and read
+// only; only a vendor operator can restore it.
+func (s *Service) Archive(ctx context.Context, actor audit.Actor, orgID, confirmID string, acknowledge bool) error {
+	return s.store.Write(ctx, func(tx Tx) error {
+		o, m, err := enter(ctx, tx, actor, orgID)
+		if err != nil {
+			return err
+		}
+		if err := access.Check(m.Role, access.OwnerOnly); err != nil {
+			return err
+		}
+		if err := CheckArchive(o, confirmID, acknowledge); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		o.Status = Archived
+		o.ArchivedAt = &now
+		if err := tx.UpdateOrg(ctx, o); err != nil {
+			return err
+		}
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: now, Actor: actor, Action: "org.archive",
+			TargetType: "org", TargetID: o.ID})
+	})
+}
+
+// Restore brings an archived organization back (vendor operators only, the
+// manual's "contact support").
+func (s *Service) Restore(ctx context.Context, actor audit.Actor, orgID string) (Org, error) {
+	if actor.Kind != audit.KindVendor {
+		return Org{}, errs.E(errs.Forbidden, "only a vendor operator can restore an organization")
+	}
+	var o Org
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		o, err = tx.Org(ctx, orgID)
+		if errs.Is(err, errs.NotFound) {
+			return errNoOrg(orgID)
+		}
+		if err != nil {
+			return err
+		}
+		if o.Status != Archived {
+			return errs.E(errs.Conflict, "organization %s is not archived", orgID)
+		}
+		o.Status = Active
+		o.ArchivedAt = nil
+		if err := tx.UpdateOrg(ctx, o); err != nil {
+			return err
+		}
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: s.clock.Now(), Actor: actor, Action: "org.restore",
+			TargetType: "org", TargetID: o.ID})
+	})
+	return o, err
+}
+
+// OrgAsVendor returns any organization, whatever its status (vendor use).
+func (s *Service) OrgAsVendor(ctx context.Context, actor audit.Actor, orgID string) (Org, error) {
+	if actor.Kind != audit.KindVendor {
+		return Org{}, errNoOrg(orgID)
+	}
+	var o Org
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		o, err = tx.Org(ctx, orgID)
+		return err
+	})
+	return o, err
+}

@@ -1,0 +1,191 @@
+// Package store implements every domain store on database/sql, with one code
+// path for SQLite (modernc.org/sqlite) and PostgreSQL (pgx). Dialect
+// differences are confined to dialect.go and the per-dialect migrations.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"mysystems/internal/errs"
+)
+
+// DB is an open database. On SQLite writes go through one connection (SQLite
+// has one writer; queuing in Go beats spinning on SQLITE_BUSY) and reads
+// through a pool; on PostgreSQL both are the same pool.
+type DB struct {
+	w, r    *sql.DB
+	d       dialect
+	dsn     string
+	closeFn func() error
+}
+
+// IsPostgres reports whether a database setting names PostgreSQL.
+func IsPostgres(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// Open opens (creating if needed) the database named by a SQLite file path or
+// a postgres:// URL. It does not migrate: call Migrate.
+func Open(ctx context.Context, database string) (*DB, error) {
+	if IsPostgres(database) {
+		db, err := sql.Open("pgx", database)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(16)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("connect to postgres: %w", err)
+		}
+		return &DB{w: db, r: db, d: postgresDialect, dsn: database, closeFn: db.Close}, nil
+	}
+	if database == "" {
+		return nil, errors.New("no database configured")
+	}
+	if dir := filepath.Dir(database); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(ON)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	wq := url.Values{}
+	for k, v := range q {
+		wq[k] = v
+	}
+	wq.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", "file:"+database+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", database, err)
+	}
+	q.Add("_pragma", "query_only(ON)")
+	r, err := sql.Open("sqlite", "file:"+database+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	return &DB{w: w, r: r, d: sqliteDialect, dsn: database, closeFn: func() error {
+		return errors.Join(r.Close(), w.Close())
+	}}, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.closeFn() }
+
+// Dialect names the database kind: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.d.String() }
+
+// Ping checks the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.r.PingContext(ctx)
+}
+
+// Tx is a store transaction. It implements every domain's Tx interface.
+type Tx struct {
+	tx *sql.Tx
+	d  dialect
+}
+
+func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.rebind(q), args...)
+}
+
+// execOne runs a statement that must touch exactly one row; none is notFound.
+func (t *Tx) execOne(ctx context.Context, notFound error, q string, args ...any) error {
+	res, err := t.exec(ctx, q, args...)
+	if err != nil {
+		return errs.Wrap(err, "exec")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return errs.Wrap(err, "rows affected")
+	}
+	if n == 0 {
+		return notFound
+	}
+	return nil
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) (err error) {
+	var opts *sql.TxOptions
+	if readOnly && db.d == postgresDialect {
+		opts = &sql.TxOptions{ReadOnly: true}
+	}
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return errs.Wrap(err, "begin")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+			return
+		}
+		if cerr := sqlTx.Commit(); cerr != nil {
+			err = errs.Wrap(cerr, "commit")
+		}
+	}()
+	return fn(&Tx{tx: sqlTx, d: db.d})
+}
+
+// Read runs fn in a read-only transaction.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error { return db.run(ctx, db.r, true, fn) }
+
+// Write runs fn in a read-write transaction, committed if fn returns nil.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.w, false, fn)
+}
+
+// runner adapts DB to a domain's Store interface, whose transactions are
+// that domain's own Tx interface (which *Tx implements).
+type runner[T any] struct {
+	db   *DB
+	wrap func(*Tx) T
+}
+
+func (r runner[T]) Read(ctx context.Context, fn func(T) error) error {
+	return r.db.Read(ctx, func(tx *Tx) error { return fn(r.wrap(tx)) })
+}
+
+func (r runner[T]) Write(ctx context.Context, fn func(T) error) error {
+	return r.db.Write(ctx, func(tx *Tx) error { return fn(r.wrap(tx)) })
+}
+
+// DSN returns the database setting this DB was opened with.
+func (db *DB) DSN() string { return db.dsn }
