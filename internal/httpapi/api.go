@@ -52,9 +52,9 @@ type Auth int
 
 // Authentication requirements.
 const (
-	AuthNone Auth = iota // anyone
-	AuthUser           // a person: session token or personal API token
-	AuthVendor         // a vendor operator's platform token
+	AuthNone   Auth = iota // anyone
+	AuthUser               // a person: session token or personal API token
+	AuthVendor             // a vendor operator's platform token
 )
 
 // Route is one endpoint: its contract (for the mux and the OpenAPI document)
@@ -366,4 +366,3 @@ func must(cond bool, field, format string, args ...any) error {
 	}
 	return errs.InvalidField(field, format, args...)
 }
-
