@@ -158,10 +158,12 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID string, p
 				o.Notes = notes
 			}
 		}
-		if p.RequireMFA != nil && *p.RequireMFA != o.RequireMFA {
+		if p.RequireMFA != nil {
 			if err := access.Check(m.Role, access.OwnerOnly); err != nil {
 				return err
 			}
+		}
+		if p.RequireMFA != nil && *p.RequireMFA != o.RequireMFA {
 			changes["require_mfa"] = *p.RequireMFA
 			o.RequireMFA = *p.RequireMFA
 		}

@@ -1,0 +1,5 @@
+package httpapi_test
+
+import "regexp"
+
+var paramRe = regexp.MustCompile(`\{[a-z_]+\}`)

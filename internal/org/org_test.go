@@ -1,0 +1,49 @@
+package org
+
+import (
+	"testing"
+
+	"mysystems/internal/errs"
+)
+
+// ORG-3: the last owner stays.
+func TestCanLeaveOwnership(t *testing.T) {
+	if err := CanLeaveOwnership(1); !errs.Is(err, errs.Conflict) {
+		t.Errorf("last owner: got %v, want conflict", err)
+	}
+	if err := CanLeaveOwnership(2); err != nil {
+		t.Errorf("two owners: got %v", err)
+	}
+}
+
+// ORG-4: archiving needs the exact id and the acknowledgement.
+func TestCheckArchive(t *testing.T) {
+	o := Org{ID: "org_abc"}
+	cases := []struct {
+		name    string
+		confirm string
+		ack     bool
+		field   string
+	}{
+		{"OK", "org_abc", true, ""},
+		{"ErrWrongID", "org_abd", true, "confirm_id"},
+		{"ErrCase", "ORG_ABC", true, "confirm_id"},
+		{"ErrEmpty", "", true, "confirm_id"},
+		{"ErrNoAck", "org_abc", false, "acknowledge"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckArchive(o, c.confirm, c.ack)
+			if c.field == "" {
+				if err != nil {
+					t.Fatalf("got %v, want nil", err)
+				}
+				return
+			}
+			e, ok := errs.As(err)
+			if !ok || e.Code != errs.Invalid || e.Field != c.field {
+				t.Fatalf("got %v, want invalid on %s", err, c.field)
+			}
+		})
+	}
+}

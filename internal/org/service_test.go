@@ -1,0 +1,145 @@
+package org_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"mysystems/internal/access"
+	"mysystems/internal/account"
+	"mysystems/internal/audit"
+	"mysystems/internal/clock"
+	"mysystems/internal/errs"
+	"mysystems/internal/org"
+	"mysystems/internal/store"
+	"mysystems/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+
+func person(t *testing.T, db *store.DB, email string) audit.Actor {
+	t.Helper()
+	u := account.User{ID: account.NewID("usr_"), Email: email, Name: email, Lang: "en", CreatedAt: t0}
+	if err := db.Write(context.Background(), func(tx *store.Tx) error { return tx.CreateUser(context.Background(), u, "h") }); err != nil {
+		t.Fatal(err)
+	}
+	return audit.Actor{Kind: audit.KindUser, ID: u.ID, Email: email, ClientAddr: "192.0.2.1"}
+}
+
+func join(t *testing.T, db *store.DB, orgID string, a audit.Actor, role access.Role) {
+	t.Helper()
+	err := db.Write(context.Background(), func(tx *store.Tx) error {
+		return tx.AddMember(context.Background(), org.Membership{OrgID: orgID, UserID: a.ID, Role: role, CreatedAt: t0})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ORG-2, ORG-4, ID-5 by role: who may rename, require MFA, archive.
+func TestRoles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := org.NewService(db.Orgs(), clock.NewFake(t0))
+		owner := person(t, db, "owner@example.com")
+		o, err := svc.Create(ctx, owner, "Acme", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		members := map[access.Role]audit.Actor{access.Owner: owner}
+		for _, r := range []access.Role{access.Admin, access.Operator, access.Viewer} {
+			members[r] = person(t, db, string(r)+"@example.com")
+			join(t, db, o.ID, members[r], r)
+		}
+		stranger := person(t, db, "stranger@example.com")
+		name := "Renamed"
+		yes := true
+		for _, r := range access.Roles {
+			a := members[r]
+			_, err := svc.Update(ctx, a, o.ID, org.Patch{Name: &name})
+			if want := access.Allows(r, access.EditOrg); (err == nil) != want {
+				t.Errorf("%s rename: got %v, want allowed=%v", r, err, want)
+			}
+			if err != nil && !errs.Is(err, errs.Forbidden) {
+				t.Errorf("%s rename refused with %v, want forbidden", r, err)
+			}
+			_, err = svc.Update(ctx, a, o.ID, org.Patch{RequireMFA: &yes})
+			if want := r == access.Owner; (err == nil) != want {
+				t.Errorf("%s require MFA: got %v, want allowed=%v", r, err, want)
+			}
+		}
+		for _, r := range []access.Role{access.Admin, access.Operator, access.Viewer} {
+			if err := svc.Archive(ctx, members[r], o.ID, o.ID, true); !errs.Is(err, errs.Forbidden) {
+				t.Errorf("%s archive: got %v, want forbidden", r, err)
+			}
+		}
+		// A stranger learns nothing: not found, not forbidden.
+		if _, err := svc.Update(ctx, stranger, o.ID, org.Patch{Name: &name}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("stranger rename: got %v, want not_found", err)
+		}
+		if err := svc.Archive(ctx, stranger, o.ID, o.ID, true); !errs.Is(err, errs.NotFound) {
+			t.Errorf("stranger archive: got %v, want not_found", err)
+		}
+		if _, _, err := svc.Enter(ctx, stranger, o.ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("stranger enter: got %v, want not_found", err)
+		}
+		// Vendor operators never act through an org role.
+		vendor := audit.Actor{Kind: audit.KindVendor, ID: "plt_x"}
+		if _, _, err := svc.Enter(ctx, vendor, o.ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("vendor enter: got %v, want not_found", err)
+		}
+		if _, err := svc.Restore(ctx, owner, o.ID); !errs.Is(err, errs.Forbidden) {
+			t.Errorf("owner restore: got %v, want forbidden", err)
+		}
+		if err := svc.Archive(ctx, owner, o.ID, o.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range access.Roles {
+			if _, _, err := svc.Enter(ctx, members[r], o.ID); !errs.Is(err, errs.NotFound) {
+				t.Errorf("%s enter archived: got %v, want not_found", r, err)
+			}
+		}
+		if _, err := svc.Update(ctx, owner, o.ID, org.Patch{Name: &name}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("rename archived: got %v, want not_found", err)
+		}
+		if _, err := svc.Restore(ctx, vendor, o.ID); err != nil {
+			t.Fatalf("vendor restore: %v", err)
+		}
+		got, m, err := svc.Enter(ctx, members[access.Viewer], o.ID)
+		if err != nil || got.Status != org.Active || m.Role != access.Viewer || !got.RequireMFA || got.Name != name {
+			t.Fatalf("after restore: %+v %+v %v", got, m, err)
+		}
+	})
+}
+
+// ORG-1: a new organization has a root folder and its creator as owner; a
+// vendor cannot create one.
+func TestCreate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := org.NewService(db.Orgs(), clock.NewFake(t0))
+		a := person(t, db, "a@example.com")
+		o, err := svc.Create(ctx, a, "  Acme  ", "notes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Name != "Acme" || o.RootFolderID == "" || o.Status != org.Active || !o.CreatedAt.Equal(t0) {
+			t.Fatalf("created %+v", o)
+		}
+		_, m, err := svc.Enter(ctx, a, o.ID)
+		if err != nil || m.Role != access.Owner {
+			t.Fatalf("creator membership %+v %v", m, err)
+		}
+		if _, err := svc.Create(ctx, audit.Actor{Kind: audit.KindVendor, ID: "plt"}, "X", ""); !errs.Is(err, errs.Forbidden) {
+			t.Errorf("vendor create: got %v", err)
+		}
+		// Same name twice is allowed: organizations are told apart by id.
+		if _, err := svc.Create(ctx, a, "Acme", ""); err != nil {
+			t.Errorf("second Acme: %v", err)
+		}
+		mine, _, err := svc.Mine(ctx, a.ID, org.Page{})
+		if err != nil || len(mine) != 2 {
+			t.Fatalf("mine: %d %v", len(mine), err)
+		}
+	})
+}
