@@ -25,6 +25,7 @@ type Config struct {
 	LogLevel   string  `json:"log_level"`  // debug, info, warn, error
 	RateLimit  float64 `json:"rate_limit"`
 	RateBurst  int     `json:"rate_burst"`
+	SMTPURL    string  `json:"smtp_url"` // smtp://user:pass@host:587?from=…; empty keeps mail in the outbox
 }
 
 func defaultConfig() Config {
@@ -66,6 +67,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "API requests per second per token and per organization (0: unlimited)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "API rate-limit burst")
+	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server, smtp://user:pass@host:587?from=noreply@example.com&tls=starttls|tls|none (default: keep e-mail in the outbox; see 'vendor outbox')")
 }
 
 // loadFileAndEnv applies the config file (path from --config found in args
@@ -106,6 +108,7 @@ func (c *Config) loadFileAndEnv(args []string, getenv func(string) string) error
 	for name, dst := range map[string]*string{
 		"MYSYSTEMS_LISTEN": &c.Listen, "MYSYSTEMS_DATA_DIR": &c.DataDir, "MYSYSTEMS_DATABASE": &c.Database,
 		"MYSYSTEMS_BASE_URL": &c.BaseURL, "MYSYSTEMS_LOG_FORMAT": &c.LogFormat, "MYSYSTEMS_LOG_LEVEL": &c.LogLevel,
+		"MYSYSTEMS_SMTP_URL": &c.SMTPURL,
 	} {
 		if err := str(name, dst); err != nil {
 			return err

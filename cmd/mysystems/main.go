@@ -21,6 +21,7 @@ import (
 	"mysystems/internal/app"
 	"mysystems/internal/audit"
 	"mysystems/internal/cli"
+	"mysystems/internal/mail"
 	"mysystems/internal/store"
 )
 
@@ -32,6 +33,9 @@ Server:
   mysystems migrate  apply database migrations and exit
   mysystems vendor token   [--name NAME]   print a new platform (vendor-operator) token
   mysystems vendor restore ORG_ID          restore an archived organization
+  mysystems vendor outbox  [--to EMAIL]    show e-mails in the outbox, bodies included (no SMTP: read links here)
+  mysystems vendor devices mint --model M --count N [--out FILE]
+                                           mint device identities: CSV serial,model,secret,oak
 
 Client (talks to a server's API; see 'mysystems help client'):
   mysystems login | logout | whoami | orgs … | audit … | tokens …
@@ -131,6 +135,8 @@ func appConfig(cfg Config) app.Config {
 	ac.BaseURL = cfg.URL()
 	ac.TrustProxy = cfg.TrustProxy
 	ac.RateLimit, ac.Burst = cfg.RateLimit, cfg.RateBurst
+	ac.SMTPURL = cfg.SMTPURL
+	ac.Gateway.DataDir = cfg.DataDir
 	return ac
 }
 
@@ -139,6 +145,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
+	if cfg.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(cfg.SMTPURL); err != nil {
+			return err
+		}
+	}
 	log := newLogger(cfg, stderr)
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {
@@ -146,6 +157,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer db.Close()
 	a := app.New(appConfig(cfg), db, nil, log)
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server running? try --listen 127.0.0.1:8081)", cfg.Listen, err)
@@ -209,12 +223,21 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
-		return errors.New("vendor: say what: token | restore ORG_ID")
+		return errors.New("vendor: say what: token | restore ORG_ID | outbox")
 	}
-	var name string
+	switch args[0] {
+	case "devices": // its own flags, parsed after "mint"
+		return cmdVendorDevices(ctx, args[1:], stdout, stderr, getenv)
+	}
+	var name, to string
+	var limit int
 	cfg, rest, err := loadConfig("vendor "+args[0], args[1:], stderr, getenv, func(fs *flag.FlagSet) {
 		if args[0] == "token" {
 			fs.StringVar(&name, "name", "operator", "a name to recognise the token by")
+		}
+		if args[0] == "outbox" {
+			fs.StringVar(&to, "to", "", "only e-mails to this address")
+			fs.IntVar(&limit, "limit", 20, "how many, newest first")
 		}
 	})
 	if err != nil {
@@ -236,6 +259,8 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintln(stderr, "platform token", t.ID, "created; it is shown once:")
 		fmt.Fprintln(stdout, secret)
 		return nil
+	case "outbox":
+		return printOutbox(ctx, stdout, a.Outbox, to, limit)
 	case "restore":
 		if len(rest) != 1 {
 			return errors.New("vendor restore: give the organization id")
@@ -247,5 +272,5 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintf(stdout, "organization %s (%s) restored\n", o.ID, o.Name)
 		return nil
 	}
-	return fmt.Errorf("vendor: unknown command %q (token | restore)", args[0])
+	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox)", args[0])
 }

@@ -8,12 +8,13 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"mysystems/internal/errs"
+	"mysystems/internal/mail"
 )
 
 // MaxNameLength bounds display names, organization names and token names.
@@ -101,7 +102,7 @@ func NormalizeEmail(email string) (string, error) {
 	if len(email) > 254 {
 		return "", errs.InvalidField("email", "e-mail is too long")
 	}
-	a, err := mail.ParseAddress(email)
+	a, err := netmail.ParseAddress(email)
 	if err != nil || a.Address != email || !strings.Contains(email, "@") || strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
 		return "", errs.InvalidField("email", "%q is not a valid e-mail address", email)
 	}
@@ -160,6 +161,9 @@ type Tx interface {
 	HitRate(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
 	RateCount(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
 	ResetRate(ctx context.Context, key string) error
+
+	MFATx
+	mail.Tx // e-mail codes are queued in the transaction that makes them
 }
 
 // Store runs transactions.

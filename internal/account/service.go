@@ -7,6 +7,7 @@ import (
 
 	"mysystems/internal/clock"
 	"mysystems/internal/errs"
+	"mysystems/internal/mail"
 )
 
 // Limits are the login rate limits of ID-4: failures allowed per window.
@@ -15,17 +16,29 @@ type Limits struct {
 	PerAccount    int // failed logins for one e-mail address
 	PerClientAddr int // failed logins (any e-mail) from one client address
 	Registrations int // registrations from one client address
+	// MFA limits (ID-3, ID-4): wrong second-factor codes per account and per
+	// client address, and e-mail codes sent to one account, per window.
+	MFAPerAccount    int
+	MFAPerClientAddr int
+	MFAMails         int
 }
 
 // DefaultLimits are generous for people and tight for scripts guessing.
-var DefaultLimits = Limits{Window: 15 * time.Minute, PerAccount: 10, PerClientAddr: 50, Registrations: 20}
+var DefaultLimits = Limits{Window: 15 * time.Minute, PerAccount: 10, PerClientAddr: 50, Registrations: 20,
+	MFAPerAccount: 10, MFAPerClientAddr: 50, MFAMails: 10}
 
 // Config configures the account service.
 type Config struct {
 	Hash       HashParams
 	Limits     Limits
 	SessionTTL time.Duration
+	// Compose builds the outbox message of MFA e-mail codes (kind
+	// "mfa_code"); nil uses mail.NewMailer(clock, "").Message.
+	Compose Composer
 }
+
+// Composer builds an outbox message of a kind in a language for to.
+type Composer func(kind, lang, to string, data map[string]string) (mail.Message, error)
 
 // DefaultConfig is the production configuration.
 func DefaultConfig() Config {
@@ -45,6 +58,13 @@ type Service struct {
 // NewService returns an account service.
 func NewService(s Store, c clock.Clock, cfg Config) *Service {
 	dummy, _ := HashPassword("not the password of anyone", cfg.Hash)
+	if cfg.Compose == nil {
+		cfg.Compose = mail.NewMailer(c, "").Message
+	}
+	if cfg.Limits.MFAPerAccount == 0 && cfg.Limits.MFAPerClientAddr == 0 && cfg.Limits.MFAMails == 0 {
+		cfg.Limits.MFAPerAccount, cfg.Limits.MFAPerClientAddr, cfg.Limits.MFAMails =
+			DefaultLimits.MFAPerAccount, DefaultLimits.MFAPerClientAddr, DefaultLimits.MFAMails
+	}
 	return &Service{store: s, clock: c, cfg: cfg, dummyHash: dummy}
 }
 
@@ -111,11 +131,14 @@ func rateLimited(wait time.Duration) error {
 // so the response never tells whether an account exists (ID-4).
 var errBadLogin = errs.E(errs.Unauthenticated, "wrong e-mail or password")
 
-// LoginResult is a new session and its secret (shown to the client once).
+// LoginResult is a new session and its secret (shown to the client once),
+// or, for a person with MFA (ID-3), a Challenge for the second step: then
+// Secret is empty and no session exists until CompleteMFA.
 type LoginResult struct {
-	User    User
-	Session Session
-	Secret  string
+	User      User
+	Session   Session
+	Secret    string
+	Challenge *MFAChallenge
 }
 
 // Login checks a password and opens a session (ID-2), rate-limited per
@@ -168,16 +191,34 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr, userAg
 		}
 		return LoginResult{}, errBadLogin
 	}
-	secret := NewSecret(SessionPrefix)
-	sess := Session{ID: NewID("ses_"), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
-		LastSeenAt: now, ClientAddr: clientAddr, UserAgent: truncate(userAgent, 300)}
+	var res LoginResult
 	err = s.store.Write(ctx, func(tx Tx) error {
 		if err := tx.ResetRate(ctx, acctKey); err != nil {
 			return err
 		}
-		return tx.CreateSession(ctx, sess, HashSecret(secret))
+		m, err := tx.MFA(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if m.Method != MFAOff {
+			ch, err := s.newChallenge(ctx, tx, u, m.Method, clientAddr, now)
+			res = LoginResult{User: u, Challenge: ch}
+			return err
+		}
+		res, err = s.openSession(ctx, tx, u, clientAddr, userAgent, now)
+		return err
 	})
 	if err != nil {
+		return LoginResult{}, err
+	}
+	return res, nil
+}
+
+func (s *Service) openSession(ctx context.Context, tx Tx, u User, clientAddr, userAgent string, now time.Time) (LoginResult, error) {
+	secret := NewSecret(SessionPrefix)
+	sess := Session{ID: NewID("ses_"), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
+		LastSeenAt: now, ClientAddr: clientAddr, UserAgent: truncate(userAgent, 300)}
+	if err := tx.CreateSession(ctx, sess, HashSecret(secret)); err != nil {
 		return LoginResult{}, err
 	}
 	return LoginResult{User: u, Session: sess, Secret: secret}, nil

@@ -17,7 +17,11 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	"mysystems/internal/fleet"
+	"mysystems/internal/gateway"
 	"mysystems/internal/httpapi"
+	"mysystems/internal/jobs"
+	"mysystems/internal/mail"
 	"mysystems/internal/org"
 	"mysystems/internal/store"
 	"mysystems/internal/web"
@@ -35,11 +39,19 @@ type Config struct {
 	Burst     int
 	// Account holds password hashing cost, login limits and session lifetime.
 	Account account.Config
+	// Fleet holds the heartbeat interval and claim limits.
+	Fleet fleet.Config
+	// Gateway holds the device protocol's timings and the data directory
+	// (firmware images).
+	Gateway gateway.Config
+	// SMTPURL is where e-mail goes (smtp://user:pass@host:587?from=…); empty
+	// keeps it in the outbox, readable by vendor operators.
+	SMTPURL string
 }
 
 // DefaultConfig is the production configuration.
 func DefaultConfig() Config {
-	return Config{BaseURL: "http://127.0.0.1:8080", RateLimit: 50, Burst: 200, Account: account.DefaultConfig()}
+	return Config{BaseURL: "http://127.0.0.1:8080", RateLimit: 50, Burst: 200, Account: account.DefaultConfig(), Fleet: fleet.DefaultConfig(), Gateway: gateway.DefaultConfig()}
 }
 
 // App is an assembled server.
@@ -48,11 +60,19 @@ type App struct {
 	Accounts *account.Service
 	Platform *account.Platform
 	Orgs     *org.Service
-	Audit    *audit.Service
-	API      *httpapi.API
-	Web      *web.UI
-	Registry *prometheus.Registry
-	Handler  http.Handler
+	Fleet    *fleet.Service
+	Gateway  *gateway.Gateway
+
+	stopGateway context.CancelFunc
+	gatewayDone chan struct{}
+	Audit       *audit.Service
+	API         *httpapi.API
+	Web         *web.UI
+	Registry    *prometheus.Registry
+	Handler     http.Handler
+	Jobs        *jobs.Runner
+	Mail        *mail.Deliverer
+	Outbox      *mail.Outbox
 }
 
 // New builds the server over db.
@@ -62,12 +82,25 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	}
 	a := &App{DB: db, Registry: prometheus.NewRegistry()}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Accounts = account.NewService(db.Accounts(), clk, cfg.Account)
+	mailer := mail.NewMailer(clk, cfg.BaseURL)
+	acfg := cfg.Account
+	acfg.Compose = mailer.Message
+	a.Accounts = account.NewService(db.Accounts(), clk, acfg)
 	a.Platform = account.NewPlatform(db.Platform(), clk)
-	a.Orgs = org.NewService(db.Orgs(), clk)
+	a.Orgs = org.NewService(db.Orgs(), clk, org.Config{BaseURL: cfg.BaseURL, Compose: mailer.Message})
 	a.Audit = audit.NewService(db.Audit())
+	a.Fleet = fleet.NewService(db.Fleet(), clk, cfg.Fleet, nil)
+	gcfg := cfg.Gateway
+	gcfg.Heartbeat = a.Fleet.Heartbeat()
+	var bus gateway.Bus
+	if db.CanListen() {
+		bus = db
+	}
+	a.Gateway = gateway.New(db.Gateway(), bus, clk, log, gcfg)
+	a.Fleet.SetNotifier(a.Gateway)
+	a.buildJobs(cfg, db, clk, log)
 	a.API = httpapi.New(httpapi.Deps{
-		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Audit: a.Audit, Clock: clk, Log: log,
+		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
 		Gatherer: a.Registry, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
 	})
 	a.Web = web.New(web.Deps{
@@ -78,15 +111,41 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	mux := http.NewServeMux()
 	a.API.Register(mux)
 	a.Web.Register(mux)
+	a.Gateway.Register(mux)
 	a.Handler = httpapi.Wrap(mux, log, httpapi.NewMetrics(a.Registry))
 	return a
 }
 
 // Server returns an http.Server for the app with sane timeouts.
+// It speaks HTTP/1.1 and HTTP/2, including cleartext HTTP/2 (for loopback
+// tests and behind a TLS-terminating proxy), with enough concurrent streams
+// per connection that a site controller carries all its devices' long-polls
+// over one connection (GW-1).
 func (a *App) Server(addr string) *http.Server {
-	return &http.Server{Addr: addr, Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 90 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 180 * time.Second,
+		HTTP2: &http.HTTP2Config{MaxConcurrentStreams: MaxStreams}}
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetHTTP2(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	return srv
 }
 
-// Shutdown is a no-op hook for now; background workers will stop here.
-func (a *App) Shutdown(ctx context.Context) error { return nil }
+// MaxStreams is how many requests one HTTP/2 connection may have open: a
+// site controller's devices each hold a long-poll.
+const MaxStreams = 5000
+
+// Shutdown stops the background work, letting running jobs finish until ctx
+// is done.
+func (a *App) Shutdown(ctx context.Context) error {
+	err := a.Jobs.Stop(ctx)
+	if a.stopGateway != nil {
+		a.stopGateway() // flushes presence once more
+		select {
+		case <-a.gatewayDone:
+		case <-ctx.Done():
+		}
+	}
+	return err
+}

@@ -31,7 +31,10 @@ type Error struct {
 	Field string
 	// RetryAfterSeconds is set on RateLimited errors.
 	RetryAfterSeconds int
-	Err               error
+	// Details carries structured, client-safe detail, e.g. the per-item
+	// reasons of a refused all-or-nothing operation.
+	Details any
+	Err     error
 }
 
 func (e *Error) Error() string {

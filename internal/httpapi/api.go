@@ -25,6 +25,8 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/errs"
+	"mysystems/internal/fleet"
+	"mysystems/internal/mail"
 	"mysystems/internal/org"
 )
 
@@ -33,7 +35,9 @@ type Deps struct {
 	Accounts *account.Service
 	Platform *account.Platform
 	Orgs     *org.Service
+	Fleet    *fleet.Service
 	Audit    *audit.Service
+	Outbox   *mail.Outbox // the vendor's view of the e-mail outbox
 	Clock    clock.Clock
 	Log      *slog.Logger
 	Gatherer prometheus.Gatherer
@@ -66,6 +70,8 @@ type Route struct {
 	Tag     string
 	Auth    Auth
 	Request any // zero value of the JSON body type, or nil
+	// RawBody is the media type of a non-JSON request body (text/csv).
+	RawBody string
 	// Response is the zero value of the success body type, or nil for 204.
 	Response any
 	Status   int     // success status; 200 if zero
@@ -164,8 +170,12 @@ func New(d Deps) *API {
 	}
 	a := &API{d: d, limits: map[string]*rate.Limiter{}}
 	a.routes = append(a.routes, a.accountRoutes()...)
+	a.routes = append(a.routes, a.mfaRoutes()...)
 	a.routes = append(a.routes, a.orgRoutes()...)
+	a.routes = append(a.routes, a.memberRoutes()...)
+	a.routes = append(a.routes, a.deviceRoutes()...)
 	a.routes = append(a.routes, a.vendorRoutes()...)
+	a.routes = append(a.routes, a.vendorMailRoutes()...)
 	return a
 }
 
@@ -358,11 +368,4 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 		return time.Time{}, errs.InvalidField(name, "%s must be an RFC 3339 time or a date (YYYY-MM-DD)", name)
 	}
 	return t.UTC(), nil
-}
-
-func must(cond bool, field, format string, args ...any) error {
-	if cond {
-		return nil
-	}
-	return errs.InvalidField(field, format, args...)
 }

@@ -41,6 +41,8 @@ type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Details is structured detail for some errors (e.g. per-item reasons).
+	Details any `json:"details,omitempty"`
 	// RequestID lets support find the log line of an internal error.
 	RequestID string `json:"request_id,omitempty"`
 }
@@ -51,7 +53,7 @@ func Public(log *slog.Logger, r *http.Request, err error) (int, ErrorDetail) {
 	status := Status(err)
 	d := ErrorDetail{Code: string(errs.CodeOf(err)), Message: "internal error", RequestID: RequestID(r.Context())}
 	if e, ok := errs.As(err); ok && e.Code != errs.Internal {
-		d.Message, d.Field = e.Message, e.Field
+		d.Message, d.Field, d.Details = e.Message, e.Field, e.Details
 		d.RequestID = ""
 	} else {
 		d.Code = string(errs.Internal)

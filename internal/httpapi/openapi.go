@@ -50,6 +50,10 @@ func (a *API) OpenAPI() map[string]any {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Request))}}}
 		}
+		if rt.RawBody != "" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				rt.RawBody: map[string]any{"schema": map[string]any{"type": "string"}}}}
+		}
 		responses := map[string]any{}
 		status := rt.Status
 		if status == 0 {

@@ -30,17 +30,23 @@ type LoginRequest struct {
 	Password string `json:"password"`
 }
 
-// LoginResponse carries the session token (send it as a Bearer token).
+// LoginResponse carries the session token (send it as a Bearer token), or,
+// for a person with MFA, mfa_required with the challenge to send to
+// /auth/mfa with a code (expires_at is then the challenge's expiry).
 type LoginResponse struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
-	User      UserJSON  `json:"user"`
+	Token       string    `json:"token,omitempty"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	User        UserJSON  `json:"user,omitzero"`
+	MFARequired bool      `json:"mfa_required,omitempty"`
+	Challenge   string    `json:"challenge,omitempty"`
+	Method      string    `json:"method,omitempty"` // "totp" or "email"
 }
 
 // MeResponse is the signed-in user and their organizations.
 type MeResponse struct {
 	User UserJSON  `json:"user"`
 	Orgs []OrgJSON `json:"orgs"`
+	MFA  MFAJSON   `json:"mfa"`
 }
 
 // MePatch updates the signed-in user's preferences.
@@ -86,6 +92,9 @@ func (a *API) accountRoutes() []Route {
 				res, err := a.d.Accounts.Login(c.R.Context(), in.Email, in.Password, c.Actor.ClientAddr, c.R.UserAgent())
 				if err != nil {
 					return nil, err
+				}
+				if ch := res.Challenge; ch != nil {
+					return LoginResponse{MFARequired: true, Challenge: ch.Secret, Method: string(ch.Method), ExpiresAt: ch.ExpiresAt}, nil
 				}
 				return LoginResponse{Token: res.Secret, ExpiresAt: res.Session.ExpiresAt, User: userJSON(res.User)}, nil
 			}},
@@ -146,6 +155,11 @@ func (a *API) accountRoutes() []Route {
 
 func (a *API) me(c *Call, u account.User) (MeResponse, error) {
 	out := MeResponse{User: userJSON(u), Orgs: []OrgJSON{}}
+	st, err := a.d.Accounts.MFAStatus(c.R.Context(), u.ID)
+	if err != nil {
+		return out, err
+	}
+	out.MFA = mfaJSON(st)
 	p := audit.Page{Limit: 500}
 	for {
 		mine, next, err := a.d.Orgs.Mine(c.R.Context(), u.ID, p)

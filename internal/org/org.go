@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"mysystems/internal/access"
+	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
+	"mysystems/internal/mail"
 )
 
 // Status of an organization.
@@ -52,6 +54,17 @@ type Membership struct {
 	UserID    string
 	Role      access.Role
 	CreatedAt time.Time
+	// Folders are the granted folder ids (ACC-1); loaded by Enter.
+	Folders []string
+}
+
+// Granted returns the grants as a set.
+func (m Membership) Granted() map[string]bool {
+	g := make(map[string]bool, len(m.Folders))
+	for _, f := range m.Folders {
+		g[f] = true
+	}
+	return g
 }
 
 // Mine is an organization as seen in its member's list.
@@ -73,6 +86,33 @@ type Tx interface {
 	Membership(ctx context.Context, orgID, userID string) (Membership, error)
 	MyOrgs(ctx context.Context, userID string, p Page) ([]Mine, string, error)
 	RecordAudit(ctx context.Context, e audit.Entry) error
+
+	Folders(ctx context.Context, orgID string) ([]Folder, error)
+	UpdateFolder(ctx context.Context, f Folder) error
+	DeleteFolder(ctx context.Context, orgID, id string) error
+	CountFolderDevices(ctx context.Context, orgID, folderID string) (int, error)
+
+	// LockOrg serializes changes to an organization's members (so two owners
+	// demoting each other at once cannot leave none).
+	LockOrg(ctx context.Context, orgID string) error
+	Members(ctx context.Context, orgID string, p Page) ([]Member, string, error)
+	Grants(ctx context.Context, orgID, userID string) ([]string, error)
+	SetGrants(ctx context.Context, orgID, userID string, folderIDs []string) error
+	UpdateMembership(ctx context.Context, m Membership) error
+	RemoveMembership(ctx context.Context, orgID, userID string) error
+	CountOwners(ctx context.Context, orgID string) (int, error)
+	UserByEmail(ctx context.Context, emailNorm string) (account.User, string, error)
+	UserByID(ctx context.Context, id string) (account.User, error)
+	UserMFAEnabled(ctx context.Context, userID string) (bool, error)
+
+	CreateInvitation(ctx context.Context, inv Invitation, secretHash string) error
+	InvitationByHash(ctx context.Context, secretHash string) (Invitation, error)
+	Invitation(ctx context.Context, orgID, id string) (Invitation, error)
+	Invitations(ctx context.Context, orgID string, pendingAt time.Time, p Page) ([]Invitation, string, error)
+	UpdateInvitation(ctx context.Context, inv Invitation) error
+	ExpireInvitations(ctx context.Context, now time.Time) (int, error)
+
+	EnqueueMail(ctx context.Context, m mail.Message) error
 }
 
 // Store runs transactions.
@@ -88,6 +128,14 @@ func CanLeaveOwnership(owners int) error {
 		return errs.E(errs.Conflict, "an organization must keep at least one owner: make another member owner first")
 	}
 	return nil
+}
+
+// ErrMFARequired is the answer to a member without MFA in an organization
+// that requires it (ID-5). Its Details let clients send the person to
+// enrolment.
+func ErrMFARequired(o Org) error {
+	return &errs.Error{Code: errs.Forbidden, Details: map[string]any{"mfa_enrolment_required": true},
+		Message: o.Name + " requires two-factor authentication: turn it on in your account's security settings to continue"}
 }
 
 // CheckArchive applies the confirmation of ORG-4: the exact organization id

@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"mysystems/internal/access"
@@ -10,16 +11,36 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/errs"
+	"mysystems/internal/mail"
 )
+
+// Composer builds an outbox message of a kind ("invitation") in a language
+// for a recipient. It is injected so this package holds the rules, not the
+// mail templates.
+type Composer func(kind, lang, to string, data map[string]string) (mail.Message, error)
+
+// Config configures the organization service.
+type Config struct {
+	// BaseURL is the public URL of the portal, for links in e-mails.
+	BaseURL       string
+	InvitationTTL time.Duration
+	Compose       Composer
+}
 
 // Service implements the organization use cases.
 type Service struct {
 	store Store
 	clock clock.Clock
+	cfg   Config
 }
 
 // NewService returns an organization service.
-func NewService(s Store, c clock.Clock) *Service { return &Service{store: s, clock: c} }
+func NewService(s Store, c clock.Clock, cfg Config) *Service {
+	if cfg.InvitationTTL <= 0 {
+		cfg.InvitationTTL = DefaultInvitationTTL
+	}
+	return &Service{store: s, clock: c, cfg: cfg}
+}
 
 func checkNotes(notes string) (string, error) {
 	notes = strings.TrimSpace(notes)
@@ -99,6 +120,20 @@ func enter(ctx context.Context, tx Tx, actor audit.Actor, orgID string) (Org, Me
 	if o.Status != Active {
 		return Org{}, Membership{}, errNoOrg(orgID)
 	}
+	if o.RequireMFA {
+		on, err := tx.UserMFAEnabled(ctx, actor.ID)
+		if err != nil {
+			return Org{}, Membership{}, err
+		}
+		if !on {
+			return Org{}, Membership{}, ErrMFARequired(o)
+		}
+	}
+	if !m.Role.SeesAllFolders() {
+		if m.Folders, err = tx.Grants(ctx, orgID, actor.ID); err != nil {
+			return Org{}, Membership{}, err
+		}
+	}
 	return o, m, nil
 }
 
@@ -164,6 +199,16 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID string, p
 			}
 		}
 		if p.RequireMFA != nil && *p.RequireMFA != o.RequireMFA {
+			if *p.RequireMFA {
+				// The owner would lock themselves out otherwise.
+				on, err := tx.UserMFAEnabled(ctx, actor.ID)
+				if err != nil {
+					return err
+				}
+				if !on {
+					return errs.InvalidField("require_mfa", "turn on two-factor authentication for your own account before requiring it of everyone")
+				}
+			}
 			changes["require_mfa"] = *p.RequireMFA
 			o.RequireMFA = *p.RequireMFA
 		}
@@ -247,4 +292,10 @@ func (s *Service) OrgAsVendor(ctx context.Context, actor audit.Actor, orgID stri
 		return err
 	})
 	return o, err
+}
+
+// EnterTx is Enter inside a caller's transaction, for other domains (fleet)
+// whose use cases start by entering an organization.
+func EnterTx(ctx context.Context, tx Tx, actor audit.Actor, orgID string) (Org, Membership, error) {
+	return enter(ctx, tx, actor, orgID)
 }

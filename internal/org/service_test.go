@@ -40,7 +40,7 @@ func join(t *testing.T, db *store.DB, orgID string, a audit.Actor, role access.R
 func TestRoles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		svc := org.NewService(db.Orgs(), clock.NewFake(t0))
+		svc := org.NewService(db.Orgs(), clock.NewFake(t0), org.Config{})
 		owner := person(t, db, "owner@example.com")
 		o, err := svc.Create(ctx, owner, "Acme", "")
 		if err != nil {
@@ -53,7 +53,7 @@ func TestRoles(t *testing.T) {
 		}
 		stranger := person(t, db, "stranger@example.com")
 		name := "Renamed"
-		yes := true
+		no := false
 		for _, r := range access.Roles {
 			a := members[r]
 			_, err := svc.Update(ctx, a, o.ID, org.Patch{Name: &name})
@@ -63,7 +63,7 @@ func TestRoles(t *testing.T) {
 			if err != nil && !errs.Is(err, errs.Forbidden) {
 				t.Errorf("%s rename refused with %v, want forbidden", r, err)
 			}
-			_, err = svc.Update(ctx, a, o.ID, org.Patch{RequireMFA: &yes})
+			_, err = svc.Update(ctx, a, o.ID, org.Patch{RequireMFA: &no})
 			if want := r == access.Owner; (err == nil) != want {
 				t.Errorf("%s require MFA: got %v, want allowed=%v", r, err, want)
 			}
@@ -106,7 +106,7 @@ func TestRoles(t *testing.T) {
 			t.Fatalf("vendor restore: %v", err)
 		}
 		got, m, err := svc.Enter(ctx, members[access.Viewer], o.ID)
-		if err != nil || got.Status != org.Active || m.Role != access.Viewer || !got.RequireMFA || got.Name != name {
+		if err != nil || got.Status != org.Active || m.Role != access.Viewer || got.Name != name {
 			t.Fatalf("after restore: %+v %+v %v", got, m, err)
 		}
 	})
@@ -117,7 +117,7 @@ func TestRoles(t *testing.T) {
 func TestCreate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		svc := org.NewService(db.Orgs(), clock.NewFake(t0))
+		svc := org.NewService(db.Orgs(), clock.NewFake(t0), org.Config{})
 		a := person(t, db, "a@example.com")
 		o, err := svc.Create(ctx, a, "  Acme  ", "notes")
 		if err != nil {
@@ -142,4 +142,49 @@ func TestCreate(t *testing.T) {
 			t.Fatalf("mine: %d %v", len(mine), err)
 		}
 	})
+}
+
+// ID-5: an organization that requires MFA is closed to members without it,
+// and an owner cannot require it before turning it on for themselves.
+func TestRequireMFA(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := org.NewService(db.Orgs(), clock.NewFake(t0), org.Config{})
+		owner := person(t, db, "owner@example.com")
+		viewer := person(t, db, "viewer@example.com")
+		o, err := svc.Create(ctx, owner, "Acme", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		join(t, db, o.ID, viewer, access.Viewer)
+		yes := true
+		if _, err := svc.Update(ctx, owner, o.ID, org.Patch{RequireMFA: &yes}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("require MFA without own MFA: %v", err)
+		}
+		enableMFA(t, db, owner.ID)
+		if _, err := svc.Update(ctx, owner, o.ID, org.Patch{RequireMFA: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = svc.Enter(ctx, viewer, o.ID)
+		if e, ok := errs.As(err); !ok || e.Code != errs.Forbidden || e.Details == nil {
+			t.Fatalf("viewer without MFA enters: %v", err)
+		}
+		if _, _, err := svc.Enter(ctx, owner, o.ID); err != nil {
+			t.Fatalf("owner with MFA: %v", err)
+		}
+		enableMFA(t, db, viewer.ID)
+		if _, _, err := svc.Enter(ctx, viewer, o.ID); err != nil {
+			t.Fatalf("viewer after enrolling: %v", err)
+		}
+	})
+}
+
+func enableMFA(t *testing.T, db *store.DB, userID string) {
+	t.Helper()
+	err := db.Write(context.Background(), func(tx *store.Tx) error {
+		return tx.SaveMFA(context.Background(), account.MFA{UserID: userID, Method: account.MFATOTP, TOTPSecret: "JBSWY3DPEHPK3PXP", UpdatedAt: t0, EnabledAt: &t0})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

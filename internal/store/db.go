@@ -189,3 +189,79 @@ func (r runner[T]) Write(ctx context.Context, fn func(T) error) error {
 
 // DSN returns the database setting this DB was opened with.
 func (db *DB) DSN() string { return db.dsn }
+
+// QueryRowForTest runs a raw query in the transaction; for tests that check
+// what was written (e.g. the outbox), never for product code.
+func (t *Tx) QueryRowForTest(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.queryRow(ctx, q, args...)
+}
+
+// ScanForTest counts the cells of every text column of every table that
+// contain s; for tests proving a secret was never stored.
+func (db *DB) ScanForTest(ctx context.Context, s string) (int, error) {
+	q := `SELECT name FROM sqlite_master WHERE type = 'table'`
+	if db.d == postgresDialect {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+	}
+	rows, err := db.r.QueryContext(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	total := 0
+	for _, t := range tables {
+		r, err := db.r.QueryContext(ctx, `SELECT * FROM `+t)
+		if err != nil {
+			return 0, err
+		}
+		cols, _ := r.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for r.Next() {
+			if err := r.Scan(ptrs...); err != nil {
+				r.Close()
+				return 0, err
+			}
+			for _, v := range vals {
+				switch x := v.(type) {
+				case string:
+					if strings.Contains(x, s) {
+						total++
+					}
+				case []byte:
+					if strings.Contains(string(x), s) {
+						total++
+					}
+				}
+			}
+		}
+		r.Close()
+	}
+	return total, nil
+}
+
+// AddMemberForTest adds a member with grants directly (test set-up).
+func (t *Tx) AddMemberForTest(ctx context.Context, orgID, userID, role string, folders []string) error {
+	if _, err := t.exec(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, 0)`, orgID, userID, role); err != nil {
+		return err
+	}
+	return t.SetGrants(ctx, orgID, userID, folders)
+}
+
+// AnalyzeForTest refreshes the planner's statistics (benchmark set-up).
+func (db *DB) AnalyzeForTest(ctx context.Context) error {
+	_, err := db.w.ExecContext(ctx, "ANALYZE")
+	return err
+}

@@ -60,6 +60,16 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// skipLocked is the suffix of a SELECT that claims queue rows: on
+// PostgreSQL concurrent claimers skip each other's rows instead of waiting.
+// SQLite's single writer already serializes claims.
+func (d dialect) skipLocked() string {
+	if d == postgresDialect {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // isUniqueViolation reports whether err is a unique-constraint violation.
 func isUniqueViolation(err error) bool {
 	var pg *pgconn.PgError

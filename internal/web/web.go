@@ -1,5 +1,10 @@
 // Package web serves the server-rendered web UI (html/template, embedded
 // assets, English and French).
+//
+// Every page authenticates its session cookie against the store, every
+// organization page enters the organization through org.Service.Enter, and
+// every state change is a POST carrying a double-submit CSRF token, on top of
+// the cross-origin protection that httpapi.Wrap applies to the whole server.
 package web
 
 import (
@@ -26,15 +31,95 @@ type Deps struct {
 }
 
 // UI is the web UI.
-type UI struct{ d Deps }
+type UI struct {
+	d     Deps
+	pages map[string]map[string]*pageTemplate // lang → page name → template
+	// assetVersion changes with the embedded static files, so their URLs can
+	// be cached by browsers without ever serving a stale stylesheet.
+	assetVersion string
+}
 
-// New returns the UI.
-func New(d Deps) *UI { return &UI{d: d} }
+// New returns the UI. It panics if the embedded templates do not parse: that
+// is a programming error caught by every test.
+func New(d Deps) *UI {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	u := &UI{d: d}
+	var err error
+	if u.pages, err = parsePages(); err != nil {
+		panic(err)
+	}
+	u.assetVersion = assetVersion()
+	return u
+}
 
 // Register mounts the UI's pages on mux.
 func (u *UI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte("<!doctype html><title>My Systems</title><h1>My Systems</h1>"))
-	})
+	mux.Handle("GET /static/", u.static())
+
+	mux.Handle("GET /{$}", u.private(u.home))
+	mux.Handle("GET /register", u.public(u.registerForm))
+	mux.Handle("POST /register", u.public(u.register))
+	mux.Handle("GET /login", u.public(u.loginForm))
+	mux.Handle("POST /login", u.public(u.login))
+	mux.Handle("POST /logout", u.public(u.logout))
+	mux.Handle("POST /lang", u.public(u.setLang))
+
+	mux.Handle("GET /login/mfa", u.public(u.mfaLoginForm))
+	mux.Handle("POST /login/mfa", u.public(u.mfaLogin))
+
+	mux.Handle("GET /account/security", u.private(u.security))
+	mux.Handle("POST /account/security/totp", u.private(u.startTOTP))
+	mux.Handle("POST /account/security/totp/confirm", u.private(u.confirmTOTP))
+	mux.Handle("POST /account/security/email", u.private(u.startEmailMFA))
+	mux.Handle("POST /account/security/email/confirm", u.private(u.confirmEmailMFA))
+	mux.Handle("POST /account/security/code", u.private(u.sendMFACode))
+	mux.Handle("POST /account/security/disable", u.private(u.disableMFA))
+	mux.Handle("POST /account/security/recovery", u.private(u.regenerateRecovery))
+
+	mux.Handle("GET /account/tokens", u.private(u.tokens))
+	mux.Handle("POST /account/tokens", u.private(u.createToken))
+	mux.Handle("GET /account/tokens/{id}/revoke", u.private(u.revokeTokenForm))
+	mux.Handle("POST /account/tokens/{id}/revoke", u.private(u.revokeToken))
+
+	mux.Handle("GET /orgs/new", u.private(u.newOrgForm))
+	mux.Handle("POST /orgs/new", u.private(u.createOrg))
+	mux.Handle("GET /orgs/{org}", u.inOrg(u.orgIndex))
+	mux.Handle("GET /orgs/{org}/settings", u.inOrg(u.settings))
+	mux.Handle("POST /orgs/{org}/settings", u.inOrg(u.saveSettings))
+	mux.Handle("GET /orgs/{org}/archive", u.inOrg(u.archiveForm))
+	mux.Handle("POST /orgs/{org}/archive", u.inOrg(u.archive))
+	mux.Handle("GET /orgs/{org}/audit", u.inOrg(u.auditLog))
+	mux.Handle("GET /orgs/{org}/audit/export.csv", u.inOrg(u.auditCSV))
+	mux.Handle("POST /orgs/{org}/settings/mfa", u.inOrg(u.saveRequireMFA))
+
+	mux.Handle("GET /orgs/{org}/folders", u.inOrg(u.folderList))
+	mux.Handle("POST /orgs/{org}/folders", u.inOrg(u.createFolder))
+	mux.Handle("GET /orgs/{org}/folders/{id}/rename", u.inOrg(u.renameFolderForm))
+	mux.Handle("POST /orgs/{org}/folders/{id}/rename", u.inOrg(u.renameFolder))
+	mux.Handle("GET /orgs/{org}/folders/{id}/move", u.inOrg(u.moveFolderForm))
+	mux.Handle("POST /orgs/{org}/folders/{id}/move", u.inOrg(u.moveFolder))
+	mux.Handle("GET /orgs/{org}/folders/{id}/delete", u.inOrg(u.deleteFolderForm))
+	mux.Handle("POST /orgs/{org}/folders/{id}/delete", u.inOrg(u.deleteFolder))
+
+	mux.Handle("GET /orgs/{org}/users", u.inOrg(u.users))
+	mux.Handle("GET /orgs/{org}/users/remove", u.inOrg(u.removeForm))
+	mux.Handle("POST /orgs/{org}/users/remove", u.inOrg(u.removeUsers))
+	mux.Handle("GET /orgs/{org}/users/invite", u.inOrg(u.inviteForm))
+	mux.Handle("POST /orgs/{org}/users/invite", u.inOrg(u.invite))
+	mux.Handle("GET /orgs/{org}/users/{user}/access", u.inOrg(u.accessForm))
+	mux.Handle("POST /orgs/{org}/users/{user}/access", u.inOrg(u.saveAccess))
+	mux.Handle("GET /orgs/{org}/invitations/{id}/revoke", u.inOrg(u.revokeInvitationForm))
+	mux.Handle("POST /orgs/{org}/invitations/{id}/revoke", u.inOrg(u.revokeInvitation))
+
+	mux.Handle("GET /invitations/accept", u.public(u.acceptForm))
+	mux.Handle("POST /invitations/accept", u.private(u.accept))
+
+	// Anything else that no other part of the server claims is a page that
+	// does not exist, answered in the UI's own frame.
+	mux.Handle("/", u.public(func(c *call) { c.notFound() }))
 }

@@ -1,0 +1,233 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+type folder struct {
+	ID        string    `json:"id"`
+	ParentID  *string   `json:"parent_id"`
+	Name      string    `json:"name"`
+	Path      string    `json:"path"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// folders reads the folders the caller sees in an organization (every page),
+// as the server sent them and decoded.
+func (c *Client) folders(ctx context.Context, orgID string) (page, []folder, error) {
+	p, err := c.list(ctx, pathf("/api/v1/orgs/%s/folders", orgID), nil, true)
+	if err != nil {
+		return p, nil, err
+	}
+	fs, err := decodeItems[folder](p.Items)
+	return p, fs, err
+}
+
+// folderNames maps the ids of the folders the caller sees to their names,
+// for tables; nil when they cannot be read (ids are shown then).
+func (c *Client) folderNames(ctx context.Context, orgID string) map[string]string {
+	_, fs, err := c.folders(ctx, orgID)
+	if err != nil {
+		return nil
+	}
+	names := make(map[string]string, len(fs))
+	for _, f := range fs {
+		names[f.ID] = f.Name
+	}
+	return names
+}
+
+// folderList names folders by name when known, else by id, sorted.
+func folderList(ids []string, names map[string]string) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		if n, ok := names[id]; ok {
+			out[i] = clean(n)
+		} else {
+			out[i] = clean(id)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	return strings.Join(out, ", ")
+}
+
+// printTree prints folders as a tree indented by depth. Folders whose parent
+// is not in the list (the root, or the top of a subtree granted to a member)
+// start a tree; below the root they are shown with their full path.
+func printTree(tw *tabwriter.Writer, fs []folder) {
+	byID := make(map[string]bool, len(fs))
+	for _, f := range fs {
+		byID[f.ID] = true
+	}
+	children := map[string][]folder{}
+	var tops []folder
+	for _, f := range fs {
+		if f.ParentID != nil && byID[*f.ParentID] && *f.ParentID != f.ID {
+			children[*f.ParentID] = append(children[*f.ParentID], f)
+		} else {
+			tops = append(tops, f)
+		}
+	}
+	printed := map[string]bool{}
+	var walk func(f folder, depth int)
+	walk = func(f folder, depth int) {
+		if printed[f.ID] {
+			return
+		}
+		printed[f.ID] = true
+		label := f.Name
+		if depth == 0 && f.ParentID != nil && f.Path != "" {
+			label = f.Path
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\n", strings.Repeat("  ", depth), clean(label), clean(f.ID))
+		for _, c := range children[f.ID] {
+			walk(c, depth+1)
+		}
+	}
+	for _, f := range tops {
+		walk(f, 0)
+	}
+	// Anything left is in a loop of parents, which a sane server never sends.
+	for _, f := range fs {
+		walk(f, 0)
+	}
+}
+
+func cmdFoldersList(ctx context.Context, e *env, args []string) error {
+	f := e.flags("folders list", "ORG", "Show the folders of an organization you can see, as a tree indented by depth,\n"+
+		"with their ids. Owners and admins see every folder; other members see the folders\n"+
+		"they are granted and everything below them.", withJSON)
+	pos, err := e.parse(f, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	p, fs, err := c.folders(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(p)
+	}
+	if len(fs) == 0 {
+		fmt.Fprintln(e.errw, "You see no folders in this organization: ask an admin to grant you some.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FOLDER\tID")
+	printTree(tw, fs)
+	return tw.Flush()
+}
+
+func cmdFoldersCreate(ctx context.Context, e *env, args []string) error {
+	f := e.flags("folders create", "ORG NAME [--parent FOLDER_ID]",
+		"Create a folder (owner or admin), under the root folder unless --parent names another.\n"+
+			"Names are unique among the folders of one parent.", withJSON)
+	parent := f.String("parent", "", "the id of the folder to create it in (default: the root folder)")
+	pos, err := e.parse(f, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	body := map[string]string{"name": pos[1]}
+	if *parent != "" {
+		body["parent_id"] = *parent
+	}
+	return e.folderCall(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/folders", pos[0]), body,
+		func(fo folder) string {
+			return fmt.Sprintf("Created folder %q (%s): %s.", clean(fo.Name), clean(fo.ID), clean(fo.Path))
+		})
+}
+
+func cmdFoldersRename(ctx context.Context, e *env, args []string) error {
+	f := e.flags("folders rename", "ORG FOLDER_ID NAME", "Rename a folder (owner or admin).", withJSON)
+	pos, err := e.parse(f, args, 3, 3)
+	if err != nil {
+		return err
+	}
+	return e.folderCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
+		func(fo folder) string {
+			return fmt.Sprintf("Renamed folder %s to %q: %s.", clean(fo.ID), clean(fo.Name), clean(fo.Path))
+		})
+}
+
+func cmdFoldersMove(ctx context.Context, e *env, args []string) error {
+	f := e.flags("folders move", "ORG FOLDER_ID --to PARENT_ID",
+		"Move a folder, with everything inside it, under another folder (owner or admin).\n"+
+			"The root folder stays where it is, and a folder cannot go inside itself.", withJSON)
+	to := f.String("to", "", "the id of the new parent folder (required)")
+	pos, err := e.parse(f, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	if *to == "" {
+		return usagef(f, "--to PARENT_ID is required")
+	}
+	return e.folderCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"parent_id": *to},
+		func(fo folder) string { return fmt.Sprintf("Moved folder %s: now %s.", clean(fo.ID), clean(fo.Path)) })
+}
+
+// folderCall sends a request answered by a folder and prints it as JSON or
+// as the sentence done makes of it.
+func (e *env) folderCall(ctx context.Context, method, path string, body any, done func(folder) string) error {
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, method, path, body, &raw); err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(raw)
+	}
+	var fo folder
+	if err := json.Unmarshal(raw, &fo); err != nil {
+		return fmt.Errorf("reading the folder: %w", err)
+	}
+	fmt.Fprintln(e.out, done(fo))
+	return nil
+}
+
+func cmdFoldersDelete(ctx context.Context, e *env, args []string) error {
+	f := e.flags("folders delete", "ORG FOLDER_ID [--yes]",
+		"Delete an empty folder (owner or admin); one with sub-folders is refused. On a\n"+
+			"terminal you are asked to confirm; otherwise pass --yes.", 0)
+	yes := f.Bool("yes", false, "do not ask for confirmation")
+	pos, err := e.parse(f, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	orgID, id := pos[0], pos[1]
+	if !*yes && !e.interactive {
+		return e.confirm(f, false, "delete folder "+id, "")
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	if !*yes {
+		var fo folder
+		if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/folders/%s", orgID, id), nil, &fo); err != nil {
+			return err
+		}
+		q := fmt.Sprintf("Delete folder %q (%s)?", clean(fo.Path), clean(fo.ID))
+		if err := e.confirm(f, false, "delete folder "+id, q); err != nil {
+			return err
+		}
+	}
+	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/orgs/%s/folders/%s", orgID, id)+"?confirm=true", nil, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "Deleted folder %s.\n", clean(id))
+	return nil
+}

@@ -1,0 +1,286 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+type org struct {
+	ID           string     `json:"id"`
+	Name         string     `json:"name"`
+	Notes        string     `json:"notes"`
+	RequireMFA   bool       `json:"require_mfa"`
+	Status       string     `json:"status"`
+	RootFolderID string     `json:"root_folder_id"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ArchivedAt   *time.Time `json:"archived_at"`
+	Role         string     `json:"role"`
+}
+
+func cmdOrgsList(ctx context.Context, e *env, args []string) error {
+	f := e.flags("orgs list", "", "List the organizations you belong to (every page).", withJSON)
+	if _, err := e.parse(f, args, 0, 0); err != nil {
+		return err
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	p, err := c.list(ctx, "/api/v1/orgs", url.Values{"limit": {"500"}}, true)
+	if err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(p)
+	}
+	orgs, err := decodeItems[org](p.Items)
+	if err != nil {
+		return err
+	}
+	if len(orgs) == 0 {
+		fmt.Fprintln(e.errw, "No organizations yet: create one with 'mysystems orgs create NAME'.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED")
+	for _, o := range orgs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(o.ID), clean(o.Name), clean(o.Role), day(o.CreatedAt))
+	}
+	return tw.Flush()
+}
+
+func cmdOrgsCreate(ctx context.Context, e *env, args []string) error {
+	f := e.flags("orgs create", "NAME [--notes N]", "Create an organization; you become its owner.", withJSON)
+	notes := f.String("notes", "", "notes about the organization")
+	pos, err := e.parse(f, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	return e.orgCall(ctx, http.MethodPost, "/api/v1/orgs", map[string]string{"name": pos[0], "notes": *notes},
+		func(o org) string { return fmt.Sprintf("Created organization %q (%s).", clean(o.Name), clean(o.ID)) })
+}
+
+func cmdOrgsShow(ctx context.Context, e *env, args []string) error {
+	f := e.flags("orgs show", "ORG", "Show an organization.", withJSON)
+	pos, err := e.parse(f, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s", pos[0]), nil, &raw); err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(raw)
+	}
+	var o org
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return fmt.Errorf("reading the organization: %w", err)
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "id\t%s\nname\t%s\nstatus\t%s\nyour role\t%s\nrequire MFA\t%t\nroot folder\t%s\ncreated\t%s\n",
+		clean(o.ID), clean(o.Name), clean(o.Status), clean(o.Role), o.RequireMFA, clean(o.RootFolderID), stamp(o.CreatedAt))
+	if o.ArchivedAt != nil {
+		fmt.Fprintf(tw, "archived\t%s\n", stamp(*o.ArchivedAt))
+	}
+	fmt.Fprintf(tw, "notes\t%s\n", clean(o.Notes))
+	return tw.Flush()
+}
+
+func cmdOrgsRename(ctx context.Context, e *env, args []string) error {
+	f := e.flags("orgs rename", "ORG NAME", "Rename an organization (owner or admin).", withJSON)
+	pos, err := e.parse(f, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	return e.orgCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"name": pos[1]},
+		func(o org) string { return fmt.Sprintf("Renamed organization %s to %q.", clean(o.ID), clean(o.Name)) })
+}
+
+func cmdOrgsNotes(ctx context.Context, e *env, args []string) error {
+	f := e.flags("orgs notes", "ORG TEXT", "Replace an organization's notes (owner or admin); \"\" clears them.\n"+
+		"Put -- before TEXT if it starts with a dash.", withJSON)
+	pos, err := e.parse(f, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	return e.orgCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"notes": pos[1]},
+		func(o org) string { return fmt.Sprintf("Updated the notes of %s (%q).", clean(o.ID), clean(o.Name)) })
+}
+
+// orgCall sends a request answered by an organization and prints it as JSON
+// or as the sentence done makes of it.
+func (e *env) orgCall(ctx context.Context, method, path string, body any, done func(org) string) error {
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, method, path, body, &raw); err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(raw)
+	}
+	var o org
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return fmt.Errorf("reading the organization: %w", err)
+	}
+	fmt.Fprintln(e.out, done(o))
+	return nil
+}
+
+func cmdOrgsArchive(ctx context.Context, e *env, args []string) error {
+	f := e.flags("orgs archive", "ORG [--confirm ORG --yes]",
+		"Archive an organization (owner only): it becomes read-only and hidden from every\n"+
+			"member, its devices are released and its subscription licenses are void (no refund).\n"+
+			"Only support can restore it. On a terminal you are asked to type the organization\n"+
+			"id; otherwise pass --confirm ORG and --yes.", 0)
+	confirm := f.String("confirm", "", "the organization id again, to confirm")
+	yes := f.Bool("yes", false, "do not ask (needs --confirm)")
+	pos, err := e.parse(f, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	id := pos[0]
+	if *confirm != "" && *confirm != id {
+		return usagef(f, "--confirm %q does not match the organization id %q", *confirm, id)
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	if !(*confirm == id && *yes) {
+		if !e.interactive {
+			return usagef(f, "refusing to archive %s without confirmation: pass --confirm %s --yes", id, id)
+		}
+		var o org
+		if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s", id), nil, &o); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.errw, "Archiving %q (%s) makes it read-only and hides it from every member;\n"+
+			"its devices are released and its subscription licenses are void (no refund).\n"+
+			"Only support can restore it.\n", clean(o.Name), clean(o.ID))
+		answer, err := e.prompt("Type the organization id to confirm: ")
+		if err != nil {
+			return err
+		}
+		if answer != id {
+			return errors.New("archive cancelled: the id did not match")
+		}
+	}
+	body := map[string]any{"confirm_id": id, "acknowledge": true}
+	if err := c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/archive", id), body, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "Archived organization %s.\n", clean(id))
+	return nil
+}
+
+type auditEntry struct {
+	ID    string    `json:"id"`
+	At    time.Time `json:"at"`
+	Actor struct {
+		Kind  string `json:"kind"`
+		ID    string `json:"id"`
+		Email string `json:"email"`
+	} `json:"actor"`
+	Action     string `json:"action"`
+	TargetType string `json:"target_type"`
+	TargetID   string `json:"target_id"`
+}
+
+func cmdAudit(ctx context.Context, e *env, args []string) error {
+	f := e.flags("audit", "ORG [--action A] [--actor ID] [--target ID] [--since T] [--until T] [--limit N] [--cursor C] [--all] [--csv]",
+		"Read an organization's audit log, newest first. Without --all one page is shown\n"+
+			"(--limit entries); --csv exports the whole filtered log. Times are RFC 3339 or\n"+
+			"dates (2026-01-31); since is inclusive, until exclusive.", withJSON)
+	filters := map[string]*string{}
+	for _, name := range []string{"action", "actor", "target", "since", "until"} {
+		filters[name] = f.String(name, "", auditFlagHelp[name])
+	}
+	limit := f.Int("limit", 0, "entries per page (default: the server's)")
+	cursor := f.String("cursor", "", "go on from a previous page's next cursor")
+	all := f.Bool("all", false, "follow every page")
+	csv := f.Bool("csv", false, "write the whole filtered log as CSV")
+	pos, err := e.parse(f, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *csv && e.json:
+		return usagef(f, "--csv and --json do not go together")
+	case *csv && (*limit != 0 || *cursor != "" || *all):
+		return usagef(f, "--csv exports the whole filtered log: --limit, --cursor and --all do not apply")
+	case *limit < 0:
+		return usagef(f, "--limit must be a positive number")
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	for name, v := range filters {
+		if *v != "" {
+			q.Set(name, *v)
+		}
+	}
+	path := pathf("/api/v1/orgs/%s/audit", pos[0])
+	if *csv {
+		q.Set("format", "csv")
+		return c.stream(ctx, path+"?"+q.Encode(), "text/csv", e.out)
+	}
+	if *limit > 0 {
+		q.Set("limit", strconv.Itoa(*limit))
+	}
+	if *cursor != "" {
+		q.Set("cursor", *cursor)
+	}
+	p, err := c.list(ctx, path, q, *all)
+	if err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(p)
+	}
+	entries, err := decodeItems[auditEntry](p.Items)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTIME\tACTOR\tACTION\tTARGET")
+	for _, a := range entries {
+		actor := a.Actor.Email
+		if actor == "" {
+			actor = a.Actor.Kind + ":" + a.Actor.ID
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\n", clean(a.ID), stamp(a.At), clean(actor), clean(a.Action),
+			clean(a.TargetType), clean(a.TargetID))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if p.NextCursor != "" {
+		fmt.Fprintf(e.errw, "More entries: add --all, or --cursor %s for the next page.\n", p.NextCursor)
+	}
+	return nil
+}
+
+var auditFlagHelp = map[string]string{
+	"action": "only this action, or actions starting with a prefix ending in '.' (org.)",
+	"actor":  "only entries by this user id",
+	"target": "only entries about this id",
+	"since":  "from this time or date (inclusive)",
+	"until":  "before this time or date (exclusive)",
+}

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"text/tabwriter"
+	"time"
+)
+
+type token struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+func cmdTokensList(ctx context.Context, e *env, args []string) error {
+	f := e.flags("tokens list", "", "List your personal API tokens (their secrets are never shown again).", withJSON)
+	if _, err := e.parse(f, args, 0, 0); err != nil {
+		return err
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	p, err := c.list(ctx, "/api/v1/me/tokens", nil, true)
+	if err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(p)
+	}
+	tokens, err := decodeItems[token](p.Items)
+	if err != nil {
+		return err
+	}
+	if len(tokens) == 0 {
+		fmt.Fprintln(e.errw, "No API tokens: create one with 'mysystems tokens create NAME'.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tCREATED\tEXPIRES\tLAST USED")
+	for _, t := range tokens {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(t.ID), clean(t.Name), clean(t.Prefix), day(t.CreatedAt),
+			maybe(t.ExpiresAt, "never"), maybe(t.LastUsedAt, "never"))
+	}
+	return tw.Flush()
+}
+
+func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
+	f := e.flags("tokens create", "NAME [--expires 2027-01-01|RFC3339]",
+		"Create a personal API token for scripts. Its secret is printed on stdout this once;\n"+
+			"use it with --token or MYSYSTEMS_TOKEN.", withJSON)
+	expires := f.String("expires", "", "expiry: a date (midnight UTC) or an RFC 3339 time (default: never)")
+	pos, err := e.parse(f, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"name": pos[0]}
+	if *expires != "" {
+		t, err := parseTime(*expires)
+		if err != nil {
+			return usagef(f, "--expires %q is neither a date (2027-01-01) nor an RFC 3339 time", *expires)
+		}
+		body["expires_at"] = t
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodPost, "/api/v1/me/tokens", body, &raw); err != nil {
+		return err
+	}
+	var res struct {
+		Token  string `json:"token"`
+		Detail token  `json:"detail"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("reading the new token: %w", err)
+	}
+	if e.json {
+		if err := e.printJSON(raw); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(e.out, res.Token)
+	}
+	fmt.Fprintf(e.errw, "Token %s (%q, expires %s) created. Its secret is shown only this once: store it now.\n",
+		clean(res.Detail.ID), clean(res.Detail.Name), maybe(res.Detail.ExpiresAt, "never"))
+	return nil
+}
+
+func cmdTokensRevoke(ctx context.Context, e *env, args []string) error {
+	f := e.flags("tokens revoke", "ID", "Revoke a personal API token (its id from 'mysystems tokens list').", 0)
+	pos, err := e.parse(f, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/me/tokens/%s", pos[0]), nil, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "Revoked token %s.\n", clean(pos[0]))
+	return nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Parse(time.DateOnly, s)
+}

@@ -1,0 +1,88 @@
+// Package fleet holds devices (SPEC §5) and the protocol they speak with the
+// portal (§6): vendor identities, claiming with the owner authentication key,
+// folders, online status, commands and device local accounts.
+package fleet
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"mysystems/internal/errs"
+)
+
+// DefaultHeartbeat is how often devices heartbeat; a device silent for
+// OfflineAfter heartbeats is offline (DEV-7).
+const (
+	DefaultHeartbeat = 60 * time.Second
+	OfflineAfter     = 3
+)
+
+// Identity is a device as the vendor made it: serial, model, and the hashes
+// of its factory secret and owner authentication key (OAK).
+type Identity struct {
+	Serial    string
+	Model     string
+	CreatedAt time.Time
+}
+
+// Device is a device claimed into an organization. A device removed and
+// claimed again is a new record with a new id (DEV-5).
+type Device struct {
+	ID         string
+	OrgID      string
+	FolderID   string
+	Serial     string
+	Model      string
+	Firmware   string
+	Name       string
+	ClaimedAt  time.Time
+	LastSeenAt *time.Time
+}
+
+// Online reports whether the device was heard from within OfflineAfter
+// heartbeats of now (DEV-7).
+func (d Device) Online(now time.Time, heartbeat time.Duration) bool {
+	return d.LastSeenAt != nil && now.Sub(*d.LastSeenAt) < OfflineAfter*heartbeat
+}
+
+var serialRe = regexp.MustCompile(`^[A-Z0-9]{6,32}$`)
+
+// NormalizeSerial upper-cases and validates a serial number (hex-like
+// uppercase letters and digits, as printed on devices).
+func NormalizeSerial(s string) (string, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.ReplaceAll(s, ":", "")
+	if !serialRe.MatchString(s) {
+		return "", errs.InvalidField("serial", "a serial number is 6 to 32 letters and digits")
+	}
+	return s, nil
+}
+
+var modelRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._/+-]{0,63}$`)
+
+// CheckModel validates a model name.
+func CheckModel(m string) (string, error) {
+	m = strings.TrimSpace(m)
+	if !modelRe.MatchString(m) {
+		return "", errs.InvalidField("model", "a model name is 1 to 64 letters, digits, spaces or ._/+-")
+	}
+	return m, nil
+}
+
+var firmwareRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$`)
+
+// CheckFirmware validates a firmware version string.
+func CheckFirmware(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if !firmwareRe.MatchString(v) {
+		return "", errs.InvalidField("firmware", "a firmware version is 1 to 32 letters, digits or .+_-")
+	}
+	return v, nil
+}
+
+// NormalizeOAK removes the grouping a person may type (spaces, dashes) and
+// upper-cases the owner authentication key.
+func NormalizeOAK(oak string) string {
+	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(oak)))
+}

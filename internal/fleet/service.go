@@ -1,0 +1,297 @@
+package fleet
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base32"
+	"errors"
+	"strings"
+	"time"
+
+	"mysystems/internal/access"
+	"mysystems/internal/account"
+	"mysystems/internal/audit"
+	"mysystems/internal/clock"
+	"mysystems/internal/errs"
+	"mysystems/internal/org"
+)
+
+// Config configures the fleet service.
+type Config struct {
+	Heartbeat time.Duration
+	// ClaimLimit is the wrong claims (bad OAK or unknown serial) allowed per
+	// organization and per client address in ClaimWindow (DEV-3).
+	ClaimLimit  int
+	ClaimWindow time.Duration
+}
+
+// DefaultConfig is the production configuration.
+func DefaultConfig() Config {
+	return Config{Heartbeat: DefaultHeartbeat, ClaimLimit: 20, ClaimWindow: 15 * time.Minute}
+}
+
+// Service implements the device use cases of members (the device side is
+// the gateway's).
+type Service struct {
+	store  Store
+	clock  clock.Clock
+	cfg    Config
+	notify Notifier
+}
+
+// NewService returns a fleet service. notify may be nil until a gateway is
+// wired.
+func NewService(s Store, c clock.Clock, cfg Config, notify Notifier) *Service {
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
+	if cfg.ClaimLimit <= 0 {
+		cfg.ClaimLimit, cfg.ClaimWindow = DefaultConfig().ClaimLimit, DefaultConfig().ClaimWindow
+	}
+	return &Service{store: s, clock: c, cfg: cfg, notify: notify}
+}
+
+// SetNotifier wires the gateway's wake-ups.
+func (s *Service) SetNotifier(n Notifier) { s.notify = n }
+
+// Heartbeat is the configured heartbeat interval.
+func (s *Service) Heartbeat() time.Duration { return s.cfg.Heartbeat }
+
+// Minted is a new device identity with its secrets in clear, shown once to
+// the vendor operator who minted it.
+type Minted struct {
+	Serial string
+	Model  string
+	Secret string
+	OAK    string
+}
+
+// MaxMint bounds one minting request.
+const MaxMint = 200000
+
+// Mint creates device identities (vendor operators only): serial numbers,
+// factory secrets and owner authentication keys, stored hashed.
+func (s *Service) Mint(ctx context.Context, actor audit.Actor, model string, count int) ([]Minted, error) {
+	if actor.Kind != audit.KindVendor {
+		return nil, errs.E(errs.Forbidden, "only a vendor operator can mint device identities")
+	}
+	model, err := CheckModel(model)
+	if err != nil {
+		return nil, err
+	}
+	if count < 1 || count > MaxMint {
+		return nil, errs.InvalidField("count", "count must be between 1 and %d", MaxMint)
+	}
+	now := s.clock.Now()
+	out := make([]Minted, 0, count)
+	const batch = 2000
+	for start := 0; start < count; start += batch {
+		n := min(batch, count-start)
+		chunk := make([]Minted, n)
+		for i := range chunk {
+			chunk[i] = Minted{Serial: newSerial(), Model: model, Secret: randomString(32), OAK: randomString(12)}
+		}
+		err := s.store.Write(ctx, func(tx Tx) error {
+			for _, m := range chunk {
+				if err := tx.CreateIdentity(ctx, Identity{Serial: m.Serial, Model: model, CreatedAt: now},
+					Secrets{SecretHash: account.HashSecret(m.Secret), OAKHash: account.HashSecret(m.OAK)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chunk...)
+	}
+	return out, nil
+}
+
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = crockford[int(b[i])%len(crockford)]
+	}
+	return string(b)
+}
+
+// newSerial makes a serial in the vendor's style: the "ACCC8E" prefix and
+// 6 random hex digits… extended to 10 so collisions stay negligible.
+func newSerial() string {
+	b := make([]byte, 5)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return "ACCC8E" + strings.ToUpper(base32.HexEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// errBadClaim is the one answer for an unknown serial and a wrong OAK, so a
+// claim never tells whether a serial exists (DEV-3).
+var errBadClaim = errs.InvalidField("oak", "the serial number and owner authentication key (OAK) do not match a device that can be claimed")
+
+// ClaimInput names a device to claim.
+type ClaimInput struct {
+	Serial   string
+	OAK      string
+	FolderID string
+	Name     string
+}
+
+func checkName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", nil
+	}
+	return account.CheckName("name", name)
+}
+
+// enterFleet enters the organization as a member allowed to manage the
+// fleet and returns its folder tree.
+func enterFleet(ctx context.Context, tx Tx, actor audit.Actor, orgID string, action access.Action) (org.Org, org.Membership, org.Tree, error) {
+	o, m, err := org.EnterTx(ctx, tx, actor, orgID)
+	if err != nil {
+		return o, m, org.Tree{}, err
+	}
+	folders, err := tx.Folders(ctx, orgID)
+	if err != nil {
+		return o, m, org.Tree{}, err
+	}
+	t := org.NewTree(folders)
+	if action != "" {
+		if err := access.Check(m.Role, action); err != nil {
+			return o, m, t, err
+		}
+	}
+	return o, m, t, nil
+}
+
+// Claim claims a device into a folder with its serial and OAK (DEV-3). A
+// wrong OAK answers exactly like an unknown serial and both count against a
+// rate limit per organization and client address.
+func (s *Service) Claim(ctx context.Context, actor audit.Actor, orgID string, in ClaimInput) (Device, error) {
+	var d Device
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		d, err = s.claim(ctx, tx, actor, orgID, in, true)
+		return err
+	})
+	if errors.Is(err, errBadClaim) {
+		s.countBadClaims(ctx, orgID, actor.ClientAddr, 1)
+	}
+	return d, err
+}
+
+// checkClaimRate refuses claims once too many failed for the organization
+// or the client address (DEV-3).
+func (s *Service) checkClaimRate(ctx context.Context, tx Tx, orgID, addr string) error {
+	now := s.clock.Now()
+	for _, key := range []string{"claim:org:" + orgID, "claim:addr:" + addr} {
+		n, start, err := tx.RateCount(ctx, key, now, s.cfg.ClaimWindow)
+		if err != nil {
+			return err
+		}
+		if n >= s.cfg.ClaimLimit {
+			wait := int(start.Add(s.cfg.ClaimWindow).Sub(now).Seconds()) + 1
+			return &errs.Error{Code: errs.RateLimited, RetryAfterSeconds: wait,
+				Message: "too many failed claims; wait before trying again"}
+		}
+	}
+	return nil
+}
+
+// countBadClaims records failed claims in a transaction of its own (the
+// claim's was rolled back).
+func (s *Service) countBadClaims(ctx context.Context, orgID, addr string, n int) {
+	now := s.clock.Now()
+	n = min(n, s.cfg.ClaimLimit)
+	_ = s.store.Write(ctx, func(tx Tx) error {
+		for i := 0; i < n; i++ {
+			for _, key := range []string{"claim:org:" + orgID, "claim:addr:" + addr} {
+				if _, _, err := tx.HitRate(ctx, key, now, s.cfg.ClaimWindow); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Service) claim(ctx context.Context, tx Tx, actor audit.Actor, orgID string, in ClaimInput, limited bool) (Device, error) {
+	_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
+	if err != nil {
+		return Device{}, err
+	}
+	now := s.clock.Now()
+	if limited {
+		if err := s.checkClaimRate(ctx, tx, orgID, actor.ClientAddr); err != nil {
+			return Device{}, err
+		}
+	}
+	serial, err := NormalizeSerial(in.Serial)
+	if err != nil {
+		return Device{}, err
+	}
+	oak := NormalizeOAK(in.OAK)
+	if oak == "" {
+		return Device{}, errs.InvalidField("oak", "the owner authentication key (OAK) is required")
+	}
+	folder := in.FolderID
+	if folder == "" {
+		folder = t.RootID
+	}
+	if _, ok := t.ByID[folder]; !ok {
+		return Device{}, errs.InvalidField("folder_id", "folder %s not found", folder)
+	}
+	name, err := checkName(in.Name)
+	if err != nil {
+		return Device{}, err
+	}
+	id, sec, err := tx.IdentitySecrets(ctx, serial)
+	if errs.Is(err, errs.NotFound) {
+		return Device{}, errBadClaim
+	}
+	if err != nil {
+		return Device{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(account.HashSecret(oak)), []byte(sec.OAKHash)) != 1 {
+		return Device{}, errBadClaim
+	}
+	rep, err := tx.Reported(ctx, serial)
+	if err != nil {
+		return Device{}, err
+	}
+	if rep.OrgID != "" {
+		if rep.OrgID == orgID {
+			return Device{}, errs.E(errs.Conflict, "device %s is already in this organization", serial)
+		}
+		// The OAK holder may know; nobody else learns anything.
+		return Device{}, errs.E(errs.Conflict, "device %s belongs to another organization: it must be removed there first", serial)
+	}
+	fw := rep.Firmware
+	if fw == "" {
+		fw = "unknown"
+	}
+	if name == "" {
+		name = id.Model + " " + serial[len(serial)-6:]
+	}
+	d := Device{ID: account.NewID("dev_"), OrgID: orgID, FolderID: folder, Serial: serial, Model: id.Model,
+		Firmware: fw, Name: name, ClaimedAt: now, LastSeenAt: nil}
+	if rep.HelloAt != nil {
+		d.LastSeenAt = rep.HelloAt
+	}
+	if err := tx.CreateDevice(ctx, d); err != nil {
+		return Device{}, err
+	}
+	if err := tx.SetClaim(ctx, serial, orgID, d.ID); err != nil {
+		return Device{}, err
+	}
+	return d, tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: "device.claim",
+		TargetType: "device", TargetID: d.ID, Details: map[string]any{"serial": serial, "model": id.Model, "folder": t.Path(folder)}})
+}

@@ -1,0 +1,531 @@
+package fleet
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"mysystems/internal/access"
+	"mysystems/internal/account"
+	"mysystems/internal/audit"
+	"mysystems/internal/errs"
+	"mysystems/internal/org"
+)
+
+func errNoDevice(id string) error { return errs.NotFoundf("device %s not found", id) }
+
+// ImportLine is one line's outcome in a bulk onboarding report.
+type ImportLine struct {
+	Line   int    `json:"line"`
+	Serial string `json:"serial"`
+	Error  string `json:"error,omitempty"`
+}
+
+// MaxImportLines bounds one CSV import.
+const MaxImportLines = 10000
+
+// Import claims devices from a CSV of serial,oak,folder path (DEV-3), all or
+// nothing: if any line fails none is claimed, and the error's Details carry
+// the per-line report. A header line is optional. Folder paths are names
+// from below the root joined by "/" (empty: the root folder).
+func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r io.Reader) ([]Device, error) {
+	rows, err := readImport(r)
+	if err != nil {
+		return nil, err
+	}
+	var out []Device
+	bad := 0
+	err = s.store.Write(ctx, func(tx Tx) error {
+		_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
+		if err != nil {
+			return err
+		}
+		if err := s.checkClaimRate(ctx, tx, orgID, actor.ClientAddr); err != nil {
+			return err
+		}
+		var report []ImportLine
+		failed := false
+		seen := map[string]int{}
+		out = out[:0]
+		for _, row := range rows {
+			line := ImportLine{Line: row.line, Serial: row.serial}
+			folder, ferr := folderByPath(t, row.folder)
+			serial, serr := NormalizeSerial(row.serial)
+			switch {
+			case serr != nil:
+				line.Error = message(serr)
+			case seen[serial] != 0:
+				line.Error = fmt.Sprintf("serial repeated from line %d", seen[serial])
+			case ferr != nil:
+				line.Error = message(ferr)
+			default:
+				seen[serial] = row.line
+				d, err := s.claim(ctx, tx, actor, orgID, ClaimInput{Serial: serial, OAK: row.oak, FolderID: folder}, false)
+				if err != nil {
+					if errs.CodeOf(err) == errs.Internal {
+						return err
+					}
+					if errors.Is(err, errBadClaim) {
+						bad++
+					}
+					line.Error = message(err)
+				} else {
+					out = append(out, d)
+				}
+			}
+			failed = failed || line.Error != ""
+			report = append(report, line)
+		}
+		if failed {
+			n := 0
+			for _, l := range report {
+				if l.Error != "" {
+					n++
+				}
+			}
+			return &errs.Error{Code: errs.Invalid, Field: "csv",
+				Message: fmt.Sprintf("no device was claimed: %d of %d lines have errors", n, len(report)),
+				Details: map[string]any{"lines": report}}
+		}
+		return nil
+	})
+	if bad > 0 {
+		s.countBadClaims(ctx, orgID, actor.ClientAddr, bad)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func message(err error) string {
+	if e, ok := errs.As(err); ok {
+		return e.Message
+	}
+	return err.Error()
+}
+
+type importRow struct {
+	line                int
+	serial, oak, folder string
+}
+
+func readImport(r io.Reader) ([]importRow, error) {
+	cr := csv.NewReader(io.LimitReader(r, 4<<20))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	var rows []importRow
+	for line := 1; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, errs.InvalidField("csv", "line %d is not valid CSV: %v", line, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if line == 1 && strings.EqualFold(strings.TrimSpace(rec[0]), "serial") {
+			continue
+		}
+		if len(rec) < 2 || len(rec) > 3 {
+			return nil, errs.InvalidField("csv", "line %d: expected serial,oak,folder path (3 columns), found %d", line, len(rec))
+		}
+		row := importRow{line: line, serial: strings.TrimSpace(rec[0]), oak: strings.TrimSpace(rec[1])}
+		if len(rec) == 3 {
+			row.folder = strings.TrimSpace(rec[2])
+		}
+		rows = append(rows, row)
+		if len(rows) > MaxImportLines {
+			return nil, errs.InvalidField("csv", "import at most %d devices at once", MaxImportLines)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, errs.InvalidField("csv", "the CSV holds no device lines (expected serial,oak,folder path)")
+	}
+	return rows, nil
+}
+
+// folderByPath resolves "Site A/Lobby" (below the root; the root's own name
+// may lead) to a folder id.
+func folderByPath(t org.Tree, path string) (string, error) {
+	id := t.RootID
+	parts := strings.Split(strings.Trim(path, "/ "), "/")
+	if len(parts) > 0 && strings.EqualFold(strings.TrimSpace(parts[0]), t.ByID[t.RootID].Name) {
+		parts = parts[1:]
+	}
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		next := ""
+		for _, c := range t.Children[id] {
+			if strings.EqualFold(t.ByID[c].Name, p) {
+				next = c
+				break
+			}
+		}
+		if next == "" {
+			return "", errs.InvalidField("folder", "folder %q not found (in %s)", p, t.Path(id))
+		}
+		id = next
+	}
+	return id, nil
+}
+
+// visibleFolders turns the member's access and a folder filter into the set
+// of folders to list (nil: all).
+func visibleFolders(t org.Tree, m org.Membership, folder string) ([]string, error) {
+	var base []string // nil = everything
+	if !m.Role.SeesAllFolders() {
+		base = []string{}
+		for _, f := range t.Visible(m.Role, m.Granted()) {
+			base = append(base, f.ID)
+		}
+	}
+	if folder == "" {
+		return base, nil
+	}
+	if !t.Sees(m.Role, m.Granted(), folder) {
+		return nil, errs.NotFoundf("folder %s not found", folder)
+	}
+	return t.Subtree(folder), nil
+}
+
+// List returns one page of the devices the actor sees (DEV-4, ACC-1), and
+// the folder tree to name their folders.
+func (s *Service) List(ctx context.Context, actor audit.Actor, orgID string, f Filter, p Page) ([]Device, string, org.Tree, error) {
+	if err := checkFilter(&f); err != nil {
+		return nil, "", org.Tree{}, err
+	}
+	var out []Device
+	var next string
+	var t org.Tree
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var m org.Membership
+		var err error
+		_, m, t, err = enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
+		if err != nil {
+			return err
+		}
+		if f.Folders, err = visibleFolders(t, m, f.FolderID); err != nil {
+			return err
+		}
+		if f.Folders != nil && len(f.Folders) == 0 {
+			out = []Device{}
+			return nil
+		}
+		f.OnlineSince = s.clock.Now().Add(-OfflineAfter * s.cfg.Heartbeat)
+		out, next, err = tx.Devices(ctx, orgID, f, p.Normalize(50, 1000))
+		return err
+	})
+	return out, next, t, err
+}
+
+var sorts = map[string]bool{"name": true, "serial": true, "model": true, "firmware": true, "last_seen": true, "claimed": true}
+
+func checkFilter(f *Filter) error {
+	key := strings.TrimPrefix(f.Sort, "-")
+	if f.Sort != "" && !sorts[key] {
+		return errs.InvalidField("sort", "sort by name, serial, model, firmware, last_seen or claimed (prefix - to reverse)")
+	}
+	switch f.Status {
+	case "", "online", "offline":
+	default:
+		return errs.InvalidField("status", "status must be online or offline")
+	}
+	if len(f.Query) > 100 {
+		return errs.InvalidField("q", "search text is at most 100 characters")
+	}
+	return nil
+}
+
+// Device returns one device the actor sees; others are not found (ACC-2).
+func (s *Service) Device(ctx context.Context, actor audit.Actor, orgID, id string) (Device, org.Tree, error) {
+	var d Device
+	var tree org.Tree
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		d, tree, _, err = s.visibleDevice(ctx, tx, actor, orgID, id, access.ViewDevices)
+		return err
+	})
+	return d, tree, err
+}
+
+// visibleDevice loads a device the actor sees, then checks the action: a
+// device outside the actor's folders is not found whatever the action.
+func (s *Service) visibleDevice(ctx context.Context, tx Tx, actor audit.Actor, orgID, id string, action access.Action) (Device, org.Tree, org.Membership, error) {
+	_, m, t, err := enterFleet(ctx, tx, actor, orgID, "")
+	if err != nil {
+		return Device{}, t, m, err
+	}
+	d, err := tx.Device(ctx, orgID, id)
+	if errs.Is(err, errs.NotFound) || err == nil && !t.Sees(m.Role, m.Granted(), d.FolderID) {
+		return Device{}, t, m, errNoDevice(id)
+	}
+	if err != nil {
+		return Device{}, t, m, err
+	}
+	return d, t, m, access.Check(m.Role, action)
+}
+
+// DevicePatch renames or moves a device; nil is unchanged.
+type DevicePatch struct {
+	Name     *string
+	FolderID *string
+}
+
+// Update renames and/or moves a device (DEV-4).
+func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID, id string, p DevicePatch) (Device, error) {
+	var d Device
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var t org.Tree
+		var err error
+		d, t, _, err = s.visibleDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
+		if err != nil {
+			return err
+		}
+		details := map[string]any{}
+		if p.Name != nil {
+			n, err := account.CheckName("name", *p.Name)
+			if err != nil {
+				return err
+			}
+			if n != d.Name {
+				details["name"] = map[string]string{"from": d.Name, "to": n}
+				d.Name = n
+			}
+		}
+		if p.FolderID != nil && *p.FolderID != d.FolderID {
+			if _, ok := t.ByID[*p.FolderID]; !ok {
+				return errs.InvalidField("folder_id", "folder %s not found", *p.FolderID)
+			}
+			details["folder"] = map[string]string{"from": t.Path(d.FolderID), "to": t.Path(*p.FolderID)}
+			d.FolderID = *p.FolderID
+		}
+		if len(details) == 0 {
+			return nil
+		}
+		if err := tx.UpdateDevice(ctx, d); err != nil {
+			return err
+		}
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "device.update",
+			TargetType: "device", TargetID: d.ID, Details: details})
+	})
+	return d, err
+}
+
+// Move moves several devices into one folder, all or nothing.
+func (s *Service) Move(ctx context.Context, actor audit.Actor, orgID string, ids []string, folderID string) error {
+	if len(ids) == 0 || len(ids) > 1000 {
+		return errs.InvalidField("device_ids", "move between 1 and 1000 devices at once")
+	}
+	return s.store.Write(ctx, func(tx Tx) error {
+		_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
+		if err != nil {
+			return err
+		}
+		if _, ok := t.ByID[folderID]; !ok {
+			return errs.InvalidField("folder_id", "folder %s not found", folderID)
+		}
+		now := s.clock.Now()
+		for _, id := range ids {
+			d, err := tx.Device(ctx, orgID, id)
+			if errs.Is(err, errs.NotFound) {
+				return errNoDevice(id)
+			}
+			if err != nil {
+				return err
+			}
+			if d.FolderID == folderID {
+				continue
+			}
+			from := d.FolderID
+			d.FolderID = folderID
+			if err := tx.UpdateDevice(ctx, d); err != nil {
+				return err
+			}
+			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: "device.update",
+				TargetType: "device", TargetID: d.ID, Details: map[string]any{"folder": map[string]string{"from": t.Path(from), "to": t.Path(folderID)}}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Remove removes a device from the organization (DEV-5) after explicit
+// confirmation. Its history stays in the audit log; to come back it must be
+// claimed again and becomes a new record.
+func (s *Service) Remove(ctx context.Context, actor audit.Actor, orgID, id string, confirm bool) error {
+	return s.store.Write(ctx, func(tx Tx) error {
+		d, _, _, err := s.visibleDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
+		if err != nil {
+			return err
+		}
+		if !confirm {
+			return errs.InvalidField("confirm", "removing a device needs confirmation: it leaves the organization and must be claimed again with its OAK to come back; repeat with confirm=true")
+		}
+		if err := tx.DeleteDevice(ctx, orgID, id); err != nil {
+			return err
+		}
+		if err := tx.SetClaim(ctx, d.Serial, "", ""); err != nil {
+			return err
+		}
+		if err := tx.FailOpenCommands(ctx, d.Serial, "the device was removed from the organization", s.clock.Now()); err != nil {
+			return err
+		}
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "device.remove",
+			TargetType: "device", TargetID: d.ID, Details: map[string]any{"serial": d.Serial, "model": d.Model, "name": d.Name}})
+	})
+}
+
+// command writes a command for a device and wakes its long-poll after the
+// commit.
+func (s *Service) command(ctx context.Context, tx Tx, actor audit.Actor, d Device, typ string, args any, auditDetails map[string]any) (Command, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return Command{}, errs.Wrap(err, "command args")
+	}
+	now := s.clock.Now()
+	c := Command{ID: account.NewID("cmd_"), OrgID: d.OrgID, DeviceID: d.ID, Serial: d.Serial, Type: typ, Args: raw,
+		State: StatePending, CreatedBy: actor.ID, CreatedAt: now}
+	if err := tx.CreateCommand(ctx, c); err != nil {
+		return Command{}, err
+	}
+	if auditDetails == nil {
+		auditDetails = map[string]any{}
+	}
+	auditDetails["command"] = c.ID
+	return c, tx.RecordAudit(ctx, audit.Entry{OrgID: d.OrgID, At: now, Actor: actor, Action: "device." + typ,
+		TargetType: "device", TargetID: d.ID, Details: auditDetails})
+}
+
+func (s *Service) wake(serial string) {
+	if s.notify != nil {
+		s.notify.Notify(serial)
+	}
+}
+
+// Action sends reboot or identify to a device (Operators and up).
+func (s *Service) Action(ctx context.Context, actor audit.Actor, orgID, id, typ string) (Command, error) {
+	if err := CheckAction(typ); err != nil {
+		return Command{}, err
+	}
+	var c Command
+	err := s.store.Write(ctx, func(tx Tx) error {
+		d, _, _, err := s.visibleDevice(ctx, tx, actor, orgID, id, access.ControlDevices)
+		if err != nil {
+			return err
+		}
+		c, err = s.command(ctx, tx, actor, d, typ, struct{}{}, nil)
+		return err
+	})
+	if err == nil {
+		s.wake(c.Serial)
+	}
+	return c, err
+}
+
+// Command returns a command's state; only for devices the actor sees.
+func (s *Service) Command(ctx context.Context, actor audit.Actor, orgID, id string) (Command, error) {
+	var c Command
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		c, err = tx.Command(ctx, orgID, id)
+		if errs.Is(err, errs.NotFound) {
+			return errs.NotFoundf("command %s not found", id)
+		}
+		if err != nil {
+			return err
+		}
+		_, _, _, err = s.visibleDevice(ctx, tx, actor, orgID, c.DeviceID, access.ViewDevices)
+		if errs.Is(err, errs.NotFound) {
+			return errs.NotFoundf("command %s not found", id)
+		}
+		return err
+	})
+	return c, err
+}
+
+// Accounts lists a device's local accounts as it last reported them
+// (DEV-6; Admins and Owners).
+func (s *Service) Accounts(ctx context.Context, actor audit.Actor, orgID, id string) ([]Account, error) {
+	var out []Account
+	err := s.store.Read(ctx, func(tx Tx) error {
+		d, _, _, err := s.visibleDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
+		if err != nil {
+			return err
+		}
+		rep, err := tx.Reported(ctx, d.Serial)
+		if err != nil {
+			return err
+		}
+		out = rep.Accounts
+		if out == nil {
+			out = []Account{}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AccountChange is a device account operation.
+type AccountChange struct {
+	Op       string // account.create, account.password, account.delete
+	Username string
+	Role     string
+	Password string
+}
+
+// ChangeAccount sends an account change to a device (DEV-6). The password
+// is checked here, then sealed to the device's public key: the portal never
+// stores or logs it.
+func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, id string, ch AccountChange) (Command, error) {
+	var c Command
+	err := s.store.Write(ctx, func(tx Tx) error {
+		d, _, _, err := s.visibleDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
+		if err != nil {
+			return err
+		}
+		rep, err := tx.Reported(ctx, d.Serial)
+		if err != nil {
+			return err
+		}
+		switch ch.Op {
+		case CmdAccountCreate:
+			err = CheckCreateAccount(rep.Accounts, ch.Username, ch.Role, ch.Password)
+		case CmdAccountPassword:
+			err = CheckChangePassword(rep.Accounts, ch.Username, ch.Password)
+		case CmdAccountDelete:
+			err = CheckDeleteAccount(rep.Accounts, ch.Username)
+		default:
+			err = errs.E(errs.Invalid, "unknown account operation %q", ch.Op)
+		}
+		if err != nil {
+			return err
+		}
+		args := AccountArgs{Username: ch.Username, Role: ch.Role}
+		if ch.Op != CmdAccountDelete {
+			if args.SealedPassword, err = Seal(rep.PublicKey, []byte(ch.Password)); err != nil {
+				return err
+			}
+		}
+		details := map[string]any{"username": ch.Username}
+		if ch.Role != "" {
+			details["role"] = ch.Role
+		}
+		c, err = s.command(ctx, tx, actor, d, ch.Op, args, details)
+		return err
+	})
+	if err == nil {
+		s.wake(c.Serial)
+	}
+	return c, err
+}

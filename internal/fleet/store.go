@@ -1,0 +1,85 @@
+package fleet
+
+import (
+	"context"
+	"time"
+
+	"mysystems/internal/audit"
+	"mysystems/internal/org"
+)
+
+// Filter narrows the device list (DEV-4). Zero values do not filter.
+type Filter struct {
+	FolderID string // the folder and everything below it
+	Model    string
+	Firmware string
+	Status   string // "online" or "offline"
+	Query    string // substring of name or serial
+	Sort     string // name, serial, model, firmware, last_seen, claimed (prefix "-" for descending)
+	// Folders limits the list to these folders (already expanded to
+	// subtrees); nil means every folder. Set from the member's access and
+	// the FolderID filter.
+	Folders []string
+	// OnlineSince is the last-seen time after which a device counts as
+	// online (now − 3 heartbeats), for Status.
+	OnlineSince time.Time
+}
+
+// Page asks for one page of a list.
+type Page = audit.Page
+
+// Secrets are the hashes of a minted device's factory secret and OAK.
+type Secrets struct {
+	SecretHash string
+	OAKHash    string
+}
+
+// Reported is what a device last told the portal about itself.
+type Reported struct {
+	Serial    string
+	Model     string
+	Firmware  string
+	Accounts  []Account
+	PublicKey string
+	HelloAt   *time.Time
+	// OrgID and DeviceID name the current claim, if any.
+	OrgID    string
+	DeviceID string
+}
+
+// Tx is what the fleet service needs of a store transaction.
+type Tx interface {
+	org.Tx
+
+	CreateIdentity(ctx context.Context, id Identity, s Secrets) error
+	IdentitySecrets(ctx context.Context, serial string) (Identity, Secrets, error)
+	Reported(ctx context.Context, serial string) (Reported, error)
+	SetReported(ctx context.Context, r Reported) error
+	SetClaim(ctx context.Context, serial, orgID, deviceID string) error
+
+	CreateDevice(ctx context.Context, d Device) error
+	Device(ctx context.Context, orgID, id string) (Device, error)
+	UpdateDevice(ctx context.Context, d Device) error
+	DeleteDevice(ctx context.Context, orgID, id string) error
+	Devices(ctx context.Context, orgID string, f Filter, p Page) ([]Device, string, error)
+
+	CreateCommand(ctx context.Context, c Command) error
+	Command(ctx context.Context, orgID, id string) (Command, error)
+	FailOpenCommands(ctx context.Context, serial, reason string, at time.Time) error
+
+	HitRate(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
+	RateCount(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
+}
+
+// Store runs transactions.
+type Store interface {
+	Read(ctx context.Context, fn func(Tx) error) error
+	Write(ctx context.Context, fn func(Tx) error) error
+}
+
+// Notifier wakes whatever waits for a device's commands (a long-poll on
+// this instance or, through the database, on another), after the command
+// is committed.
+type Notifier interface {
+	Notify(serial string)
+}

@@ -1,0 +1,439 @@
+package gateway_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"mysystems/internal/fleet"
+	"mysystems/internal/store"
+	"mysystems/internal/store/storetest"
+)
+
+type deviceJSON struct {
+	ID, Serial, Name, Model, Firmware, FolderID string
+	Online                                      bool
+}
+
+type cmdJSON struct {
+	ID, State, Result, Type string
+}
+
+func (e *env) org(tok string) (id, root string) {
+	var o struct {
+		ID           string
+		RootFolderID string `json:"root_folder_id"`
+	}
+	e.do("POST", "/api/v1/orgs", tok, map[string]string{"name": "Acme"}, &o)
+	return o.ID, o.RootFolderID
+}
+
+func (e *env) claim(tok, org string, m fleet.Minted, folder string) deviceJSON {
+	e.t.Helper()
+	var d deviceJSON
+	if code := e.do("POST", "/api/v1/orgs/"+org+"/devices", tok, map[string]string{"serial": m.Serial, "oak": m.OAK, "folder_id": folder}, &d); code != 201 {
+		e.t.Fatalf("claim: %d", code)
+	}
+	return d
+}
+
+func (e *env) command(tok, org, id string) cmdJSON {
+	var c cmdJSON
+	e.do("GET", "/api/v1/orgs/"+org+"/commands/"+id, tok, nil, &c)
+	return c
+}
+
+// GW-1, GW-2, DEV-3, DEV-7: hello, claim, a command woken into a waiting
+// long-poll, applied at most once, state visible through the API.
+func TestCommandRoundTrip(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		owner := e.user("owner@example.com")
+		org, root := e.org(owner)
+		m := e.mint(1)[0]
+		dev := e.device(m)
+		if w := dev.hello(); w.Claimed || w.HeartbeatSeconds != 60 {
+			t.Fatalf("welcome before claim: %+v", w)
+		}
+		if cmds := dev.poll(0); len(cmds) != 0 {
+			t.Fatalf("unclaimed device got %v", cmds)
+		}
+		d := e.claim(owner, org, m, root)
+		if !d.Online || d.Firmware != "11.11.0" || d.Model != "AXIS P3265-LVE" {
+			t.Fatalf("claimed device %+v", d)
+		}
+		// A poll waiting when the command is issued receives it.
+		got := make(chan []fleet.WireCommand, 1)
+		go func() { got <- dev.poll(20) }()
+		waitFor(t, func() bool { return e.app.Gateway.Waiting() == 1 })
+		var c cmdJSON
+		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "identify"}, &c); code != 202 || c.State != "pending" {
+			t.Fatalf("action: %d %+v", code, c)
+		}
+		var cmds []fleet.WireCommand
+		select {
+		case cmds = <-got:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the waiting poll was not woken")
+		}
+		if len(cmds) != 1 || cmds[0].ID != c.ID || cmds[0].Type != "identify" {
+			t.Fatalf("delivered %+v", cmds)
+		}
+		if st := e.command(owner, org, c.ID).State; st != "delivered" {
+			t.Fatalf("state after delivery %s", st)
+		}
+		// Not redelivered before its redelivery time, then delivered again.
+		if again := dev.poll(0); len(again) != 0 {
+			t.Fatalf("redelivered at once: %v", again)
+		}
+		e.clock.Advance(61 * time.Second)
+		if again := dev.poll(0); len(again) != 1 || again[0].ID != c.ID {
+			t.Fatalf("not redelivered after the timeout: %v", again)
+		}
+		if r := dev.apply(cmds[0]); r.State != "applied" {
+			t.Fatalf("result: %+v", r)
+		}
+		// A repeated result is answered with the first outcome.
+		var r fleet.ResultReply
+		e.do("POST", "/device/v1/commands/"+c.ID+"/result", dev.token, fleet.Result{OK: false, Message: "late"}, &r)
+		if r.State != "applied" {
+			t.Fatalf("second result changed the outcome: %+v", r)
+		}
+		if cc := e.command(owner, org, c.ID); cc.State != "applied" {
+			t.Fatalf("command %+v", cc)
+		}
+		e.clock.Advance(200 * time.Second)
+		if cmds := dev.poll(0); len(cmds) != 0 {
+			t.Fatalf("applied command delivered again: %v", cmds)
+		}
+		// DEV-7: silent for 3 heartbeats means offline.
+		e.clock.Advance(180 * time.Second)
+		if err := e.app.Gateway.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
+		if d.Online {
+			t.Fatal("device silent for 200 s is online")
+		}
+		e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
+		if err := e.app.Gateway.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
+		if !d.Online {
+			t.Fatal("device heartbeating is offline")
+		}
+	})
+}
+
+// GW-1: wrong secrets and tokens are refused.
+func TestDeviceAuth(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	m := e.mint(1)[0]
+	if code := e.do("POST", "/device/v1/hello", "", fleet.Hello{Serial: m.Serial, Secret: "wrong"}, nil); code != 401 {
+		t.Errorf("wrong secret: %d", code)
+	}
+	if code := e.do("POST", "/device/v1/hello", "", fleet.Hello{Serial: "ACCC8E000000", Secret: m.Secret}, nil); code != 401 {
+		t.Errorf("unknown serial: %d", code)
+	}
+	if code := e.do("POST", "/device/v1/hello", "", "{", nil); code != 400 {
+		t.Errorf("malformed: %d", code)
+	}
+	if code := e.do("GET", "/device/v1/commands", "msd_forged", nil, nil); code != 401 {
+		t.Errorf("forged token: %d", code)
+	}
+	dev := e.device(m)
+	w := dev.hello()
+	e.clock.Set(w.ExpiresAt.Add(time.Second))
+	if code := e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil); code != 401 {
+		t.Errorf("expired token: %d", code)
+	}
+	dev.hello()
+	if code := e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil); code != 200 {
+		t.Errorf("after a new hello: %d", code)
+	}
+}
+
+// DEV-6: account changes go to the device sealed; the password is never in
+// the database or the logs; service accounts and root are protected.
+func TestDeviceAccounts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		owner := e.user("owner@example.com")
+		org, root := e.org(owner)
+		m := e.mint(1)[0]
+		dev := e.device(m)
+		dev.hello()
+		d := e.claim(owner, org, m, root)
+		const secret = "Tr0ub4dor&3-unique-7f9d"
+		var c cmdJSON
+		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, map[string]string{"username": "guard", "password": secret, "role": "viewer"}, &c); code != 202 {
+			t.Fatalf("create account: %d", code)
+		}
+		cmds := dev.poll(0)
+		if len(cmds) != 1 || strings.Contains(string(cmds[0].Args), secret) {
+			t.Fatalf("command %+v", cmds)
+		}
+		r := dev.apply(cmds[0])
+		if r.State != "applied" || !strings.Contains(r.Result, "has 23 characters") {
+			t.Fatalf("device could not open the password: %+v", r)
+		}
+		var accts struct{ Items []fleet.Account }
+		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, nil, &accts)
+		if len(accts.Items) != 4 {
+			t.Fatalf("accounts after create: %+v", accts.Items)
+		}
+		e.do("PATCH", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts/guard", owner, map[string]string{"password": secret + "2"}, &c)
+		dev.apply(dev.poll(0)[0])
+		for _, bad := range []struct {
+			method, path string
+			body         any
+			code         int
+		}{
+			{"DELETE", "/accounts/root", nil, 409},
+			{"DELETE", "/accounts/acs-service", nil, 409},
+			{"PATCH", "/accounts/adm-service", map[string]string{"password": "x"}, 409},
+			{"PATCH", "/accounts/nobody", map[string]string{"password": "x"}, 404},
+			{"PATCH", "/accounts/guard", map[string]string{"password": "naïve"}, 400},
+			{"PATCH", "/accounts/guard", map[string]string{"password": strings.Repeat("x", 65)}, 400},
+			{"POST", "/accounts", map[string]string{"username": "guard", "password": "x", "role": "viewer"}, 409},
+			{"POST", "/accounts", map[string]string{"username": "x", "password": "x", "role": "god"}, 400},
+		} {
+			if code := e.do(bad.method, "/api/v1/orgs/"+org+"/devices/"+d.ID+bad.path, owner, bad.body, nil); code != bad.code {
+				t.Errorf("%s %s: got %d, want %d", bad.method, bad.path, code, bad.code)
+			}
+		}
+		e.do("DELETE", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts/guard", owner, nil, &c)
+		dev.apply(dev.poll(0)[0])
+		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, nil, &accts)
+		if len(accts.Items) != 3 {
+			t.Fatalf("accounts after delete: %+v", accts.Items)
+		}
+		// The password never reached the database or the logs.
+		assertNowhere(t, e, secret)
+	})
+}
+
+// assertNowhere scans every text column of every table and the logs.
+func assertNowhere(t *testing.T, e *env, secret string) {
+	t.Helper()
+	if strings.Contains(e.logs.String(), secret) {
+		t.Fatal("the password is in the logs")
+	}
+	n, err := e.db.ScanForTest(context.Background(), secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		t.Fatalf("the password is in %d database cells", n)
+	}
+}
+
+// DEV-5: removed and claimed again is a new record; history stays.
+func TestRemoveAndReclaim(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	owner := e.user("owner@example.com")
+	org, root := e.org(owner)
+	m := e.mint(1)[0]
+	d1 := e.claim(owner, org, m, root)
+	if code := e.do("DELETE", "/api/v1/orgs/"+org+"/devices/"+d1.ID, owner, nil, nil); code != 400 {
+		t.Fatalf("unconfirmed removal: %d", code)
+	}
+	if code := e.do("DELETE", "/api/v1/orgs/"+org+"/devices/"+d1.ID+"?confirm=true", owner, nil, nil); code != 204 {
+		t.Fatalf("removal: %d", code)
+	}
+	if code := e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d1.ID, owner, nil, nil); code != 404 {
+		t.Fatalf("removed device: %d", code)
+	}
+	d2 := e.claim(owner, org, m, root)
+	if d2.ID == d1.ID {
+		t.Fatal("a reclaimed device kept its record")
+	}
+	var log struct {
+		Items []struct {
+			Action   string
+			TargetID string `json:"target_id"`
+		}
+	}
+	e.do("GET", "/api/v1/orgs/"+org+"/audit?action=device.", owner, nil, &log)
+	var trail []string
+	for _, it := range log.Items {
+		trail = append(trail, it.Action+":"+it.TargetID)
+	}
+	want := "device.claim:" + d2.ID + ",device.remove:" + d1.ID + ",device.claim:" + d1.ID
+	if strings.Join(trail, ",") != want {
+		t.Fatalf("audit %v, want %s", trail, want)
+	}
+	// A device belongs to one organization.
+	other := e.user("other@example.com")
+	org2, root2 := e.org(other)
+	if code := e.do("POST", "/api/v1/orgs/"+org2+"/devices", other, map[string]string{"serial": m.Serial, "oak": m.OAK, "folder_id": root2}, nil); code != 409 {
+		t.Fatalf("claim in a second org: %d", code)
+	}
+}
+
+// Killing and restarting the server while a command waits: the device
+// reconnects to the new process, gets the command, applies it once.
+func TestRestartKeepsCommands(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		owner := e.user("owner@example.com")
+		org, root := e.org(owner)
+		m := e.mint(1)[0]
+		dev := e.device(m)
+		dev.hello()
+		d := e.claim(owner, org, m, root)
+		var c cmdJSON
+		e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "reboot"}, &c)
+		first := dev.poll(0)
+		if len(first) != 1 {
+			t.Fatalf("before restart: %v", first)
+		}
+		e.restart() // the device had the command but no result was recorded
+		if code := e.do("GET", "/device/v1/commands?wait=0", dev.token, nil, nil); code != 200 {
+			t.Fatalf("token after restart: %d", code)
+		}
+		e.clock.Advance(61 * time.Second)
+		again := dev.poll(0)
+		if len(again) != 1 || again[0].ID != c.ID {
+			t.Fatalf("after restart: %v", again)
+		}
+		dev.apply(again[0])
+		dev.apply(first[0]) // the earlier delivery's result arrives late: no second application
+		var log struct{ Items []struct{ Action string } }
+		e.do("GET", "/api/v1/orgs/"+org+"/audit?action=device.command_result", owner, nil, &log)
+		if len(log.Items) != 1 {
+			t.Fatalf("%d results recorded, want 1", len(log.Items))
+		}
+	})
+}
+
+// ACC-1, ACC-2: a viewer granted one folder sees exactly its devices, in
+// the list, the CSV export and by id.
+func TestViewerSeesOnlyGrantedDevices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		owner := e.user("owner@example.com")
+		org, root := e.org(owner)
+		var a, b struct{ ID string }
+		e.do("POST", "/api/v1/orgs/"+org+"/folders", owner, map[string]string{"name": "A"}, &a)
+		e.do("POST", "/api/v1/orgs/"+org+"/folders", owner, map[string]string{"name": "B"}, &b)
+		var sub struct{ ID string }
+		e.do("POST", "/api/v1/orgs/"+org+"/folders", owner, map[string]string{"name": "A1", "parent_id": a.ID}, &sub)
+		ms := e.mint(5)
+		in1 := e.claim(owner, org, ms[0], a.ID)
+		in2 := e.claim(owner, org, ms[1], sub.ID)
+		out1 := e.claim(owner, org, ms[2], b.ID)
+		e.claim(owner, org, ms[3], root)
+		// Folder deletion names what is inside.
+		if code := e.do("DELETE", "/api/v1/orgs/"+org+"/folders/"+b.ID+"?confirm=true", owner, nil, nil); code != 409 {
+			t.Fatalf("delete a folder with a device: %d", code)
+		}
+		viewer := e.user("viewer@example.com")
+		var me struct{ User struct{ ID string } }
+		e.do("GET", "/api/v1/me", viewer, nil, &me)
+		if err := db.Write(context.Background(), func(tx *store.Tx) error {
+			return tx.AddMemberForTest(context.Background(), org, me.User.ID, "viewer", []string{a.ID})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var list struct{ Items []deviceJSON }
+		e.do("GET", "/api/v1/orgs/"+org+"/devices?sort=serial", viewer, nil, &list)
+		var ids []string
+		for _, d := range list.Items {
+			ids = append(ids, d.ID)
+		}
+		if len(ids) != 2 || !(contains(ids, in1.ID) && contains(ids, in2.ID)) {
+			t.Fatalf("viewer lists %v, want %s and %s", ids, in1.ID, in2.ID)
+		}
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/orgs/"+org+"/devices?format=csv", nil)
+		req.Header.Set("Authorization", "Bearer "+viewer)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf strings.Builder
+		_, _ = io_copy(&buf, res)
+		if lines := strings.Count(buf.String(), "\n"); lines != 3 || strings.Contains(buf.String(), out1.Serial) {
+			t.Fatalf("viewer's CSV:\n%s", buf.String())
+		}
+		if code := e.do("GET", "/api/v1/orgs/"+org+"/devices/"+out1.ID, viewer, nil, nil); code != 404 {
+			t.Fatalf("device outside the grant by id: %d", code)
+		}
+		if code := e.do("GET", "/api/v1/orgs/"+org+"/devices?folder="+b.ID, viewer, nil, nil); code != 404 {
+			t.Fatalf("filter by a folder outside the grant: %d", code)
+		}
+		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+in1.ID+"/actions", viewer, map[string]string{"type": "reboot"}, nil); code != 403 {
+			t.Fatalf("viewer reboots: %d", code)
+		}
+		// Owner filters: folder subtree, search, status.
+		e.do("GET", "/api/v1/orgs/"+org+"/devices?folder="+a.ID, owner, nil, &list)
+		if len(list.Items) != 2 {
+			t.Fatalf("folder subtree: %d devices", len(list.Items))
+		}
+		e.do("GET", "/api/v1/orgs/"+org+"/devices?q="+strings.ToLower(ms[2].Serial[6:]), owner, nil, &list)
+		if len(list.Items) != 1 || list.Items[0].ID != out1.ID {
+			t.Fatalf("search: %+v", list.Items)
+		}
+		e.do("GET", "/api/v1/orgs/"+org+"/devices?status=offline&limit=2", owner, nil, &list)
+		if len(list.Items) != 2 {
+			t.Fatalf("offline page: %d", len(list.Items))
+		}
+		if code := e.do("GET", "/api/v1/orgs/"+org+"/devices?sort=colour", owner, nil, nil); code != 400 {
+			t.Fatalf("bad sort: %d", code)
+		}
+	})
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10 s")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
+	}
+}
+
+// GW-2 across instances: a command issued on one instance reaches a device
+// long-polling on another, woken through PostgreSQL LISTEN/NOTIFY.
+func TestCrossInstanceWakeUp(t *testing.T) {
+	db := storetest.Postgres(t)
+	a := newEnv(t, db)
+	b := &env{t: t, db: db, clock: a.clock, logs: &logBuf{}}
+	b.start()
+	owner := a.user("owner@example.com")
+	org, root := a.org(owner)
+	m := a.mint(1)[0]
+	dev := b.device(m) // the device talks to instance b
+	dev.hello()
+	d := a.claim(owner, org, m, root)
+	dev.poll(0) // first poll checks the database once
+	got := make(chan []fleet.WireCommand, 1)
+	go func() { got <- dev.poll(30) }()
+	waitFor(t, func() bool { return b.app.Gateway.Waiting() == 1 })
+	start := time.Now()
+	var c cmdJSON
+	a.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "identify"}, &c)
+	select {
+	case cmds := <-got:
+		if len(cmds) != 1 || cmds[0].ID != c.ID {
+			t.Fatalf("delivered %+v", cmds)
+		}
+		t.Logf("woken across instances in %v", time.Since(start))
+	case <-time.After(15 * time.Second):
+		t.Fatal("the poll on the other instance was not woken")
+	}
+}

@@ -1,0 +1,490 @@
+// Package gateway serves /device/v1, the protocol devices speak with the
+// portal (SPEC §6): hello with the factory credential for a short-lived
+// device token, heartbeats, long-polls for commands and idempotent results.
+//
+// Presence is kept in memory and flushed to the database in batches, so
+// 100,000 devices heartbeating do not mean 100,000 single-row writes a
+// minute. A command is written to the database first; the long-poll of its
+// device is woken in-process or, for a device polling another instance,
+// through PostgreSQL NOTIFY.
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mysystems/internal/account"
+	"mysystems/internal/audit"
+	"mysystems/internal/clock"
+	"mysystems/internal/errs"
+	"mysystems/internal/fleet"
+	"mysystems/internal/httpapi"
+)
+
+// Tx is what the gateway needs of a store transaction.
+type Tx interface {
+	IdentitySecrets(ctx context.Context, serial string) (fleet.Identity, fleet.Secrets, error)
+	Reported(ctx context.Context, serial string) (fleet.Reported, error)
+	SetReported(ctx context.Context, r fleet.Reported) error
+	CreateDeviceToken(ctx context.Context, serial, tokenHash string, expires time.Time) error
+	DeviceTokenSerial(ctx context.Context, tokenHash string, now time.Time) (string, time.Time, error)
+	DeleteDeviceTokens(ctx context.Context, serial string, before time.Time) error
+	OpenCommands(ctx context.Context, serial string, limit int) ([]fleet.Command, error)
+	CommandByID(ctx context.Context, serial, id string) (fleet.Command, error)
+	MarkDelivered(ctx context.Context, ids []string, at time.Time) error
+	SaveCommandOutcome(ctx context.Context, c fleet.Command) error
+	TouchDevices(ctx context.Context, seen map[string]time.Time) error
+	RecordAudit(ctx context.Context, e audit.Entry) error
+}
+
+// Store runs transactions.
+type Store interface {
+	Read(ctx context.Context, fn func(Tx) error) error
+	Write(ctx context.Context, fn func(Tx) error) error
+}
+
+// Bus carries wake-ups between instances (PostgreSQL LISTEN/NOTIFY).
+type Bus interface {
+	Notify(ctx context.Context, channel, payload string) error
+	Listen(ctx context.Context, channel string, ready func(), fn func(payload string)) error
+}
+
+// Config configures the gateway.
+type Config struct {
+	Heartbeat time.Duration
+	TokenTTL  time.Duration
+	// MaxWait bounds a long-poll's ?wait.
+	MaxWait time.Duration
+	// Redeliver is how long a delivered command waits for its result before
+	// it is delivered again (at-least-once).
+	Redeliver time.Duration
+	// Flush is how often presence is written to the database.
+	Flush time.Duration
+	// DataDir holds firmware images under firmware/.
+	DataDir string
+}
+
+// DefaultConfig is the production configuration.
+func DefaultConfig() Config {
+	return Config{Heartbeat: fleet.DefaultHeartbeat, TokenTTL: time.Hour, MaxWait: 60 * time.Second,
+		Redeliver: 60 * time.Second, Flush: 5 * time.Second}
+}
+
+const channel = "mysystems_device_commands"
+
+// Gateway serves the device protocol.
+type Gateway struct {
+	store Store
+	bus   Bus
+	clock clock.Clock
+	log   *slog.Logger
+	cfg   Config
+
+	tokens   tokenCache
+	hub      hub
+	presence presence
+	polls    sync.WaitGroup
+}
+
+// New returns a gateway. bus may be nil (single instance).
+func New(s Store, bus Bus, clk clock.Clock, log *slog.Logger, cfg Config) *Gateway {
+	d := DefaultConfig()
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = d.Heartbeat
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = d.TokenTTL
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = d.MaxWait
+	}
+	if cfg.Redeliver <= 0 {
+		cfg.Redeliver = d.Redeliver
+	}
+	if cfg.Flush <= 0 {
+		cfg.Flush = d.Flush
+	}
+	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg}
+	g.tokens.init()
+	g.hub.init()
+	g.presence.init()
+	return g
+}
+
+// Register mounts /device/v1 on mux.
+func (g *Gateway) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /device/v1/hello", g.handle(g.hello, false))
+	mux.HandleFunc("POST /device/v1/heartbeat", g.handle(g.heartbeat, true))
+	mux.HandleFunc("GET /device/v1/commands", g.handle(g.poll, true))
+	mux.HandleFunc("POST /device/v1/commands/{id}/result", g.handle(g.result, true))
+	mux.HandleFunc("GET /device/v1/firmware/{release}", g.handle(g.firmware, true))
+	mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {
+		g.fail(w, r, errs.NotFoundf("no device endpoint %s %s", r.Method, r.URL.Path))
+	})
+}
+
+type call struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	serial string
+}
+
+func (g *Gateway) handle(fn func(*call) (any, error), auth bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := &call{w: w, r: r}
+		if auth {
+			serial, err := g.authenticate(r)
+			if err != nil {
+				g.fail(w, r, err)
+				return
+			}
+			c.serial = serial
+		}
+		out, err := fn(c)
+		if err != nil {
+			g.fail(w, r, err)
+			return
+		}
+		if out == nil {
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
+func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, d := httpapi.Public(g.log, r, err)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(httpapi.ErrorBody{Error: d})
+}
+
+func decode(r *http.Request, w http.ResponseWriter, dst any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 256<<10))
+	if err := dec.Decode(dst); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errs.E(errs.Invalid, "request body is empty")
+		}
+		return errs.E(errs.Invalid, "request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+var errBadDevice = errs.E(errs.Unauthenticated, "unknown serial or wrong device secret")
+
+func (g *Gateway) hello(c *call) (any, error) {
+	var in fleet.Hello
+	if err := decode(c.r, c.w, &in); err != nil {
+		return nil, err
+	}
+	serial, err := fleet.NormalizeSerial(in.Serial)
+	if err != nil {
+		return nil, errBadDevice
+	}
+	now := g.clock.Now()
+	token := account.NewSecret("msd_")
+	var claimed bool
+	err = g.store.Write(c.r.Context(), func(tx Tx) error {
+		_, sec, err := tx.IdentitySecrets(c.r.Context(), serial)
+		if errs.Is(err, errs.NotFound) {
+			return errBadDevice
+		}
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare([]byte(account.HashSecret(in.Secret)), []byte(sec.SecretHash)) != 1 {
+			return errBadDevice
+		}
+		rep, err := tx.Reported(c.r.Context(), serial)
+		if err != nil {
+			return err
+		}
+		if fw, err := fleet.CheckFirmware(in.Firmware); err == nil {
+			rep.Firmware = fw
+		}
+		if in.Accounts != nil {
+			rep.Accounts = in.Accounts
+		}
+		if in.PublicKey != "" {
+			rep.PublicKey = in.PublicKey
+		}
+		rep.HelloAt = &now
+		claimed = rep.OrgID != ""
+		if err := tx.SetReported(c.r.Context(), rep); err != nil {
+			return err
+		}
+		if err := tx.DeleteDeviceTokens(c.r.Context(), serial, now); err != nil {
+			return err
+		}
+		return tx.CreateDeviceToken(c.r.Context(), serial, account.HashSecret(token), now.Add(g.cfg.TokenTTL))
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.presence.seen(serial, now)
+	g.hub.maybe(serial) // a fresh connection checks for waiting commands
+	return fleet.Welcome{Token: token, ExpiresAt: now.Add(g.cfg.TokenTTL), HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
+}
+
+func (g *Gateway) authenticate(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 8 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", errs.E(errs.Unauthenticated, "send Authorization: Bearer <device token> (from hello)")
+	}
+	hash := account.HashSecret(strings.TrimSpace(h[7:]))
+	now := g.clock.Now()
+	if serial, ok := g.tokens.get(hash, now); ok {
+		return serial, nil
+	}
+	var serial string
+	var exp time.Time
+	err := g.store.Read(r.Context(), func(tx Tx) error {
+		var err error
+		serial, exp, err = tx.DeviceTokenSerial(r.Context(), hash, now)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	g.tokens.put(hash, serial, exp)
+	return serial, nil
+}
+
+func (g *Gateway) heartbeat(c *call) (any, error) {
+	var in fleet.Heartbeat
+	if c.r.ContentLength != 0 {
+		if err := decode(c.r, c.w, &in); err != nil {
+			return nil, err
+		}
+	}
+	now := g.clock.Now()
+	g.presence.seen(c.serial, now)
+	claimed := false
+	if in.Firmware != "" || in.Accounts != nil {
+		err := g.store.Write(c.r.Context(), func(tx Tx) error {
+			rep, err := tx.Reported(c.r.Context(), c.serial)
+			if err != nil {
+				return err
+			}
+			if fw, err := fleet.CheckFirmware(in.Firmware); err == nil {
+				rep.Firmware = fw
+			}
+			if in.Accounts != nil {
+				rep.Accounts = in.Accounts
+			}
+			claimed = rep.OrgID != ""
+			return tx.SetReported(c.r.Context(), rep)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return fleet.HeartbeatReply{HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
+}
+
+// maxBatch bounds the commands one poll returns.
+const maxBatch = 20
+
+func (g *Gateway) poll(c *call) (any, error) {
+	wait := 30 * time.Second
+	if s := c.r.URL.Query().Get("wait"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, errs.InvalidField("wait", "wait is a number of seconds")
+		}
+		wait = min(time.Duration(n)*time.Second, g.cfg.MaxWait)
+	}
+	g.polls.Add(1)
+	defer g.polls.Done()
+	g.presence.seen(c.serial, g.clock.Now())
+	ctx := c.r.Context()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	w := g.hub.wait(c.serial)
+	defer g.hub.done(c.serial, w)
+	for {
+		if g.hub.take(c.serial, g.clock.Now()) {
+			cmds, recheck, err := g.deliver(ctx, c.serial)
+			if err != nil {
+				return nil, err
+			}
+			if len(cmds) > 0 {
+				return fleet.Commands{Commands: cmds}, nil
+			}
+			if !recheck.IsZero() {
+				g.hub.recheckAt(c.serial, recheck)
+			}
+		}
+		var again <-chan time.Time
+		if at := g.hub.nextCheck(c.serial); !at.IsZero() {
+			t := time.NewTimer(max(at.Sub(g.clock.Now()), time.Millisecond))
+			defer t.Stop()
+			again = t.C
+		}
+		select {
+		case <-w:
+		case <-again:
+		case <-deadline.C:
+			return fleet.Commands{Commands: []fleet.WireCommand{}}, nil
+		case <-ctx.Done():
+			return nil, nil
+		}
+	}
+}
+
+// deliver returns the device's open commands that are due (never delivered,
+// or delivered long enough ago without a result) and marks them delivered.
+// recheck is when a delivered command falls due again, if any.
+func (g *Gateway) deliver(ctx context.Context, serial string) ([]fleet.WireCommand, time.Time, error) {
+	now := g.clock.Now()
+	var out []fleet.WireCommand
+	var recheck time.Time
+	err := g.store.Write(ctx, func(tx Tx) error {
+		cmds, err := tx.OpenCommands(ctx, serial, maxBatch)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, c := range cmds {
+			if c.State == fleet.StateDelivered && c.DeliveredAt != nil && now.Sub(*c.DeliveredAt) < g.cfg.Redeliver {
+				due := c.DeliveredAt.Add(g.cfg.Redeliver)
+				if recheck.IsZero() || due.Before(recheck) {
+					recheck = due
+				}
+				continue
+			}
+			out = append(out, fleet.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args})
+			ids = append(ids, c.ID)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		return tx.MarkDelivered(ctx, ids, now)
+	})
+	if len(out) > 0 {
+		// Delivered commands come again if no result arrives in time.
+		due := now.Add(g.cfg.Redeliver)
+		if recheck.IsZero() || due.Before(recheck) {
+			recheck = due
+		}
+		g.hub.recheckAt(serial, recheck)
+	}
+	return out, recheck, err
+}
+
+func (g *Gateway) result(c *call) (any, error) {
+	var in fleet.Result
+	if err := decode(c.r, c.w, &in); err != nil {
+		return nil, err
+	}
+	id := c.r.PathValue("id")
+	now := g.clock.Now()
+	var reply fleet.ResultReply
+	err := g.store.Write(c.r.Context(), func(tx Tx) error {
+		cmd, err := tx.CommandByID(c.r.Context(), c.serial, id)
+		if err != nil {
+			return err
+		}
+		if fleet.ApplyResult(&cmd, in.OK, in.Message, now) {
+			if err := tx.SaveCommandOutcome(c.r.Context(), cmd); err != nil {
+				return err
+			}
+			if in.Accounts != nil {
+				rep, err := tx.Reported(c.r.Context(), c.serial)
+				if err != nil {
+					return err
+				}
+				rep.Accounts = in.Accounts
+				if err := tx.SetReported(c.r.Context(), rep); err != nil {
+					return err
+				}
+			}
+			details := map[string]any{"command": cmd.ID, "type": cmd.Type, "state": cmd.State}
+			if cmd.Result != "" {
+				details["result"] = cmd.Result
+			}
+			if err := tx.RecordAudit(c.r.Context(), audit.Entry{OrgID: cmd.OrgID, At: now,
+				Actor: audit.Actor{Kind: audit.KindSystem, ID: "device:" + c.serial}, Action: "device.command_result",
+				TargetType: "device", TargetID: cmd.DeviceID, Details: details}); err != nil {
+				return err
+			}
+		}
+		reply = fleet.ResultReply{State: cmd.State, Result: cmd.Result}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.presence.seen(c.serial, now)
+	return reply, nil
+}
+
+// Notify wakes the long-poll of a device on this instance and, through the
+// bus, on every other instance. Called after the command is committed.
+func (g *Gateway) Notify(serial string) {
+	g.hub.wake(serial)
+	if g.bus != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := g.bus.Notify(ctx, channel, serial); err != nil {
+			g.log.Warn("notify other instances", "err", err)
+		}
+	}
+}
+
+// Run flushes presence and listens for other instances' wake-ups until ctx
+// ends, then flushes once more.
+func (g *Gateway) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	if g.bus != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = g.bus.Listen(ctx, channel, g.hub.wakeAll, g.hub.wake)
+		}()
+	}
+	t := time.NewTicker(g.cfg.Flush)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := g.Flush(fctx); err != nil {
+				g.log.Warn("final presence flush", "err", err)
+			}
+			cancel()
+			wg.Wait()
+			return
+		case <-t.C:
+			if err := g.Flush(ctx); err != nil && ctx.Err() == nil {
+				g.log.Warn("presence flush", "err", err)
+			}
+		}
+	}
+}
+
+// Flush writes the presence seen since the last flush in one transaction.
+func (g *Gateway) Flush(ctx context.Context) error {
+	seen := g.presence.drain()
+	if len(seen) == 0 {
+		return nil
+	}
+	err := g.store.Write(ctx, func(tx Tx) error { return tx.TouchDevices(ctx, seen) })
+	if err != nil {
+		g.presence.restore(seen)
+	}
+	return err
+}
+
+// Waiting reports how many long-polls are open on this instance.
+func (g *Gateway) Waiting() int { return g.hub.count() }

@@ -1,0 +1,75 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"testing"
+
+	"mysystems/internal/store"
+	"mysystems/internal/store/storetest"
+)
+
+// SPEC §3 table and ACC-1/ACC-2 through the API: every role × every action
+// served so far × inside/outside the member's granted folder. Operators and
+// Viewers are granted folder "in"; folder "out" is not theirs.
+func TestPermissionTable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		owner, _ := e.user("owner@example.com")
+		id := e.org(owner, "Acme")
+		in := e.call("POST", "/api/v1/orgs/"+id+"/folders", owner, map[string]string{"name": "In"}).Str("id")
+		out := e.call("POST", "/api/v1/orgs/"+id+"/folders", owner, map[string]string{"name": "Out"}).Str("id")
+		empty := e.call("POST", "/api/v1/orgs/"+id+"/folders", owner, map[string]string{"name": "Empty"}).Str("id")
+		tokens := map[string]string{"owner": owner}
+		users := map[string]string{}
+		for _, role := range []string{"admin", "operator", "viewer"} {
+			email := role + "@example.com"
+			e.call("POST", "/api/v1/orgs/"+id+"/invitations", owner, map[string]any{"email": email, "folders": []string{in}})
+			tok, uid := e.user(email)
+			e.call("POST", "/api/v1/invitations/accept", tok, map[string]string{"token": inviteToken(t, e.lastMailTo(email))})
+			if r := e.call("PATCH", "/api/v1/orgs/"+id+"/members/"+uid, owner, map[string]string{"role": role}); r.Status != 200 {
+				t.Fatalf("set %s: %d %s", role, r.Status, r.Body)
+			}
+			tokens[role], users[role] = tok, uid
+		}
+		target := users["viewer"]
+		n := 0
+		type row struct {
+			action       string
+			method, path string
+			body         any
+			// want statuses for owner, admin, operator, viewer
+			want [4]int
+		}
+		rows := func() []row {
+			n++
+			return []row{
+				{"read org", "GET", "/api/v1/orgs/" + id, nil, [4]int{200, 200, 200, 200}},
+				{"list members", "GET", "/api/v1/orgs/" + id + "/members", nil, [4]int{200, 200, 200, 200}},
+				{"list folders", "GET", "/api/v1/orgs/" + id + "/folders", nil, [4]int{200, 200, 200, 200}},
+				{"read folder inside", "GET", "/api/v1/orgs/" + id + "/folders/" + in, nil, [4]int{200, 200, 200, 200}},
+				{"read folder outside", "GET", "/api/v1/orgs/" + id + "/folders/" + out, nil, [4]int{200, 200, 404, 404}},
+				{"create folder inside", "POST", "/api/v1/orgs/" + id + "/folders", map[string]string{"name": fmt.Sprint("f", n), "parent_id": in}, [4]int{201, 201, 403, 403}},
+				{"create folder outside", "POST", "/api/v1/orgs/" + id + "/folders", map[string]string{"name": fmt.Sprint("g", n), "parent_id": out}, [4]int{201, 201, 403, 403}},
+				{"rename folder inside", "PATCH", "/api/v1/orgs/" + id + "/folders/" + in, map[string]string{"name": "In"}, [4]int{200, 200, 403, 403}},
+				{"delete folder (unconfirmed)", "DELETE", "/api/v1/orgs/" + id + "/folders/" + empty, nil, [4]int{400, 400, 403, 403}},
+				{"grant folders", "PATCH", "/api/v1/orgs/" + id + "/members/" + target, map[string]any{"folders": []string{in}}, [4]int{200, 200, 403, 403}},
+				{"change role", "PATCH", "/api/v1/orgs/" + id + "/members/" + target, map[string]any{"role": "viewer"}, [4]int{200, 200, 403, 403}},
+				{"list invitations", "GET", "/api/v1/orgs/" + id + "/invitations", nil, [4]int{200, 200, 403, 403}},
+				{"invite", "POST", "/api/v1/orgs/" + id + "/invitations", map[string]any{"email": fmt.Sprint("new", n, "@example.com"), "folders": []string{in}}, [4]int{201, 201, 403, 403}},
+				{"edit org", "PATCH", "/api/v1/orgs/" + id, map[string]string{"notes": fmt.Sprint("n", n)}, [4]int{200, 200, 403, 403}},
+				{"require MFA (owner has none: refused after the role check)", "PATCH", "/api/v1/orgs/" + id, map[string]bool{"require_mfa": true}, [4]int{400, 403, 403, 403}},
+				{"read audit", "GET", "/api/v1/orgs/" + id + "/audit", nil, [4]int{200, 200, 403, 403}},
+				{"archive (wrong id: refused after the role check)", "POST", "/api/v1/orgs/" + id + "/archive", map[string]any{"confirm_id": "nope", "acknowledge": true}, [4]int{400, 403, 403, 403}},
+				{"bulk remove nobody", "POST", "/api/v1/orgs/" + id + "/members/remove", map[string]any{"user_ids": []string{"usr_ghost"}}, [4]int{404, 404, 403, 403}},
+			}
+		}
+		for i, role := range []string{"owner", "admin", "operator", "viewer"} {
+			for _, r := range rows() {
+				got := e.call(r.method, r.path, tokens[role], r.body)
+				if got.Status != r.want[i] {
+					t.Errorf("%s may %s: got %d %s, want %d", role, r.action, got.Status, got.Body, r.want[i])
+				}
+			}
+		}
+	})
+}

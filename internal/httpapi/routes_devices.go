@@ -1,0 +1,352 @@
+package httpapi
+
+import (
+	"encoding/csv"
+	"net/http"
+	"time"
+
+	"mysystems/internal/errs"
+	"mysystems/internal/fleet"
+	"mysystems/internal/org"
+)
+
+// DeviceJSON is a device as members see it.
+type DeviceJSON struct {
+	ID         string     `json:"id"`
+	Serial     string     `json:"serial"`
+	Name       string     `json:"name"`
+	Model      string     `json:"model"`
+	Firmware   string     `json:"firmware"`
+	FolderID   string     `json:"folder_id"`
+	FolderPath string     `json:"folder_path"`
+	Online     bool       `json:"online"`
+	LastSeenAt *time.Time `json:"last_seen_at"`
+	ClaimedAt  time.Time  `json:"claimed_at"`
+}
+
+func (a *API) deviceJSON(d fleet.Device, t org.Tree) DeviceJSON {
+	return DeviceJSON{ID: d.ID, Serial: d.Serial, Name: d.Name, Model: d.Model, Firmware: d.Firmware, FolderID: d.FolderID,
+		FolderPath: t.Path(d.FolderID), Online: d.Online(a.d.Clock.Now(), a.d.Fleet.Heartbeat()), LastSeenAt: d.LastSeenAt, ClaimedAt: d.ClaimedAt}
+}
+
+// ClaimRequest claims a device with its serial and OAK (DEV-3).
+type ClaimRequest struct {
+	Serial   string `json:"serial"`
+	OAK      string `json:"oak"`
+	FolderID string `json:"folder_id,omitempty"`
+	Name     string `json:"name,omitempty"`
+}
+
+// DevicePatch renames or moves a device.
+type DevicePatch struct {
+	Name     *string `json:"name,omitempty"`
+	FolderID *string `json:"folder_id,omitempty"`
+}
+
+// MoveRequest moves several devices into a folder.
+type MoveRequest struct {
+	DeviceIDs []string `json:"device_ids"`
+	FolderID  string   `json:"folder_id"`
+}
+
+// ActionRequest sends reboot or identify.
+type ActionRequest struct {
+	Type string `json:"type"`
+}
+
+// CommandJSON is a device command's state (pending, delivered, applied,
+// failed with the device's reason).
+type CommandJSON struct {
+	ID          string     `json:"id"`
+	DeviceID    string     `json:"device_id"`
+	Type        string     `json:"type"`
+	State       string     `json:"state"`
+	Result      string     `json:"result,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+	DoneAt      *time.Time `json:"done_at,omitempty"`
+}
+
+func commandJSON(c fleet.Command) CommandJSON {
+	return CommandJSON{ID: c.ID, DeviceID: c.DeviceID, Type: c.Type, State: c.State, Result: c.Result,
+		CreatedAt: c.CreatedAt, DeliveredAt: c.DeliveredAt, DoneAt: c.DoneAt}
+}
+
+// DeviceAccountJSON is a local account of a device.
+type DeviceAccountJSON struct {
+	Username string `json:"username"`
+	Role     string `json:"role"`
+	Service  bool   `json:"service"`
+}
+
+// AccountCreate creates a device account. The password goes to the device
+// only (DEV-6).
+type AccountCreate struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+}
+
+// AccountPassword changes a device account's password.
+type AccountPassword struct {
+	Password string `json:"password"`
+}
+
+// MintRequest mints device identities (vendor).
+type MintRequest struct {
+	Model string `json:"model"`
+	Count int    `json:"count"`
+}
+
+// MintedJSON is a minted identity with its secrets, shown once.
+type MintedJSON struct {
+	Serial string `json:"serial"`
+	Model  string `json:"model"`
+	Secret string `json:"secret"`
+	OAK    string `json:"oak"`
+}
+
+var deviceParams = append([]Param{
+	{"folder", "folder id: that folder and everything below it"},
+	{"model", "model name"},
+	{"firmware", "firmware version"},
+	{"status", "online or offline"},
+	{"q", "search in name and serial"},
+	{"sort", "name, serial, model, firmware, last_seen, claimed; prefix - to reverse"},
+	{"format", "json (default) or csv (every matching device)"},
+}, pageParams...)
+
+func deviceFilter(r *http.Request) fleet.Filter {
+	q := r.URL.Query()
+	return fleet.Filter{FolderID: q.Get("folder"), Model: q.Get("model"), Firmware: q.Get("firmware"),
+		Status: q.Get("status"), Query: q.Get("q"), Sort: q.Get("sort")}
+}
+
+func (a *API) deviceRoutes() []Route {
+	return []Route{
+		{Method: "GET", Path: "/api/v1/orgs/{org}/devices", Tag: "devices", Summary: "Devices I can see, filtered, sorted, paginated; CSV export (DEV-4)",
+			Auth: AuthUser, Response: List[DeviceJSON]{}, Query: deviceParams, CSV: true, handle: a.listDevices},
+		{Method: "POST", Path: "/api/v1/orgs/{org}/devices", Tag: "devices", Summary: "Claim a device with its serial and OAK (DEV-3)",
+			Auth: AuthUser, Request: ClaimRequest{}, Response: DeviceJSON{}, Status: http.StatusCreated,
+			handle: func(c *Call) (any, error) {
+				var in ClaimRequest
+				if err := c.Decode(&in); err != nil {
+					return nil, err
+				}
+				d, err := a.d.Fleet.Claim(c.R.Context(), c.Actor, c.Org.ID, fleet.ClaimInput{Serial: in.Serial, OAK: in.OAK, FolderID: in.FolderID, Name: in.Name})
+				if err != nil {
+					return nil, err
+				}
+				return a.oneDevice(c, d.ID)
+			}},
+		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/import", Tag: "devices", Summary: "Claim devices from CSV (serial,oak,folder path), all or nothing with a per-line report (DEV-3)",
+			Auth: AuthUser, RawBody: "text/csv", Response: List[DeviceJSON]{}, Status: http.StatusCreated,
+			handle: func(c *Call) (any, error) {
+				body := http.MaxBytesReader(c.W, c.R.Body, 4<<20)
+				ds, err := a.d.Fleet.Import(c.R.Context(), c.Actor, c.Org.ID, body)
+				if err != nil {
+					return nil, err
+				}
+				out := List[DeviceJSON]{Items: []DeviceJSON{}}
+				for _, d := range ds {
+					j, err := a.oneDevice(c, d.ID)
+					if err != nil {
+						return nil, err
+					}
+					out.Items = append(out.Items, j)
+				}
+				return out, nil
+			}},
+		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/move", Tag: "devices", Summary: "Move devices into a folder, all or nothing (DEV-4)",
+			Auth: AuthUser, Request: MoveRequest{}, handle: func(c *Call) (any, error) {
+				var in MoveRequest
+				if err := c.Decode(&in); err != nil {
+					return nil, err
+				}
+				return nil, a.d.Fleet.Move(c.R.Context(), c.Actor, c.Org.ID, in.DeviceIDs, in.FolderID)
+			}},
+		{Method: "GET", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Read a device",
+			Auth: AuthUser, Response: DeviceJSON{}, handle: func(c *Call) (any, error) {
+				return a.oneDevice(c, c.R.PathValue("id"))
+			}},
+		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Rename or move a device",
+			Auth: AuthUser, Request: DevicePatch{}, Response: DeviceJSON{}, handle: func(c *Call) (any, error) {
+				var in DevicePatch
+				if err := c.Decode(&in); err != nil {
+					return nil, err
+				}
+				d, err := a.d.Fleet.Update(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), fleet.DevicePatch{Name: in.Name, FolderID: in.FolderID})
+				if err != nil {
+					return nil, err
+				}
+				return a.oneDevice(c, d.ID)
+			}},
+		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Remove a device from the organization; needs ?confirm=true (DEV-5)",
+			Auth: AuthUser, Query: []Param{{"confirm", "must be true"}}, handle: func(c *Call) (any, error) {
+				return nil, a.d.Fleet.Remove(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), c.R.URL.Query().Get("confirm") == "true")
+			}},
+		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/{id}/actions", Tag: "devices", Summary: "Reboot or identify a device",
+			Auth: AuthUser, Request: ActionRequest{}, Response: CommandJSON{}, Status: http.StatusAccepted,
+			handle: func(c *Call) (any, error) {
+				var in ActionRequest
+				if err := c.Decode(&in); err != nil {
+					return nil, err
+				}
+				cmd, err := a.d.Fleet.Action(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), in.Type)
+				if err != nil {
+					return nil, err
+				}
+				return commandJSON(cmd), nil
+			}},
+		{Method: "GET", Path: "/api/v1/orgs/{org}/devices/{id}/accounts", Tag: "devices", Summary: "Device local accounts as last reported (DEV-6)",
+			Auth: AuthUser, Response: List[DeviceAccountJSON]{}, handle: func(c *Call) (any, error) {
+				accts, err := a.d.Fleet.Accounts(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
+				if err != nil {
+					return nil, err
+				}
+				out := List[DeviceAccountJSON]{Items: []DeviceAccountJSON{}}
+				for _, ac := range accts {
+					out.Items = append(out.Items, DeviceAccountJSON{Username: ac.Username, Role: ac.Role, Service: ac.Service})
+				}
+				return out, nil
+			}},
+		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/{id}/accounts", Tag: "devices", Summary: "Create a device account; answered with the command to follow (DEV-6)",
+			Auth: AuthUser, Request: AccountCreate{}, Response: CommandJSON{}, Status: http.StatusAccepted,
+			handle: func(c *Call) (any, error) {
+				var in AccountCreate
+				if err := c.Decode(&in); err != nil {
+					return nil, err
+				}
+				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountCreate, Username: in.Username, Role: in.Role, Password: in.Password})
+			}},
+		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Change a device account's password (DEV-6)",
+			Auth: AuthUser, Request: AccountPassword{}, Response: CommandJSON{}, Status: http.StatusAccepted,
+			handle: func(c *Call) (any, error) {
+				var in AccountPassword
+				if err := c.Decode(&in); err != nil {
+					return nil, err
+				}
+				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountPassword, Username: c.R.PathValue("username"), Password: in.Password})
+			}},
+		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Delete a device account (DEV-6)",
+			Auth: AuthUser, Response: CommandJSON{}, Status: http.StatusAccepted, handle: func(c *Call) (any, error) {
+				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountDelete, Username: c.R.PathValue("username")})
+			}},
+		{Method: "GET", Path: "/api/v1/orgs/{org}/commands/{id}", Tag: "devices", Summary: "State and result of a device command",
+			Auth: AuthUser, Response: CommandJSON{}, handle: func(c *Call) (any, error) {
+				cmd, err := a.d.Fleet.Command(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
+				if err != nil {
+					return nil, err
+				}
+				return commandJSON(cmd), nil
+			}},
+		{Method: "POST", Path: "/api/v1/vendor/devices", Tag: "vendor", Summary: "Mint device identities: serial, factory secret, OAK (shown once)",
+			Auth: AuthVendor, Request: MintRequest{}, Response: List[MintedJSON]{}, Status: http.StatusCreated, CSV: true,
+			handle: func(c *Call) (any, error) {
+				var in MintRequest
+				if err := c.Decode(&in); err != nil {
+					return nil, err
+				}
+				ms, err := a.d.Fleet.Mint(c.R.Context(), c.Actor, in.Model, in.Count)
+				if err != nil {
+					return nil, err
+				}
+				if c.R.URL.Query().Get("format") == "csv" {
+					c.W.Header().Set("Content-Type", "text/csv; charset=utf-8")
+					c.W.WriteHeader(http.StatusCreated)
+					return written, WriteMintedCSV(c.W, ms)
+				}
+				out := List[MintedJSON]{Items: []MintedJSON{}}
+				for _, m := range ms {
+					out.Items = append(out.Items, MintedJSON{Serial: m.Serial, Model: m.Model, Secret: m.Secret, OAK: m.OAK})
+				}
+				return out, nil
+			}},
+	}
+}
+
+// WriteMintedCSV writes minted identities with the header the simulator
+// reads: serial,model,secret,oak.
+func WriteMintedCSV(w interface{ Write([]byte) (int, error) }, ms []fleet.Minted) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"serial", "model", "secret", "oak"})
+	for _, m := range ms {
+		_ = cw.Write([]string{m.Serial, m.Model, m.Secret, m.OAK})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func (a *API) oneDevice(c *Call, id string) (DeviceJSON, error) {
+	d, t, err := a.d.Fleet.Device(c.R.Context(), c.Actor, c.Org.ID, id)
+	if err != nil {
+		return DeviceJSON{}, err
+	}
+	return a.deviceJSON(d, t), nil
+}
+
+func (a *API) accountCommand(c *Call, ch fleet.AccountChange) (any, error) {
+	cmd, err := a.d.Fleet.ChangeAccount(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), ch)
+	if err != nil {
+		return nil, err
+	}
+	return commandJSON(cmd), nil
+}
+
+func (a *API) listDevices(c *Call) (any, error) {
+	f := deviceFilter(c.R)
+	p, err := page(c.R)
+	if err != nil {
+		return nil, err
+	}
+	switch c.R.URL.Query().Get("format") {
+	case "", "json":
+	case "csv":
+		return written, a.devicesCSV(c, f)
+	default:
+		return nil, errs.InvalidField("format", "format must be json or csv")
+	}
+	ds, next, t, err := a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
+	if err != nil {
+		return nil, err
+	}
+	out := List[DeviceJSON]{Items: []DeviceJSON{}, NextCursor: next}
+	for _, d := range ds {
+		out.Items = append(out.Items, a.deviceJSON(d, t))
+	}
+	return out, nil
+}
+
+// devicesCSV streams every matching device, page by page.
+func (a *API) devicesCSV(c *Call, f fleet.Filter) error {
+	p := fleet.Page{Limit: 1000}
+	ds, next, t, err := a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
+	if err != nil {
+		return err
+	}
+	c.W.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	c.W.Header().Set("Content-Disposition", `attachment; filename="devices-`+c.Org.ID+`.csv"`)
+	cw := csv.NewWriter(c.W)
+	_ = cw.Write([]string{"id", "serial", "name", "model", "firmware", "folder", "status", "last_seen"})
+	for {
+		for _, d := range ds {
+			j := a.deviceJSON(d, t)
+			status, seen := "offline", ""
+			if j.Online {
+				status = "online"
+			}
+			if d.LastSeenAt != nil {
+				seen = d.LastSeenAt.Format(time.RFC3339)
+			}
+			_ = cw.Write([]string{d.ID, d.Serial, csvSafe(d.Name), d.Model, d.Firmware, csvSafe(j.FolderPath), status, seen})
+		}
+		cw.Flush()
+		if next == "" || cw.Error() != nil {
+			return nil
+		}
+		p.Cursor = next
+		if ds, next, t, err = a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p); err != nil {
+			return nil
+		}
+	}
+}

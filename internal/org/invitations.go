@@ -1,0 +1,80 @@
+package org
+
+import (
+	"time"
+
+	"mysystems/internal/access"
+	"mysystems/internal/errs"
+)
+
+// Invitation states.
+const (
+	InvitePending  = "pending"
+	InviteAccepted = "accepted"
+	InviteRevoked  = "revoked"
+	InviteExpired  = "expired"
+)
+
+// DefaultInvitationTTL is how long an invitation link is valid (USR-1).
+const DefaultInvitationTTL = 7 * 24 * time.Hour
+
+// Invitation asks a person, by e-mail, to join an organization as a Viewer
+// of some folders (USR-1).
+type Invitation struct {
+	ID         string
+	OrgID      string
+	Email      string
+	Role       access.Role // always Viewer
+	Folders    []string
+	InvitedBy  string // user id
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	Status     string
+	AcceptedBy string
+	ClosedAt   *time.Time // when accepted, revoked or expired
+}
+
+// StatusAt is the invitation's state at now: a pending invitation past its
+// expiry is expired even before the expiry job records it.
+func (i Invitation) StatusAt(now time.Time) string {
+	if i.Status == InvitePending && !now.Before(i.ExpiresAt) {
+		return InviteExpired
+	}
+	return i.Status
+}
+
+// CheckAcceptable applies USR-1 to accepting inv at now by a person whose
+// normalized e-mail is email: clear errors for each way a link can be dead.
+func CheckAcceptable(inv Invitation, now time.Time, emailNorm, invitedNorm string) error {
+	switch inv.StatusAt(now) {
+	case InviteAccepted:
+		return errs.E(errs.Invalid, "this invitation has already been used")
+	case InviteRevoked:
+		return errs.E(errs.Invalid, "this invitation was revoked by the organization; ask for a new one")
+	case InviteExpired:
+		return errs.E(errs.Invalid, "this invitation expired on %s; ask for a new one", inv.ExpiresAt.Format("2006-01-02"))
+	}
+	if emailNorm != invitedNorm {
+		return errs.E(errs.Forbidden, "this invitation was sent to %s; sign in with that address to accept it", MaskEmail(inv.Email))
+	}
+	return nil
+}
+
+// MaskEmail hides most of an address's local part: "a***e@example.com".
+func MaskEmail(email string) string {
+	at := -1
+	for i := len(email) - 1; i >= 0; i-- {
+		if email[i] == '@' {
+			at = i
+			break
+		}
+	}
+	if at <= 0 {
+		return "***"
+	}
+	local, domain := email[:at], email[at:]
+	if len(local) <= 2 {
+		return local[:1] + "***" + domain
+	}
+	return local[:1] + "***" + local[len(local)-1:] + domain
+}

@@ -1,0 +1,343 @@
+package sim
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mysystems/internal/fleet"
+)
+
+// fakeGW is an in-memory device gateway serving the five /device/v1 routes
+// over HTTP/1.1 and cleartext HTTP/2 on one port, counting connections.
+type fakeGW struct {
+	t         testing.TB
+	ts        *httptest.Server
+	hbSeconds int
+
+	newConns    atomic.Int64
+	closedConns atomic.Int64
+
+	mu      sync.Mutex
+	devs    map[string]*fakeDev
+	tokens  map[string]string // token → serial
+	results map[string][]fleet.Result
+	failRes map[string]int // answer this many result posts of an id with 503
+	protos  map[int]int    // requests by HTTP major version
+	remotes map[string]bool
+	seq     int
+}
+
+type fakeDev struct {
+	secret     string
+	pub        string
+	model      string
+	firmware   string
+	accounts   []fleet.Account
+	hellos     int
+	badHellos  int
+	heartbeats int
+	cmds       []*fakeCmd
+	wake       chan struct{}
+}
+
+type fakeCmd struct {
+	id, typ string
+	args    json.RawMessage
+	issued  time.Time
+	done    bool
+	again   int // deliveries still to make after it is done (a lost ack)
+	sent    int
+}
+
+func newFakeGW(t testing.TB) *fakeGW {
+	g := &fakeGW{
+		t: t, hbSeconds: 60,
+		devs: map[string]*fakeDev{}, tokens: map[string]string{},
+		results: map[string][]fleet.Result{}, failRes: map[string]int{},
+		protos: map[int]int{}, remotes: map[string]bool{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /device/v1/hello", g.hello)
+	mux.HandleFunc("POST /device/v1/heartbeat", g.heartbeat)
+	mux.HandleFunc("GET /device/v1/commands", g.poll)
+	mux.HandleFunc("POST /device/v1/commands/{id}/result", g.result)
+	g.ts = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		g.mu.Lock()
+		g.protos[r.ProtoMajor]++
+		g.remotes[host] = true
+		g.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	g.ts.Config.Protocols = p
+	g.ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			g.newConns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			g.closedConns.Add(1)
+		}
+	}
+	g.ts.Start()
+	t.Cleanup(g.ts.Close)
+	return g
+}
+
+// add registers a device identity and returns it.
+func (g *fakeGW) add(serial string) Identity {
+	id := Identity{Serial: serial, Model: "AXIS Q1615", Secret: "secret-" + serial}
+	g.mu.Lock()
+	g.devs[serial] = &fakeDev{secret: id.Secret, wake: make(chan struct{})}
+	g.mu.Unlock()
+	return id
+}
+
+func (g *fakeGW) dev(serial string) fakeDev {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return *g.devs[serial]
+}
+
+func (g *fakeGW) hellos(serial string) int     { return g.dev(serial).hellos }
+func (g *fakeGW) heartbeats(serial string) int { return g.dev(serial).heartbeats }
+
+// expire forgets a device's tokens: its next request gets 401.
+func (g *fakeGW) expire(serial string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for tok, s := range g.tokens {
+		if s == serial {
+			delete(g.tokens, tok)
+		}
+	}
+}
+
+// send queues a command; again > 0 delivers it that many more times after
+// its result arrived (as if the gateway had missed the acknowledgement).
+func (g *fakeGW) send(serial, typ string, args any, again int) string {
+	g.t.Helper()
+	var raw json.RawMessage
+	if args != nil {
+		b, err := json.Marshal(args)
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		raw = b
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.seq++
+	id := fmt.Sprintf("cmd-%d", g.seq)
+	d := g.devs[serial]
+	d.cmds = append(d.cmds, &fakeCmd{id: id, typ: typ, args: raw, issued: time.Now(), again: again})
+	close(d.wake)
+	d.wake = make(chan struct{})
+	return id
+}
+
+// sendAccount seals password with the device's public key from its Hello.
+func (g *fakeGW) sendAccount(serial, typ, username, role, password string) string {
+	g.t.Helper()
+	args := fleet.AccountArgs{Username: username, Role: role}
+	if password != "" {
+		sealed, err := fleet.Seal(g.dev(serial).pub, []byte(password))
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		args.SealedPassword = sealed
+	}
+	return g.send(serial, typ, args, 0)
+}
+
+func (g *fakeGW) resultsOf(id string) []fleet.Result {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]fleet.Result(nil), g.results[id]...)
+}
+
+func (g *fakeGW) distinctRemotes() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.remotes)
+}
+
+func (g *fakeGW) protoCounts() map[int]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := map[int]int{}
+	for k, v := range g.protos {
+		out[k] = v
+	}
+	return out
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+// auth returns the serial of the request's bearer token, or "" after
+// answering 401.
+func (g *fakeGW) auth(w http.ResponseWriter, r *http.Request) string {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	g.mu.Lock()
+	serial := g.tokens[tok]
+	g.mu.Unlock()
+	if !ok || serial == "" {
+		writeErr(w, http.StatusUnauthorized, "unauthenticated", "device token expired: say hello")
+		return ""
+	}
+	return serial
+}
+
+func (g *fakeGW) hello(w http.ResponseWriter, r *http.Request) {
+	var h fleet.Hello
+	if err := json.NewDecoder(r.Body).Decode(&h); err != nil {
+		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	d := g.devs[h.Serial]
+	if d == nil || d.secret != h.Secret {
+		if d != nil {
+			d.badHellos++
+		}
+		writeErr(w, http.StatusUnauthorized, "unauthenticated", "unknown serial or wrong secret")
+		return
+	}
+	d.hellos++
+	d.pub, d.model, d.firmware, d.accounts = h.PublicKey, h.Model, h.Firmware, h.Accounts
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	g.tokens[tok] = h.Serial
+	writeJSON(w, http.StatusOK, fleet.Welcome{Token: tok, ExpiresAt: time.Now().Add(time.Hour), HeartbeatSeconds: g.hbSeconds, Claimed: true})
+}
+
+func (g *fakeGW) heartbeat(w http.ResponseWriter, r *http.Request) {
+	serial := g.auth(w, r)
+	if serial == "" {
+		return
+	}
+	var hb fleet.Heartbeat
+	if err := json.NewDecoder(r.Body).Decode(&hb); err != nil {
+		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	g.mu.Lock()
+	d := g.devs[serial]
+	d.heartbeats++
+	if hb.Accounts != nil {
+		d.accounts = hb.Accounts
+	}
+	g.mu.Unlock()
+	writeJSON(w, http.StatusOK, fleet.HeartbeatReply{HeartbeatSeconds: g.hbSeconds, Claimed: true})
+}
+
+// wireOut is fleet.WireCommand plus the issued_at a gateway may send.
+type wireOut struct {
+	fleet.WireCommand
+	IssuedAt time.Time `json:"issued_at"`
+}
+
+func (g *fakeGW) poll(w http.ResponseWriter, r *http.Request) {
+	serial := g.auth(w, r)
+	if serial == "" {
+		return
+	}
+	wait, _ := strconv.Atoi(r.URL.Query().Get("wait"))
+	timer := time.NewTimer(time.Duration(min(max(wait, 0), 30)) * time.Second)
+	defer timer.Stop()
+	for {
+		g.mu.Lock()
+		d := g.devs[serial]
+		var out []wireOut
+		for _, c := range d.cmds {
+			if c.done && c.again == 0 {
+				continue
+			}
+			if c.done {
+				c.again--
+			}
+			c.sent++
+			out = append(out, wireOut{WireCommand: fleet.WireCommand{ID: c.id, Type: c.typ, Args: c.args}, IssuedAt: c.issued})
+		}
+		wake := d.wake
+		g.mu.Unlock()
+		if len(out) > 0 {
+			writeJSON(w, http.StatusOK, map[string]any{"commands": out})
+			return
+		}
+		select {
+		case <-wake:
+		case <-timer.C:
+			writeJSON(w, http.StatusOK, fleet.Commands{Commands: []fleet.WireCommand{}})
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func (g *fakeGW) result(w http.ResponseWriter, r *http.Request) {
+	serial := g.auth(w, r)
+	if serial == "" {
+		return
+	}
+	var res fleet.Result
+	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
+		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	id := r.PathValue("id")
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failRes[id] > 0 {
+		g.failRes[id]--
+		writeErr(w, http.StatusServiceUnavailable, "internal", "try again")
+		return
+	}
+	var cmd *fakeCmd
+	for _, c := range g.devs[serial].cmds {
+		if c.id == id {
+			cmd = c
+		}
+	}
+	if cmd == nil {
+		writeErr(w, http.StatusNotFound, "not_found", "no such command")
+		return
+	}
+	g.results[id] = append(g.results[id], res)
+	first := g.results[id][0]
+	if !cmd.done {
+		cmd.done = true
+		if res.Accounts != nil {
+			g.devs[serial].accounts = res.Accounts
+		}
+	}
+	state := fleet.StateFailed
+	if first.OK {
+		state = fleet.StateApplied
+	}
+	writeJSON(w, http.StatusOK, fleet.ResultReply{State: state, Result: first.Message})
+}

@@ -1,0 +1,402 @@
+// Package sim plays a fleet of simulated devices against the device gateway
+// (GW-4): each device says hello with its factory credential, heartbeats,
+// holds a long-poll for commands, applies reboot, identify and local account
+// commands (DEV-6) at most once, and posts their results. Faults can be
+// injected: dropped connections, devices offline for a while, refused
+// account changes. It is both the demo fleet and the load generator.
+//
+// Cost per device: one goroutine (hello, long-poll, commands), one heap
+// entry in the fleet's single scheduler for its next heartbeat, and, when
+// it has its own connection, that connection's HTTP/2 read loop. Devices
+// either each have one TCP connection (HTTP/2 cleartext, or HTTP/1.1 with
+// --http1) or share one HTTP/2 cleartext connection per site.
+package sim
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Identity is a device's factory identity, as minted by the vendor.
+type Identity struct {
+	Serial string
+	Model  string
+	Secret string
+}
+
+// FaultKind names an injectable fault.
+type FaultKind string
+
+// The faults.
+const (
+	// FaultDrop cuts the device's connection (a site's devices: resets its
+	// streams) mid-poll; the device reconnects with backoff.
+	FaultDrop FaultKind = "drop"
+	// FaultOffline makes the device silent (no heartbeat, no poll) for For,
+	// then it says hello again.
+	FaultOffline FaultKind = "offline"
+	// FaultRefuseAccounts makes the device refuse account changes for For
+	// (or, with For zero, the next one) with Message as its reason.
+	FaultRefuseAccounts FaultKind = "refuse-accounts"
+)
+
+// Fault is a scripted fault: Kind hits the device Serial After the fleet
+// started.
+type Fault struct {
+	Serial  string
+	After   time.Duration
+	Kind    FaultKind
+	For     time.Duration
+	Message string
+}
+
+// Config tunes a fleet. Zero values take the documented defaults.
+type Config struct {
+	// Server is the gateway's base URL, http://host:port (cleartext: the
+	// simulator speaks HTTP/2 with prior knowledge, or HTTP/1.1).
+	Server string
+	// Sites spreads the devices over this many sites, each one HTTP/2
+	// cleartext connection carrying its devices as concurrent streams.
+	// Zero: one connection per device.
+	Sites int
+	// HTTP1 gives each device one HTTP/1.1 keep-alive connection instead
+	// (Sites must be zero): heartbeats then go between polls on the same
+	// connection, each poll waiting at most until the next heartbeat.
+	HTTP1 bool
+
+	// Speed divides device-side times (reboot, reconnect backoff): 10 makes
+	// a 30 s reboot take 3 s. Default 1. Heartbeats follow the gateway.
+	Speed float64
+	// StartSpread spreads the first hellos uniformly over this duration.
+	StartSpread time.Duration
+	// HeartbeatJitter moves each heartbeat by up to ± this much.
+	HeartbeatJitter time.Duration
+	// HeartbeatEvery overrides the interval the gateway asks for (tests,
+	// heavier load). Zero: the gateway's.
+	HeartbeatEvery time.Duration
+	// PollWait is the long-poll's wait in seconds. Default 30.
+	PollWait int
+	// Firmware is the version devices report. Default "12.2.54".
+	Firmware string
+	// RebootMin and RebootMax bound a reboot's unreachable time (before
+	// Speed). Default 20 s and 40 s.
+	RebootMin, RebootMax time.Duration
+	// BackoffMin and BackoffMax bound the reconnect backoff (before Speed).
+	// Default 1 s and 60 s.
+	BackoffMin, BackoffMax time.Duration
+
+	// FailAccounts is the probability that a device refuses a valid
+	// account change.
+	FailAccounts float64
+	// Drop is the probability, per long-poll, that the connection is cut
+	// during that poll.
+	Drop float64
+	// Offline is the probability, per heartbeat, that the device goes
+	// silent for OfflineFor (default 4 heartbeat intervals, so the portal
+	// sees it offline).
+	Offline    float64
+	OfflineFor time.Duration
+	// Faults are scripted faults.
+	Faults []Fault
+
+	// StatsWindow is the span of the latency percentiles. Default 30 s.
+	StatsWindow time.Duration
+	// OnCommand, if set, is called on every delivery of a command (with
+	// the time the device received it), redeliveries included. It runs on
+	// the device's goroutine: keep it short.
+	OnCommand func(serial, id string, at time.Time)
+	// Log receives the simulator's diagnostics. Default: discarded.
+	Log *slog.Logger
+	// NoSourceBind keeps the default source address even when the gateway
+	// is on loopback.
+	NoSourceBind bool
+}
+
+// Fleet is a running set of simulated devices.
+type Fleet struct {
+	cfg          Config
+	base         string
+	log          *slog.Logger
+	bindLoopback atomic.Bool
+
+	sched   *scheduler
+	devices []*Device
+	serials map[string]*Device
+	links   []*link
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	start  time.Time
+	once   sync.Once
+
+	st     counters
+	hbLat  *window
+	cmdLat *window
+}
+
+// New checks cfg and makes a fleet; Start runs it.
+func New(cfg Config) (*Fleet, error) {
+	u, err := url.Parse(cfg.Server)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("server %q: expected a URL like http://127.0.0.1:8080", cfg.Server)
+	}
+	if u.Scheme == "https" {
+		return nil, errors.New("server: the simulator speaks cleartext HTTP/2 (h2c) or HTTP/1.1: give an http:// URL")
+	}
+	if cfg.Sites < 0 {
+		return nil, errors.New("sites must be zero (one connection per device) or more")
+	}
+	if cfg.HTTP1 && cfg.Sites > 0 {
+		return nil, errors.New("sites share one HTTP/2 connection each: they cannot be used with HTTP/1.1")
+	}
+	for _, p := range []float64{cfg.FailAccounts, cfg.Drop, cfg.Offline} {
+		if p < 0 || p > 1 {
+			return nil, errors.New("fault probabilities are between 0 and 1")
+		}
+	}
+	if cfg.Speed <= 0 {
+		cfg.Speed = 1
+	}
+	if cfg.PollWait <= 0 {
+		cfg.PollWait = 30
+	}
+	if cfg.Firmware == "" {
+		cfg.Firmware = "12.2.54"
+	}
+	if cfg.RebootMin <= 0 {
+		cfg.RebootMin = 20 * time.Second
+	}
+	if cfg.RebootMax < cfg.RebootMin {
+		cfg.RebootMax = max(cfg.RebootMin, 40*time.Second)
+	}
+	if cfg.BackoffMin <= 0 {
+		cfg.BackoffMin = time.Second
+	}
+	if cfg.BackoffMax < cfg.BackoffMin {
+		cfg.BackoffMax = max(cfg.BackoffMin, time.Minute)
+	}
+	if cfg.StatsWindow <= 0 {
+		cfg.StatsWindow = 30 * time.Second
+	}
+	f := &Fleet{
+		cfg:     cfg,
+		base:    strings.TrimRight(u.String(), "/"),
+		log:     cfg.Log,
+		sched:   newScheduler(),
+		serials: map[string]*Device{},
+		hbLat:   newWindow(cfg.StatsWindow),
+		cmdLat:  newWindow(cfg.StatsWindow),
+	}
+	if f.log == nil {
+		f.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	f.bindLoopback.Store(!cfg.NoSourceBind && isLoopbackHost(u.Hostname()))
+	return f, nil
+}
+
+// Start runs one simulated device per identity until ctx ends or Stop.
+func (f *Fleet) Start(ctx context.Context, ids []Identity) error {
+	if len(ids) == 0 {
+		return errors.New("no devices to simulate")
+	}
+	if f.ctx != nil {
+		return errors.New("fleet already started")
+	}
+	for _, id := range ids {
+		if id.Serial == "" || id.Secret == "" {
+			return errors.New("every device needs a serial and a secret")
+		}
+		if _, dup := f.serials[id.Serial]; dup {
+			return fmt.Errorf("serial %s appears twice", id.Serial)
+		}
+		f.serials[id.Serial] = nil
+	}
+	keys, err := generateKeys(len(ids))
+	if err != nil {
+		return err
+	}
+	if f.cfg.Sites > 0 {
+		f.links = make([]*link, min(f.cfg.Sites, len(ids)))
+		for i := range f.links {
+			f.links[i] = newLink(f, i, true)
+		}
+	}
+	f.devices = make([]*Device, len(ids))
+	for i, id := range ids {
+		var l *link
+		if f.cfg.Sites > 0 {
+			l = f.links[i%len(f.links)]
+		} else {
+			l = newLink(f, i, false)
+			f.links = append(f.links, l)
+		}
+		d := newDevice(f, id, l, keys[i])
+		f.devices[i] = d
+		f.serials[id.Serial] = d
+	}
+
+	f.ctx, f.cancel = context.WithCancel(ctx)
+	f.start = time.Now()
+	f.wg.Go(func() { f.sched.run(f.ctx, f.spawn) })
+	for _, ft := range f.cfg.Faults {
+		d := f.serials[ft.Serial]
+		if d == nil {
+			continue
+		}
+		f.sched.at(f.start.Add(ft.After), func() { d.inject(ft) })
+	}
+	for _, d := range f.devices {
+		var delay time.Duration
+		if f.cfg.StartSpread > 0 {
+			delay = mrand.N(f.cfg.StartSpread)
+		}
+		f.wg.Go(func() { d.run(f.ctx, delay) })
+	}
+	return nil
+}
+
+// spawn runs a scheduled function on its own goroutine, counted so Stop
+// waits for it.
+func (f *Fleet) spawn(fn func()) {
+	if f.ctx.Err() != nil {
+		return
+	}
+	f.wg.Go(fn)
+}
+
+// Stop ends every device and closes the connections. It waits for the
+// devices' goroutines.
+func (f *Fleet) Stop() {
+	if f.ctx == nil {
+		return
+	}
+	f.once.Do(func() {
+		f.cancel()
+		f.wg.Wait()
+		for _, l := range f.links {
+			l.closeConns()
+		}
+	})
+}
+
+// Device returns the simulated device with that serial, or nil.
+func (f *Fleet) Device(serial string) *Device { return f.serials[serial] }
+
+// Devices returns the simulated devices in the order they were given.
+func (f *Fleet) Devices() []*Device { return f.devices }
+
+// Stats returns a snapshot of the fleet's counters and latencies.
+func (f *Fleet) Stats() Stats {
+	s := Stats{
+		Devices:         len(f.devices),
+		Online:          int(f.st.online.Load()),
+		Connections:     int(f.st.conns.Load()),
+		Dials:           f.st.dials.Load(),
+		Hellos:          f.st.hellos.Load(),
+		HelloErrors:     f.st.helloErrors.Load(),
+		Heartbeats:      f.st.heartbeats.Load(),
+		HeartbeatErrors: f.st.heartbeatErrors.Load(),
+		Polls:           f.st.polls.Load(),
+		PollErrors:      f.st.pollErrors.Load(),
+		Received:        f.st.received.Load(),
+		Redelivered:     f.st.redelivered.Load(),
+		Applied:         f.st.applied.Load(),
+		Failed:          f.st.failed.Load(),
+		Results:         f.st.results.Load(),
+		ResultErrors:    f.st.resultErrors.Load(),
+		Reboots:         f.st.reboots.Load(),
+		Drops:           f.st.drops.Load(),
+		Offlines:        f.st.offlines.Load(),
+	}
+	s.HeartbeatP50, s.HeartbeatP99, s.HeartbeatSamples = f.hbLat.percentiles()
+	s.IssueP50, s.IssueP99, s.IssueSamples = f.cmdLat.percentiles()
+	return s
+}
+
+// scaled divides a device-side duration by the speed factor.
+func (f *Fleet) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / f.cfg.Speed)
+}
+
+// backoff is the wait before reconnect attempt n (1, 2, …): exponential,
+// capped, with jitter in [½, 1] of the step.
+func (f *Fleet) backoff(n int) time.Duration {
+	d := f.cfg.BackoffMin
+	for i := 1; i < n && d < f.cfg.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, f.cfg.BackoffMax)
+	d = d/2 + mrand.N(d/2+1)
+	return f.scaled(d)
+}
+
+// rebootTime is how long a reboot keeps a device unreachable.
+func (f *Fleet) rebootTime() time.Duration {
+	d := f.cfg.RebootMin
+	if span := f.cfg.RebootMax - f.cfg.RebootMin; span > 0 {
+		d += mrand.N(span)
+	}
+	return f.scaled(d)
+}
+
+// offlineFor is how long an offline fault lasts for a device heartbeating
+// every interval.
+func (f *Fleet) offlineFor(interval time.Duration) time.Duration {
+	if f.cfg.OfflineFor > 0 {
+		return f.cfg.OfflineFor
+	}
+	return 4 * interval
+}
+
+// jittered moves an interval by up to ± HeartbeatJitter (never below a
+// tenth of it).
+func (f *Fleet) jittered(d time.Duration) time.Duration {
+	j := f.cfg.HeartbeatJitter
+	if j <= 0 {
+		return d
+	}
+	return max(d+mrand.N(2*j+1)-j, d/10, time.Millisecond)
+}
+
+// generateKeys makes n X25519 key pairs on all cores.
+func generateKeys(n int) ([]*ecdh.PrivateKey, error) {
+	keys := make([]*ecdh.PrivateKey, n)
+	workers := min(n, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	var fail atomic.Value
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				k, err := ecdh.X25519().GenerateKey(rand.Reader)
+				if err != nil {
+					fail.Store(err)
+					return
+				}
+				keys[i] = k
+			}
+		})
+	}
+	wg.Wait()
+	if err, ok := fail.Load().(error); ok {
+		return nil, err
+	}
+	return keys, nil
+}
+
+func publicKey(k *ecdh.PrivateKey) string {
+	return base64.StdEncoding.EncodeToString(k.PublicKey().Bytes())
+}

@@ -1,0 +1,374 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"mysystems/internal/errs"
+	"mysystems/internal/fleet"
+	"mysystems/internal/gateway"
+)
+
+// Fleet returns the fleet store.
+func (db *DB) Fleet() fleet.Store { return runner[fleet.Tx]{db, func(t *Tx) fleet.Tx { return t }} }
+
+// CreateIdentity inserts a vendor-minted device identity.
+func (t *Tx) CreateIdentity(ctx context.Context, id fleet.Identity, s fleet.Secrets) error {
+	_, err := t.exec(ctx, `INSERT INTO device_identities (serial, model, secret_hash, oak_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		id.Serial, id.Model, s.SecretHash, s.OAKHash, micros(id.CreatedAt))
+	return conflictOr(err, "serial "+id.Serial+" already exists", "insert identity")
+}
+
+// IdentitySecrets returns an identity and its secrets' hashes.
+func (t *Tx) IdentitySecrets(ctx context.Context, serial string) (fleet.Identity, fleet.Secrets, error) {
+	var id fleet.Identity
+	var s fleet.Secrets
+	var c int64
+	err := t.queryRow(ctx, `SELECT serial, model, created_at, secret_hash, oak_hash FROM device_identities WHERE serial = ?`, serial).
+		Scan(&id.Serial, &id.Model, &c, &s.SecretHash, &s.OAKHash)
+	if err != nil {
+		return id, s, notFoundOr(err, errs.NotFoundf("device %s not found", serial), "identity")
+	}
+	id.CreatedAt = fromMicros(c)
+	return id, s, nil
+}
+
+// Reported returns what a device last reported and its current claim.
+func (t *Tx) Reported(ctx context.Context, serial string) (fleet.Reported, error) {
+	r := fleet.Reported{Serial: serial}
+	var accounts string
+	var hello sql.NullInt64
+	var orgID, devID sql.NullString
+	err := t.queryRow(ctx, `SELECT model, firmware, accounts, public_key, hello_at, org_id, device_id FROM device_identities WHERE serial = ?`, serial).
+		Scan(&r.Model, &r.Firmware, &accounts, &r.PublicKey, &hello, &orgID, &devID)
+	if err != nil {
+		return r, notFoundOr(err, errs.NotFoundf("device %s not found", serial), "reported")
+	}
+	r.HelloAt, r.OrgID, r.DeviceID = fromNullMicros(hello), orgID.String, devID.String
+	if err := json.Unmarshal([]byte(accounts), &r.Accounts); err != nil {
+		return r, errs.Wrap(err, "accounts")
+	}
+	return r, nil
+}
+
+// SetReported saves what a device reported (firmware, accounts, key).
+func (t *Tx) SetReported(ctx context.Context, r fleet.Reported) error {
+	accounts, err := json.Marshal(r.Accounts)
+	if err != nil {
+		return errs.Wrap(err, "accounts")
+	}
+	if r.Accounts == nil {
+		accounts = []byte("[]")
+	}
+	if err := t.execOne(ctx, errs.NotFoundf("device %s not found", r.Serial),
+		`UPDATE device_identities SET firmware = ?, accounts = ?, public_key = ?, hello_at = ? WHERE serial = ?`,
+		r.Firmware, string(accounts), r.PublicKey, nullMicros(r.HelloAt), r.Serial); err != nil {
+		return err
+	}
+	if r.OrgID != "" {
+		_, err = t.exec(ctx, `UPDATE devices SET firmware = ? WHERE org_id = ? AND id = ?`, r.Firmware, r.OrgID, r.DeviceID)
+		return errs.Wrap(err, "device firmware")
+	}
+	return nil
+}
+
+// SetClaim records which organization and device record a serial belongs
+// to ("" releases it).
+func (t *Tx) SetClaim(ctx context.Context, serial, orgID, deviceID string) error {
+	return t.execOne(ctx, errs.NotFoundf("device %s not found", serial),
+		`UPDATE device_identities SET org_id = ?, device_id = ? WHERE serial = ?`, nullString(orgID), nullString(deviceID), serial)
+}
+
+const deviceCols = `id, org_id, folder_id, serial, model, firmware, name, claimed_at, last_seen_at`
+
+func scanDevice(row interface{ Scan(...any) error }) (fleet.Device, error) {
+	var d fleet.Device
+	var c int64
+	var seen sql.NullInt64
+	err := row.Scan(&d.ID, &d.OrgID, &d.FolderID, &d.Serial, &d.Model, &d.Firmware, &d.Name, &c, &seen)
+	d.ClaimedAt, d.LastSeenAt = fromMicros(c), fromNullMicros(seen)
+	return d, err
+}
+
+// CreateDevice inserts a claimed device; a serial already claimed is a
+// Conflict.
+func (t *Tx) CreateDevice(ctx context.Context, d fleet.Device) error {
+	_, err := t.exec(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.OrgID, d.FolderID, d.Serial, d.Model, d.Firmware, d.Name, micros(d.ClaimedAt), nullMicros(d.LastSeenAt))
+	return conflictOr(err, "device "+d.Serial+" is already claimed", "insert device")
+}
+
+// Device returns one of an organization's devices.
+func (t *Tx) Device(ctx context.Context, orgID, id string) (fleet.Device, error) {
+	d, err := scanDevice(t.queryRow(ctx, `SELECT `+deviceCols+` FROM devices WHERE org_id = ? AND id = ?`, orgID, id))
+	if err != nil {
+		return d, notFoundOr(err, errs.NotFoundf("device %s not found", id), "device")
+	}
+	return d, nil
+}
+
+// UpdateDevice saves a device's name and folder.
+func (t *Tx) UpdateDevice(ctx context.Context, d fleet.Device) error {
+	return t.execOne(ctx, errs.NotFoundf("device %s not found", d.ID),
+		`UPDATE devices SET name = ?, folder_id = ? WHERE org_id = ? AND id = ?`, d.Name, d.FolderID, d.OrgID, d.ID)
+}
+
+// DeleteDevice deletes a device record.
+func (t *Tx) DeleteDevice(ctx context.Context, orgID, id string) error {
+	return t.execOne(ctx, errs.NotFoundf("device %s not found", id), `DELETE FROM devices WHERE org_id = ? AND id = ?`, orgID, id)
+}
+
+// CountFolderDevices counts the devices directly in a folder.
+func (t *Tx) CountFolderDevices(ctx context.Context, orgID, folderID string) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM devices WHERE org_id = ? AND folder_id = ?`, orgID, folderID).Scan(&n)
+	return n, errs.Wrap(err, "count folder devices")
+}
+
+var deviceSortCols = map[string]string{
+	"name": "name", "serial": "serial", "model": "model", "firmware": "firmware",
+	"last_seen": "COALESCE(last_seen_at, 0)", "claimed": "claimed_at",
+}
+
+// Devices lists one page of an organization's devices (DEV-4).
+func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.Page) ([]fleet.Device, string, error) {
+	where := []string{"org_id = ?"}
+	args := []any{orgID}
+	if f.Folders != nil {
+		if len(f.Folders) == 0 {
+			return []fleet.Device{}, "", nil
+		}
+		where = append(where, "folder_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Folders)), ",")+")")
+		for _, id := range f.Folders {
+			args = append(args, id)
+		}
+	}
+	if f.Model != "" {
+		where = append(where, "model = ?")
+		args = append(args, f.Model)
+	}
+	if f.Firmware != "" {
+		where = append(where, "firmware = ?")
+		args = append(args, f.Firmware)
+	}
+	switch f.Status {
+	case "online":
+		where = append(where, "last_seen_at >= ?")
+		args = append(args, micros(f.OnlineSince))
+	case "offline":
+		where = append(where, "(last_seen_at IS NULL OR last_seen_at < ?)")
+		args = append(args, micros(f.OnlineSince))
+	}
+	if f.Query != "" {
+		where = append(where, `(lower(name) LIKE ? ESCAPE '\' OR serial LIKE ? ESCAPE '\')`)
+		q := "%" + likeEscape(strings.ToLower(f.Query)) + "%"
+		args = append(args, q, strings.ToUpper(q))
+	}
+	key, desc := strings.TrimPrefix(f.Sort, "-"), strings.HasPrefix(f.Sort, "-")
+	if key == "" {
+		key = "name"
+	}
+	col := deviceSortCols[key]
+	if col == "" {
+		return nil, "", errs.InvalidField("sort", "unknown sort %q", f.Sort)
+	}
+	cmp, order := ">", "ASC"
+	if desc {
+		cmp, order = "<", "DESC"
+	}
+	numeric := key == "last_seen" || key == "claimed"
+	if p.Cursor != "" {
+		var sv any
+		var id string
+		var sStr string
+		var sNum int64
+		if numeric {
+			if err := decodeCursor(p.Cursor, &sNum, &id); err != nil {
+				return nil, "", err
+			}
+			sv = sNum
+		} else {
+			if err := decodeCursor(p.Cursor, &sStr, &id); err != nil {
+				return nil, "", err
+			}
+			sv = sStr
+		}
+		where = append(where, "("+col+" "+cmp+" ? OR ("+col+" = ? AND id "+cmp+" ?))")
+		args = append(args, sv, sv, id)
+	}
+	q := `SELECT ` + deviceCols + ` FROM devices WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + col + ` ` + order + `, id ` + order + ` LIMIT ?`
+	args = append(args, p.Limit+1)
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, "", errs.Wrap(err, "devices")
+	}
+	defer rows.Close()
+	out := []fleet.Device{}
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, "", errs.Wrap(err, "scan device")
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", errs.Wrap(err, "devices")
+	}
+	next := ""
+	if len(out) > p.Limit {
+		out = out[:p.Limit]
+		last := out[len(out)-1]
+		switch key {
+		case "name":
+			next = encodeCursor(last.Name, last.ID)
+		case "serial":
+			next = encodeCursor(last.Serial, last.ID)
+		case "model":
+			next = encodeCursor(last.Model, last.ID)
+		case "firmware":
+			next = encodeCursor(last.Firmware, last.ID)
+		case "last_seen":
+			var v int64
+			if last.LastSeenAt != nil {
+				v = micros(*last.LastSeenAt)
+			}
+			next = encodeCursor(v, last.ID)
+		case "claimed":
+			next = encodeCursor(micros(last.ClaimedAt), last.ID)
+		}
+	}
+	return out, next, nil
+}
+
+const cmdCols = `org_id, id, device_id, serial, type, args, state, result, created_by, created_at, delivered_at, done_at, deliveries`
+
+func scanCommand(row interface{ Scan(...any) error }) (fleet.Command, error) {
+	var c fleet.Command
+	var args string
+	var created int64
+	var delivered, done sql.NullInt64
+	err := row.Scan(&c.OrgID, &c.ID, &c.DeviceID, &c.Serial, &c.Type, &args, &c.State, &c.Result, &c.CreatedBy, &created,
+		&delivered, &done, &c.Deliveries)
+	c.Args, c.CreatedAt, c.DeliveredAt, c.DoneAt = json.RawMessage(args), fromMicros(created), fromNullMicros(delivered), fromNullMicros(done)
+	return c, err
+}
+
+// CreateCommand inserts a command.
+func (t *Tx) CreateCommand(ctx context.Context, c fleet.Command) error {
+	args := string(c.Args)
+	if args == "" {
+		args = "{}"
+	}
+	_, err := t.exec(ctx, `INSERT INTO device_commands (`+cmdCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.OrgID, c.ID, c.DeviceID, c.Serial, c.Type, args, c.State, c.Result, c.CreatedBy, micros(c.CreatedAt),
+		nullMicros(c.DeliveredAt), nullMicros(c.DoneAt), c.Deliveries)
+	return errs.Wrap(err, "insert command")
+}
+
+// Command returns one of an organization's commands.
+func (t *Tx) Command(ctx context.Context, orgID, id string) (fleet.Command, error) {
+	c, err := scanCommand(t.queryRow(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE org_id = ? AND id = ?`, orgID, id))
+	if err != nil {
+		return c, notFoundOr(err, errs.NotFoundf("command %s not found", id), "command")
+	}
+	return c, nil
+}
+
+// OpenCommands returns a device's commands that have no outcome yet, oldest
+// first (the gateway delivers them; at least once).
+func (t *Tx) OpenCommands(ctx context.Context, serial string, limit int) ([]fleet.Command, error) {
+	rows, err := t.query(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE serial = ? AND state IN ('pending', 'delivered')
+		ORDER BY created_at, id LIMIT ?`, serial, limit)
+	if err != nil {
+		return nil, errs.Wrap(err, "open commands")
+	}
+	defer rows.Close()
+	var out []fleet.Command
+	for rows.Next() {
+		c, err := scanCommand(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "scan command")
+		}
+		out = append(out, c)
+	}
+	return out, errs.Wrap(rows.Err(), "open commands")
+}
+
+// CommandByID returns a command by id for its device (the gateway's view,
+// scoped by serial instead of organization).
+func (t *Tx) CommandByID(ctx context.Context, serial, id string) (fleet.Command, error) {
+	c, err := scanCommand(t.queryRow(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE id = ? AND serial = ?`+t.d.forUpdate(), id, serial))
+	if err != nil {
+		return c, notFoundOr(err, errs.NotFoundf("command %s not found", id), "command")
+	}
+	return c, nil
+}
+
+// MarkDelivered records a delivery of commands.
+func (t *Tx) MarkDelivered(ctx context.Context, ids []string, at time.Time) error {
+	for _, id := range ids {
+		if _, err := t.exec(ctx, `UPDATE device_commands SET deliveries = deliveries + 1,
+			state = CASE WHEN state = 'pending' THEN 'delivered' ELSE state END,
+			delivered_at = COALESCE(delivered_at, ?) WHERE id = ?`, micros(at), id); err != nil {
+			return errs.Wrap(err, "mark delivered")
+		}
+	}
+	return nil
+}
+
+// SaveCommandOutcome stores a command's outcome.
+func (t *Tx) SaveCommandOutcome(ctx context.Context, c fleet.Command) error {
+	return t.execOne(ctx, errs.NotFoundf("command %s not found", c.ID),
+		`UPDATE device_commands SET state = ?, result = ?, done_at = ? WHERE id = ?`, c.State, c.Result, nullMicros(c.DoneAt), c.ID)
+}
+
+// CreateDeviceToken stores a device token's hash.
+func (t *Tx) CreateDeviceToken(ctx context.Context, serial, tokenHash string, expires time.Time) error {
+	_, err := t.exec(ctx, `INSERT INTO device_tokens (token_hash, serial, expires_at) VALUES (?, ?, ?)`, tokenHash, serial, micros(expires))
+	return errs.Wrap(err, "insert device token")
+}
+
+// DeviceTokenSerial resolves a device token to its serial if not expired.
+func (t *Tx) DeviceTokenSerial(ctx context.Context, tokenHash string, now time.Time) (string, time.Time, error) {
+	var serial string
+	var exp int64
+	err := t.queryRow(ctx, `SELECT serial, expires_at FROM device_tokens WHERE token_hash = ? AND expires_at > ?`, tokenHash, micros(now)).Scan(&serial, &exp)
+	if err != nil {
+		return "", time.Time{}, notFoundOr(err, errs.E(errs.Unauthenticated, "device token unknown or expired: say hello again"), "device token")
+	}
+	return serial, fromMicros(exp), nil
+}
+
+// DeleteDeviceTokens removes a serial's expired tokens (rotation).
+func (t *Tx) DeleteDeviceTokens(ctx context.Context, serial string, before time.Time) error {
+	_, err := t.exec(ctx, `DELETE FROM device_tokens WHERE serial = ? AND expires_at <= ?`, serial, micros(before))
+	return errs.Wrap(err, "delete device tokens")
+}
+
+// TouchDevices records last-seen times in one batch (presence flush).
+func (t *Tx) TouchDevices(ctx context.Context, seen map[string]time.Time) error {
+	for serial, at := range seen {
+		if _, err := t.exec(ctx, `UPDATE devices SET last_seen_at = ? WHERE serial = ? AND (last_seen_at IS NULL OR last_seen_at < ?)`,
+			micros(at), serial, micros(at)); err != nil {
+			return errs.Wrap(err, "touch devices")
+		}
+	}
+	return nil
+}
+
+// Gateway returns the device gateway's store.
+func (db *DB) Gateway() gateway.Store {
+	return runner[gateway.Tx]{db, func(t *Tx) gateway.Tx { return t }}
+}
+
+// FailOpenCommands ends a device's commands that have no outcome yet (the
+// device left the organization).
+func (t *Tx) FailOpenCommands(ctx context.Context, serial, reason string, at time.Time) error {
+	_, err := t.exec(ctx, `UPDATE device_commands SET state = 'failed', result = ?, done_at = ?
+		WHERE serial = ? AND state IN ('pending', 'delivered')`, reason, micros(at), serial)
+	return errs.Wrap(err, "fail open commands")
+}

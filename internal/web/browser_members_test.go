@@ -1,0 +1,318 @@
+package web_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"mysystems/internal/account"
+	"mysystems/internal/clock"
+)
+
+// EnvScreenshots names a directory where the browser tests save each page
+// they pass through at laptop (1280 px) and tablet (768 px) width, for a
+// person to look at. Unset, nothing is saved.
+const EnvScreenshots = "MYSYSTEMS_TEST_SCREENSHOTS"
+
+// shot saves the current page at both widths when EnvScreenshots is set.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	dir := os.Getenv(EnvScreenshots)
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	for _, w := range []int64{1280, 768} {
+		b.step("viewport", chromedp.EmulateViewport(w, 900))
+		png := value(b, "screenshot "+name, chromedp.FullScreenshot(100))
+		path := filepath.Join(dir, fmt.Sprintf("%s-%s-%d.png", unsafeName.ReplaceAllString(b.t.Name(), "_"), name, w))
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	b.step("viewport", chromedp.EmulateViewport(1280, 900))
+}
+
+// fresh opens a tab in a new browser context of the same browser: no
+// cookies shared, like another person's browser.
+func (b *browser) fresh() *browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("open a fresh browser context: %v", err)
+	}
+	return &browser{t: b.t, ctx: ctx}
+}
+
+func (b *browser) registerAs(email, name string) {
+	b.t.Helper()
+	b.step("register "+email,
+		chromedp.WaitVisible("#email"),
+		chromedp.SendKeys("#email", email),
+		chromedp.SendKeys("#name", name),
+		chromedp.SendKeys("#password", password),
+		chromedp.Click("#register-submit"),
+	)
+}
+
+// folderIDOf reads the id of the folder selected on the Devices page.
+func (b *browser) folderIDOf(name string) string {
+	b.t.Helper()
+	loc := value(b, "location after "+name, chromedp.Location())
+	m := selectedFolder.FindStringSubmatch(loc)
+	b.check("folder "+name, m != nil, "location %q names no folder", loc)
+	return m[1]
+}
+
+// TestBrowserInvitation: an Owner builds a folder tree and invites a
+// Viewer to one subtree; the invited person opens the link in another
+// browser, registers from it, lands in the organization and sees only that
+// subtree (USR-1, ACC-1, DEV-1, DEV-2).
+func TestBrowserInvitation(t *testing.T) {
+	b := newBrowser(t)
+	srv, a := server(t)
+	start := time.Now()
+
+	b.step("open", chromedp.Navigate(srv.URL+"/register"))
+	b.registerAs("owner@example.com", "Olivia Owner")
+	b.step("create organization",
+		chromedp.WaitVisible("#home-empty"),
+		chromedp.Click("#create-org"),
+		chromedp.WaitVisible("#org-create-submit"),
+		chromedp.SendKeys("#name", "Invite Org"),
+		chromedp.Click("#org-create-submit"),
+		chromedp.WaitVisible("#org-id"),
+	)
+	orgID := value(b, "organization id", chromedp.Text("#org-id"))
+
+	b.step("devices",
+		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/folders"]`),
+		chromedp.WaitVisible("#folder-create-submit"),
+	)
+	root := value(b, "root folder", chromedp.Evaluate[string](`document.querySelector("#folder-tree a[data-folder-id]").dataset.folderId`))
+	b.step("create Site A",
+		chromedp.SendKeys("#name", "Site A"),
+		chromedp.Click("#folder-create-submit"),
+		chromedp.WaitVisible(`//a[@aria-current="true" and normalize-space()="Site A"]`),
+	)
+	siteA := b.folderIDOf("Site A")
+	b.step("create Floor 1 in Site A",
+		chromedp.SendKeys("#name", "Floor 1"),
+		chromedp.Click("#folder-create-submit"),
+		chromedp.WaitVisible(`//a[@aria-current="true" and normalize-space()="Floor 1"]`),
+	)
+	b.step("select the root",
+		chromedp.Click(`#folder-tree a[data-folder-id="`+root+`"]`),
+		chromedp.WaitVisible(`#folder-tree a[data-folder-id="`+root+`"][aria-current="true"]`),
+	)
+	for _, name := range []string{"Vault", "Old"} {
+		b.step("create "+name,
+			chromedp.SendKeys("#name", name),
+			chromedp.Click("#folder-create-submit"),
+			chromedp.WaitVisible(`//a[@aria-current="true" and normalize-space()="`+name+`"]`),
+			chromedp.Click(`#folder-tree a[data-folder-id="`+root+`"]`),
+			chromedp.WaitVisible(`#folder-tree a[data-folder-id="`+root+`"][aria-current="true"]`),
+		)
+	}
+	b.shot("devices")
+	folderNamed := func(name string) string {
+		return value(b, "folder "+name, chromedp.Evaluate[string](`[...document.querySelectorAll("#folder-tree a[data-folder-id]")]
+			.find(a => a.textContent.trim() === "`+name+`").dataset.folderId`))
+	}
+	old, vault := folderNamed("Old"), folderNamed("Vault")
+
+	// DEV-2: delete from the row's "…" menu, behind "I understand the risks".
+	b.step("delete from the row menu",
+		chromedp.Click(`#folder-tree a[data-folder-id="`+old+`"] ~ details summary`),
+		chromedp.Click(`#folder-tree a[data-folder-id="`+old+`"] ~ details a[data-action="delete"]`),
+		chromedp.WaitVisible("#folder-delete-submit"),
+	)
+	b.shot("folder-delete")
+	disabled := value(b, "delete button", chromedp.Evaluate[bool](`document.querySelector("#folder-delete-submit").disabled`))
+	b.check("delete button", disabled, "Delete is enabled before the risk is acknowledged")
+	b.step("delete",
+		chromedp.Click("#confirm"),
+		chromedp.Click("#folder-delete-submit"),
+		chromedp.WaitVisible(`//p[@id="flash" and contains(., "deleted")]`),
+	)
+
+	b.step("users",
+		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/users"]`),
+		chromedp.WaitVisible("#invite-link"),
+	)
+	b.shot("users")
+	b.step("invite page",
+		chromedp.Click("#invite-link"),
+		chromedp.WaitVisible("#invite-submit"),
+	)
+	b.shot("invite")
+	b.step("invite",
+		chromedp.SendKeys("#email", "guest@example.com"),
+		chromedp.Click("#folder-"+siteA),
+		chromedp.Click("#invite-submit"),
+		chromedp.WaitVisible("#invitations-table"),
+	)
+	pending := value(b, "pending", chromedp.Text("#invitations-table"))
+	b.check("invite", strings.Contains(pending, "guest@example.com") && strings.Contains(pending, "Default / Site A"),
+		"pending invitations: %q", pending)
+
+	link := inviteLink.FindString(lastMail(t, a, "guest@example.com"))
+	b.check("invitation mail", link != "", "no link in the invitation mail")
+
+	g := b.fresh()
+	g.step("open the link",
+		chromedp.Navigate(srv.URL+link),
+		chromedp.WaitVisible("#accept-register"),
+	)
+	g.shot("accept")
+	masked := value(g, "masked address", chromedp.Text("#accept-email"))
+	g.check("masked address", masked == "g***t@example.com", "the page shows %q", masked)
+	g.step("register from the link",
+		chromedp.Click("#accept-register"),
+		chromedp.WaitVisible("#invitation-note"),
+	)
+	g.shot("register-invited")
+	g.registerAs("guest@example.com", "Gus Guest")
+	g.step("accept",
+		chromedp.WaitVisible("#accept-submit"),
+		chromedp.Click("#accept-submit"),
+		chromedp.WaitVisible("#folder-tree"),
+	)
+	g.shot("devices-viewer")
+	folders := value(g, "visible folders", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#folder-tree a[data-folder-id]")].map(a => a.textContent.trim())`))
+	g.check("visible folders", slices.Equal(folders, []string{"Site A", "Floor 1"}), "the Viewer sees %v", folders)
+	flash := value(g, "welcome", chromedp.Text("#flash"))
+	g.check("welcome", strings.Contains(flash, "Invite Org"), "flash %q", flash)
+	readonly := value(g, "read-only", chromedp.Evaluate[bool](`document.querySelector("#folder-create-submit") === null &&
+		document.querySelector("#folder-tree details") === null && document.querySelector("#folders-readonly") !== null`))
+	g.check("read-only", readonly, "the Viewer has folder management controls")
+	g.step("viewer's users page",
+		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/users"]`),
+		chromedp.WaitVisible("#users-readonly"),
+	)
+	g.shot("users-viewer")
+
+	b.step("owner sees the new member",
+		chromedp.Reload(),
+		chromedp.WaitVisible(`//td[normalize-space()="guest@example.com"]`),
+	)
+	role := value(b, "guest role", chromedp.Text(`//tr[td[normalize-space()="guest@example.com"]]/td[@data-role]`))
+	b.check("guest role", role == "Viewer", "the guest's role is %q", role)
+
+	// Roles and access, from the row's "…" menu (USR-2, ACC-3).
+	guestRow := `//tr[td[normalize-space()="guest@example.com"]]`
+	b.step("roles and access",
+		chromedp.Click(guestRow+`//summary`),
+		chromedp.Click(guestRow+`//a[@data-action="access"]`),
+		chromedp.WaitVisible("#access-save"),
+	)
+	b.shot("access")
+	b.step("make an Operator of Site A and Vault",
+		chromedp.SetValue("#role", "operator"),
+		chromedp.Click("#folder-"+vault),
+		chromedp.Click("#access-save"),
+		chromedp.WaitVisible(`//p[@id="flash" and contains(., "Gus Guest")]`),
+	)
+	access := value(b, "guest access", chromedp.Text(guestRow+`/td[contains(@class, "access")]`))
+	role = value(b, "guest role", chromedp.Text(guestRow+`/td[@data-role]`))
+	b.check("roles and access", role == "Operator" && access == "Default / Site A, Default / Vault",
+		"the guest is %q with access %q", role, access)
+
+	// USR-3: all or nothing, with the reason for each refusal.
+	b.step("remove two users",
+		chromedp.Click(guestRow+`//input[@type="checkbox"]`),
+		chromedp.Click(`//tr[td[normalize-space()="owner@example.com"]]//input[@type="checkbox"]`),
+		chromedp.Click("#remove-selected"),
+		chromedp.WaitVisible("#remove-list"),
+	)
+	b.shot("remove")
+	b.step("refused",
+		chromedp.Click("#remove-submit"),
+		chromedp.WaitVisible("#refusals"),
+	)
+	b.shot("remove-refused")
+	refusals := value(b, "refusals", chromedp.Text("#refusals"))
+	b.check("refused", strings.Contains(refusals, "Olivia Owner") && strings.Contains(refusals, "at least one owner") &&
+		!strings.Contains(refusals, "Gus Guest"), "refusals %q", refusals)
+
+	b.step("settings",
+		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/settings"]`),
+		chromedp.WaitVisible("#require_mfa"),
+	)
+	b.shot("settings")
+	t.Logf("invitation journey took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// TestBrowserTOTP turns on an authenticator app in the security settings,
+// signs out and signs in again with a code (ID-3). The app's clock is
+// fake, so the second code is from the next time step, not a replay.
+func TestBrowserTOTP(t *testing.T) {
+	b := newBrowser(t)
+	clk := clock.NewFake(time.Now())
+	srv, _ := serverAt(t, clk)
+	var secret string
+	code := func() string {
+		c, err := account.TOTPCode(secret, account.TOTPStep(clk.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	b.step("open", chromedp.Navigate(srv.URL+"/register"))
+	b.registerAs("totp@example.com", "Tess Totp")
+	b.step("security settings",
+		chromedp.WaitVisible("#home-empty"),
+		chromedp.Click("#account-menu summary"),
+		chromedp.Click("#menu-security"),
+		chromedp.WaitVisible("#totp-start"),
+	)
+	b.shot("security")
+	b.step("set up an authenticator app",
+		chromedp.Click("#totp-start"),
+		chromedp.WaitVisible("#totp-secret"),
+	)
+	b.shot("security-totp")
+	drawn := value(b, "QR code", chromedp.Evaluate[bool](`(() => { const i = document.querySelector("#totp-qr");
+		return i.complete && i.naturalWidth > 0 })()`))
+	b.check("QR code", drawn, "the QR code image is not drawn (Content-Security-Policy?)")
+	secret = value(b, "secret", chromedp.Text("#totp-secret"))
+	b.step("confirm",
+		chromedp.SendKeys("#totp_code", code()),
+		chromedp.Click("#totp-confirm"),
+		chromedp.WaitVisible("#recovery-codes"),
+	)
+	b.shot("security-recovery")
+	n := value(b, "recovery codes", chromedp.Evaluate[int](`document.querySelectorAll("#recovery-codes li").length`))
+	b.check("recovery codes", n == account.RecoveryCodeCount, "%d recovery codes shown", n)
+
+	clk.Advance(account.TOTPPeriod * time.Second)
+	b.step("sign out",
+		chromedp.Click("#account-menu summary"),
+		chromedp.Click("#signout"),
+		chromedp.WaitVisible("#login-submit"),
+	)
+	b.step("sign in",
+		chromedp.SendKeys("#email", "totp@example.com"),
+		chromedp.SendKeys("#password", password),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#mfa-submit"),
+	)
+	b.shot("login-mfa")
+	b.step("second step",
+		chromedp.SendKeys("#code", code()),
+		chromedp.Click("#mfa-submit"),
+		chromedp.WaitVisible("#home-empty"),
+	)
+	who := value(b, "signed in", chromedp.Text("#account-menu summary"))
+	b.check("signed in", strings.Contains(who, "Tess Totp"), "account menu %q", who)
+}

@@ -1,0 +1,182 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+
+	"mysystems/internal/access"
+	"mysystems/internal/app"
+	"mysystems/internal/store"
+)
+
+// userID returns the id of the client's person.
+func userID(t *testing.T, a *app.App, c *client) string {
+	t.Helper()
+	p, err := a.Accounts.Authenticate(context.Background(), c.cookie("mysystems_session"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.User.ID
+}
+
+// lastMail returns the text of the newest e-mail queued for recipient.
+func lastMail(t *testing.T, a *app.App, recipient string) string {
+	t.Helper()
+	ctx := context.Background()
+	var body string
+	if err := a.DB.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowForTest(ctx, "SELECT body_text FROM mail_outbox WHERE recipient = ? ORDER BY created_at DESC LIMIT 1",
+			recipient).Scan(&body)
+	}); err != nil {
+		t.Fatalf("no mail for %s: %v", recipient, err)
+	}
+	return body
+}
+
+var selectedFolder = regexp.MustCompile(`\?folder=(fld_[a-z0-9]+)$`)
+
+// createFolder creates a folder through the Devices page and returns its id.
+func createFolder(t *testing.T, c *client, orgID, parentID, name string) string {
+	t.Helper()
+	r := c.post("/orgs/"+orgID+"/folders", url.Values{"name": {name}, "parent_id": {parentID}})
+	m := selectedFolder.FindStringSubmatch(r.location())
+	if r.status != http.StatusSeeOther || m == nil {
+		t.Fatalf("create folder %q: got %d to %q; body:\n%s", name, r.status, r.location(), r.body)
+	}
+	return m[1]
+}
+
+var rootFolder = regexp.MustCompile(`data-folder-id="(fld_[a-z0-9]+)"`)
+
+// rootOf returns the id of the organization's root folder: the first of
+// its tree.
+func rootOf(t *testing.T, c *client, orgID string) string {
+	t.Helper()
+	r := c.get("/orgs/" + orgID + "/folders")
+	m := rootFolder.FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("no folder in the tree; body:\n%s", r.body)
+	}
+	return m[1]
+}
+
+// grant sets a member's role and folders through "Roles and access".
+func grant(t *testing.T, a *app.App, by *client, orgID string, member *client, role access.Role, folders ...string) {
+	t.Helper()
+	uid := userID(t, a, member)
+	r := by.post("/orgs/"+orgID+"/users/"+uid+"/access", url.Values{"role": {string(role)}, "folders": folders})
+	wantRedirect(t, "roles and access", r, "/orgs/"+orgID+"/users")
+}
+
+func TestFolders(t *testing.T) {
+	srv, a := server(t)
+	owner := register(t, srv, "folders@example.com")
+	id := createOrg(t, owner, "Tree Corp")
+	base := "/orgs/" + id + "/folders"
+	root := rootOf(t, owner, id)
+
+	r := owner.get(base)
+	wantStatus(t, "devices page", r, http.StatusOK)
+	wantBody(t, "devices page", r, "Default", `id="devices-empty"`, `id="folder-create-submit"`, `aria-current="true"`,
+		"AXIS Device Manager", `href="`+base+`"`, `href="/orgs/`+id+`/users"`)
+
+	// DEV-1: create, unique names among siblings, rename, move without cycles.
+	siteA := createFolder(t, owner, id, root, "Site A")
+	wantBody(t, "after create", owner.get(base+"?folder="+siteA), "Folder “Default / Site A” created.", `id="selected-path"`)
+	floor := createFolder(t, owner, id, siteA, "Floor 1")
+
+	r = owner.post(base, url.Values{"name": {"site a"}, "parent_id": {root}})
+	wantStatus(t, "duplicate name", r, http.StatusConflict)
+	wantBody(t, "duplicate name", r, "already exists", `id="form-error"`)
+	r = owner.post(base, url.Values{"name": {"  "}, "parent_id": {root}})
+	wantStatus(t, "empty name", r, http.StatusBadRequest)
+	wantBody(t, "empty name", r, `id="name-error"`)
+	wantStatus(t, "unknown parent", owner.post(base, url.Values{"name": {"X"}, "parent_id": {"fld_nope"}}), http.StatusNotFound)
+	wantStatus(t, "unknown selected folder", owner.get(base+"?folder=fld_nope"), http.StatusNotFound)
+
+	wantBody(t, "rename page", owner.get(base+"/"+floor+"/rename"), `value="Floor 1"`)
+	wantRedirect(t, "rename", owner.post(base+"/"+floor+"/rename", url.Values{"name": {"Floor One"}}), base+"?folder="+floor)
+	wantBody(t, "after rename", owner.get(base+"?folder="+floor), "Default / Site A / Floor One")
+
+	r = owner.get(base + "/" + siteA + "/move")
+	wantStatus(t, "move page", r, http.StatusOK)
+	wantBody(t, "move page", r, `<option value="`+floor+`"`)
+	wantNoBody(t, "move page", r, `<option value="`+siteA+`"`)
+	r = owner.post(base+"/"+siteA+"/move", url.Values{"parent_id": {floor}})
+	wantStatus(t, "move into own sub-folder", r, http.StatusBadRequest)
+	wantBody(t, "move into own sub-folder", r, "cannot be moved into itself", `id="parent_id-error"`)
+	wantRedirect(t, "move", owner.post(base+"/"+floor+"/move", url.Values{"parent_id": {root}}), base+"?folder="+floor)
+	wantBody(t, "after move", owner.get(base+"?folder="+floor), "Default / Floor One")
+
+	// DEV-2: only empty folders, only with the acknowledgement, never the root.
+	sub := createFolder(t, owner, id, siteA, "Sub")
+	r = owner.get(base + "/" + siteA + "/delete")
+	wantStatus(t, "delete page", r, http.StatusOK)
+	wantBody(t, "delete page", r, "I understand the risks", "Default / Site A")
+	r = owner.post(base+"/"+siteA+"/delete", url.Values{"confirm": {"yes"}})
+	wantStatus(t, "delete non-empty", r, http.StatusConflict)
+	wantBody(t, "delete non-empty", r, "1 sub-folder inside Default / Site A")
+	r = owner.post(base+"/"+sub+"/delete", nil)
+	wantStatus(t, "delete without acknowledgement", r, http.StatusBadRequest)
+	wantBody(t, "delete without acknowledgement", r, `id="confirm-error"`)
+	wantRedirect(t, "delete", owner.post(base+"/"+sub+"/delete", url.Values{"confirm": {"yes"}}), base+"?folder="+siteA)
+	wantBody(t, "after delete", owner.get(base+"?folder="+siteA), "Folder “Default / Site A / Sub” deleted.")
+	wantStatus(t, "deleted folder", owner.get(base+"?folder="+sub), http.StatusNotFound)
+	r = owner.post(base+"/"+root+"/delete", url.Values{"confirm": {"yes"}})
+	wantStatus(t, "delete root", r, http.StatusConflict)
+	wantBody(t, "delete root", r, "root folder cannot be deleted")
+
+	t.Run("Viewer", func(t *testing.T) {
+		// ACC-1: a Viewer sees the granted subtree only, read-only; ACC-2:
+		// other folders do not exist for them.
+		viewer := register(t, srv, "treeviewer@example.com")
+		join(t, a, viewer, id, access.Viewer)
+		r := viewer.get(base)
+		wantStatus(t, "no grants", r, http.StatusOK)
+		wantBody(t, "no grants", r, `id="folders-none"`)
+
+		grant(t, a, owner, id, viewer, access.Viewer, siteA)
+		r = viewer.get(base)
+		wantStatus(t, "granted", r, http.StatusOK)
+		wantBody(t, "granted", r, "Site A", `id="folders-readonly"`, `data-folder-id="`+siteA+`"`)
+		wantNoBody(t, "granted", r, `data-folder-id="`+root+`"`, `data-folder-id="`+floor+`"`, "Floor One",
+			`id="folder-create-submit"`, `data-action="rename"`)
+		for _, path := range []string{base + "?folder=" + root, base + "?folder=" + floor, base + "/" + floor + "/rename",
+			base + "/" + root + "/delete"} {
+			wantStatus(t, "viewer GET "+path, viewer.get(path), http.StatusNotFound)
+		}
+		wantStatus(t, "viewer POST rename hidden", viewer.post(base+"/"+floor+"/rename", url.Values{"name": {"x"}}),
+			http.StatusNotFound)
+		wantStatus(t, "viewer create under hidden", viewer.post(base, url.Values{"name": {"x"}, "parent_id": {root}}),
+			http.StatusNotFound)
+		// Folders they see, but may not manage.
+		wantStatus(t, "viewer rename page", viewer.get(base+"/"+siteA+"/rename"), http.StatusForbidden)
+		r = viewer.post(base+"/"+siteA+"/rename", url.Values{"name": {"Hijacked"}})
+		wantStatus(t, "viewer rename", r, http.StatusForbidden)
+		r = viewer.post(base, url.Values{"name": {"Mine"}, "parent_id": {siteA}})
+		wantStatus(t, "viewer create", r, http.StatusForbidden)
+		wantBody(t, "viewer create", r, "does not allow")
+		wantStatus(t, "viewer delete", viewer.post(base+"/"+siteA+"/delete", url.Values{"confirm": {"yes"}}),
+			http.StatusForbidden)
+		wantBody(t, "unchanged", owner.get(base+"?folder="+siteA), "Site A")
+	})
+
+	t.Run("Stranger", func(t *testing.T) {
+		stranger := register(t, srv, "treestranger@example.com")
+		for _, path := range []string{base, base + "/" + siteA + "/rename", base + "/" + siteA + "/move", base + "/" + siteA + "/delete"} {
+			r := stranger.get(path)
+			wantStatus(t, "stranger GET "+path, r, http.StatusNotFound)
+			wantNoBody(t, "stranger GET "+path, r, "Tree Corp", "Site A")
+		}
+		wantStatus(t, "stranger create", stranger.post(base, url.Values{"name": {"x"}, "parent_id": {root}}), http.StatusNotFound)
+	})
+
+	t.Run("French", func(t *testing.T) {
+		wantRedirect(t, "switch", owner.post("/lang", url.Values{"lang": {"fr"}, "next": {base}}), base)
+		wantBody(t, "French", owner.get(base), "Périphériques", "Créer un dossier", "Utilisateurs")
+		owner.post("/lang", url.Values{"lang": {"en"}})
+	})
+}

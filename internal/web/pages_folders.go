@@ -1,0 +1,274 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"mysystems/internal/access"
+	"mysystems/internal/errs"
+	"mysystems/internal/org"
+)
+
+func errFolderNotFound(id string) error { return errs.NotFoundf("folder %s not found", id) }
+
+// folderNode is a folder drawn in a tree: the Devices page's folder tree
+// and the folder pickers of the invitation and "Roles and access" forms.
+// Templates recurse over Children, so each node carries what its row needs.
+type folderNode struct {
+	ID, Name, Path string
+	Root           bool
+	Href           string // the Devices page with this folder selected
+	Base           string // /orgs/{org}/folders/{id}, for the row actions
+	Selected       bool   // the folder shown on the right
+	Manage         bool   // the row has the Owner/Admin "…" menu
+	Checked        bool   // pickers: the folder is chosen
+	Disabled       bool   // pickers: read-only
+	Children       []*folderNode
+}
+
+// folderTree nests the folders a member sees (already in tree order). A
+// folder whose parent is not visible (a granted sub-folder, ACC-1) is a top
+// level node.
+func folderTree(fs []org.FolderView) ([]*folderNode, map[string]*folderNode) {
+	byID := make(map[string]*folderNode, len(fs))
+	var roots []*folderNode
+	for _, f := range fs {
+		n := &folderNode{ID: f.ID, Name: f.Name, Path: f.Path, Root: f.ParentID == ""}
+		byID[f.ID] = n
+		if p, ok := byID[f.ParentID]; ok {
+			p.Children = append(p.Children, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	return roots, byID
+}
+
+// folderPicker is a tree of checkboxes with the chosen folders checked.
+func folderPicker(fs []org.FolderView, checked []string, disabled bool) []*folderNode {
+	roots, byID := folderTree(fs)
+	for _, n := range byID {
+		n.Disabled = disabled
+	}
+	for _, id := range checked {
+		if n, ok := byID[id]; ok {
+			n.Checked = true
+		}
+	}
+	return roots
+}
+
+// folderOption is a choice of a parent folder: its path from the root.
+type folderOption struct {
+	ID, Path string
+	Selected bool
+}
+
+func folderOptions(fs []org.FolderView, selected, except string) []folderOption {
+	var out []folderOption
+	for _, f := range fs {
+		if f.ID != except {
+			out = append(out, folderOption{ID: f.ID, Path: f.Path, Selected: f.ID == selected})
+		}
+	}
+	return out
+}
+
+// folders returns the folders the caller sees (ACC-1), in tree order.
+func (c *call) folders() ([]org.FolderView, error) {
+	return c.u.d.Orgs.Folders(c.r.Context(), c.actor, c.org.ID)
+}
+
+// foldersPage is the data of the Devices page: the folder tree on the
+// left, the selected folder and its (future) devices on the right.
+type foldersPage struct {
+	Tree      []*folderNode
+	Selected  *org.FolderView
+	Parents   []folderOption // for the Create form
+	CanManage bool
+}
+
+// foldersView builds the Devices page with selected shown on the right
+// (the first visible folder when empty). A folder the caller does not see is
+// not found (ACC-2).
+func (c *call) foldersView(selected string) (*view, error) {
+	fs, err := c.folders()
+	if err != nil {
+		return nil, err
+	}
+	page := &foldersPage{CanManage: c.can(access.ManageFleet)}
+	tree, byID := folderTree(fs)
+	page.Tree = tree
+	if selected == "" && len(fs) > 0 {
+		selected = fs[0].ID
+	}
+	if selected != "" {
+		n, ok := byID[selected]
+		if !ok {
+			return nil, errFolderNotFound(selected)
+		}
+		n.Selected = true
+		for i := range fs {
+			if fs[i].ID == selected {
+				page.Selected = &fs[i]
+			}
+		}
+	}
+	for _, n := range byID {
+		n.Href = c.orgURL("folders") + "?folder=" + url.QueryEscape(n.ID)
+		n.Base = c.orgURL("folders/" + n.ID)
+		n.Manage = page.CanManage
+	}
+	page.Parents = folderOptions(fs, selected, "")
+	v := c.view("folders.title", "folders")
+	v.Data = page
+	return v, nil
+}
+
+// folderList shows the folder tree (DEV-1, ACC-1); devices come later.
+func (u *UI) folderList(c *call) {
+	v, err := c.foldersView(c.r.URL.Query().Get("folder"))
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.render(http.StatusOK, "folders", v)
+}
+
+// createFolder creates a folder under the chosen parent (Owner, Admin).
+func (u *UI) createFolder(c *call) {
+	parent, name := c.r.PostFormValue("parent_id"), c.r.PostFormValue("name")
+	v, err := c.foldersView(parent)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	v.Form["name"], v.Form["parent_id"] = name, parent
+	f, err := u.d.Orgs.CreateFolder(c.r.Context(), c.actor, c.org.ID, parent, name)
+	if err != nil {
+		c.formFailed("folders", v, err)
+		return
+	}
+	c.flash("flash.folder.created", f.Path)
+	c.redirect(c.orgURL("folders") + "?folder=" + url.QueryEscape(f.ID))
+}
+
+// folderPage is the data of a folder's rename, move and delete pages.
+type folderPage struct {
+	Folder  org.FolderView
+	Parents []folderOption
+	Back    string
+}
+
+// folderForm loads the folder of the path for one of its pages: not found
+// unless the caller sees it (ACC-2), then refused unless the caller may
+// manage folders.
+func (c *call) folderForm(titleKey string) (*view, bool) {
+	f, err := c.u.d.Orgs.Folder(c.r.Context(), c.actor, c.org.ID, c.r.PathValue("id"))
+	if err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	if err := access.Check(c.member.Role, access.ManageFleet); err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	v := c.view(titleKey, "folders")
+	v.Data = &folderPage{Folder: f, Back: c.orgURL("folders") + "?folder=" + url.QueryEscape(f.ID)}
+	return v, true
+}
+
+func (u *UI) renameFolderForm(c *call) {
+	v, ok := c.folderForm("folders.rename.title")
+	if !ok {
+		return
+	}
+	v.Form["name"] = v.Data.(*folderPage).Folder.Name
+	c.render(http.StatusOK, "folder_rename", v)
+}
+
+func (u *UI) renameFolder(c *call) {
+	v, ok := c.folderForm("folders.rename.title")
+	if !ok {
+		return
+	}
+	page := v.Data.(*folderPage)
+	name := c.r.PostFormValue("name")
+	v.Form["name"] = name
+	f, err := u.d.Orgs.UpdateFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, &name, nil)
+	if err != nil {
+		c.formFailed("folder_rename", v, err)
+		return
+	}
+	c.flash("flash.folder.renamed", f.Path)
+	c.redirect(page.Back)
+}
+
+// moveView lists every other folder as a possible parent. Choosing one of
+// the folder's own sub-folders is refused by the service (no cycles,
+// DEV-1), whose message the page shows.
+func (c *call) moveView(parent string) (*view, bool) {
+	v, ok := c.folderForm("folders.move.title")
+	if !ok {
+		return nil, false
+	}
+	page := v.Data.(*folderPage)
+	fs, err := c.folders()
+	if err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	if parent == "" {
+		parent = page.Folder.ParentID
+	}
+	page.Parents = folderOptions(fs, parent, page.Folder.ID)
+	return v, true
+}
+
+func (u *UI) moveFolderForm(c *call) {
+	if v, ok := c.moveView(""); ok {
+		c.render(http.StatusOK, "folder_move", v)
+	}
+}
+
+func (u *UI) moveFolder(c *call) {
+	parent := c.r.PostFormValue("parent_id")
+	v, ok := c.moveView(parent)
+	if !ok {
+		return
+	}
+	page := v.Data.(*folderPage)
+	f, err := u.d.Orgs.UpdateFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, nil, &parent)
+	if err != nil {
+		c.formFailed("folder_move", v, err)
+		return
+	}
+	c.flash("flash.folder.moved", f.Path)
+	c.redirect(page.Back)
+}
+
+func (u *UI) deleteFolderForm(c *call) {
+	if v, ok := c.folderForm("folders.delete.title"); ok {
+		c.render(http.StatusOK, "folder_delete", v)
+	}
+}
+
+// deleteFolder deletes an empty folder once the risk is acknowledged
+// (DEV-2); the service says what is inside one that is not empty (409).
+func (u *UI) deleteFolder(c *call) {
+	v, ok := c.folderForm("folders.delete.title")
+	if !ok {
+		return
+	}
+	page := v.Data.(*folderPage)
+	confirm := c.r.PostFormValue("confirm") == "yes"
+	if confirm {
+		v.Form["confirm"] = "yes"
+	}
+	if err := u.d.Orgs.DeleteFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, confirm); err != nil {
+		c.formFailed("folder_delete", v, err)
+		return
+	}
+	c.flash("flash.folder.deleted", page.Folder.Path)
+	c.redirect(c.orgURL("folders") + "?folder=" + url.QueryEscape(page.Folder.ParentID))
+}
