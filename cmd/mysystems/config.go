@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"mysystems/internal/app"
 )
@@ -25,13 +26,15 @@ type Config struct {
 	LogLevel   string  `json:"log_level"`  // debug, info, warn, error
 	RateLimit  float64 `json:"rate_limit"`
 	RateBurst  int     `json:"rate_burst"`
-	SMTPURL    string  `json:"smtp_url"` // smtp://user:pass@host:587?from=…; empty keeps mail in the outbox
+	// Heartbeat is the interval devices are asked to heartbeat at.
+	Heartbeat time.Duration `json:"heartbeat"`
+	SMTPURL   string        `json:"smtp_url"` // smtp://user:pass@host:587?from=…; empty keeps mail in the outbox
 }
 
 func defaultConfig() Config {
 	d := app.DefaultConfig()
 	return Config{Listen: "127.0.0.1:8080", DataDir: "./data", LogFormat: "text", LogLevel: "info",
-		RateLimit: d.RateLimit, RateBurst: d.Burst}
+		RateLimit: d.RateLimit, RateBurst: d.Burst, Heartbeat: d.Fleet.Heartbeat}
 }
 
 // DatabaseSetting is the database to open: the configured one or the SQLite
@@ -67,6 +70,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "API requests per second per token and per organization (0: unlimited)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "API rate-limit burst")
+	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "interval devices heartbeat at; silent for 3 intervals is offline")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server, smtp://user:pass@host:587?from=noreply@example.com&tls=starttls|tls|none (default: keep e-mail in the outbox; see 'vendor outbox')")
 }
 

@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
-	"time"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
 
 	"mysystems/internal/account"
 	"mysystems/internal/app"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
-	"mysystems/internal/org"
-	"mysystems/internal/store"
+	"mysystems/internal/fleet"
+	"mysystems/internal/httpapi"
+	"mysystems/internal/sim"
 )
 
 // demoLogin is printed by `mysystems demo`. The demo runs on loopback by
@@ -18,45 +24,122 @@ type demoLogin struct{ Email, Password string }
 
 var demo = demoLogin{Email: "demo@example.com", Password: "demo-password-2026"}
 
-// seedDemo creates the demo account and organization once; later runs reuse
-// them.
-func seedDemo(ctx context.Context, a *app.App) (demoLogin, error) {
+// demoFleetFile keeps the demo devices' factory secrets, so a later demo run
+// over the same data plays the same devices.
+const demoFleetFile = "demo-devices.csv"
+
+// demoSites are the demo organization's folders: site → areas.
+var demoSites = []struct {
+	site  string
+	areas []string
+}{
+	{"Headquarters", []string{"Lobby", "Offices", "Server room"}},
+	{"Warehouse", []string{"Loading dock", "Storage"}},
+	{"Parking", []string{"Entrance", "Level -1"}},
+}
+
+// demoModels are the simulated devices' models, in the proportions played.
+var demoModels = []string{"AXIS P3265-LVE", "AXIS M3086-V", "AXIS Q6135-LE", "AXIS I8116-E"}
+
+// seedDemo creates the demo account, organizations, folders and devices
+// once; later runs reuse them. It returns the login and the identities of
+// the devices to simulate.
+func seedDemo(ctx context.Context, a *app.App, dataDir string, devices int) (demoLogin, []sim.Identity, error) {
+	path := filepath.Join(dataDir, demoFleetFile)
 	_, err := a.Accounts.Register(ctx, account.RegisterInput{Email: demo.Email, Name: "Demo Admin", Password: demo.Password}, "demo")
 	if errs.Is(err, errs.Invalid) {
-		if _, lerr := a.Accounts.Login(ctx, demo.Email, demo.Password, "demo", "demo"); lerr == nil {
-			return demo, nil // already seeded
+		if _, lerr := a.Accounts.Login(ctx, demo.Email, demo.Password, "demo", "demo"); lerr != nil {
+			return demo, nil, err
 		}
-		return demo, err
+		ids, err := sim.LoadIdentities(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return demo, nil, nil // seeded before devices existed: no fleet to play
+		}
+		return demo, ids, err
 	}
 	if err != nil {
-		return demo, err
+		return demo, nil, err
 	}
 	res, err := a.Accounts.Login(ctx, demo.Email, demo.Password, "demo", "demo")
 	if err != nil {
-		return demo, err
+		return demo, nil, err
 	}
 	actor := audit.Actor{Kind: audit.KindUser, ID: res.User.ID, Email: res.User.Email, ClientAddr: "demo"}
 	o, err := a.Orgs.Create(ctx, actor, "Demo Company", "Demonstration organization created by mysystems demo.")
 	if err != nil {
-		return demo, err
+		return demo, nil, err
 	}
 	if _, err := a.Orgs.Create(ctx, actor, "Demo Integrator Customer", ""); err != nil {
-		return demo, err
+		return demo, nil, err
 	}
-	return demo, seedFolders(ctx, a.DB, o.ID, o.RootFolderID, "Headquarters", "Warehouse", "Parking")
-}
-
-func seedFolders(ctx context.Context, db *store.DB, orgID, parent string, names ...string) error {
-	return db.Write(ctx, func(tx *store.Tx) error {
-		for _, n := range names {
-			if err := tx.CreateFolder(ctx, orgFolder(orgID, parent, n)); err != nil {
-				return err
-			}
+	var areas []string
+	for _, s := range demoSites {
+		site, err := a.Orgs.CreateFolder(ctx, actor, o.ID, "", s.site)
+		if err != nil {
+			return demo, nil, err
 		}
-		return nil
-	})
+		for _, name := range s.areas {
+			f, err := a.Orgs.CreateFolder(ctx, actor, o.ID, site.ID, name)
+			if err != nil {
+				return demo, nil, err
+			}
+			areas = append(areas, f.ID)
+		}
+	}
+	if devices <= 0 {
+		return demo, nil, nil
+	}
+	vendor := audit.Actor{Kind: audit.KindVendor, ID: "demo", Email: "vendor:demo"}
+	var minted []fleet.Minted
+	for i, model := range demoModels {
+		n := devices / len(demoModels)
+		if i == 0 {
+			n += devices % len(demoModels)
+		}
+		ms, err := a.Fleet.Mint(ctx, vendor, model, n)
+		if err != nil {
+			return demo, nil, err
+		}
+		minted = append(minted, ms...)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return demo, nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return demo, nil, err
+	}
+	if err := httpapi.WriteMintedCSV(f, minted); err != nil {
+		f.Close()
+		return demo, nil, err
+	}
+	if err := f.Close(); err != nil {
+		return demo, nil, err
+	}
+	ids := make([]sim.Identity, 0, len(minted))
+	for i, m := range minted {
+		name := fmt.Sprintf("%s %03d", m.Model[5:], i+1)
+		if _, err := a.Fleet.Claim(ctx, actor, o.ID, fleet.ClaimInput{Serial: m.Serial, OAK: m.OAK, FolderID: areas[i%len(areas)], Name: name}); err != nil {
+			return demo, nil, fmt.Errorf("claim demo device: %w", err)
+		}
+		ids = append(ids, sim.Identity{Serial: m.Serial, Model: m.Model, Secret: m.Secret})
+	}
+	return demo, ids, nil
 }
 
-func orgFolder(orgID, parent, name string) org.Folder {
-	return org.Folder{ID: account.NewID("fld_"), OrgID: orgID, ParentID: parent, Name: name, CreatedAt: time.Now().UTC()}
+// startDemoFleet plays the demo devices against the server at url, over a
+// few HTTP/2 "sites", with a few devices offline now and then.
+func startDemoFleet(ctx context.Context, url string, ids []sim.Identity, log *slog.Logger) (stop func(), err error) {
+	if len(ids) == 0 {
+		return func() {}, nil
+	}
+	f, err := sim.New(sim.Config{Server: url, Sites: len(demoSites), StartSpread: 10e9, HeartbeatJitter: 5e9,
+		Offline: 0.002, Speed: 1, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Start(ctx, ids); err != nil {
+		return nil, err
+	}
+	return f.Stop, nil
 }

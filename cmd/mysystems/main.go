@@ -36,6 +36,12 @@ Server:
   mysystems vendor outbox  [--to EMAIL]    show e-mails in the outbox, bodies included (no SMTP: read links here)
   mysystems vendor devices mint --model M --count N [--out FILE]
                                            mint device identities: CSV serial,model,secret,oak
+  mysystems sim --server URL --devices FILE [--count N] [--sites S] …
+                                           simulate a device fleet against a gateway (load, demo)
+
+Load and simulation:
+  mysystems sim --server URL --devices devices.csv [--sites S]   play simulated devices
+  mysystems bench fleet [--devices N] [--sites S]                measure the gateway (docs/BENCHMARKS.md)
 
 Client (talks to a server's API; see 'mysystems help client'):
   mysystems login | logout | whoami | orgs … | audit … | tokens …
@@ -62,10 +68,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdServe(ctx, args[1:], stdout, stderr, getenv, false)
 	case "demo":
 		err = cmdServe(ctx, args[1:], stdout, stderr, getenv, true)
+	case "bench":
+		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:], stdout, stderr, getenv)
 	case "vendor":
 		err = cmdVendor(ctx, args[1:], stdout, stderr, getenv)
+	case "sim":
+		err = cmdSim(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[1] == "client" {
 			fmt.Fprint(stdout, cli.Usage)
@@ -137,11 +147,21 @@ func appConfig(cfg Config) app.Config {
 	ac.RateLimit, ac.Burst = cfg.RateLimit, cfg.RateBurst
 	ac.SMTPURL = cfg.SMTPURL
 	ac.Gateway.DataDir = cfg.DataDir
+	if cfg.Heartbeat > 0 {
+		ac.Fleet.Heartbeat = cfg.Heartbeat
+	}
 	return ac
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, demo bool) error {
-	cfg, _, err := loadConfig("serve", args, stderr, getenv, nil)
+	demoDevices := 0
+	var extra func(*flag.FlagSet)
+	if demo {
+		extra = func(fs *flag.FlagSet) {
+			fs.IntVar(&demoDevices, "demo-devices", 300, "simulated devices in the demo organization (first run only)")
+		}
+	}
+	cfg, _, err := loadConfig("serve", args, stderr, getenv, extra)
 	if err != nil {
 		return err
 	}
@@ -167,26 +187,32 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if cfg.BaseURL == "" {
 		cfg.Listen = ln.Addr().String()
 	}
-	if demo {
-		login, err := seedDemo(ctx, a)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("demo data: %w", err)
-		}
-		fmt.Fprintf(stdout, "\nMy Systems demo is running at %s\n  sign in as %s\n  password   %s\n  database   %s (%s)\nPress Ctrl+C to stop.\n\n",
-			cfg.URL(), login.Email, login.Password, cfg.DatabaseSetting(), db.Dialect())
-	} else {
-		fmt.Fprintf(stdout, "mysystems listening on %s (%s)\n", cfg.URL(), db.Dialect())
-	}
 	srv := a.Server(cfg.Listen)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	stopFleet := func() {}
+	if demo {
+		login, ids, err := seedDemo(ctx, a, cfg.DataDir, demoDevices)
+		if err == nil {
+			stopFleet, err = startDemoFleet(ctx, "http://"+ln.Addr().String(), ids, log)
+		}
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("demo data: %w", err)
+		}
+		fmt.Fprintf(stdout, "\nMy Systems demo is running at %s\n  sign in as %s\n  password   %s\n  database   %s (%s)\n  devices    %d simulated\nPress Ctrl+C to stop.\n\n",
+			cfg.URL(), login.Email, login.Password, cfg.DatabaseSetting(), db.Dialect(), len(ids))
+	} else {
+		fmt.Fprintf(stdout, "mysystems listening on %s (%s)\n", cfg.URL(), db.Dialect())
+	}
+	defer stopFleet()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	stopFleet()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -44,11 +44,13 @@ type HeartbeatReply struct {
 	Claimed          bool `json:"claimed"`
 }
 
-// WireCommand is a command as a device receives it.
+// WireCommand is a command as a device receives it. IssuedAt is when the
+// command was written (load tests measure issue → receive with it).
 type WireCommand struct {
-	ID   string          `json:"id"`
-	Type string          `json:"type"`
-	Args json.RawMessage `json:"args,omitempty"`
+	ID       string          `json:"id"`
+	Type     string          `json:"type"`
+	Args     json.RawMessage `json:"args,omitempty"`
+	IssuedAt time.Time       `json:"issued_at"`
 }
 
 // Commands is the answer to a long-poll: zero or more commands.

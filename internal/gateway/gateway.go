@@ -35,9 +35,7 @@ type Tx interface {
 	IdentitySecrets(ctx context.Context, serial string) (fleet.Identity, fleet.Secrets, error)
 	Reported(ctx context.Context, serial string) (fleet.Reported, error)
 	SetReported(ctx context.Context, r fleet.Reported) error
-	CreateDeviceToken(ctx context.Context, serial, tokenHash string, expires time.Time) error
-	DeviceTokenSerial(ctx context.Context, tokenHash string, now time.Time) (string, time.Time, error)
-	DeleteDeviceTokens(ctx context.Context, serial string, before time.Time) error
+	SettingOrInit(ctx context.Context, name, value string) (string, error)
 	OpenCommands(ctx context.Context, serial string, limit int) ([]fleet.Command, error)
 	CommandByID(ctx context.Context, serial, id string) (fleet.Command, error)
 	MarkDelivered(ctx context.Context, ids []string, at time.Time) error
@@ -89,7 +87,7 @@ type Gateway struct {
 	log   *slog.Logger
 	cfg   Config
 
-	tokens   tokenCache
+	tokens   signer
 	hub      hub
 	presence presence
 	polls    sync.WaitGroup
@@ -114,7 +112,6 @@ func New(s Store, bus Bus, clk clock.Clock, log *slog.Logger, cfg Config) *Gatew
 		cfg.Flush = d.Flush
 	}
 	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg}
-	g.tokens.init()
 	g.hub.init()
 	g.presence.init()
 	return g
@@ -192,10 +189,10 @@ func (g *Gateway) hello(c *call) (any, error) {
 		return nil, errBadDevice
 	}
 	now := g.clock.Now()
-	token := account.NewSecret("msd_")
-	var claimed bool
-	err = g.store.Write(c.r.Context(), func(tx Tx) error {
-		_, sec, err := tx.IdentitySecrets(c.r.Context(), serial)
+	ctx := c.r.Context()
+	var rep fleet.Reported
+	err = g.store.Read(ctx, func(tx Tx) error {
+		_, sec, err := tx.IdentitySecrets(ctx, serial)
 		if errs.Is(err, errs.NotFound) {
 			return errBadDevice
 		}
@@ -205,35 +202,27 @@ func (g *Gateway) hello(c *call) (any, error) {
 		if subtle.ConstantTimeCompare([]byte(account.HashSecret(in.Secret)), []byte(sec.SecretHash)) != 1 {
 			return errBadDevice
 		}
-		rep, err := tx.Reported(c.r.Context(), serial)
-		if err != nil {
-			return err
-		}
-		if fw, err := fleet.CheckFirmware(in.Firmware); err == nil {
-			rep.Firmware = fw
-		}
-		if in.Accounts != nil {
-			rep.Accounts = in.Accounts
-		}
-		if in.PublicKey != "" {
-			rep.PublicKey = in.PublicKey
-		}
-		rep.HelloAt = &now
-		claimed = rep.OrgID != ""
-		if err := tx.SetReported(c.r.Context(), rep); err != nil {
-			return err
-		}
-		if err := tx.DeleteDeviceTokens(c.r.Context(), serial, now); err != nil {
-			return err
-		}
-		return tx.CreateDeviceToken(c.r.Context(), serial, account.HashSecret(token), now.Add(g.cfg.TokenTTL))
+		rep, err = tx.Reported(ctx, serial)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	// Most hellos change nothing: write only what changed, so a fleet
+	// reconnecting costs reads, not writes.
+	if next, changed := reportedAfterHello(rep, in, now); changed {
+		if err := g.store.Write(ctx, func(tx Tx) error { return tx.SetReported(ctx, next) }); err != nil {
+			return nil, err
+		}
+	}
+	token, exp, err := g.tokens.issue(ctx, g, serial, now)
+	if err != nil {
+		return nil, err
+	}
+	claimed := rep.OrgID != ""
 	g.presence.seen(serial, now)
 	g.hub.maybe(serial) // a fresh connection checks for waiting commands
-	return fleet.Welcome{Token: token, ExpiresAt: now.Add(g.cfg.TokenTTL), HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
+	return fleet.Welcome{Token: token, ExpiresAt: exp, HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
 }
 
 func (g *Gateway) authenticate(r *http.Request) (string, error) {
@@ -241,23 +230,42 @@ func (g *Gateway) authenticate(r *http.Request) (string, error) {
 	if len(h) < 8 || !strings.EqualFold(h[:7], "bearer ") {
 		return "", errs.E(errs.Unauthenticated, "send Authorization: Bearer <device token> (from hello)")
 	}
-	hash := account.HashSecret(strings.TrimSpace(h[7:]))
-	now := g.clock.Now()
-	if serial, ok := g.tokens.get(hash, now); ok {
-		return serial, nil
+	return g.tokens.verify(r.Context(), g, strings.TrimSpace(h[7:]), g.clock.Now())
+}
+
+// reportedAfterHello merges what a hello reports into what the portal
+// knows, and says whether anything worth writing changed.
+func reportedAfterHello(rep fleet.Reported, in fleet.Hello, now time.Time) (fleet.Reported, bool) {
+	changed := false
+	if fw, err := fleet.CheckFirmware(in.Firmware); err == nil && fw != rep.Firmware {
+		rep.Firmware, changed = fw, true
 	}
-	var serial string
-	var exp time.Time
-	err := g.store.Read(r.Context(), func(tx Tx) error {
-		var err error
-		serial, exp, err = tx.DeviceTokenSerial(r.Context(), hash, now)
-		return err
-	})
-	if err != nil {
-		return "", err
+	if in.Accounts != nil && !sameAccounts(in.Accounts, rep.Accounts) {
+		rep.Accounts, changed = in.Accounts, true
 	}
-	g.tokens.put(hash, serial, exp)
-	return serial, nil
+	if in.PublicKey != "" && in.PublicKey != rep.PublicKey {
+		rep.PublicKey, changed = in.PublicKey, true
+	}
+	// hello_at is kept roughly (presence has the exact last-seen time).
+	if rep.HelloAt == nil || now.Sub(*rep.HelloAt) > time.Hour {
+		changed = true
+	}
+	if changed {
+		rep.HelloAt = &now
+	}
+	return rep, changed
+}
+
+func sameAccounts(a, b []fleet.Account) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func (g *Gateway) heartbeat(c *call) (any, error) {
@@ -348,13 +356,13 @@ func (g *Gateway) poll(c *call) (any, error) {
 func (g *Gateway) deliver(ctx context.Context, serial string) ([]fleet.WireCommand, time.Time, error) {
 	now := g.clock.Now()
 	var out []fleet.WireCommand
+	var ids []string
 	var recheck time.Time
-	err := g.store.Write(ctx, func(tx Tx) error {
+	err := g.store.Read(ctx, func(tx Tx) error {
 		cmds, err := tx.OpenCommands(ctx, serial, maxBatch)
 		if err != nil {
 			return err
 		}
-		var ids []string
 		for _, c := range cmds {
 			if c.State == fleet.StateDelivered && c.DeliveredAt != nil && now.Sub(*c.DeliveredAt) < g.cfg.Redeliver {
 				due := c.DeliveredAt.Add(g.cfg.Redeliver)
@@ -363,23 +371,24 @@ func (g *Gateway) deliver(ctx context.Context, serial string) ([]fleet.WireComma
 				}
 				continue
 			}
-			out = append(out, fleet.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args})
+			out = append(out, fleet.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args, IssuedAt: c.CreatedAt})
 			ids = append(ids, c.ID)
 		}
-		if len(ids) == 0 {
-			return nil
-		}
-		return tx.MarkDelivered(ctx, ids, now)
+		return nil
 	})
-	if len(out) > 0 {
-		// Delivered commands come again if no result arrives in time.
-		due := now.Add(g.cfg.Redeliver)
-		if recheck.IsZero() || due.Before(recheck) {
-			recheck = due
-		}
-		g.hub.recheckAt(serial, recheck)
+	if err != nil || len(ids) == 0 {
+		return nil, recheck, err
 	}
-	return out, recheck, err
+	if err := g.store.Write(ctx, func(tx Tx) error { return tx.MarkDelivered(ctx, ids, now) }); err != nil {
+		return nil, recheck, err
+	}
+	// Delivered commands come again if no result arrives in time.
+	due := now.Add(g.cfg.Redeliver)
+	if recheck.IsZero() || due.Before(recheck) {
+		recheck = due
+	}
+	g.hub.recheckAt(serial, recheck)
+	return out, recheck, nil
 }
 
 func (g *Gateway) result(c *call) (any, error) {

@@ -164,44 +164,6 @@ func (h *hub) count() int {
 	return n
 }
 
-// tokenCache remembers device tokens already checked against the database.
-type tokenCache struct{ s [shards]tokenShard }
-
-type tokenShard struct {
-	mu sync.Mutex
-	m  map[string]tokenEntry
-}
-
-type tokenEntry struct {
-	serial string
-	exp    time.Time
-}
-
-func (c *tokenCache) init() {
-	for i := range c.s {
-		c.s[i].m = map[string]tokenEntry{}
-	}
-}
-
-func (c *tokenCache) get(hash string, now time.Time) (string, bool) {
-	sh := &c.s[shardOf(hash)]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e, ok := sh.m[hash]
-	if !ok || !now.Before(e.exp) {
-		delete(sh.m, hash)
-		return "", false
-	}
-	return e.serial, true
-}
-
-func (c *tokenCache) put(hash, serial string, exp time.Time) {
-	sh := &c.s[shardOf(hash)]
-	sh.mu.Lock()
-	sh.m[hash] = tokenEntry{serial, exp}
-	sh.mu.Unlock()
-}
-
 // presence holds last-seen times not yet written to the database.
 type presence struct{ s [shards]presenceShard }
 
@@ -268,3 +230,6 @@ func (g *Gateway) firmware(c *call) (any, error) {
 	http.ServeContent(c.w, c.r, rel, st.ModTime(), f)
 	return nil, nil
 }
+
+// SetDataDirForTest points firmware downloads at dir.
+func (g *Gateway) SetDataDirForTest(dir string) { g.cfg.DataDir = dir }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -57,6 +58,12 @@ func Public(log *slog.Logger, r *http.Request, err error) (int, ErrorDetail) {
 		d.RequestID = ""
 	} else {
 		d.Code = string(errs.Internal)
+		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+			// The client went away (timeout, closed connection): nothing
+			// broke on our side and nobody reads this answer.
+			log.DebugContext(r.Context(), "request canceled by the client", "err", err, "method", r.Method, "path", r.URL.Path)
+			return status, d
+		}
 		log.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path)
 	}
 	return status, d

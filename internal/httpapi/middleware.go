@@ -109,7 +109,13 @@ func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 				m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 				m.duration.WithLabelValues(route, r.Method).Observe(d.Seconds())
 			}
-			log.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "route", route,
+			level := slog.LevelInfo
+			if sw.status < 400 && (strings.HasPrefix(r.URL.Path, "/device/") || strings.HasPrefix(r.URL.Path, "/server/")) {
+				// Devices talk all the time: their successful requests are
+				// counted in the metrics and logged only at debug level.
+				level = slog.LevelDebug
+			}
+			log.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "route", route,
 				"status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
 		}()
 		h.ServeHTTP(sw, r)

@@ -225,7 +225,7 @@ func (d *Device) run(ctx context.Context, delay time.Duration) {
 	if !sleep(ctx, delay) {
 		return
 	}
-	fails := 0
+	fails, refused := 0, 0
 	for ctx.Err() == nil {
 		if w := d.awayFor(); w > 0 {
 			sleep(ctx, w)
@@ -255,7 +255,12 @@ func (d *Device) run(ctx context.Context, delay time.Duration) {
 				return
 			}
 			if isStatus(err, http.StatusUnauthorized) {
+				// Say hello again; back off if the new token is refused
+				// too, rather than loop on a confused gateway.
 				d.dropToken(tok)
+				if refused++; refused > 1 {
+					sleep(ctx, d.f.backoff(refused-1))
+				}
 				continue
 			}
 			if d.awayFor() > 0 {
@@ -268,7 +273,7 @@ func (d *Device) run(ctx context.Context, delay time.Duration) {
 			sleep(ctx, d.f.backoff(fails))
 			continue
 		}
-		fails = 0
+		fails, refused = 0, 0
 		d.setOnline(true)
 		for _, c := range cmds {
 			if d.handle(ctx, c) {
@@ -511,8 +516,8 @@ func (d *Device) poll(ctx context.Context, tok string, wait int) ([]wireCommand,
 	var body struct {
 		Commands []wireCommand `json:"commands"`
 	}
-	err := d.do(pctx, http.MethodGet, "/device/v1/commands?wait="+strconv.Itoa(wait), tok, nil, &body)
 	d.f.st.polls.Add(1)
+	err := d.do(pctx, http.MethodGet, "/device/v1/commands?wait="+strconv.Itoa(wait), tok, nil, &body)
 	return body.Commands, err
 }
 

@@ -22,6 +22,7 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"net"
 	"net/url"
 	"runtime"
 	"strings"
@@ -129,6 +130,7 @@ type Config struct {
 type Fleet struct {
 	cfg          Config
 	base         string
+	hostport     string
 	log          *slog.Logger
 	bindLoopback atomic.Bool
 
@@ -193,16 +195,20 @@ func New(cfg Config) (*Fleet, error) {
 		cfg.StatsWindow = 30 * time.Second
 	}
 	f := &Fleet{
-		cfg:     cfg,
-		base:    strings.TrimRight(u.String(), "/"),
-		log:     cfg.Log,
-		sched:   newScheduler(),
-		serials: map[string]*Device{},
-		hbLat:   newWindow(cfg.StatsWindow),
-		cmdLat:  newWindow(cfg.StatsWindow),
+		cfg:      cfg,
+		base:     strings.TrimRight(u.String(), "/"),
+		hostport: u.Host,
+		log:      cfg.Log,
+		sched:    newScheduler(),
+		serials:  map[string]*Device{},
+		hbLat:    newWindow(cfg.StatsWindow),
+		cmdLat:   newWindow(cfg.StatsWindow),
 	}
 	if f.log == nil {
 		f.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if u.Port() == "" {
+		f.hostport = net.JoinHostPort(u.Hostname(), "80")
 	}
 	f.bindLoopback.Store(!cfg.NoSourceBind && isLoopbackHost(u.Hostname()))
 	return f, nil

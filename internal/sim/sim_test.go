@@ -31,6 +31,19 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // testConfig is fast: heartbeats every 20 ms, 1 s polls, and device-side
 // times (reboot 20–40 s, backoff) a thousand times shorter.
+// assertOneConnAtATime checks that no link ever held two connections.
+func assertOneConnAtATime(t *testing.T, f *Fleet) {
+	t.Helper()
+	for i, l := range f.links {
+		l.mu.Lock()
+		peak := l.peak
+		l.mu.Unlock()
+		if peak != 1 {
+			t.Fatalf("link %d held %d connections at once", i, peak)
+		}
+	}
+}
+
 func testConfig(g *fakeGW) Config {
 	return Config{
 		Server:         g.ts.URL,
@@ -291,6 +304,7 @@ func TestRebootGoesAwayAndComesBack(t *testing.T) {
 	if g.newConns.Load() < 2 {
 		t.Fatalf("connections = %d, want a new one after the reboot", g.newConns.Load())
 	}
+	assertOneConnAtATime(t, f)
 	// Heartbeats resume.
 	n := g.heartbeats(id.Serial)
 	waitFor(t, "heartbeats after reboot", func() bool { return g.heartbeats(id.Serial) >= n+3 })
@@ -376,6 +390,7 @@ func TestSitesShareOneConnectionEach(t *testing.T) {
 	if n := g.newConns.Load(); n != 3 {
 		t.Fatalf("connections after a device drop = %d, want still 3", n)
 	}
+	assertOneConnAtATime(t, f)
 }
 
 func TestOneConnectionPerDevice(t *testing.T) {
@@ -410,10 +425,13 @@ func TestOneConnectionPerDevice(t *testing.T) {
 	// Dropping a device's connection: it reconnects and gets commands.
 	f.Device(ids[1].Serial).Drop()
 	waitFor(t, "reconnect", func() bool { return g.newConns.Load() >= 5 })
-	t.Logf("DEBUG conns=%d stats=%+v", g.newConns.Load(), f.Stats())
 	if r := resultOf(t, g, g.send(ids[1].Serial, fleet.CmdIdentify, nil, 0)); !r.OK {
 		t.Fatal(r)
 	}
+	if n := g.newConns.Load(); n != 5 {
+		t.Fatalf("gateway accepted %d connections, want 5 (one new after the drop)", n)
+	}
+	assertOneConnAtATime(t, f)
 	if s := f.Stats(); s.Drops != 1 || s.Dials != 5 || s.Connections != 4 {
 		t.Fatalf("stats = %+v", s)
 	}
@@ -448,6 +466,7 @@ func TestHTTP1OneConnectionPerDevice(t *testing.T) {
 	if p := g.protoCounts(); p[2] != 0 || p[1] == 0 {
 		t.Fatalf("requests by protocol = %v, want HTTP/1.1 only", p)
 	}
+	assertOneConnAtATime(t, f)
 	if s := f.Stats(); s.Online != 3 {
 		t.Fatalf("stats = %+v", s)
 	}

@@ -20,7 +20,7 @@ type Stats struct {
 	HelloErrors     uint64
 	Heartbeats      uint64 // heartbeats answered 200
 	HeartbeatErrors uint64
-	Polls           uint64
+	Polls           uint64 // long-polls started
 	PollErrors      uint64
 
 	HeartbeatSamples int

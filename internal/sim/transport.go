@@ -12,23 +12,28 @@ import (
 )
 
 // link is one client connection's worth of transport: a site (shared by its
-// devices as concurrent HTTP/2 streams) or a single device. Its transport
-// never holds more than one TCP connection: MaxConnsPerHost 1 and, for
-// HTTP/2, StrictMaxConcurrentRequests (requests beyond the server's stream
-// limit wait for a free stream instead of opening a second connection).
+// devices as concurrent HTTP/2 streams) or a single device. It holds exactly
+// one connection (http.Transport.NewClientConn), dialled again only when the
+// previous one is dead: the standard Transport's pool may open a spare
+// connection while it has not yet noticed a cut one, which would break "one
+// connection per site/device". Requests beyond the server's stream limit
+// wait for a free stream.
 type link struct {
 	f      *Fleet
 	shared bool // a site: several devices on the one connection
 	src    net.IP
-	tr     *http.Transport
-	client *http.Client
+	tr     *http.Transport // the connection factory (dialer, protocols)
+	client *http.Client    // sends on the link's connection
+	sem    chan struct{}   // one dial at a time
 
 	mu    sync.Mutex
+	cc    *http.ClientConn
 	conns map[*trackedConn]struct{}
+	peak  int // most TCP connections open at once: always 1
 }
 
 func newLink(f *Fleet, index int, shared bool) *link {
-	l := &link{f: f, shared: shared, conns: map[*trackedConn]struct{}{}}
+	l := &link{f: f, shared: shared, conns: map[*trackedConn]struct{}{}, sem: make(chan struct{}, 1)}
 	if f.bindLoopback.Load() {
 		l.src = loopbackSource(index)
 	}
@@ -39,20 +44,62 @@ func newLink(f *Fleet, index int, shared bool) *link {
 		protocols.SetUnencryptedHTTP2(true)
 	}
 	l.tr = &http.Transport{
-		Protocols:           protocols,
-		DialContext:         l.dial,
-		MaxConnsPerHost:     1,
-		MaxIdleConnsPerHost: 1,
-		IdleConnTimeout:     5 * time.Minute,
-		DisableCompression:  true,
+		Protocols:          protocols,
+		DialContext:        l.dial,
+		DisableCompression: true,
 		HTTP2: &http.HTTP2Config{
-			StrictMaxConcurrentRequests: true,
-			SendPingTimeout:             time.Minute,
-			PingTimeout:                 15 * time.Second,
+			SendPingTimeout: time.Minute,
+			PingTimeout:     15 * time.Second,
 		},
 	}
-	l.client = &http.Client{Transport: l.tr}
+	l.client = &http.Client{Transport: l}
 	return l
+}
+
+// RoundTrip sends req on the link's connection, dialling it if needed.
+func (l *link) RoundTrip(req *http.Request) (*http.Response, error) {
+	cc, err := l.conn(req.Context())
+	if err != nil {
+		return nil, err
+	}
+	return cc.RoundTrip(req)
+}
+
+// conn returns the link's live connection, or dials one.
+func (l *link) conn(ctx context.Context) (*http.ClientConn, error) {
+	if cc := l.current(); cc != nil {
+		return cc, nil
+	}
+	select {
+	case l.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-l.sem }()
+	if cc := l.current(); cc != nil {
+		return cc, nil
+	}
+	cc, err := l.tr.NewClientConn(ctx, "http", l.f.hostport)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	old := l.cc
+	l.cc = cc
+	l.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return cc, nil
+}
+
+func (l *link) current() *http.ClientConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cc != nil && l.cc.Err() == nil {
+		return l.cc
+	}
+	return nil
 }
 
 // dial opens the link's TCP connection, from its own loopback source
@@ -79,6 +126,7 @@ func (l *link) dial(ctx context.Context, network, addr string) (net.Conn, error)
 	tc := &trackedConn{Conn: c, l: l}
 	l.mu.Lock()
 	l.conns[tc] = struct{}{}
+	l.peak = max(l.peak, len(l.conns))
 	l.mu.Unlock()
 	return tc, nil
 }
@@ -94,7 +142,13 @@ func (l *link) closeConns() {
 	for _, c := range cs {
 		c.Close()
 	}
-	l.tr.CloseIdleConnections()
+	l.mu.Lock()
+	cc := l.cc
+	l.cc = nil
+	l.mu.Unlock()
+	if cc != nil {
+		cc.Close()
+	}
 }
 
 // trackedConn lets a link find and close its connections.

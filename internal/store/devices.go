@@ -326,27 +326,15 @@ func (t *Tx) SaveCommandOutcome(ctx context.Context, c fleet.Command) error {
 		`UPDATE device_commands SET state = ?, result = ?, done_at = ? WHERE id = ?`, c.State, c.Result, nullMicros(c.DoneAt), c.ID)
 }
 
-// CreateDeviceToken stores a device token's hash.
-func (t *Tx) CreateDeviceToken(ctx context.Context, serial, tokenHash string, expires time.Time) error {
-	_, err := t.exec(ctx, `INSERT INTO device_tokens (token_hash, serial, expires_at) VALUES (?, ?, ?)`, tokenHash, serial, micros(expires))
-	return errs.Wrap(err, "insert device token")
-}
-
-// DeviceTokenSerial resolves a device token to its serial if not expired.
-func (t *Tx) DeviceTokenSerial(ctx context.Context, tokenHash string, now time.Time) (string, time.Time, error) {
-	var serial string
-	var exp int64
-	err := t.queryRow(ctx, `SELECT serial, expires_at FROM device_tokens WHERE token_hash = ? AND expires_at > ?`, tokenHash, micros(now)).Scan(&serial, &exp)
-	if err != nil {
-		return "", time.Time{}, notFoundOr(err, errs.E(errs.Unauthenticated, "device token unknown or expired: say hello again"), "device token")
+// SettingOrInit returns a platform-wide setting, storing value first if the
+// setting does not exist yet (the first instance to ask wins).
+func (t *Tx) SettingOrInit(ctx context.Context, name, value string) (string, error) {
+	if _, err := t.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
+		return "", errs.Wrap(err, "init setting")
 	}
-	return serial, fromMicros(exp), nil
-}
-
-// DeleteDeviceTokens removes a serial's expired tokens (rotation).
-func (t *Tx) DeleteDeviceTokens(ctx context.Context, serial string, before time.Time) error {
-	_, err := t.exec(ctx, `DELETE FROM device_tokens WHERE serial = ? AND expires_at <= ?`, serial, micros(before))
-	return errs.Wrap(err, "delete device tokens")
+	var v string
+	err := t.queryRow(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	return v, errs.Wrap(err, "setting")
 }
 
 // TouchDevices records last-seen times in one batch (presence flush).

@@ -64,7 +64,7 @@ func (b *browser) registerAs(email, name string) {
 	)
 }
 
-// folderIDOf reads the id of the folder selected on the Devices page.
+// folderIDOf reads the id of the folder selected on the Folders page.
 func (b *browser) folderIDOf(name string) string {
 	b.t.Helper()
 	loc := value(b, "location after "+name, chromedp.Location())
@@ -95,7 +95,9 @@ func TestBrowserInvitation(t *testing.T) {
 	orgID := value(b, "organization id", chromedp.Text("#org-id"))
 
 	b.step("devices",
-		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/folders"]`),
+		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/devices"]`),
+		chromedp.WaitVisible("#manage-folders"),
+		chromedp.Click("#manage-folders"),
 		chromedp.WaitVisible("#folder-create-submit"),
 	)
 	root := value(b, "root folder", chromedp.Evaluate[string](`document.querySelector("#folder-tree a[data-folder-id]").dataset.folderId`))
@@ -192,9 +194,17 @@ func TestBrowserInvitation(t *testing.T) {
 	g.check("visible folders", slices.Equal(folders, []string{"Site A", "Floor 1"}), "the Viewer sees %v", folders)
 	flash := value(g, "welcome", chromedp.Text("#flash"))
 	g.check("welcome", strings.Contains(flash, "Invite Org"), "flash %q", flash)
-	readonly := value(g, "read-only", chromedp.Evaluate[bool](`document.querySelector("#folder-create-submit") === null &&
-		document.querySelector("#folder-tree details") === null && document.querySelector("#folders-readonly") !== null`))
-	g.check("read-only", readonly, "the Viewer has folder management controls")
+	readonly := value(g, "read-only", chromedp.Evaluate[bool](`document.querySelector("#manage-folders") === null &&
+		document.querySelector("#folder-tree details") === null && document.querySelector("#device-add") === null &&
+		document.querySelector("#device-import") === null && document.querySelector("#devices-export") !== null`))
+	g.check("read-only", readonly, "the Viewer has folder or device management controls")
+	g.step("viewer's folders page",
+		chromedp.Navigate(srv.URL+"/orgs/"+orgID+"/folders"),
+		chromedp.WaitVisible("#folders-readonly"),
+	)
+	readonly = value(g, "folders read-only", chromedp.Evaluate[bool](`document.querySelector("#folder-create-submit") === null &&
+		document.querySelector("#folder-tree details") === null`))
+	g.check("folders read-only", readonly, "the Viewer has folder management controls")
 	g.step("viewer's users page",
 		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/users"]`),
 		chromedp.WaitVisible("#users-readonly"),

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -199,6 +200,9 @@ func (c *call) ensureCSRF() {
 // match its cookie. The refusal page carries a fresh token, so reloading the
 // form and sending it again works.
 func (c *call) checkCSRF() bool {
+	if !c.parseForm() {
+		return false
+	}
 	ck, err := c.r.Cookie(csrfCookie)
 	if err == nil && validToken(ck.Value) {
 		form := c.r.PostFormValue("csrf")
@@ -210,6 +214,20 @@ func (c *call) checkCSRF() bool {
 	c.ensureCSRF()
 	c.renderError(http.StatusForbidden, "error.csrf.title", c.t("error.csrf.body"), "")
 	return false
+}
+
+// parseForm reads the form of a POST, a file upload included. A body over
+// maxForm is refused as too large rather than read as a form without its
+// CSRF token.
+func (c *call) parseForm() bool {
+	err := c.r.ParseMultipartForm(maxForm)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		c.ensureCSRF()
+		c.renderError(http.StatusRequestEntityTooLarge, "error.toolarge.title", c.t("error.toolarge.body", maxForm>>20), "")
+		return false
+	}
+	return true
 }
 
 // toLogin sends an anonymous visitor to the sign-in page, remembering where

@@ -38,7 +38,7 @@ func lastMail(t *testing.T, a *app.App, recipient string) string {
 
 var selectedFolder = regexp.MustCompile(`\?folder=(fld_[a-z0-9]+)$`)
 
-// createFolder creates a folder through the Devices page and returns its id.
+// createFolder creates a folder through the Folders page and returns its id.
 func createFolder(t *testing.T, c *client, orgID, parentID, name string) string {
 	t.Helper()
 	r := c.post("/orgs/"+orgID+"/folders", url.Values{"name": {name}, "parent_id": {parentID}})
@@ -79,9 +79,12 @@ func TestFolders(t *testing.T) {
 	root := rootOf(t, owner, id)
 
 	r := owner.get(base)
-	wantStatus(t, "devices page", r, http.StatusOK)
-	wantBody(t, "devices page", r, "Default", `id="devices-empty"`, `id="folder-create-submit"`, `aria-current="true"`,
-		"AXIS Device Manager", `href="`+base+`"`, `href="/orgs/`+id+`/users"`)
+	wantStatus(t, "folders page", r, http.StatusOK)
+	wantBody(t, "folders page", r, "Default", `id="folder-devices-link"`, `href="/orgs/`+id+`/devices?folder=`+root+`"`,
+		`id="folder-create-submit"`, `aria-current="true"`, "AXIS Device Manager",
+		`<a href="/orgs/`+id+`/devices" aria-current="page">`, `href="/orgs/`+id+`/users"`)
+	// The Devices page leads to the folder management.
+	wantBody(t, "devices page", owner.get("/orgs/"+id+"/devices"), `id="manage-folders"`, `href="`+base+`"`)
 
 	// DEV-1: create, unique names among siblings, rename, move without cycles.
 	siteA := createFolder(t, owner, id, root, "Site A")

@@ -11,13 +11,13 @@ import (
 
 func errFolderNotFound(id string) error { return errs.NotFoundf("folder %s not found", id) }
 
-// folderNode is a folder drawn in a tree: the Devices page's folder tree
-// and the folder pickers of the invitation and "Roles and access" forms.
+// folderNode is a folder drawn in a tree: the folder tree of the Devices
+// and Folders pages and the folder pickers of the invitation and "Roles and access" forms.
 // Templates recurse over Children, so each node carries what its row needs.
 type folderNode struct {
 	ID, Name, Path string
 	Root           bool
-	Href           string // the Devices page with this folder selected
+	Href           string // the page with this folder selected
 	Base           string // /orgs/{org}/folders/{id}, for the row actions
 	Selected       bool   // the folder shown on the right
 	Manage         bool   // the row has the Owner/Admin "…" menu
@@ -79,16 +79,18 @@ func (c *call) folders() ([]org.FolderView, error) {
 	return c.u.d.Orgs.Folders(c.r.Context(), c.actor, c.org.ID)
 }
 
-// foldersPage is the data of the Devices page: the folder tree on the
-// left, the selected folder and its (future) devices on the right.
+// foldersPage is the data of the Folders page, the Devices page's folder
+// management: the folder tree on the left, the selected folder (with a link
+// to its devices) and the Create form on the right.
 type foldersPage struct {
 	Tree      []*folderNode
 	Selected  *org.FolderView
+	Devices   string         // the Devices page filtered by the selected folder
 	Parents   []folderOption // for the Create form
 	CanManage bool
 }
 
-// foldersView builds the Devices page with selected shown on the right
+// foldersView builds the Folders page with selected shown on the right
 // (the first visible folder when empty). A folder the caller does not see is
 // not found (ACC-2).
 func (c *call) foldersView(selected string) (*view, error) {
@@ -120,12 +122,17 @@ func (c *call) foldersView(selected string) (*view, error) {
 		n.Manage = page.CanManage
 	}
 	page.Parents = folderOptions(fs, selected, "")
-	v := c.view("folders.title", "folders")
+	page.Devices = c.orgURL("devices")
+	if selected != "" {
+		page.Devices += "?folder=" + url.QueryEscape(selected)
+	}
+	v := c.view("folders.title", "devices")
 	v.Data = page
 	return v, nil
 }
 
-// folderList shows the folder tree (DEV-1, ACC-1); devices come later.
+// folderList shows the folder tree to manage it (DEV-1, ACC-1); the
+// Devices page lists each folder's devices.
 func (u *UI) folderList(c *call) {
 	v, err := c.foldersView(c.r.URL.Query().Get("folder"))
 	if err != nil {
@@ -173,7 +180,7 @@ func (c *call) folderForm(titleKey string) (*view, bool) {
 		c.fail(err)
 		return nil, false
 	}
-	v := c.view(titleKey, "folders")
+	v := c.view(titleKey, "devices")
 	v.Data = &folderPage{Folder: f, Back: c.orgURL("folders") + "?folder=" + url.QueryEscape(f.ID)}
 	return v, true
 }

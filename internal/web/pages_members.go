@@ -509,7 +509,7 @@ func (u *UI) accept(c *call) {
 		return
 	}
 	c.flash("flash.invitation.accepted", o.Name)
-	c.redirect("/orgs/" + o.ID + "/folders")
+	c.redirect("/orgs/" + o.ID + "/devices")
 }
 
 // invitationNote is what the sign-in and registration pages say when they

@@ -153,7 +153,7 @@ func (c *call) sidePanel(active string) []navGroup {
 	}
 	return []navGroup{
 		{Label: c.t("nav.group.organization"), Items: orgItems},
-		{Label: c.t("nav.group.devicemanager"), Items: []navItem{item("nav.devices", "folders")}},
+		{Label: c.t("nav.group.devicemanager"), Items: []navItem{item("nav.devices", "devices")}},
 	}
 }
 
@@ -171,6 +171,9 @@ type view struct {
 	Nav       []navGroup
 	Flash     string
 	RequestID string
+	// Refresh, when set, reloads the page every so many seconds in a
+	// browser without JavaScript (a command being followed live).
+	Refresh int
 
 	// Form state: submitted values, errors by field, and a summary.
 	Form      map[string]string

@@ -15,6 +15,7 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	"mysystems/internal/fleet"
 	"mysystems/internal/org"
 )
 
@@ -22,6 +23,7 @@ import (
 type Deps struct {
 	Accounts      *account.Service
 	Orgs          *org.Service
+	Fleet         *fleet.Service
 	Audit         *audit.Service
 	Clock         clock.Clock
 	Log           *slog.Logger
@@ -105,6 +107,29 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{org}/folders/{id}/move", u.inOrg(u.moveFolder))
 	mux.Handle("GET /orgs/{org}/folders/{id}/delete", u.inOrg(u.deleteFolderForm))
 	mux.Handle("POST /orgs/{org}/folders/{id}/delete", u.inOrg(u.deleteFolder))
+
+	mux.Handle("GET /orgs/{org}/devices", u.inOrg(u.deviceList))
+	mux.Handle("GET /orgs/{org}/devices/export.csv", u.inOrg(u.devicesCSV))
+	mux.Handle("GET /orgs/{org}/devices/add", u.inOrg(u.addDeviceForm))
+	mux.Handle("POST /orgs/{org}/devices/add", u.inOrg(u.addDevice))
+	mux.Handle("GET /orgs/{org}/devices/import", u.inOrg(u.importForm))
+	mux.Handle("POST /orgs/{org}/devices/import", u.inOrg(u.importDevices))
+	mux.Handle("GET /orgs/{org}/devices/{id}", u.inOrg(u.devicePage))
+	mux.Handle("POST /orgs/{org}/devices/{id}/actions", u.inOrg(u.deviceAction))
+	mux.Handle("GET /orgs/{org}/devices/{id}/rename", u.inOrg(u.renameDeviceForm))
+	mux.Handle("POST /orgs/{org}/devices/{id}/rename", u.inOrg(u.renameDevice))
+	mux.Handle("GET /orgs/{org}/devices/{id}/move", u.inOrg(u.moveDeviceForm))
+	mux.Handle("POST /orgs/{org}/devices/{id}/move", u.inOrg(u.moveDevice))
+	mux.Handle("GET /orgs/{org}/devices/{id}/remove", u.inOrg(u.removeDeviceForm))
+	mux.Handle("POST /orgs/{org}/devices/{id}/remove", u.inOrg(u.removeDevice))
+	mux.Handle("GET /orgs/{org}/devices/{id}/accounts", u.inOrg(u.deviceAccounts))
+	mux.Handle("GET /orgs/{org}/devices/{id}/accounts/new", u.inOrg(u.newAccountForm))
+	mux.Handle("POST /orgs/{org}/devices/{id}/accounts/new", u.inOrg(u.createAccount))
+	mux.Handle("GET /orgs/{org}/devices/{id}/accounts/{username}/password", u.inOrg(u.passwordForm))
+	mux.Handle("POST /orgs/{org}/devices/{id}/accounts/{username}/password", u.inOrg(u.changePassword))
+	mux.Handle("GET /orgs/{org}/devices/{id}/accounts/{username}/delete", u.inOrg(u.deleteAccountForm))
+	mux.Handle("POST /orgs/{org}/devices/{id}/accounts/{username}/delete", u.inOrg(u.deleteAccount))
+	mux.Handle("GET /orgs/{org}/commands/{file}", u.inOrg(u.commandState))
 
 	mux.Handle("GET /orgs/{org}/users", u.inOrg(u.users))
 	mux.Handle("GET /orgs/{org}/users/remove", u.inOrg(u.removeForm))

@@ -46,4 +46,65 @@
     box.addEventListener("change", update);
     update();
   });
+
+  // Forms that take a moment (onboarding): the submit button says so and
+  // cannot be pressed twice.
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var submit = form.querySelector("button[type=submit]");
+      if (!submit) return;
+      submit.textContent = form.getAttribute("data-busy");
+      window.setTimeout(function () { submit.disabled = true; }, 0);
+    });
+  });
+
+  // Device commands: follow the state from the command's JSON until the
+  // device has applied it or failed, without reloading the page. The
+  // server-side <noscript> refresh covers browsers without JavaScript.
+  document.querySelectorAll("[data-command-url]").forEach(function (box) {
+    if (box.getAttribute("data-done") === "true" || !window.fetch) return;
+    var url = box.getAttribute("data-command-url");
+    var state = box.querySelector("#command-state");
+    var result = box.querySelector("#command-result");
+    var resultText = box.querySelector("#command-result-text");
+    var refresh = box.querySelector("#command-refresh");
+    var started = Date.now();
+    var failures = 0;
+    var show = function (c) {
+      state.textContent = c.state_label;
+      state.setAttribute("data-state", c.state);
+      box.classList.remove("info", "success", "error");
+      box.classList.add(c.state === "applied" ? "success" : c.state === "failed" ? "error" : "info");
+      if (c.result) {
+        resultText.textContent = c.result;
+        result.hidden = false;
+      }
+      if (c.done) {
+        box.setAttribute("data-done", "true");
+        if (refresh) refresh.hidden = false;
+      }
+    };
+    var tick = function () {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("status " + r.status);
+          return r.json();
+        })
+        .then(function (c) {
+          failures = 0;
+          show(c);
+          if (!c.done) next();
+        }, function () {
+          failures++;
+          if (failures < 10) next();
+        });
+    };
+    // Every second for two minutes, then every five seconds for an hour.
+    var next = function () {
+      var age = Date.now() - started;
+      if (age > 3600000) return;
+      window.setTimeout(tick, age < 120000 ? 1000 : 5000);
+    };
+    next();
+  });
 })();

@@ -52,9 +52,8 @@ CREATE TABLE device_commands (
 CREATE UNIQUE INDEX device_commands_id ON device_commands(id);
 CREATE INDEX device_commands_open ON device_commands(serial, state, created_at);
 
-CREATE TABLE device_tokens (
-    token_hash TEXT PRIMARY KEY,
-    serial     TEXT NOT NULL REFERENCES device_identities(serial),
-    expires_at BIGINT NOT NULL
+-- Settings shared by every instance (e.g. the key that signs device tokens).
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
-CREATE INDEX device_tokens_serial ON device_tokens(serial);

@@ -1,0 +1,478 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mysystems/internal/account"
+	"mysystems/internal/app"
+	"mysystems/internal/audit"
+	"mysystems/internal/fleet"
+	"mysystems/internal/sim"
+	"mysystems/internal/store"
+)
+
+const benchUsage = `usage: mysystems bench fleet [flags]
+
+Measures the device gateway under a simulated fleet (issue 4's figures): it
+seeds a database with N claimed devices, starts 'mysystems serve' as a child
+process (so its CPU and memory are its own), plays the devices from this
+process with the simulator, then reports heartbeat latency, server CPU and
+RSS, the time from the API call that issues a command to the device
+receiving it, and the latency of listing one page of 50 devices filtered by
+a folder subtree. Long: not part of the test suite.
+
+`
+
+// cmdBench runs `mysystems bench fleet`.
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "fleet" {
+		fmt.Fprint(stderr, benchUsage)
+		return errors.New("bench: say what to measure: fleet")
+	}
+	fs := flag.NewFlagSet("bench fleet", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
+	devices := fs.Int("devices", 100000, "simulated devices")
+	sites := fs.Int("sites", 200, "sites, one HTTP/2 connection each (0: one TCP connection per device)")
+	http1 := fs.Bool("http1", false, "with --sites 0: HTTP/1.1 instead of cleartext HTTP/2 per device")
+	database := fs.String("database", "", "postgres:// URL of an empty database to use (default: a SQLite file in a temporary directory)")
+	ramp := fs.Duration("ramp", 60*time.Second, "spread the devices' first hellos over this duration")
+	settle := fs.Duration("settle", 30*time.Second, "wait after every device is online before measuring")
+	measure := fs.Duration("measure", 120*time.Second, "measurement window (heartbeats, CPU, RSS)")
+	commands := fs.Int("commands", 300, "commands to issue (identify to random devices), one every 100 ms")
+	lists := fs.Int("lists", 500, "device-list requests (a page of 50 in one site's subtree)")
+	heartbeat := fs.Duration("heartbeat", 60*time.Second, "heartbeat interval")
+	keep := fs.Bool("keep", false, "keep the temporary directory")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "mysystems-bench-")
+	if err != nil {
+		return err
+	}
+	if !*keep {
+		defer os.RemoveAll(dir)
+	}
+	dbURL := filepath.Join(dir, "bench.db")
+	if *database != "" {
+		var drop func()
+		if dbURL, drop, err = benchSchema(ctx, *database); err != nil {
+			return err
+		}
+		defer drop()
+	}
+	say := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+
+	say("seeding %d devices in %s", *devices, redactURL(dbURL))
+	t0 := time.Now()
+	seed, err := benchSeed(ctx, dbURL, *devices, max(*sites, 10))
+	if err != nil {
+		return err
+	}
+	say("seeded in %v", time.Since(t0).Round(time.Second))
+
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, exe, "serve", "--database", dbURL, "--data-dir", dir, "--listen", "127.0.0.1:"+strconv.Itoa(port),
+		"--log-level", "warn", "--rate-limit", "0", "--heartbeat", heartbeat.String())
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	if err := waitReady(ctx, base); err != nil {
+		return err
+	}
+	pid := cmd.Process.Pid
+	say("server pid %d at %s", pid, base)
+
+	received := sync.Map{} // command id → time the device got it
+	f, err := sim.New(sim.Config{Server: base, Sites: *sites, HTTP1: *http1, StartSpread: *ramp,
+		HeartbeatJitter: 5 * time.Second, StatsWindow: *measure,
+		OnCommand: func(_, id string, at time.Time) { received.LoadOrStore(id, at) }})
+	if err != nil {
+		return err
+	}
+	if err := f.Start(ctx, seed.ids); err != nil {
+		return err
+	}
+	defer f.Stop()
+	deadline := time.Now().Add(*ramp + 5*time.Minute)
+	for {
+		s := f.Stats()
+		if s.Online == *devices {
+			say("all %d devices online after %v (%d connections)", s.Online, time.Since(t0).Round(time.Second), s.Connections)
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d devices online (hello errors %d)", s.Online, *devices, s.HelloErrors)
+		}
+		if err := sleepCtx(ctx, 2*time.Second); err != nil {
+			return err
+		}
+	}
+	if err := sleepCtx(ctx, *settle); err != nil {
+		return err
+	}
+
+	say("measuring for %v", *measure)
+	cpu0, wall0 := procCPU(pid), time.Now()
+	var rssMax int64
+	stopRSS := make(chan struct{})
+	var rssWG sync.WaitGroup
+	rssWG.Add(1)
+	go func() {
+		defer rssWG.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			if r := procRSS(pid); r > rssMax {
+				rssMax = r
+			}
+			select {
+			case <-stopRSS:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
+	token, err := benchLogin(base)
+	if err != nil {
+		return err
+	}
+	// Commands, one every 100 ms, while heartbeats go on.
+	issued := map[string]time.Time{}
+	client := &http.Client{Timeout: 30 * time.Second}
+	for i := 0; i < *commands; i++ {
+		d := seed.deviceIDs[mrand.IntN(len(seed.deviceIDs))]
+		start := time.Now()
+		var c struct{ ID string }
+		if err := apiJSON(client, "POST", base+"/api/v1/orgs/"+seed.org+"/devices/"+d+"/actions", token, `{"type":"identify"}`, &c); err != nil {
+			return err
+		}
+		issued[c.ID] = start
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	// List pages.
+	var listLat []time.Duration
+	for i := 0; i < *lists; i++ {
+		site := seed.sites[i%len(seed.sites)]
+		start := time.Now()
+		var page struct{ Items []json.RawMessage }
+		if err := apiJSON(client, "GET", base+"/api/v1/orgs/"+seed.org+"/devices?limit=50&folder="+site, token, "", &page); err != nil {
+			return err
+		}
+		listLat = append(listLat, time.Since(start))
+		if len(page.Items) != 50 {
+			return fmt.Errorf("list returned %d devices, want 50", len(page.Items))
+		}
+	}
+	if rest := *measure - time.Since(wall0); rest > 0 {
+		if err := sleepCtx(ctx, rest); err != nil {
+			return err
+		}
+	}
+	cpu1, wall1 := procCPU(pid), time.Now()
+	close(stopRSS)
+	rssWG.Wait()
+	// Wait a little for the last commands to arrive.
+	var cmdLat []time.Duration
+	missing := 0
+	for end := time.Now().Add(10 * time.Second); ; {
+		cmdLat, missing = cmdLat[:0], 0
+		for id, start := range issued {
+			if at, ok := received.Load(id); ok {
+				cmdLat = append(cmdLat, at.(time.Time).Sub(start))
+			} else {
+				missing++
+			}
+		}
+		if missing == 0 || time.Now().After(end) {
+			break
+		}
+		_ = sleepCtx(ctx, 200*time.Millisecond)
+	}
+	s := f.Stats()
+	mode := fmt.Sprintf("%d sites (HTTP/2, one connection per site)", *sites)
+	if *sites == 0 {
+		mode = "one TCP connection per device (HTTP/2 cleartext)"
+		if *http1 {
+			mode = "one TCP connection per device (HTTP/1.1)"
+		}
+	}
+	dialect := "sqlite"
+	if store.IsPostgres(dbURL) {
+		dialect = "postgres"
+	}
+	fmt.Fprintf(stdout, "devices %d, %s, database %s, heartbeat %v\n", *devices, mode, dialect, *heartbeat)
+	fmt.Fprintf(stdout, "  heartbeat latency      p50 %v  p99 %v  (%d samples in %v)\n", ms(s.HeartbeatP50), ms(s.HeartbeatP99), s.HeartbeatSamples, *measure)
+	fmt.Fprintf(stdout, "  server CPU             %.0f%% of one core (mean over %v)\n", 100*(cpu1-cpu0)/wall1.Sub(wall0).Seconds(), wall1.Sub(wall0).Round(time.Second))
+	fmt.Fprintf(stdout, "  server RSS             %.2f GB max (%.2f GB at the end)\n", float64(rssMax)/1e9, float64(procRSS(pid))/1e9)
+	fmt.Fprintf(stdout, "  command issue→receive  p50 %v  p99 %v  (%d commands, %d not received)\n", ms(pct(cmdLat, 50)), ms(pct(cmdLat, 99)), len(cmdLat), missing)
+	fmt.Fprintf(stdout, "  list 50 in a subtree   p50 %v  p99 %v  (%d requests, over HTTP)\n", ms(pct(listLat, 50)), ms(pct(listLat, 99)), len(listLat))
+	fmt.Fprintf(stdout, "  errors                 hello %d, heartbeat %d, poll %d; connections %d\n", s.HelloErrors, s.HeartbeatErrors, s.PollErrors, s.Connections)
+	return nil
+}
+
+type benchSeeded struct {
+	org       string
+	sites     []string
+	deviceIDs []string
+	ids       []sim.Identity
+}
+
+// benchSeed creates the bench account, an organization with sites of 5
+// areas each, and n devices claimed into the areas, writing rows directly in
+// large transactions.
+func benchSeed(ctx context.Context, dbURL string, n, sites int) (benchSeeded, error) {
+	var out benchSeeded
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return out, err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return out, err
+	}
+	cfg := app.DefaultConfig()
+	a := app.New(cfg, db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	u, err := a.Accounts.Register(ctx, account.RegisterInput{Email: benchEmail, Name: "Bench", Password: benchPassword}, "bench")
+	if err != nil {
+		return out, err
+	}
+	actor := audit.Actor{Kind: audit.KindUser, ID: u.ID, Email: u.Email}
+	o, err := a.Orgs.Create(ctx, actor, "Bench", "")
+	if err != nil {
+		return out, err
+	}
+	out.org = o.ID
+	var areas []string
+	for s := 0; s < sites; s++ {
+		site, err := a.Orgs.CreateFolder(ctx, actor, o.ID, "", fmt.Sprintf("Site %03d", s))
+		if err != nil {
+			return out, err
+		}
+		out.sites = append(out.sites, site.ID)
+		for f := 0; f < 5; f++ {
+			area, err := a.Orgs.CreateFolder(ctx, actor, o.ID, site.ID, fmt.Sprintf("Area %d", f))
+			if err != nil {
+				return out, err
+			}
+			areas = append(areas, area.ID)
+		}
+	}
+	ms, err := a.Fleet.Mint(ctx, audit.Actor{Kind: audit.KindVendor, ID: "bench"}, "AXIS M3086-V", n)
+	if err != nil {
+		return out, err
+	}
+	now := time.Now().UTC()
+	const batch = 5000
+	for start := 0; start < n; start += batch {
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			for i := start; i < min(start+batch, n); i++ {
+				m := ms[i]
+				d := fleet.Device{ID: account.NewID("dev_"), OrgID: o.ID, FolderID: areas[i%len(areas)], Serial: m.Serial,
+					Model: m.Model, Firmware: "12.2.54", Name: fmt.Sprintf("Camera %06d", i), ClaimedAt: now}
+				if err := tx.CreateDevice(ctx, d); err != nil {
+					return err
+				}
+				if err := tx.SetClaim(ctx, m.Serial, o.ID, d.ID); err != nil {
+					return err
+				}
+				out.deviceIDs = append(out.deviceIDs, d.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	for _, m := range ms {
+		out.ids = append(out.ids, sim.Identity{Serial: m.Serial, Model: m.Model, Secret: m.Secret})
+	}
+	return out, db.AnalyzeForTest(ctx)
+}
+
+const (
+	benchEmail    = "bench@example.com"
+	benchPassword = "bench-password-2026"
+)
+
+func benchLogin(base string) (string, error) {
+	var out struct{ Token string }
+	err := apiJSON(http.DefaultClient, "POST", base+"/api/v1/auth/login", "",
+		fmt.Sprintf(`{"email":%q,"password":%q}`, benchEmail, benchPassword), &out)
+	return out.Token, err
+}
+
+func apiJSON(c *http.Client, method, url, token, body string, out any) error {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, bytes.TrimSpace(b))
+	}
+	return json.Unmarshal(b, out)
+}
+
+// benchSchema makes a throwaway schema in a PostgreSQL database.
+func benchSchema(ctx context.Context, base string) (string, func(), error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	schema := "bench_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() {
+		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	}, nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitReady(ctx context.Context, base string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return errors.New("server not ready after 60 s")
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// procCPU returns a process's user+system CPU seconds (Linux /proc).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(fields) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(fields[11], 64)
+	st, _ := strconv.ParseFloat(fields[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
+// procRSS returns a process's resident set size in bytes.
+func procRSS(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
+}

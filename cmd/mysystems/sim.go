@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"mysystems/internal/sim"
+)
+
+const simUsage = `usage: mysystems sim --server URL --devices devices.csv [flags]
+
+Plays a fleet of simulated devices against a device gateway (GW-4): each
+device says hello, heartbeats, long-polls for commands and applies them
+(reboot, identify, local accounts), with optional injected faults. The CSV is
+the one 'mysystems vendor devices mint' writes (serial,model,secret,oak).
+Prints a stats line every --report interval; runs until Ctrl+C.
+
+`
+
+// cmdSim runs `mysystems sim`.
+func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, simUsage)
+		fs.PrintDefaults()
+	}
+	server := fs.String("server", "", "gateway base URL, e.g. http://127.0.0.1:8080 (cleartext: h2c or HTTP/1.1)")
+	devices := fs.String("devices", "", "devices CSV (serial,model,secret,oak)")
+	count := fs.Int("count", 0, "devices to simulate, the first N of the file (0: all)")
+	sites := fs.Int("sites", 0, "spread devices over S sites, one HTTP/2 connection each (0: one connection per device)")
+	http1 := fs.Bool("http1", false, "one HTTP/1.1 connection per device instead of HTTP/2 (heartbeats go between polls)")
+	hbJitter := fs.Duration("heartbeat-jitter", 5*time.Second, "move each heartbeat by up to ± this much")
+	heartbeat := fs.Duration("heartbeat", 0, "heartbeat interval override (0: the gateway's)")
+	ramp := fs.Duration("ramp", 10*time.Second, "spread the first hellos over this duration")
+	speed := fs.Float64("speed", 1, "divide device-side times (reboot 20–40 s, reconnect backoff) by this factor")
+	wait := fs.Int("wait", 30, "long-poll wait in seconds")
+	firmware := fs.String("firmware", "", "firmware version the devices report (default 12.2.54)")
+	failAccounts := fs.Float64("fail-accounts", 0, "probability that a device refuses a valid account change")
+	drop := fs.Float64("drop", 0, "probability, per long-poll, that the connection is cut during it")
+	offline := fs.Float64("offline", 0, "probability, per heartbeat, that a device goes silent for --offline-for")
+	offlineFor := fs.Duration("offline-for", 0, "how long an offline fault lasts (0: 4 heartbeat intervals)")
+	report := fs.Duration("report", 10*time.Second, "stats line interval")
+	verbose := fs.Bool("v", false, "log device errors")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sim: unexpected argument %q", fs.Arg(0))
+	}
+	if *server == "" || *devices == "" {
+		fs.Usage()
+		return errors.New("sim: --server and --devices are required")
+	}
+	if *count < 0 || *report <= 0 {
+		return errors.New("sim: --count must be 0 or more and --report positive")
+	}
+	ids, err := sim.LoadIdentities(*devices)
+	if err != nil {
+		return err
+	}
+	if *count > 0 {
+		if *count > len(ids) {
+			return fmt.Errorf("sim: --count %d but %s has %d devices", *count, *devices, len(ids))
+		}
+		ids = ids[:*count]
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	f, err := sim.New(sim.Config{
+		Server:          *server,
+		Sites:           *sites,
+		HTTP1:           *http1,
+		Speed:           *speed,
+		StartSpread:     *ramp,
+		HeartbeatJitter: *hbJitter,
+		HeartbeatEvery:  *heartbeat,
+		PollWait:        *wait,
+		Firmware:        *firmware,
+		FailAccounts:    *failAccounts,
+		Drop:            *drop,
+		Offline:         *offline,
+		OfflineFor:      *offlineFor,
+		StatsWindow:     *report,
+		Log:             slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+	})
+	if err != nil {
+		return err
+	}
+	mode := "one HTTP/2 connection per device"
+	switch {
+	case *sites > 0:
+		mode = fmt.Sprintf("%d sites, one HTTP/2 connection each", *sites)
+		if per := (len(ids) + *sites - 1) / *sites; 2*per > 250 {
+			fmt.Fprintf(stderr, "sim: note: %d devices per site hold up to %d concurrent streams on one connection; the gateway must allow that many (mysystems serve: 5000; Go's default: 250) or requests wait for a free stream\n", per, 2*per)
+		}
+	case *http1:
+		mode = "one HTTP/1.1 connection per device"
+	}
+	fmt.Fprintf(stdout, "sim: %d devices against %s, %s; Ctrl+C to stop\n", len(ids), *server, mode)
+	if err := f.Start(ctx, ids); err != nil {
+		return err
+	}
+	tick := time.NewTicker(*report)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(stdout, "%s %s\n", time.Now().Format("15:04:05"), f.Stats())
+			f.Stop()
+			return nil
+		case <-tick.C:
+			fmt.Fprintf(stdout, "%s %s\n", time.Now().Format("15:04:05"), f.Stats())
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mysystems/internal/fleet"
+	"mysystems/internal/store/storetest"
+)
+
+// GW-1: devices behind a site controller share one cleartext HTTP/2
+// connection, each device's long-poll a stream of it.
+func TestManyDevicesOverOneHTTP2Connection(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	srv := e.app.Server("127.0.0.1:0")
+	var conns atomic.Int32
+	srv.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	base := "http://" + ln.Addr().String()
+
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	client := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+
+	const n = 300
+	ms := e.mint(n)
+	owner := e.user("owner@example.com")
+	org, root := e.org(owner)
+	tokens := make([]string, n)
+	for i, m := range ms {
+		body := fmt.Sprintf(`{"serial":%q,"secret":%q,"model":%q,"firmware":"11.11.0"}`, m.Serial, m.Secret, m.Model)
+		res, err := client.Post(base+"/device/v1/hello", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w fleet.Welcome
+		_ = json.NewDecoder(res.Body).Decode(&w)
+		res.Body.Close()
+		if res.ProtoMajor != 2 || w.Token == "" {
+			t.Fatalf("hello %d: proto %s, token %q", i, res.Proto, w.Token)
+		}
+		tokens[i] = w.Token
+	}
+	target := e.claim(owner, org, ms[n/2], root)
+	got := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := range tokens {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", base+"/device/v1/commands?wait=30", nil)
+			req.Header.Set("Authorization", "Bearer "+tokens[i])
+			res, err := client.Do(req)
+			if err != nil {
+				return
+			}
+			defer res.Body.Close()
+			var cmds fleet.Commands
+			_ = json.NewDecoder(res.Body).Decode(&cmds)
+			for _, c := range cmds.Commands {
+				got <- ms[i].Serial + ":" + c.Type
+			}
+		}(i)
+	}
+	waitFor(t, func() bool { return e.app.Gateway.Waiting() == n })
+	e.do("POST", "/api/v1/orgs/"+org+"/devices/"+target.ID+"/actions", owner, map[string]string{"type": "identify"}, nil)
+	select {
+	case s := <-got:
+		if s != ms[n/2].Serial+":identify" {
+			t.Fatalf("delivered %s", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("command not delivered over the shared connection")
+	}
+	if c := conns.Load(); c != 1 {
+		t.Fatalf("%d connections for %d devices, want 1", c, n)
+	}
+	_ = srv.Close()
+	wg.Wait()
+}
+
+// GW-3: firmware images download with HTTP ranges, so a download resumes.
+func TestFirmwareRanges(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	dir := t.TempDir()
+	e.app.Gateway.SetDataDirForTest(dir)
+	if err := os.MkdirAll(filepath.Join(dir, "firmware"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	image := strings.Repeat("0123456789", 1000)
+	if err := os.WriteFile(filepath.Join(dir, "firmware", "rel_1.bin"), []byte(image), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dev := e.device(e.mint(1)[0])
+	dev.hello()
+	get := func(path, rng string) (int, string) {
+		req, _ := http.NewRequestWithContext(context.Background(), "GET", e.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+dev.token)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get("/device/v1/firmware/rel_1.bin", ""); code != 200 || body != image {
+		t.Fatalf("whole image: %d, %d bytes", code, len(body))
+	}
+	if code, body := get("/device/v1/firmware/rel_1.bin", "bytes=9990-"); code != 206 || body != "0123456789" {
+		t.Fatalf("resumed tail: %d %q", code, body)
+	}
+	for _, bad := range []string{"/device/v1/firmware/missing.bin", "/device/v1/firmware/..%2f..%2fetc%2fpasswd"} {
+		if code, _ := get(bad, ""); code != 404 {
+			t.Errorf("%s: %d, want 404", bad, code)
+		}
+	}
+}

@@ -1,0 +1,299 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"mysystems/internal/account"
+	"mysystems/internal/app"
+	"mysystems/internal/sim"
+	"mysystems/internal/store/storetest"
+)
+
+// startedServer is server with the app's background work running (the
+// gateway's presence and wake-ups, jobs), serving HTTP/1.1 to the browser
+// and cleartext HTTP/2 to simulated devices, as cmd/mysystems does.
+func startedServer(t *testing.T) (*httptest.Server, *app.App) {
+	t.Helper()
+	cfg := app.DefaultConfig()
+	cfg.Account.Hash = account.TestHashParams
+	a := app.New(cfg, storetest.SQLite(t), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewUnstartedServer(a.Handler)
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	srv.Config.Protocols = p
+	srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+		cancel()
+		_ = a.Shutdown(context.Background())
+	})
+	return srv, a
+}
+
+// waitUntil polls cond until it holds, failing the test after a deadline.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
+
+// newOrg registers in the browser and creates an organization; it returns
+// the organization's id.
+func (b *browser) newOrg(srvURL, email, name, orgName string) string {
+	b.t.Helper()
+	b.step("open", chromedp.Navigate(srvURL+"/register"))
+	b.registerAs(email, name)
+	b.step("create organization",
+		chromedp.WaitVisible("#home-empty"),
+		chromedp.Click("#create-org"),
+		chromedp.WaitVisible("#org-create-submit"),
+		chromedp.SendKeys("#name", orgName),
+		chromedp.Click("#org-create-submit"),
+		chromedp.WaitVisible("#org-id"),
+	)
+	return value(b, "organization id", chromedp.Text("#org-id"))
+}
+
+// listedSerials returns the serial numbers of the device list.
+func (b *browser) listedSerials() []string {
+	b.t.Helper()
+	s := value(b, "listed serials", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#devices-table tr[data-serial]")].map(r => r.dataset.serial)`))
+	slices.Sort(s)
+	return s
+}
+
+// TestBrowserOnboarding: an Owner adds a device with the form (after a
+// wrong OAK), imports two from CSV (after a refused file with its report),
+// finds the three in the list, and removes one behind "I understand the
+// risks" (DEV-3, DEV-4, DEV-5).
+func TestBrowserOnboarding(t *testing.T) {
+	b := newBrowser(t)
+	srv, a := server(t)
+	ms := mint(t, a, 3)
+	orgID := b.newOrg(srv.URL, "onboarder@example.com", "Oscar Onboarder", "Onboard Org")
+
+	b.step("devices",
+		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/devices"]`),
+		chromedp.WaitVisible("#devices-empty"),
+	)
+	b.shot("devices-empty")
+	b.step("add device page",
+		chromedp.Click("#device-add"),
+		chromedp.WaitVisible("#device-add-submit"),
+		chromedp.SendKeys("#serial", ms[0].Serial),
+		chromedp.SendKeys("#oak", "WRONG-OAK-123"),
+		chromedp.Click("#device-add-submit"),
+		chromedp.WaitVisible("#oak-error"),
+	)
+	b.shot("device-add-error")
+	msg := value(b, "wrong OAK", chromedp.Text("#oak-error"))
+	b.check("wrong OAK", strings.Contains(msg, "do not match"), "the OAK error says %q", msg)
+	b.step("add device",
+		chromedp.Clear("#oak"),
+		chromedp.SendKeys("#oak", ms[0].OAK),
+		chromedp.SendKeys("#name", "Entrance"),
+		chromedp.Click("#device-add-submit"),
+		chromedp.WaitVisible("#device-name"),
+	)
+	b.shot("device")
+	name := value(b, "device name", chromedp.Text("#device-name"))
+	serial := value(b, "device serial", chromedp.Text("#device-serial"))
+	b.check("add device", name == "Entrance" && serial == ms[0].Serial, "the page shows %q %q", name, serial)
+
+	b.step("import page",
+		chromedp.Click("#back-devices"),
+		chromedp.WaitVisible("#device-import"),
+		chromedp.Click("#device-import"),
+		chromedp.WaitVisible("#import-submit"),
+		chromedp.SetValue("#csv", csvOf(ms[1].Serial+","+ms[1].OAK+",", ms[2].Serial+",BADOAK000000,Nowhere")),
+		chromedp.Click("#import-submit"),
+		chromedp.WaitVisible("#import-report"),
+	)
+	b.shot("import-report")
+	refused := value(b, "refused", chromedp.Text("#import-refused"))
+	bad := value(b, "bad line", chromedp.Text(`#import-report tr[data-line="2"]`))
+	b.check("refused", refused == "No device was claimed." && strings.Contains(bad, ms[2].Serial) && strings.Contains(bad, "Nowhere"),
+		"refusal %q, line 2 %q", refused, bad)
+	b.step("import",
+		chromedp.SetValue("#csv", csvOf(ms[1].Serial+","+ms[1].OAK+",", ms[2].Serial+","+ms[2].OAK+",Default")),
+		chromedp.Click("#import-submit"),
+		chromedp.WaitVisible("#devices-table"),
+	)
+	flash := value(b, "imported", chromedp.Text("#flash"))
+	listed := b.listedSerials()
+	want := []string{ms[0].Serial, ms[1].Serial, ms[2].Serial}
+	slices.Sort(want)
+	b.check("import", strings.Contains(flash, "2") && slices.Equal(listed, want), "flash %q, list %v", flash, listed)
+	b.shot("devices")
+
+	// The new page is the one whose search box holds the text as its
+	// value attribute (typing sets only the property).
+	b.step("search",
+		chromedp.SendKeys("#q", ms[1].Serial[4:]),
+		chromedp.Click("#devices-filter"),
+		chromedp.WaitVisible(`#q[value="`+ms[1].Serial[4:]+`"]`),
+		chromedp.WaitVisible(`#devices-table tr[data-serial="`+ms[1].Serial+`"]`),
+	)
+	listed = b.listedSerials()
+	b.check("search", slices.Equal(listed, []string{ms[1].Serial}), "search lists %v", listed)
+
+	b.step("French",
+		chromedp.Click("#lang-fr"),
+		chromedp.WaitVisible(`html[lang="fr"] #devices-table`),
+	)
+	b.shot("devices-fr")
+	heading := value(b, "French heading", chromedp.Text("main h1"))
+	b.check("French", heading == "Périphériques", "heading %q", heading)
+	b.step("French device",
+		chromedp.Click(`#devices-table tr[data-serial="`+ms[1].Serial+`"] a`),
+		chromedp.WaitVisible("#remove-link"),
+	)
+	b.shot("device-fr")
+	b.step("English", chromedp.Click("#lang-en"), chromedp.WaitVisible(`html[lang="en"] #remove-link`))
+
+	b.step("remove page",
+		chromedp.Click("#remove-link"),
+		chromedp.WaitVisible("#device-remove-submit"),
+	)
+	b.shot("device-remove")
+	disabled := value(b, "remove button", chromedp.Evaluate[bool](`document.querySelector("#device-remove-submit").disabled`))
+	b.check("remove button", disabled, "Remove is enabled before the risk is acknowledged")
+	b.step("remove",
+		chromedp.Click("#confirm"),
+		chromedp.Click("#device-remove-submit"),
+		chromedp.WaitVisible(`//p[@id="flash" and contains(., "removed")]`),
+	)
+	b.step("all devices", chromedp.Click("#all-devices"), chromedp.WaitVisible(`#all-devices[aria-current="true"]`),
+		chromedp.WaitVisible("#devices-table"))
+	listed = b.listedSerials()
+	want = []string{ms[0].Serial, ms[2].Serial}
+	slices.Sort(want)
+	b.check("after remove", slices.Equal(listed, want), "the list shows %v", listed)
+}
+
+// TestBrowserDeviceAccounts: with a simulated device connected, an Owner
+// identifies it, creates a local account on it and changes that account's
+// password, each command followed live to "applied" without reloading the
+// page; service accounts offer no change control (DEV-6, GW-2, GW-4).
+func TestBrowserDeviceAccounts(t *testing.T) {
+	b := newBrowser(t)
+	srv, a := startedServer(t)
+	ms := mint(t, a, 1)
+	orgID := b.newOrg(srv.URL, "accounts.owner@example.com", "Ada Admin", "Accounts Org")
+
+	f, err := sim.New(sim.Config{Server: srv.URL, Speed: 1000, HeartbeatEvery: 200 * time.Millisecond, PollWait: 5,
+		NoSourceBind: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Start(context.Background(), []sim.Identity{{Serial: ms[0].Serial, Model: ms[0].Model, Secret: ms[0].Secret}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Stop)
+	dev := f.Device(ms[0].Serial)
+	waitUntil(t, "the simulated device's hello", dev.Online)
+
+	b.step("add the device",
+		chromedp.Navigate(srv.URL+"/orgs/"+orgID+"/devices/add"),
+		chromedp.WaitVisible("#device-add-submit"),
+		chromedp.SendKeys("#serial", ms[0].Serial),
+		chromedp.SendKeys("#oak", ms[0].OAK),
+		chromedp.SendKeys("#name", "Door station"),
+		chromedp.Click("#device-add-submit"),
+		chromedp.WaitVisible("#device-name"),
+	)
+	status := value(b, "status", chromedp.Text("#device-status"))
+	b.check("status", status == "Online", "the connected device shows %q", status)
+
+	// Identify: the command's state follows live until applied.
+	b.step("identify",
+		chromedp.Click("#action-identify"),
+		chromedp.WaitVisible("#command"),
+		chromedp.WaitVisible(`#command-state[data-state="applied"]`),
+	)
+	b.shot("device-command")
+	result := value(b, "identify result", chromedp.Text("#command-result-text"))
+	b.check("identify", strings.Contains(result, "LED"), "the device answered %q", result)
+
+	b.step("accounts",
+		chromedp.Click("#accounts-link"),
+		chromedp.WaitVisible("#accounts-table"),
+	)
+	b.shot("device-accounts")
+	locked := value(b, "service account", chromedp.Evaluate[bool](`(() => {
+		const row = document.querySelector('tr[data-username="acs-service"]');
+		return row !== null && row.dataset.service === "true" && row.querySelector("details, [data-action], form, button") === null })()`))
+	b.check("service account", locked, "the service account offers a change control")
+	rootMenu := value(b, "root account", chromedp.Evaluate[bool](`document.querySelector('tr[data-username="root"] [data-action="password"]') !== null &&
+		document.querySelector('tr[data-username="root"] [data-action="delete"]') === null`))
+	b.check("root account", rootMenu, "root must offer a password change and no deletion")
+
+	const first, second = "first pass 1!", "Second-pass#2"
+	b.step("create an account",
+		chromedp.Click("#account-new"),
+		chromedp.WaitVisible("#account-create-submit"),
+		chromedp.SendKeys("#username", "op1"),
+		chromedp.SetValue("#role", "operator"),
+		chromedp.SendKeys("#password", first),
+		chromedp.SendKeys("#password_confirm", first),
+	)
+	b.shot("account-new")
+	b.step("created",
+		chromedp.Click("#account-create-submit"),
+		chromedp.WaitVisible("#command"),
+		chromedp.WaitVisible(`#command-state[data-state="applied"]`),
+		chromedp.WaitVisible("#command-refresh a"),
+		chromedp.Click("#command-refresh a"),
+		chromedp.WaitNotPresent("#command"),
+		chromedp.WaitVisible(`tr[data-username="op1"]`),
+	)
+	b.check("created", dev.CheckPassword("op1", first), "the device does not have op1 with its password")
+
+	b.step("change password page",
+		chromedp.Click(`tr[data-username="op1"] summary`),
+		chromedp.Click(`tr[data-username="op1"] a[data-action="password"]`),
+		chromedp.WaitVisible("#account-password-submit"),
+		chromedp.SendKeys("#password", second),
+		chromedp.SendKeys("#password_confirm", second),
+	)
+	b.shot("account-password")
+	b.step("change password",
+		chromedp.Click("#account-password-submit"),
+		chromedp.WaitVisible("#command"),
+	)
+	what := value(b, "command", chromedp.Text("#command-what"))
+	b.step("applied", chromedp.WaitVisible(`#command-state[data-state="applied"]`))
+	b.shot("account-password-applied")
+	page := value(b, "page", chromedp.OuterHTML("html"))
+	b.check("change password", strings.Contains(what, "op1") && dev.CheckPassword("op1", second),
+		"command %q; the device's password of op1 was not changed", what)
+	b.check("no echo", !strings.Contains(page, second) && !strings.Contains(page, first), "a password is in the page")
+
+	b.step("French", chromedp.Click("#lang-fr"), chromedp.WaitVisible(`html[lang="fr"] #accounts-table`))
+	b.shot("device-accounts-fr")
+	state := value(b, "French state", chromedp.Text("#command-state"))
+	b.check("French", state == "Appliquée", "state %q", state)
+}
