@@ -66,6 +66,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lists := fs.Int("lists", 500, "device-list requests (a page of 50 in one site's subtree)")
 	heartbeat := fs.Duration("heartbeat", 60*time.Second, "heartbeat interval")
 	keep := fs.Bool("keep", false, "keep the temporary directory")
+	pprofAddr := fs.String("pprof", "127.0.0.1:0", "the server's profiling listener (go tool pprof http://ADDR/debug/pprof/profile)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -104,7 +105,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cmd := exec.CommandContext(ctx, exe, "serve", "--database", dbURL, "--data-dir", dir, "--listen", "127.0.0.1:"+strconv.Itoa(port),
-		"--log-level", "warn", "--rate-limit", "0", "--heartbeat", heartbeat.String())
+		"--log-level", "warn", "--rate-limit", "0", "--heartbeat", heartbeat.String(), "--pprof", *pprofAddr)
 	cmd.Stdout, cmd.Stderr = io.Discard, stderr
 	if err := cmd.Start(); err != nil {
 		return err
@@ -128,6 +129,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer f.Stop()
 	deadline := time.Now().Add(*ramp + 5*time.Minute)
+	tick := 0
 	for {
 		s := f.Stats()
 		if s.Online == *devices {
@@ -139,6 +141,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if err := sleepCtx(ctx, 2*time.Second); err != nil {
 			return err
+		}
+		if tick++; tick%5 == 0 {
+			say("%d online, %d hellos (%d errors), %d heartbeats (%d errors), %d polls (%d errors), %d connections; server CPU %.0f s, RSS %.2f GB",
+				s.Online, s.Hellos, s.HelloErrors, s.Heartbeats, s.HeartbeatErrors, s.Polls, s.PollErrors, s.Connections, procCPU(pid), float64(procRSS(pid))/1e9)
 		}
 	}
 	if err := sleepCtx(ctx, *settle); err != nil {

@@ -26,6 +26,8 @@ type Config struct {
 	LogLevel   string  `json:"log_level"`  // debug, info, warn, error
 	RateLimit  float64 `json:"rate_limit"`
 	RateBurst  int     `json:"rate_burst"`
+	// Pprof is an address for Go's profiling endpoints (off when empty).
+	Pprof string `json:"pprof"`
 	// Heartbeat is the interval devices are asked to heartbeat at.
 	Heartbeat time.Duration `json:"heartbeat"`
 	SMTPURL   string        `json:"smtp_url"` // smtp://user:pass@host:587?from=…; empty keeps mail in the outbox
@@ -70,6 +72,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "API requests per second per token and per organization (0: unlimited)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "API rate-limit burst")
+	fs.StringVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiling endpoints (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (off by default)")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "interval devices heartbeat at; silent for 3 intervals is offline")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server, smtp://user:pass@host:587?from=noreply@example.com&tls=starttls|tls|none (default: keep e-mail in the outbox; see 'vendor outbox')")
 }

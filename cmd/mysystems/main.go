@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -187,6 +188,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if cfg.BaseURL == "" {
 		cfg.Listen = ln.Addr().String()
 	}
+	if cfg.Pprof != "" {
+		if err := startPprof(cfg.Pprof, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	srv := a.Server(cfg.Listen)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -215,6 +222,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	stopFleet()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	a.EndRequests() // long-polls answer now instead of holding the shutdown
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -299,4 +307,22 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return nil
 	}
 	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox)", args[0])
+}
+
+// startPprof serves Go's profiling endpoints on their own listener, never on
+// the public one.
+func startPprof(addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("pprof listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	log.Info("profiling endpoints", "addr", ln.Addr().String())
+	go func() { _ = http.Serve(ln, mux) }()
+	return nil
 }

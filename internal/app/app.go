@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -63,6 +62,8 @@ type App struct {
 	Fleet    *fleet.Service
 	Gateway  *gateway.Gateway
 
+	base        context.Context
+	cancelBase  context.CancelFunc
 	stopGateway context.CancelFunc
 	gatewayDone chan struct{}
 	Audit       *audit.Service
@@ -81,6 +82,7 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 		clk = clock.Real{}
 	}
 	a := &App{DB: db, Registry: prometheus.NewRegistry()}
+	a.base, a.cancelBase = context.WithCancel(context.Background())
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mailer := mail.NewMailer(clk, cfg.BaseURL)
 	acfg := cfg.Account
@@ -116,21 +118,9 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	return a
 }
 
-// Server returns an http.Server for the app with sane timeouts.
-// It speaks HTTP/1.1 and HTTP/2, including cleartext HTTP/2 (for loopback
-// tests and behind a TLS-terminating proxy), with enough concurrent streams
-// per connection that a site controller carries all its devices' long-polls
-// over one connection (GW-1).
-func (a *App) Server(addr string) *http.Server {
-	srv := &http.Server{Addr: addr, Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 90 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 180 * time.Second,
-		HTTP2: &http.HTTP2Config{MaxConcurrentStreams: MaxStreams}}
-	srv.Protocols = new(http.Protocols)
-	srv.Protocols.SetHTTP1(true)
-	srv.Protocols.SetHTTP2(true)
-	srv.Protocols.SetUnencryptedHTTP2(true)
-	return srv
-}
+// EndRequests cancels the context of every request in flight (long-polls
+// answer at once); call it before http.Server.Shutdown.
+func (a *App) EndRequests() { a.cancelBase() }
 
 // MaxStreams is how many requests one HTTP/2 connection may have open: a
 // site controller's devices each hold a long-poll.
@@ -139,6 +129,7 @@ const MaxStreams = 5000
 // Shutdown stops the background work, letting running jobs finish until ctx
 // is done.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.cancelBase()
 	err := a.Jobs.Stop(ctx)
 	if a.stopGateway != nil {
 		a.stopGateway() // flushes presence once more

@@ -11,15 +11,18 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mysystems/internal/account"
@@ -37,6 +40,7 @@ type Tx interface {
 	SetReported(ctx context.Context, r fleet.Reported) error
 	SettingOrInit(ctx context.Context, name, value string) (string, error)
 	OpenCommands(ctx context.Context, serial string, limit int) ([]fleet.Command, error)
+	OpenCommandSerials(ctx context.Context) ([]string, error)
 	CommandByID(ctx context.Context, serial, id string) (fleet.Command, error)
 	MarkDelivered(ctx context.Context, ids []string, at time.Time) error
 	SaveCommandOutcome(ctx context.Context, c fleet.Command) error
@@ -90,6 +94,8 @@ type Gateway struct {
 	tokens   signer
 	hub      hub
 	presence presence
+	reports  reports
+	known    knownMap
 	polls    sync.WaitGroup
 }
 
@@ -114,6 +120,9 @@ func New(s Store, bus Bus, clk clock.Clock, log *slog.Logger, cfg Config) *Gatew
 	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg}
 	g.hub.init()
 	g.presence.init()
+	g.known.init()
+	g.reports.m = map[string]fleet.Reported{}
+	g.reports.kick = make(chan struct{}, 1)
 	return g
 }
 
@@ -208,20 +217,22 @@ func (g *Gateway) hello(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Most hellos change nothing: write only what changed, so a fleet
-	// reconnecting costs reads, not writes.
-	if next, changed := reportedAfterHello(rep, in, now); changed {
-		if err := g.store.Write(ctx, func(tx Tx) error { return tx.SetReported(ctx, next) }); err != nil {
+	// Most hellos change nothing; what changed (a first hello's key, new
+	// firmware) is written behind, with the next presence flush, so a fleet
+	// reconnecting costs reads, not a queue of single-row writes.
+	merged, changed := reportedAfterHello(rep, in, now)
+	if changed {
+		if err := g.saveReport(ctx, merged); err != nil {
 			return nil, err
 		}
 	}
+	g.known.put(serial, knownOf(merged))
 	token, exp, err := g.tokens.issue(ctx, g, serial, now)
 	if err != nil {
 		return nil, err
 	}
 	claimed := rep.OrgID != ""
 	g.presence.seen(serial, now)
-	g.hub.maybe(serial) // a fresh connection checks for waiting commands
 	return fleet.Welcome{Token: token, ExpiresAt: exp, HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
 }
 
@@ -277,27 +288,55 @@ func (g *Gateway) heartbeat(c *call) (any, error) {
 	}
 	now := g.clock.Now()
 	g.presence.seen(c.serial, now)
-	claimed := false
-	if in.Firmware != "" || in.Accounts != nil {
-		err := g.store.Write(c.r.Context(), func(tx Tx) error {
-			rep, err := tx.Reported(c.r.Context(), c.serial)
-			if err != nil {
-				return err
-			}
-			if fw, err := fleet.CheckFirmware(in.Firmware); err == nil {
-				rep.Firmware = fw
-			}
-			if in.Accounts != nil {
-				rep.Accounts = in.Accounts
-			}
-			claimed = rep.OrgID != ""
-			return tx.SetReported(c.r.Context(), rep)
+	known, _ := g.known.get(c.serial)
+	// Devices repeat what they are in every heartbeat; only a change costs
+	// a database round trip.
+	fwChanged := in.Firmware != "" && in.Firmware != known.firmware
+	acChanged := in.Accounts != nil && accountsPrint(in.Accounts) != known.accounts
+	if fwChanged || acChanged {
+		ctx := c.r.Context()
+		var rep fleet.Reported
+		err := g.store.Read(ctx, func(tx Tx) error {
+			var err error
+			rep, err = tx.Reported(ctx, c.serial)
+			return err
 		})
 		if err != nil {
 			return nil, err
 		}
+		if fw, err := fleet.CheckFirmware(in.Firmware); err == nil {
+			rep.Firmware = fw
+		}
+		if in.Accounts != nil {
+			rep.Accounts = in.Accounts
+		}
+		if err := g.saveReport(ctx, rep); err != nil {
+			return nil, err
+		}
+		known = knownOf(rep)
+		g.known.put(c.serial, known)
 	}
-	return fleet.HeartbeatReply{HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
+	return fleet.HeartbeatReply{HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: known.claimed}, nil
+}
+
+// knownState is what this instance last knew of a device's report.
+type knownState struct {
+	firmware string
+	accounts string // accountsPrint of the account list
+	claimed  bool
+}
+
+func knownOf(rep fleet.Reported) knownState {
+	return knownState{firmware: rep.Firmware, accounts: accountsPrint(rep.Accounts), claimed: rep.OrgID != ""}
+}
+
+// accountsPrint summarises an account list to spot a change cheaply.
+func accountsPrint(accounts []fleet.Account) string {
+	h := sha256.New()
+	for _, a := range accounts {
+		fmt.Fprintf(h, "%s\x00%s\x00%t\x00", a.Username, a.Role, a.Service)
+	}
+	return string(h.Sum(nil)[:12])
 }
 
 // maxBatch bounds the commands one poll returns.
@@ -455,18 +494,40 @@ func (g *Gateway) Notify(serial string) {
 // ends, then flushes once more.
 func (g *Gateway) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	listening := make(chan struct{})
 	if g.bus != nil {
+		var once sync.Once
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = g.bus.Listen(ctx, channel, g.hub.wakeAll, g.hub.wake)
+			_ = g.bus.Listen(ctx, channel, func() {
+				once.Do(func() { close(listening) })
+				g.hub.wakeAll()
+			}, g.hub.wake)
 		}()
+	} else {
+		close(listening)
 	}
+	// Once wake-ups from other instances flow, learn which devices have
+	// commands waiting; from then on an idle device's poll needs no query.
+	select {
+	case <-listening:
+		if err := g.loadOpen(ctx); err != nil && ctx.Err() == nil {
+			g.log.Warn("load open commands: every device's first poll will check", "err", err)
+		}
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		g.log.Warn("not listening for other instances yet: every device's first poll will check")
+	}
+	g.reports.running.Store(true)
 	t := time.NewTicker(g.cfg.Flush)
 	defer t.Stop()
 	for {
 		select {
+		case <-g.reports.kick:
+			g.flushReports(ctx)
 		case <-ctx.Done():
+			g.reports.running.Store(false)
 			fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			if err := g.Flush(fctx); err != nil {
 				g.log.Warn("final presence flush", "err", err)
@@ -482,8 +543,29 @@ func (g *Gateway) Run(ctx context.Context) {
 	}
 }
 
-// Flush writes the presence seen since the last flush in one transaction.
+// loadOpen marks the devices with open commands, then lets every other
+// device's state start clean.
+func (g *Gateway) loadOpen(ctx context.Context) error {
+	var serials []string
+	err := g.store.Read(ctx, func(tx Tx) error {
+		var err error
+		serials, err = tx.OpenCommandSerials(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range serials {
+		g.hub.maybe(s)
+	}
+	g.hub.settled.Store(true)
+	return nil
+}
+
+// Flush writes the pending device reports, then the presence seen since
+// the last flush, each in one transaction.
 func (g *Gateway) Flush(ctx context.Context) error {
+	g.flushReports(ctx)
 	seen := g.presence.drain()
 	if len(seen) == 0 {
 		return nil
@@ -493,6 +575,65 @@ func (g *Gateway) Flush(ctx context.Context) error {
 		g.presence.restore(seen)
 	}
 	return err
+}
+
+// reports batches device reports into group commits: each hello that
+// changed something waits for the transaction that writes it, and all the
+// hellos arriving meanwhile share the next one.
+type reports struct {
+	mu      sync.Mutex
+	m       map[string]fleet.Reported
+	waiters []chan error
+	kick    chan struct{}
+	running atomic.Bool
+}
+
+func (g *Gateway) saveReport(ctx context.Context, rep fleet.Reported) error {
+	if !g.reports.running.Load() {
+		return g.store.Write(ctx, func(tx Tx) error { return tx.SetReported(ctx, rep) })
+	}
+	done := make(chan error, 1)
+	g.reports.mu.Lock()
+	g.reports.m[rep.Serial] = rep
+	g.reports.waiters = append(g.reports.waiters, done)
+	g.reports.mu.Unlock()
+	select {
+	case g.reports.kick <- struct{}{}:
+	default:
+	}
+	t := time.NewTimer(30 * time.Second) // the gateway stopping in between
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return errs.E(errs.Internal, "device report not written: the gateway is stopping")
+	}
+}
+
+// flushReports writes the pending reports in one transaction and answers
+// their waiters.
+func (g *Gateway) flushReports(ctx context.Context) {
+	g.reports.mu.Lock()
+	m, waiters := g.reports.m, g.reports.waiters
+	g.reports.m, g.reports.waiters = map[string]fleet.Reported{}, nil
+	g.reports.mu.Unlock()
+	if len(m) == 0 {
+		return
+	}
+	err := g.store.Write(ctx, func(tx Tx) error {
+		for _, r := range m {
+			if err := tx.SetReported(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, w := range waiters {
+		w <- err
+	}
 }
 
 // Waiting reports how many long-polls are open on this instance.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mysystems/internal/errs"
@@ -21,7 +22,12 @@ func shardOf(key string) int { return int(maphash.String(seed, key) % shards) }
 // hub tracks, per device, the long-polls waiting on this instance and
 // whether the device may have commands to deliver, so an idle poll costs no
 // database query.
-type hub struct{ s [shards]hubShard }
+type hub struct {
+	s [shards]hubShard
+	// settled: the devices with open commands are known (loadOpen); a
+	// device seen for the first time after that has nothing waiting.
+	settled atomic.Bool
+}
 
 type hubShard struct {
 	mu sync.Mutex
@@ -46,7 +52,7 @@ func (h *hub) init() {
 func (h *hub) state(sh *hubShard, serial string) *devState {
 	st := sh.m[serial]
 	if st == nil {
-		st = &devState{dirty: true}
+		st = &devState{dirty: !h.settled.Load()}
 		sh.m[serial] = st
 	}
 	return st
@@ -233,3 +239,32 @@ func (g *Gateway) firmware(c *call) (any, error) {
 
 // SetDataDirForTest points firmware downloads at dir.
 func (g *Gateway) SetDataDirForTest(dir string) { g.cfg.DataDir = dir }
+
+// knownMap holds, per device, what this instance last knew of its report.
+type knownMap struct{ s [shards]knownShard }
+
+type knownShard struct {
+	mu sync.Mutex
+	m  map[string]knownState
+}
+
+func (k *knownMap) init() {
+	for i := range k.s {
+		k.s[i].m = map[string]knownState{}
+	}
+}
+
+func (k *knownMap) get(serial string) (knownState, bool) {
+	sh := &k.s[shardOf(serial)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	v, ok := sh.m[serial]
+	return v, ok
+}
+
+func (k *knownMap) put(serial string, v knownState) {
+	sh := &k.s[shardOf(serial)]
+	sh.mu.Lock()
+	sh.m[serial] = v
+	sh.mu.Unlock()
+}

@@ -97,6 +97,7 @@ func TestManyDevicesOverOneHTTP2Connection(t *testing.T) {
 		t.Fatalf("%d connections for %d devices, want 1", c, n)
 	}
 	_ = srv.Close()
+	e.app.EndRequests() // the hijacked cleartext HTTP/2 connection's polls answer now
 	wg.Wait()
 }
 

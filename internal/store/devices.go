@@ -68,8 +68,8 @@ func (t *Tx) SetReported(ctx context.Context, r fleet.Reported) error {
 		r.Firmware, string(accounts), r.PublicKey, nullMicros(r.HelloAt), r.Serial); err != nil {
 		return err
 	}
-	if r.OrgID != "" {
-		_, err = t.exec(ctx, `UPDATE devices SET firmware = ? WHERE org_id = ? AND id = ?`, r.Firmware, r.OrgID, r.DeviceID)
+	if r.Firmware != "" {
+		_, err = t.exec(ctx, `UPDATE devices SET firmware = ? WHERE serial = ? AND firmware <> ?`, r.Firmware, r.Serial, r.Firmware)
 		return errs.Wrap(err, "device firmware")
 	}
 	return nil
@@ -359,4 +359,22 @@ func (t *Tx) FailOpenCommands(ctx context.Context, serial, reason string, at tim
 	_, err := t.exec(ctx, `UPDATE device_commands SET state = 'failed', result = ?, done_at = ?
 		WHERE serial = ? AND state IN ('pending', 'delivered')`, reason, micros(at), serial)
 	return errs.Wrap(err, "fail open commands")
+}
+
+// OpenCommandSerials lists the serials with commands awaiting an outcome.
+func (t *Tx) OpenCommandSerials(ctx context.Context) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT DISTINCT serial FROM device_commands WHERE state IN ('pending', 'delivered')`)
+	if err != nil {
+		return nil, errs.Wrap(err, "open command serials")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, errs.Wrap(err, "scan serial")
+		}
+		out = append(out, s)
+	}
+	return out, errs.Wrap(rows.Err(), "open command serials")
 }
