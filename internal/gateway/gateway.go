@@ -38,6 +38,7 @@ type Tx interface {
 	IdentitySecrets(ctx context.Context, serial string) (fleet.Identity, fleet.Secrets, error)
 	Reported(ctx context.Context, serial string) (fleet.Reported, error)
 	SetReported(ctx context.Context, r fleet.Reported) error
+	SetReportedBatch(ctx context.Context, reps []fleet.Reported) error
 	SettingOrInit(ctx context.Context, name, value string) (string, error)
 	OpenCommands(ctx context.Context, serial string, limit int) ([]fleet.Command, error)
 	OpenCommandSerials(ctx context.Context) ([]string, error)
@@ -623,14 +624,11 @@ func (g *Gateway) flushReports(ctx context.Context) {
 	if len(m) == 0 {
 		return
 	}
-	err := g.store.Write(ctx, func(tx Tx) error {
-		for _, r := range m {
-			if err := tx.SetReported(ctx, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	batch := make([]fleet.Reported, 0, len(m))
+	for _, r := range m {
+		batch = append(batch, r)
+	}
+	err := g.store.Write(ctx, func(tx Tx) error { return tx.SetReportedBatch(ctx, batch) })
 	for _, w := range waiters {
 		w <- err
 	}

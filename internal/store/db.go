@@ -39,18 +39,34 @@ func IsPostgres(database string) bool {
 // a postgres:// URL. It does not migrate: call Migrate.
 func Open(ctx context.Context, database string) (*DB, error) {
 	if IsPostgres(database) {
-		db, err := sql.Open("pgx", database)
+		// Two pools: writes never queue behind a crowd of reads (the device
+		// gateway's hellos), nor reads behind a long write.
+		open := func(max int) (*sql.DB, error) {
+			db, err := sql.Open("pgx", database)
+			if err != nil {
+				return nil, fmt.Errorf("open postgres: %w", err)
+			}
+			db.SetMaxOpenConns(max)
+			db.SetMaxIdleConns(max)
+			db.SetConnMaxIdleTime(5 * time.Minute)
+			if err := db.PingContext(ctx); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("connect to postgres: %w", err)
+			}
+			return db, nil
+		}
+		w, err := open(12)
 		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+			return nil, err
 		}
-		db.SetMaxOpenConns(32)
-		db.SetMaxIdleConns(16)
-		db.SetConnMaxIdleTime(5 * time.Minute)
-		if err := db.PingContext(ctx); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("connect to postgres: %w", err)
+		r, err := open(24)
+		if err != nil {
+			w.Close()
+			return nil, err
 		}
-		return &DB{w: db, r: db, d: postgresDialect, dsn: database, closeFn: db.Close}, nil
+		return &DB{w: w, r: r, d: postgresDialect, dsn: database, closeFn: func() error {
+			return errors.Join(r.Close(), w.Close())
+		}}, nil
 	}
 	if database == "" {
 		return nil, errors.New("no database configured")

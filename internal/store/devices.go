@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -337,12 +338,75 @@ func (t *Tx) SettingOrInit(ctx context.Context, name, value string) (string, err
 	return v, errs.Wrap(err, "setting")
 }
 
-// TouchDevices records last-seen times in one batch (presence flush).
+// batchRows bounds the rows of one multi-row statement (parameter limits).
+const batchRows = 500
+
+// valuesList returns "(?, ?), (?, ?)" for n rows of k columns: a VALUES
+// list whose columns both databases name column1, column2, …
+func valuesList(n, k int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", k), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// TouchDevices records last-seen times (the presence flush), a few hundred
+// rows per statement.
 func (t *Tx) TouchDevices(ctx context.Context, seen map[string]time.Time) error {
-	for serial, at := range seen {
-		if _, err := t.exec(ctx, `UPDATE devices SET last_seen_at = ? WHERE serial = ? AND (last_seen_at IS NULL OR last_seen_at < ?)`,
-			micros(at), serial, micros(at)); err != nil {
+	serials := make([]string, 0, len(seen))
+	for s := range seen {
+		serials = append(serials, s)
+	}
+	for start := 0; start < len(serials); start += batchRows {
+		chunk := serials[start:min(start+batchRows, len(serials))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, s := range chunk {
+			// Numbers travel as text: VALUES columns have no declared type.
+			args = append(args, s, strconv.FormatInt(micros(seen[s]), 10))
+		}
+		_, err := t.exec(ctx, `UPDATE devices SET last_seen_at = CAST(v.column2 AS BIGINT)
+			FROM (VALUES `+valuesList(len(chunk), 2)+`) AS v
+			WHERE devices.serial = v.column1 AND (devices.last_seen_at IS NULL OR devices.last_seen_at < CAST(v.column2 AS BIGINT))`, args...)
+		if err != nil {
 			return errs.Wrap(err, "touch devices")
+		}
+	}
+	return nil
+}
+
+// SetReportedBatch saves many devices' reports, a few hundred rows per
+// statement (the gateway's group commit).
+func (t *Tx) SetReportedBatch(ctx context.Context, reps []fleet.Reported) error {
+	for start := 0; start < len(reps); start += batchRows {
+		chunk := reps[start:min(start+batchRows, len(reps))]
+		args := make([]any, 0, 5*len(chunk))
+		var fw []any
+		for _, r := range chunk {
+			accounts := []byte("[]")
+			if r.Accounts != nil {
+				var err error
+				if accounts, err = json.Marshal(r.Accounts); err != nil {
+					return errs.Wrap(err, "accounts")
+				}
+			}
+			var hello any
+			if r.HelloAt != nil {
+				hello = strconv.FormatInt(micros(*r.HelloAt), 10) // VALUES columns are untyped: text
+			}
+			args = append(args, r.Serial, r.Firmware, string(accounts), r.PublicKey, hello)
+			if r.Firmware != "" {
+				fw = append(fw, r.Serial, r.Firmware)
+			}
+		}
+		if _, err := t.exec(ctx, `UPDATE device_identities SET firmware = v.column2, accounts = v.column3,
+			public_key = v.column4, hello_at = CAST(v.column5 AS BIGINT)
+			FROM (VALUES `+valuesList(len(chunk), 5)+`) AS v WHERE device_identities.serial = v.column1`, args...); err != nil {
+			return errs.Wrap(err, "set reported")
+		}
+		if len(fw) > 0 {
+			if _, err := t.exec(ctx, `UPDATE devices SET firmware = v.column2
+				FROM (VALUES `+valuesList(len(fw)/2, 2)+`) AS v
+				WHERE devices.serial = v.column1 AND devices.firmware <> v.column2`, fw...); err != nil {
+				return errs.Wrap(err, "device firmware")
+			}
 		}
 	}
 	return nil
