@@ -35,7 +35,6 @@ import (
 
 // Tx is what the gateway needs of a store transaction.
 type Tx interface {
-	IdentitySecrets(ctx context.Context, serial string) (fleet.Identity, fleet.Secrets, error)
 	Reported(ctx context.Context, serial string) (fleet.Reported, error)
 	SetReported(ctx context.Context, r fleet.Reported) error
 	SetReportedBatch(ctx context.Context, reps []fleet.Reported) error
@@ -49,10 +48,11 @@ type Tx interface {
 	RecordAudit(ctx context.Context, e audit.Entry) error
 }
 
-// Store runs transactions.
+// Store runs transactions, and answers a hello's read in one round trip.
 type Store interface {
 	Read(ctx context.Context, fn func(Tx) error) error
 	Write(ctx context.Context, fn func(Tx) error) error
+	HelloView(ctx context.Context, serial string) (secretHash string, rep fleet.Reported, err error)
 }
 
 // Bus carries wake-ups between instances (PostgreSQL LISTEN/NOTIFY).
@@ -74,6 +74,9 @@ type Config struct {
 	Flush time.Duration
 	// DataDir holds firmware images under firmware/.
 	DataDir string
+	// MaxHellos bounds the hellos handled at once; more are answered 429
+	// with Retry-After.
+	MaxHellos int
 }
 
 // DefaultConfig is the production configuration.
@@ -92,12 +95,13 @@ type Gateway struct {
 	log   *slog.Logger
 	cfg   Config
 
-	tokens   signer
-	hub      hub
-	presence presence
-	reports  reports
-	known    knownMap
-	polls    sync.WaitGroup
+	tokens     signer
+	helloSlots chan struct{}
+	hub        hub
+	presence   presence
+	reports    reports
+	known      knownMap
+	polls      sync.WaitGroup
 }
 
 // New returns a gateway. bus may be nil (single instance).
@@ -118,7 +122,10 @@ func New(s Store, bus Bus, clk clock.Clock, log *slog.Logger, cfg Config) *Gatew
 	if cfg.Flush <= 0 {
 		cfg.Flush = d.Flush
 	}
-	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg}
+	if cfg.MaxHellos <= 0 {
+		cfg.MaxHellos = 256
+	}
+	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg, helloSlots: make(chan struct{}, cfg.MaxHellos)}
 	g.hub.init()
 	g.presence.init()
 	g.known.init()
@@ -200,23 +207,24 @@ func (g *Gateway) hello(c *call) (any, error) {
 	}
 	now := g.clock.Now()
 	ctx := c.r.Context()
-	var rep fleet.Reported
-	err = g.store.Read(ctx, func(tx Tx) error {
-		_, sec, err := tx.IdentitySecrets(ctx, serial)
-		if errs.Is(err, errs.NotFound) {
-			return errBadDevice
-		}
-		if err != nil {
-			return err
-		}
-		if subtle.ConstantTimeCompare([]byte(account.HashSecret(in.Secret)), []byte(sec.SecretHash)) != 1 {
-			return errBadDevice
-		}
-		rep, err = tx.Reported(ctx, serial)
-		return err
-	})
+	// Hellos come in waves (a site or the whole fleet reconnecting): beyond
+	// a bound, answer "retry later" at once rather than queueing without end.
+	select {
+	case g.helloSlots <- struct{}{}:
+		defer func() { <-g.helloSlots }()
+	default:
+		return nil, &errs.Error{Code: errs.RateLimited, RetryAfterSeconds: 2 + int(now.UnixNano()%5),
+			Message: "too many devices saying hello at once; retry later"}
+	}
+	hash, rep, err := g.store.HelloView(ctx, serial)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errBadDevice
+	}
 	if err != nil {
 		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(account.HashSecret(in.Secret)), []byte(hash)) != 1 {
+		return nil, errBadDevice
 	}
 	// Most hellos change nothing; what changed (a first hello's key, new
 	// firmware) is written behind, with the next presence flush, so a fleet

@@ -414,7 +414,28 @@ func (t *Tx) SetReportedBatch(ctx context.Context, reps []fleet.Reported) error 
 
 // Gateway returns the device gateway's store.
 func (db *DB) Gateway() gateway.Store {
-	return runner[gateway.Tx]{db, func(t *Tx) gateway.Tx { return t }}
+	return gatewayStore{runner[gateway.Tx]{db, func(t *Tx) gateway.Tx { return t }}}
+}
+
+type gatewayStore struct{ runner[gateway.Tx] }
+
+// HelloView reads what a hello needs (the secret's hash and the device's
+// last report) in one statement outside any transaction: one round trip.
+func (s gatewayStore) HelloView(ctx context.Context, serial string) (string, fleet.Reported, error) {
+	r := fleet.Reported{Serial: serial}
+	var hash, accounts string
+	var hello sql.NullInt64
+	var orgID, devID sql.NullString
+	err := s.db.r.QueryRowContext(ctx, s.db.d.rebind(`SELECT secret_hash, model, firmware, accounts, public_key, hello_at, org_id, device_id
+		FROM device_identities WHERE serial = ?`), serial).Scan(&hash, &r.Model, &r.Firmware, &accounts, &r.PublicKey, &hello, &orgID, &devID)
+	if err != nil {
+		return "", r, notFoundOr(err, errs.NotFoundf("device %s not found", serial), "hello view")
+	}
+	r.HelloAt, r.OrgID, r.DeviceID = fromNullMicros(hello), orgID.String, devID.String
+	if err := json.Unmarshal([]byte(accounts), &r.Accounts); err != nil {
+		return "", r, errs.Wrap(err, "accounts")
+	}
+	return hash, r, nil
 }
 
 // FailOpenCommands ends a device's commands that have no outcome yet (the
