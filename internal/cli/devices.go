@@ -182,26 +182,9 @@ func cmdDevicesClaim(ctx context.Context, e *env, args []string) error {
 	})
 }
 
-// deviceCall sends a request answered by a device and prints it as JSON or
-// as the sentence done makes of it.
+// deviceCall sends a request answered by a device (see callOne).
 func (e *env) deviceCall(ctx context.Context, method, path string, body any, done func(device) string) error {
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := c.do(ctx, method, path, body, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var d device
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return fmt.Errorf("reading the device: %w", err)
-	}
-	fmt.Fprintln(e.out, done(d))
-	return nil
+	return callOne(ctx, e, method, path, body, "device", done)
 }
 
 // importLine is one line of the server's report on a refused import.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -176,26 +175,9 @@ func cmdFoldersMove(ctx context.Context, e *env, args []string) error {
 		func(fo folder) string { return fmt.Sprintf("Moved folder %s: now %s.", clean(fo.ID), clean(fo.Path)) })
 }
 
-// folderCall sends a request answered by a folder and prints it as JSON or
-// as the sentence done makes of it.
+// folderCall sends a request answered by a folder (see callOne).
 func (e *env) folderCall(ctx context.Context, method, path string, body any, done func(folder) string) error {
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := c.do(ctx, method, path, body, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var fo folder
-	if err := json.Unmarshal(raw, &fo); err != nil {
-		return fmt.Errorf("reading the folder: %w", err)
-	}
-	fmt.Fprintln(e.out, done(fo))
-	return nil
+	return callOne(ctx, e, method, path, body, "folder", done)
 }
 
 func cmdFoldersDelete(ctx context.Context, e *env, args []string) error {

@@ -119,9 +119,15 @@ func cmdOrgsNotes(ctx context.Context, e *env, args []string) error {
 		func(o org) string { return fmt.Sprintf("Updated the notes of %s (%q).", clean(o.ID), clean(o.Name)) })
 }
 
-// orgCall sends a request answered by an organization and prints it as JSON
-// or as the sentence done makes of it.
+// orgCall sends a request answered by an organization (see callOne).
 func (e *env) orgCall(ctx context.Context, method, path string, body any, done func(org) string) error {
+	return callOne(ctx, e, method, path, body, "organization", done)
+}
+
+// callOne sends a request answered by one object and prints it as JSON
+// (--json) or as the sentence done makes of it; what names the object in
+// errors.
+func callOne[T any](ctx context.Context, e *env, method, path string, body any, what string, done func(T) string) error {
 	c, err := e.client(true)
 	if err != nil {
 		return err
@@ -133,11 +139,11 @@ func (e *env) orgCall(ctx context.Context, method, path string, body any, done f
 	if e.json {
 		return e.printJSON(raw)
 	}
-	var o org
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return fmt.Errorf("reading the organization: %w", err)
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("reading the %s: %w", what, err)
 	}
-	fmt.Fprintln(e.out, done(o))
+	fmt.Fprintln(e.out, done(v))
 	return nil
 }
 

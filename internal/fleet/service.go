@@ -178,8 +178,14 @@ func enterFleet(ctx context.Context, tx Tx, actor audit.Actor, orgID string, act
 func (s *Service) Claim(ctx context.Context, actor audit.Actor, orgID string, in ClaimInput) (Device, error) {
 	var d Device
 	err := s.store.Write(ctx, func(tx Tx) error {
-		var err error
-		d, err = s.claim(ctx, tx, actor, orgID, in, true)
+		_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
+		if err != nil {
+			return err
+		}
+		if err := s.checkClaimRate(ctx, tx, orgID, actor.ClientAddr); err != nil {
+			return err
+		}
+		d, err = s.claim(ctx, tx, actor, t, in)
 		return err
 	})
 	if errors.Is(err, errBadClaim) {
@@ -223,17 +229,12 @@ func (s *Service) countBadClaims(ctx context.Context, orgID, addr string, n int)
 	})
 }
 
-func (s *Service) claim(ctx context.Context, tx Tx, actor audit.Actor, orgID string, in ClaimInput, limited bool) (Device, error) {
-	_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
-	if err != nil {
-		return Device{}, err
-	}
+// claim claims one device into the organization whose folder tree is t;
+// the caller has entered the organization as a member allowed to manage the
+// fleet (once, however many devices it claims).
+func (s *Service) claim(ctx context.Context, tx Tx, actor audit.Actor, t org.Tree, in ClaimInput) (Device, error) {
+	orgID := t.ByID[t.RootID].OrgID
 	now := s.clock.Now()
-	if limited {
-		if err := s.checkClaimRate(ctx, tx, orgID, actor.ClientAddr); err != nil {
-			return Device{}, err
-		}
-	}
 	serial, err := NormalizeSerial(in.Serial)
 	if err != nil {
 		return Device{}, err

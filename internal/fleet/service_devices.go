@@ -64,7 +64,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 				line.Error = message(ferr)
 			default:
 				seen[serial] = row.line
-				d, err := s.claim(ctx, tx, actor, orgID, ClaimInput{Serial: serial, OAK: row.oak, FolderID: folder}, false)
+				d, err := s.claim(ctx, tx, actor, t, ClaimInput{Serial: serial, OAK: row.oak, FolderID: folder})
 				if err != nil {
 					if errs.CodeOf(err) == errs.Internal {
 						return err
