@@ -30,8 +30,14 @@ import (
 func (a *App) Server(addr string) *http.Server {
 	h2 := &http2.Server{MaxConcurrentStreams: MaxStreams, IdleTimeout: 180 * time.Second,
 		NewWriteScheduler: newWriteScheduler}
+	// No server-wide ReadTimeout or WriteTimeout: for HTTP/2 the server
+	// turns them into two timers per stream, 200,000 timers for 100,000
+	// waiting long-polls; httpapi.Wrap sets the same deadlines on HTTP/1.1
+	// requests, where a connection carries one request at a time, and an
+	// HTTP/2 stream is bounded by flow control and the connection's
+	// IdleTimeout and pings.
 	srv := &http.Server{Addr: addr, Handler: h2cHandler(a.Handler, h2), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 90 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 180 * time.Second,
+		IdleTimeout: 180 * time.Second,
 		// Cleartext HTTP/2 connections are hijacked from the HTTP/1 server,
 		// which then no longer closes them; long-polls end when this
 		// context does (EndRequests), so a shutdown does not wait for them.

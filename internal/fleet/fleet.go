@@ -40,10 +40,26 @@ type Device struct {
 	LastSeenAt *time.Time
 }
 
-// Online reports whether the device was heard from within OfflineAfter
-// heartbeats of now (DEV-7).
+// PresenceFlush bounds how long the gateway keeps a device's contact in
+// memory before writing it.
+const PresenceFlush = 10 * time.Second
+
+// OnlineWindow is how long after its recorded last contact a device still
+// counts as online. A device silent for OfflineAfter heartbeats is offline
+// (DEV-7); the gateway records a device's contact at most once per
+// heartbeat interval and writes it behind within PresenceFlush, so the
+// recorded time may be up to one interval plus PresenceFlush older than the
+// real last contact, and the window adds that much. A live device is never
+// shown offline; a silent one is shown offline at most one interval plus
+// PresenceFlush late (docs/ARCHITECTURE.md, "Presence").
+func OnlineWindow(heartbeat time.Duration) time.Duration {
+	return OfflineAfter*heartbeat + heartbeat + PresenceFlush
+}
+
+// Online reports whether the device counts as online at now (DEV-7, see
+// OnlineWindow).
 func (d Device) Online(now time.Time, heartbeat time.Duration) bool {
-	return d.LastSeenAt != nil && now.Sub(*d.LastSeenAt) < OfflineAfter*heartbeat
+	return d.LastSeenAt != nil && now.Sub(*d.LastSeenAt) < OnlineWindow(heartbeat)
 }
 
 var serialRe = regexp.MustCompile(`^[A-Z0-9]{6,32}$`)

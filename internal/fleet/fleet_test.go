@@ -86,17 +86,18 @@ func TestResultsAtMostOnce(t *testing.T) {
 	}
 }
 
-// DEV-7.
+// DEV-7: offline after 3 silent intervals, plus the recording slack of one
+// interval and the flush bound (OnlineWindow).
 func TestOnline(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	seen := now.Add(-179 * time.Second)
+	seen := now.Add(-249 * time.Second)
 	d := Device{LastSeenAt: &seen}
 	if !d.Online(now, time.Minute) {
-		t.Error("seen 179 s ago with 60 s heartbeats: offline")
+		t.Error("recorded 249 s ago with 60 s heartbeats: offline")
 	}
-	seen = now.Add(-180 * time.Second)
+	seen = now.Add(-250 * time.Second)
 	if d.Online(now, time.Minute) || (Device{}).Online(now, time.Minute) {
-		t.Error("silent for 3 intervals, or never seen: online")
+		t.Error("recorded 250 s ago (3 intervals + 1 + 10 s), or never seen: online")
 	}
 }
 

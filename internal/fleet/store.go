@@ -20,8 +20,8 @@ type Filter struct {
 	// subtrees); nil means every folder. Set from the member's access and
 	// the FolderID filter.
 	Folders []string
-	// OnlineSince is the last-seen time after which a device counts as
-	// online (now − 3 heartbeats), for Status.
+	// OnlineSince is the last-seen time after which (strictly) a device
+	// counts as online (now − OnlineWindow), for Status.
 	OnlineSince time.Time
 }
 

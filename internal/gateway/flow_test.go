@@ -108,14 +108,15 @@ func TestCommandRoundTrip(t *testing.T) {
 		if cmds := dev.poll(0); len(cmds) != 0 {
 			t.Fatalf("applied command delivered again: %v", cmds)
 		}
-		// DEV-7: silent for 3 heartbeats means offline.
-		e.clock.Advance(180 * time.Second)
+		// DEV-7: silent for 3 heartbeats means offline, shown at the latest
+		// one interval plus the flush bound later (fleet.OnlineWindow).
+		e.clock.Advance(fleet.OnlineWindow(time.Minute))
 		if err := e.app.Gateway.Flush(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
 		if d.Online {
-			t.Fatal("device silent for 200 s is online")
+			t.Fatal("device silent for 3 intervals and the recording slack is online")
 		}
 		e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
 		if err := e.app.Gateway.Flush(context.Background()); err != nil {
@@ -436,4 +437,92 @@ func TestCrossInstanceWakeUp(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the poll on the other instance was not woken")
 	}
+}
+
+// DEV-7 with the gateway's presence resolution: a device in contact once a
+// heartbeat interval is never shown offline, its contact is written at most
+// once per interval, and once it falls silent it is shown offline no later
+// than fleet.OnlineWindow after its last contact.
+func TestPresenceResolution(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		owner := e.user("owner@example.com")
+		org, root := e.org(owner)
+		m := e.mint(1)[0]
+		dev := e.device(m)
+		dev.hello()
+		d := e.claim(owner, org, m, root)
+		flush := func() {
+			t.Helper()
+			if err := e.app.Gateway.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lastSeen := func() time.Time {
+			t.Helper()
+			var us int64
+			ctx := context.Background()
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				return tx.QueryRowForTest(ctx, `SELECT last_seen_at FROM devices WHERE serial = ?`, m.Serial).Scan(&us)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return time.UnixMicro(us).UTC()
+		}
+		flush()
+		written := lastSeen()
+		if !written.Equal(e.clock.Now()) {
+			t.Fatalf("hello recorded at %v, want %v", written, e.clock.Now())
+		}
+		// Contacts within one interval of the written one are not written.
+		for i := 0; i < 5; i++ {
+			e.clock.Advance(10 * time.Second)
+			dev.poll(0)
+			flush()
+		}
+		if got := lastSeen(); !got.Equal(written) {
+			t.Fatalf("contact 50 s after the written one was written: %v", got)
+		}
+		e.clock.Advance(10 * time.Second) // 60 s: one interval
+		dev.poll(0)
+		flush()
+		if got := lastSeen(); !got.Equal(e.clock.Now()) {
+			t.Fatalf("contact one interval after the written one: recorded %v, want %v", got, e.clock.Now())
+		}
+		// Heartbeating every interval (jittered up to 5 s late) for ten
+		// intervals: online at every moment checked, flushed or not.
+		for i := 0; i < 10; i++ {
+			for s := 0; s < 4; s++ {
+				e.clock.Advance(16 * time.Second)
+				e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
+				if !d.Online {
+					t.Fatalf("device in contact every interval shown offline at interval %d", i)
+				}
+			}
+			e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
+			if i%3 != 0 {
+				flush()
+			}
+		}
+		flush()
+		// Silent from now: offline by OnlineWindow later at the latest.
+		silentFrom := e.clock.Now()
+		e.clock.Advance(fleet.OfflineAfter*time.Minute - time.Second)
+		flush()
+		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
+		if !d.Online {
+			t.Fatal("offline before 3 silent intervals")
+		}
+		e.clock.Set(silentFrom.Add(fleet.OnlineWindow(time.Minute)))
+		flush()
+		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
+		if d.Online {
+			t.Fatal("device silent for the whole online window is online")
+		}
+		var page struct{ Items []deviceJSON }
+		e.do("GET", "/api/v1/orgs/"+org+"/devices?status=online", owner, nil, &page)
+		if len(page.Items) != 0 {
+			t.Fatalf("online filter lists a silent device: %+v", page.Items)
+		}
+	})
 }

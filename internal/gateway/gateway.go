@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,13 +71,17 @@ type Config struct {
 	// Redeliver is how long a delivered command waits for its result before
 	// it is delivered again (at-least-once).
 	Redeliver time.Duration
-	// Flush is how often presence is written to the database.
+	// Flush is how often presence is written to the database, at most
+	// fleet.PresenceFlush.
 	Flush time.Duration
 	// DataDir holds firmware images under firmware/.
 	DataDir string
-	// MaxHellos bounds the hellos handled at once; more are answered 429
+	// MaxHellos bounds the hellos handled at once; up to HelloQueue more
+	// wait at most HelloWait for their turn, and the rest are answered 429
 	// with Retry-After.
-	MaxHellos int
+	MaxHellos  int
+	HelloQueue int
+	HelloWait  time.Duration
 }
 
 // DefaultConfig is the production configuration.
@@ -95,13 +100,15 @@ type Gateway struct {
 	log   *slog.Logger
 	cfg   Config
 
-	tokens     signer
-	helloSlots chan struct{}
-	hub        hub
-	presence   presence
-	reports    reports
-	known      knownMap
-	polls      sync.WaitGroup
+	tokens      signer
+	helloSlots  chan struct{}
+	helloQueued atomic.Int64
+	hub         hub
+	deadlines   deadlines
+	presence    presence
+	reports     reports
+	known       knownMap
+	polls       sync.WaitGroup
 }
 
 // New returns a gateway. bus may be nil (single instance).
@@ -119,15 +126,21 @@ func New(s Store, bus Bus, clk clock.Clock, log *slog.Logger, cfg Config) *Gatew
 	if cfg.Redeliver <= 0 {
 		cfg.Redeliver = d.Redeliver
 	}
-	if cfg.Flush <= 0 {
+	if cfg.Flush <= 0 || cfg.Flush > fleet.PresenceFlush {
 		cfg.Flush = d.Flush
 	}
 	if cfg.MaxHellos <= 0 {
 		cfg.MaxHellos = 256
 	}
+	if cfg.HelloQueue <= 0 {
+		cfg.HelloQueue = 20000
+	}
+	if cfg.HelloWait <= 0 {
+		cfg.HelloWait = 10 * time.Second
+	}
 	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg, helloSlots: make(chan struct{}, cfg.MaxHellos)}
 	g.hub.init()
-	g.presence.init()
+	g.presence.init(cfg.Heartbeat)
 	g.known.init()
 	g.reports.m = map[string]fleet.Reported{}
 	g.reports.kick = make(chan struct{}, 1)
@@ -207,15 +220,14 @@ func (g *Gateway) hello(c *call) (any, error) {
 	}
 	now := g.clock.Now()
 	ctx := c.r.Context()
-	// Hellos come in waves (a site or the whole fleet reconnecting): beyond
-	// a bound, answer "retry later" at once rather than queueing without end.
-	select {
-	case g.helloSlots <- struct{}{}:
-		defer func() { <-g.helloSlots }()
-	default:
-		return nil, &errs.Error{Code: errs.RateLimited, RetryAfterSeconds: 2 + int(now.UnixNano()%5),
-			Message: "too many devices saying hello at once; retry later"}
+	// Hellos come in waves (a site or the whole fleet reconnecting): a
+	// bounded number are handled at once, the next ones wait their turn
+	// for a while, and beyond that they are told to retry later, rather
+	// than queueing without end or being refused in a storm of retries.
+	if err := g.admitHello(ctx); err != nil {
+		return nil, err
 	}
+	defer func() { <-g.helloSlots }()
 	hash, rep, err := g.store.HelloView(ctx, serial)
 	if errs.Is(err, errs.NotFound) {
 		return nil, errBadDevice
@@ -243,6 +255,34 @@ func (g *Gateway) hello(c *call) (any, error) {
 	claimed := rep.OrgID != ""
 	g.presence.seen(serial, now)
 	return fleet.Welcome{Token: token, ExpiresAt: exp, HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
+}
+
+// admitHello takes one of the MaxHellos slots, waiting at most HelloWait
+// with at most HelloQueue others; otherwise the hello is answered 429 with
+// Retry-After.
+func (g *Gateway) admitHello(ctx context.Context) error {
+	select {
+	case g.helloSlots <- struct{}{}:
+		return nil
+	default:
+	}
+	busy := &errs.Error{Code: errs.RateLimited, RetryAfterSeconds: 2 + int(g.clock.Now().UnixNano()%5),
+		Message: "too many devices saying hello at once; retry later"}
+	if g.helloQueued.Add(1) > int64(g.cfg.HelloQueue) {
+		g.helloQueued.Add(-1)
+		return busy
+	}
+	defer g.helloQueued.Add(-1)
+	t := time.NewTimer(g.cfg.HelloWait)
+	defer t.Stop()
+	select {
+	case g.helloSlots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return busy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (g *Gateway) authenticate(r *http.Request) (string, error) {
@@ -353,7 +393,7 @@ const maxBatch = 20
 
 func (g *Gateway) poll(c *call) (any, error) {
 	wait := 30 * time.Second
-	if s := c.r.URL.Query().Get("wait"); s != "" {
+	if s, _ := queryValue(c.r.URL.RawQuery, "wait"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
 			return nil, errs.InvalidField("wait", "wait is a number of seconds")
@@ -364,12 +404,12 @@ func (g *Gateway) poll(c *call) (any, error) {
 	defer g.polls.Done()
 	g.presence.seen(c.serial, g.clock.Now())
 	ctx := c.r.Context()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	w := g.hub.wait(c.serial)
-	defer g.hub.done(c.serial, w)
+	deadline := g.deadlines.after(wait)
+	g.hub.enter(c.serial)
+	defer g.hub.leave(c.serial)
 	for {
-		if g.hub.take(c.serial, g.clock.Now()) {
+		due, w := g.hub.check(c.serial, g.clock.Now())
+		if due {
 			cmds, recheck, err := g.deliver(ctx, c.serial)
 			if err != nil {
 				return nil, err
@@ -380,6 +420,7 @@ func (g *Gateway) poll(c *call) (any, error) {
 			if !recheck.IsZero() {
 				g.hub.recheckAt(c.serial, recheck)
 			}
+			continue
 		}
 		var again <-chan time.Time
 		if at := g.hub.nextCheck(c.serial); !at.IsZero() {
@@ -390,7 +431,7 @@ func (g *Gateway) poll(c *call) (any, error) {
 		select {
 		case <-w:
 		case <-again:
-		case <-deadline.C:
+		case <-deadline:
 			return fleet.Commands{Commands: []fleet.WireCommand{}}, nil
 		case <-ctx.Done():
 			return nil, nil
@@ -576,15 +617,34 @@ func (g *Gateway) loadOpen(ctx context.Context) error {
 func (g *Gateway) Flush(ctx context.Context) error {
 	g.flushReports(ctx)
 	seen := g.presence.drain()
-	if len(seen) == 0 {
-		return nil
+	// Small transactions, so a command being issued or delivered waits for
+	// one of them at most, not for the whole flush (SQLite has one writer).
+	var chunks []map[string]time.Time
+	chunk := map[string]time.Time{}
+	for k, v := range seen {
+		chunk[k] = v
+		if len(chunk) == presenceChunk {
+			chunks = append(chunks, chunk)
+			chunk = map[string]time.Time{}
+		}
 	}
-	err := g.store.Write(ctx, func(tx Tx) error { return tx.TouchDevices(ctx, seen) })
-	if err != nil {
-		g.presence.restore(seen)
+	if len(chunk) > 0 {
+		chunks = append(chunks, chunk)
 	}
-	return err
+	for i, c := range chunks {
+		if err := g.store.Write(ctx, func(tx Tx) error { return tx.TouchDevices(ctx, c) }); err != nil {
+			for _, rest := range chunks[i:] {
+				g.presence.restore(rest)
+			}
+			return err
+		}
+		g.presence.wrote(c)
+	}
+	return nil
 }
+
+// presenceChunk is how many devices' presence one transaction writes.
+const presenceChunk = 500
 
 // reports batches device reports into group commits: each hello that
 // changed something waits for the transaction that writes it, and all the
@@ -644,3 +704,20 @@ func (g *Gateway) flushReports(ctx context.Context) {
 
 // Waiting reports how many long-polls are open on this instance.
 func (g *Gateway) Waiting() int { return g.hub.count() }
+
+// queryValue returns the first value of key in a raw query, without
+// building the whole url.Values map (a long-poll's only parameter).
+func queryValue(raw, key string) (string, bool) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if k == key {
+			if u, err := url.QueryUnescape(v); err == nil {
+				return u, true
+			}
+			return v, true
+		}
+	}
+	return "", false
+}

@@ -35,7 +35,11 @@ type hubShard struct {
 }
 
 type devState struct {
-	waiters []chan struct{}
+	// waiting counts the long-polls of the device waiting on this instance.
+	waiting int
+	// wake is closed to wake them (made on demand, so a waiting poll
+	// allocates nothing of its own here).
+	wake chan struct{}
 	// dirty: a command may be waiting (new command, new connection, or
 	// never checked since this process started).
 	dirty bool
@@ -58,56 +62,56 @@ func (h *hub) state(sh *hubShard, serial string) *devState {
 	return st
 }
 
-func (h *hub) wait(serial string) chan struct{} {
+// enter counts a long-poll of the device as waiting; leave ends that.
+func (h *hub) enter(serial string) {
 	sh := &h.s[shardOf(serial)]
-	ch := make(chan struct{}, 1)
 	sh.mu.Lock()
-	st := h.state(sh, serial)
-	st.waiters = append(st.waiters, ch)
+	h.state(sh, serial).waiting++
 	sh.mu.Unlock()
-	return ch
 }
 
-func (h *hub) done(serial string, ch chan struct{}) {
+func (h *hub) leave(serial string) {
 	sh := &h.s[shardOf(serial)]
 	sh.mu.Lock()
-	if st := sh.m[serial]; st != nil {
-		for i, w := range st.waiters {
-			if w == ch {
-				st.waiters = append(st.waiters[:i], st.waiters[i+1:]...)
-				break
-			}
-		}
+	if st := sh.m[serial]; st != nil && st.waiting > 0 {
+		st.waiting--
 	}
 	sh.mu.Unlock()
 }
 
-// take reports whether the device should be checked now, and clears the
-// reason.
-func (h *hub) take(serial string, now time.Time) bool {
+// check reports whether the device should be checked now, clearing the
+// reason; if not, it returns the channel that a wake-up closes. Both under
+// one lock, so a wake-up in between cannot be missed.
+func (h *hub) check(serial string, now time.Time) (bool, <-chan struct{}) {
 	sh := &h.s[shardOf(serial)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	st := h.state(sh, serial)
-	due := st.dirty || (!st.recheck.IsZero() && !now.Before(st.recheck))
-	if due {
+	if st.dirty || (!st.recheck.IsZero() && !now.Before(st.recheck)) {
 		st.dirty = false
 		st.recheck = time.Time{}
+		return true, nil
 	}
-	return due
+	if st.wake == nil {
+		st.wake = make(chan struct{})
+	}
+	return false, st.wake
+}
+
+// wakeLocked marks the device as possibly having commands and wakes its
+// waiting polls.
+func (st *devState) wakeLocked() {
+	st.dirty = true
+	if st.wake != nil {
+		close(st.wake)
+		st.wake = nil
+	}
 }
 
 func (h *hub) wake(serial string) {
 	sh := &h.s[shardOf(serial)]
 	sh.mu.Lock()
-	st := h.state(sh, serial)
-	st.dirty = true
-	for _, w := range st.waiters {
-		select {
-		case w <- struct{}{}:
-		default:
-		}
-	}
+	h.state(sh, serial).wakeLocked()
 	sh.mu.Unlock()
 }
 
@@ -118,13 +122,7 @@ func (h *hub) wakeAll() {
 		sh := &h.s[i]
 		sh.mu.Lock()
 		for _, st := range sh.m {
-			st.dirty = true
-			for _, w := range st.waiters {
-				select {
-				case w <- struct{}{}:
-				default:
-				}
-			}
+			st.wakeLocked()
 		}
 		sh.mu.Unlock()
 	}
@@ -163,53 +161,86 @@ func (h *hub) count() int {
 		sh := &h.s[i]
 		sh.mu.Lock()
 		for _, st := range sh.m {
-			n += len(st.waiters)
+			n += st.waiting
 		}
 		sh.mu.Unlock()
 	}
 	return n
 }
 
-// presence holds last-seen times not yet written to the database.
-type presence struct{ s [shards]presenceShard }
-
-type presenceShard struct {
-	mu sync.Mutex
-	m  map[string]time.Time
+// presence holds the devices' last contact not yet written to the
+// database. A device's contact is recorded at most once per resolution (the
+// heartbeat interval): a device polling and heartbeating several times a
+// minute costs one row write a minute, not three (fleet.OnlineWindow
+// accounts for the slack).
+type presence struct {
+	resolution time.Duration
+	s          [shards]presenceShard
 }
 
-func (p *presence) init() {
+type presenceShard struct {
+	mu      sync.Mutex
+	pending map[string]time.Time
+	// written is the last contact time written for each device by this
+	// instance.
+	written map[string]time.Time
+}
+
+func (p *presence) init(resolution time.Duration) {
+	p.resolution = resolution
 	for i := range p.s {
-		p.s[i].m = map[string]time.Time{}
+		p.s[i].pending = map[string]time.Time{}
+		p.s[i].written = map[string]time.Time{}
 	}
 }
 
 func (p *presence) seen(serial string, at time.Time) {
 	sh := &p.s[shardOf(serial)]
 	sh.mu.Lock()
-	if at.After(sh.m[serial]) {
-		sh.m[serial] = at
+	if w, ok := sh.written[serial]; (!ok || at.Sub(w) >= p.resolution) && at.After(sh.pending[serial]) {
+		sh.pending[serial] = at
 	}
 	sh.mu.Unlock()
 }
 
+// drain takes the pending contacts; the caller writes them, then calls
+// written (or restore if the write failed).
 func (p *presence) drain() map[string]time.Time {
 	out := map[string]time.Time{}
 	for i := range p.s {
 		sh := &p.s[i]
 		sh.mu.Lock()
-		for k, v := range sh.m {
+		for k, v := range sh.pending {
 			out[k] = v
 		}
-		sh.m = map[string]time.Time{}
+		if len(sh.pending) > 0 {
+			sh.pending = map[string]time.Time{}
+		}
 		sh.mu.Unlock()
 	}
 	return out
 }
 
+// wrote records that seen is in the database.
+func (p *presence) wrote(seen map[string]time.Time) {
+	for k, v := range seen {
+		sh := &p.s[shardOf(k)]
+		sh.mu.Lock()
+		if v.After(sh.written[k]) {
+			sh.written[k] = v
+		}
+		sh.mu.Unlock()
+	}
+}
+
 func (p *presence) restore(seen map[string]time.Time) {
 	for k, v := range seen {
-		p.seen(k, v)
+		sh := &p.s[shardOf(k)]
+		sh.mu.Lock()
+		if v.After(sh.pending[k]) {
+			sh.pending[k] = v
+		}
+		sh.mu.Unlock()
 	}
 }
 
@@ -267,4 +298,42 @@ func (k *knownMap) put(serial string, v knownState) {
 	sh.mu.Lock()
 	sh.m[serial] = v
 	sh.mu.Unlock()
+}
+
+// deadlines hands out channels closed when a long-poll's wait is over,
+// shared by every poll ending in the same quarter second: 100,000 waiting
+// polls hold at most a few hundred timers, not one each.
+type deadlines struct {
+	mu sync.Mutex
+	m  map[int64]chan struct{}
+}
+
+const deadlineGrain = 250 * time.Millisecond
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// after returns a channel closed d from now, rounded up to the grain.
+func (dl *deadlines) after(d time.Duration) <-chan struct{} {
+	if d <= 0 {
+		return closedChan
+	}
+	at := time.Now().Add(d)
+	slot := (at.UnixNano() + int64(deadlineGrain) - 1) / int64(deadlineGrain)
+	dl.mu.Lock()
+	defer dl.mu.Unlock()
+	if c, ok := dl.m[slot]; ok {
+		return c
+	}
+	if dl.m == nil {
+		dl.m = map[int64]chan struct{}{}
+	}
+	c := make(chan struct{})
+	dl.m[slot] = c
+	time.AfterFunc(time.Until(time.Unix(0, slot*int64(deadlineGrain))), func() {
+		dl.mu.Lock()
+		delete(dl.m, slot)
+		dl.mu.Unlock()
+		close(c)
+	})
+	return c
 }

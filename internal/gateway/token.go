@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +25,9 @@ import (
 type signer struct {
 	mu  sync.Mutex
 	key []byte
+	// macs pools keyed HMAC states: every device request checks a token,
+	// and a fresh HMAC costs two SHA-256 states.
+	macs sync.Pool
 }
 
 const tokenKeySetting = "device_token_key"
@@ -58,10 +63,20 @@ func (s *signer) keyFor(ctx context.Context, g *Gateway) ([]byte, error) {
 	return key, nil
 }
 
-func mac(key []byte, payload string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(payload))
-	return m.Sum(nil)[:20]
+// mac returns the token signature of payload under key (the process's one
+// key, so pooled states are keyed alike).
+func (s *signer) mac(key []byte, payload string) []byte {
+	m, _ := s.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, key)
+	} else {
+		m.Reset()
+	}
+	_, _ = io.WriteString(m, payload)
+	var buf [sha256.Size]byte
+	sum := m.Sum(buf[:0])[:20]
+	s.macs.Put(m)
+	return sum
 }
 
 func (s *signer) issue(ctx context.Context, g *Gateway, serial string, now time.Time) (string, time.Time, error) {
@@ -71,7 +86,7 @@ func (s *signer) issue(ctx context.Context, g *Gateway, serial string, now time.
 	}
 	exp := now.Add(g.cfg.TokenTTL).Truncate(time.Second)
 	payload := serial + ":" + strconv.FormatInt(exp.Unix(), 10)
-	return "msd_" + b64.EncodeToString([]byte(payload)) + "." + b64.EncodeToString(mac(key, payload)), exp, nil
+	return "msd_" + b64.EncodeToString([]byte(payload)) + "." + b64.EncodeToString(s.mac(key, payload)), exp, nil
 }
 
 func (s *signer) verify(ctx context.Context, g *Gateway, token string, now time.Time) (string, error) {
@@ -92,7 +107,7 @@ func (s *signer) verify(ctx context.Context, g *Gateway, token string, now time.
 	if err != nil {
 		return "", err
 	}
-	if !hmac.Equal(sig, mac(key, string(payload))) {
+	if !hmac.Equal(sig, s.mac(key, string(payload))) {
 		return "", errBadToken
 	}
 	serial, expStr, ok := strings.Cut(string(payload), ":")

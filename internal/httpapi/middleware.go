@@ -45,29 +45,48 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// statusWriter records the status and size of the response, and adds the
+// X-Request-Id header when the response starts (not before: a long-poll
+// waiting a minute need not hold a header map meanwhile).
 type statusWriter struct {
 	http.ResponseWriter
+	id     string
 	status int
 	bytes  int
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *statusWriter) start(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.ResponseWriter.Header().Set("X-Request-Id", w.id)
 	}
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.start(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.start(http.StatusOK)
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
 	return n, err
 }
 
+func (w *statusWriter) FlushError() error {
+	w.start(http.StatusOK)
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ReadTimeout and WriteTimeout bound an HTTP/1.1 request's body and
+// response (a long-poll waits at most a minute).
+const (
+	ReadTimeout  = 90 * time.Second
+	WriteTimeout = 120 * time.Second
+)
 
 // Wrap adds what every request gets: a request id, panic recovery (a 500
 // JSON error, never a dropped connection), a structured access log line,
@@ -84,9 +103,15 @@ func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)
 		}
-		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, id: id}
+		if r.ProtoMajor == 1 {
+			// The server has no ReadTimeout or WriteTimeout (see
+			// app.Server): an HTTP/1.1 request gets them here.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(start.Add(ReadTimeout))
+			_ = rc.SetWriteDeadline(start.Add(WriteTimeout))
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -115,8 +140,10 @@ func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 				// counted in the metrics and logged only at debug level.
 				level = slog.LevelDebug
 			}
-			log.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "route", route,
-				"status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
+			if log.Enabled(r.Context(), level) { // the arguments cost allocations
+				log.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "route", route,
+					"status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
+			}
 		}()
 		h.ServeHTTP(sw, r)
 	})

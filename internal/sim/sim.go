@@ -88,7 +88,9 @@ type Config struct {
 	// HeartbeatEvery overrides the interval the gateway asks for (tests,
 	// heavier load). Zero: the gateway's.
 	HeartbeatEvery time.Duration
-	// PollWait is the long-poll's wait in seconds. Default 30.
+	// PollWait is the long-poll's wait in seconds. Default 55: just under
+	// the gateway's bound of 60 and the usual heartbeat, so a waiting device
+	// costs one poll a minute.
 	PollWait int
 	// Firmware is the version devices report. Default "12.2.54".
 	Firmware string
@@ -174,7 +176,7 @@ func New(cfg Config) (*Fleet, error) {
 		cfg.Speed = 1
 	}
 	if cfg.PollWait <= 0 {
-		cfg.PollWait = 30
+		cfg.PollWait = 55
 	}
 	if cfg.Firmware == "" {
 		cfg.Firmware = "12.2.54"

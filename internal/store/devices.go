@@ -157,10 +157,10 @@ func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.
 	}
 	switch f.Status {
 	case "online":
-		where = append(where, "last_seen_at >= ?")
+		where = append(where, "last_seen_at > ?")
 		args = append(args, micros(f.OnlineSince))
 	case "offline":
-		where = append(where, "(last_seen_at IS NULL OR last_seen_at < ?)")
+		where = append(where, "(last_seen_at IS NULL OR last_seen_at <= ?)")
 		args = append(args, micros(f.OnlineSince))
 	}
 	if f.Query != "" {
