@@ -49,6 +49,9 @@ a folder subtree. Long: not part of the test suite.
 
 // cmdBench runs `mysystems bench fleet`.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 1 && args[0] == "client" {
+		return cmdBenchClient(ctx, os.Stdin, stdout) // started by bench fleet
+	}
 	if len(args) == 0 || args[0] != "fleet" {
 		fmt.Fprint(stderr, benchUsage)
 		return errors.New("bench: say what to measure: fleet")
@@ -188,37 +191,26 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	// Commands, one every 100 ms, while heartbeats go on.
+	// The API calls (commands, one every 100 ms while heartbeats go on,
+	// then list pages) come from a client process of their own, as an
+	// operator's browser or script would: made from this process they
+	// waited for the simulator's 100,000 goroutines to be scheduled.
+	work := benchClientWork{Base: base, Token: token, Org: seed.org, Commands: *commands, Lists: *lists, Sites: seed.sites}
+	for range *commands {
+		work.Devices = append(work.Devices, seed.deviceIDs[mrand.IntN(len(seed.deviceIDs))])
+	}
+	res, err := runBenchClient(ctx, exe, work)
+	if err != nil {
+		return err
+	}
 	issued := map[string]time.Time{}
-	var apiLat []time.Duration // the issuing API call's own latency
+	var apiLat, listLat []time.Duration
+	for _, c := range res.Issued {
+		issued[c.ID] = c.Start
+		apiLat = append(apiLat, c.Took)
+	}
+	listLat = res.Lists
 	client := &http.Client{Timeout: 30 * time.Second}
-	for i := 0; i < *commands; i++ {
-		d := seed.deviceIDs[mrand.IntN(len(seed.deviceIDs))]
-		start := time.Now()
-		var c struct{ ID string }
-		if err := apiJSON(client, "POST", base+"/api/v1/orgs/"+seed.org+"/devices/"+d+"/actions", token, `{"type":"identify"}`, &c); err != nil {
-			return err
-		}
-		issued[c.ID] = start
-		apiLat = append(apiLat, time.Since(start))
-		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
-			return err
-		}
-	}
-	// List pages.
-	var listLat []time.Duration
-	for i := 0; i < *lists; i++ {
-		site := seed.sites[i%len(seed.sites)]
-		start := time.Now()
-		var page struct{ Items []json.RawMessage }
-		if err := apiJSON(client, "GET", base+"/api/v1/orgs/"+seed.org+"/devices?limit=50&folder="+site, token, "", &page); err != nil {
-			return err
-		}
-		listLat = append(listLat, time.Since(start))
-		if len(page.Items) != 50 {
-			return fmt.Errorf("list returned %d devices, want 50", len(page.Items))
-		}
-	}
 	if rest := *measure - time.Since(wall0); rest > 0 {
 		if err := sleepCtx(ctx, rest); err != nil {
 			return err
@@ -247,8 +239,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The server's own share: from the command's creation to its delivery
 	// to the long-poll (the rest is the response's way to the device and
 	// the simulator's own scheduling).
-	var srvLat, toDevice []time.Duration
-	for id := range issued {
+	var srvLat, toDevice, toCreated []time.Duration
+	for id, start := range issued {
 		var c struct {
 			CreatedAt   time.Time  `json:"created_at"`
 			DeliveredAt *time.Time `json:"delivered_at"`
@@ -256,6 +248,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := apiJSON(client, "GET", base+"/api/v1/orgs/"+seed.org+"/commands/"+id, token, "", &c); err != nil {
 			return err
 		}
+		toCreated = append(toCreated, c.CreatedAt.Sub(start))
 		if c.DeliveredAt != nil {
 			srvLat = append(srvLat, c.DeliveredAt.Sub(c.CreatedAt))
 			if at, ok := received.Load(id); ok {
@@ -291,6 +284,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ms(pct(cmdLat, 50)), ms(pct(cmdLat, 99)), ms(pct(cmdLat, 100)), len(cmdLat), slow, missing)
 	fmt.Fprintf(stdout, "    the API call         p50 %v  p99 %v  max %v  (POST …/actions, answered after the command is committed)\n",
 		ms(pct(apiLat, 50)), ms(pct(apiLat, 99)), ms(pct(apiLat, 100)))
+	fmt.Fprintf(stdout, "    call → created       p50 %v  p99 %v  max %v  (from the call to the server stamping the command, inside its write transaction)\n",
+		ms(pct(toCreated, 50)), ms(pct(toCreated, 99)), ms(pct(toCreated, 100)))
 	fmt.Fprintf(stdout, "    created → delivered  p50 %v  p99 %v  max %v  (in the server: the command's creation to its hand-over to the waiting poll)\n",
 		ms(pct(srvLat, 50)), ms(pct(srvLat, 99)), ms(pct(srvLat, 100)))
 	fmt.Fprintf(stdout, "    delivered → device   p50 %v  p99 %v  max %v  (the poll's answer on its way, and the simulator receiving it)\n",
@@ -546,4 +541,75 @@ func benchGC() {
 	}
 	debug.SetMemoryLimit(12 << 30)
 	debug.SetGCPercent(-1)
+}
+
+// benchClientWork is what `mysystems bench client` does, read from its
+// standard input (the token stays out of the command line).
+type benchClientWork struct {
+	Base, Token, Org string
+	Commands, Lists  int
+	Devices, Sites   []string
+}
+
+type benchClientResult struct {
+	Issued []struct {
+		ID    string
+		Start time.Time
+		Took  time.Duration
+	}
+	Lists []time.Duration
+}
+
+func runBenchClient(ctx context.Context, exe string, work benchClientWork) (benchClientResult, error) {
+	var res benchClientResult
+	in, err := json.Marshal(work)
+	if err != nil {
+		return res, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "bench", "client")
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return res, fmt.Errorf("bench client: %w", err)
+	}
+	return res, json.Unmarshal(out, &res)
+}
+
+// cmdBenchClient issues the bench's commands and list requests.
+func cmdBenchClient(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
+	var w benchClientWork
+	if err := json.NewDecoder(stdin).Decode(&w); err != nil {
+		return fmt.Errorf("bench client: %w", err)
+	}
+	var res benchClientResult
+	client := &http.Client{Timeout: 30 * time.Second}
+	for _, d := range w.Devices {
+		start := time.Now()
+		var c struct{ ID string }
+		if err := apiJSON(client, "POST", w.Base+"/api/v1/orgs/"+w.Org+"/devices/"+d+"/actions", w.Token, `{"type":"identify"}`, &c); err != nil {
+			return err
+		}
+		res.Issued = append(res.Issued, struct {
+			ID    string
+			Start time.Time
+			Took  time.Duration
+		}{c.ID, start, time.Since(start)})
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < w.Lists; i++ {
+		site := w.Sites[i%len(w.Sites)]
+		start := time.Now()
+		var page struct{ Items []json.RawMessage }
+		if err := apiJSON(client, "GET", w.Base+"/api/v1/orgs/"+w.Org+"/devices?limit=50&folder="+site, w.Token, "", &page); err != nil {
+			return err
+		}
+		res.Lists = append(res.Lists, time.Since(start))
+		if len(page.Items) != 50 {
+			return fmt.Errorf("list returned %d devices, want 50", len(page.Items))
+		}
+	}
+	return json.NewEncoder(stdout).Encode(res)
 }

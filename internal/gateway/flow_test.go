@@ -39,6 +39,17 @@ func (e *env) claim(tok, org string, m fleet.Minted, folder string) deviceJSON {
 	return d
 }
 
+// helloClaimed makes an organization of owner's with one device that said
+// hello and was then claimed into its root folder.
+func (e *env) helloClaimed(owner string) (org string, dev *device, d deviceJSON) {
+	e.t.Helper()
+	org, root := e.org(owner)
+	m := e.mint(1)[0]
+	dev = e.device(m)
+	dev.hello()
+	return org, dev, e.claim(owner, org, m, root)
+}
+
 func (e *env) command(tok, org, id string) cmdJSON {
 	var c cmdJSON
 	e.do("GET", "/api/v1/orgs/"+org+"/commands/"+id, tok, nil, &c)
@@ -163,11 +174,7 @@ func TestDeviceAccounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
-		org, root := e.org(owner)
-		m := e.mint(1)[0]
-		dev := e.device(m)
-		dev.hello()
-		d := e.claim(owner, org, m, root)
+		org, dev, d := e.helloClaimed(owner)
 		const secret = "Tr0ub4dor&3-unique-7f9d"
 		var c cmdJSON
 		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, map[string]string{"username": "guard", "password": secret, "role": "viewer"}, &c); code != 202 {
@@ -447,11 +454,8 @@ func TestPresenceResolution(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
-		org, root := e.org(owner)
-		m := e.mint(1)[0]
-		dev := e.device(m)
-		dev.hello()
-		d := e.claim(owner, org, m, root)
+		org, dev, d := e.helloClaimed(owner)
+		m := dev.m
 		flush := func() {
 			t.Helper()
 			if err := e.app.Gateway.Flush(context.Background()); err != nil {

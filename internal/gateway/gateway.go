@@ -644,7 +644,7 @@ func (g *Gateway) Flush(ctx context.Context) error {
 }
 
 // presenceChunk is how many devices' presence one transaction writes.
-const presenceChunk = 500
+const presenceChunk = 200
 
 // reports batches device reports into group commits: each hello that
 // changed something waits for the transaction that writes it, and all the

@@ -223,22 +223,21 @@ func (p *presence) drain() map[string]time.Time {
 
 // wrote records that seen is in the database.
 func (p *presence) wrote(seen map[string]time.Time) {
-	for k, v := range seen {
-		sh := &p.s[shardOf(k)]
-		sh.mu.Lock()
-		if v.After(sh.written[k]) {
-			sh.written[k] = v
-		}
-		sh.mu.Unlock()
-	}
+	p.raise(seen, func(sh *presenceShard) map[string]time.Time { return sh.written })
 }
 
+// restore puts back contacts whose write failed.
 func (p *presence) restore(seen map[string]time.Time) {
+	p.raise(seen, func(sh *presenceShard) map[string]time.Time { return sh.pending })
+}
+
+// raise moves each device's time in the map m picks forward to seen's.
+func (p *presence) raise(seen map[string]time.Time, m func(*presenceShard) map[string]time.Time) {
 	for k, v := range seen {
 		sh := &p.s[shardOf(k)]
 		sh.mu.Lock()
-		if v.After(sh.pending[k]) {
-			sh.pending[k] = v
+		if mm := m(sh); v.After(mm[k]) {
+			mm[k] = v
 		}
 		sh.mu.Unlock()
 	}

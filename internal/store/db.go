@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -85,6 +86,10 @@ func Open(ctx context.Context, database string) (*DB, error) {
 		wq[k] = v
 	}
 	wq.Set("_txlock", "immediate")
+	// The writer never checkpoints: a checkpoint copies the log into the
+	// database file and syncs it, and done inside a commit it held the one
+	// writer for as long as the sync took. checkpointer does it beside.
+	wq.Add("_pragma", "wal_autocheckpoint(0)")
 	w, err := sql.Open("sqlite", "file:"+database+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -95,16 +100,52 @@ func Open(ctx context.Context, database string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", database, err)
 	}
-	q.Add("_pragma", "query_only(ON)")
-	r, err := sql.Open("sqlite", "file:"+database+"?"+q.Encode())
+	cp, err := sql.Open("sqlite", "file:"+database+"?"+q.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	cp.SetMaxOpenConns(1)
+	q.Add("_pragma", "query_only(ON)")
+	r, err := sql.Open("sqlite", "file:"+database+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		cp.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
 	r.SetMaxOpenConns(8)
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go checkpointer(cp, stop, stopped)
+	var stopOnce sync.Once
 	return &DB{w: w, r: r, d: sqliteDialect, dsn: database, closeFn: func() error {
-		return errors.Join(r.Close(), w.Close())
+		// Closing twice is allowed, as with sql.DB.
+		stopOnce.Do(func() { close(stop) })
+		<-stopped
+		return errors.Join(r.Close(), w.Close(), cp.Close())
 	}}, nil
+}
+
+// checkpointer copies SQLite's write-ahead log into the database file every
+// second on its own connection (PASSIVE: it waits for no reader and no
+// writer), so commits never pay for it; once more, fully, when the store
+// closes.
+func checkpointer(cp *sql.DB, stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, _ = cp.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+			cancel()
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_, _ = cp.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+			cancel()
+		}
+	}
 }
 
 // Close closes the database.
