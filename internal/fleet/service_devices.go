@@ -259,42 +259,39 @@ func (s *Service) Device(ctx context.Context, actor audit.Actor, orgID, id strin
 }
 
 // visibleDevice loads a device the actor sees, then checks the action: a
-// device outside the actor's folders is not found whatever the action.
+// device outside the actor's folders is not found whatever the action. It
+// also returns the folder tree and the actor's membership.
+func (s *Service) visibleDevice(ctx context.Context, tx Tx, actor audit.Actor, orgID, id string, action access.Action) (Device, org.Tree, org.Membership, error) {
+	return s.findDevice(ctx, tx, actor, orgID, id, action, true)
+}
+
 // seesDevice is visibleDevice for callers that need no folder tree: a
 // member who sees every folder is checked without loading it (issuing a
 // command in a 1,200-folder organization then holds the writer for the
-// insert only, not for reading and building the tree).
+// insert, not for reading and building the tree).
 func (s *Service) seesDevice(ctx context.Context, tx Tx, actor audit.Actor, orgID, id string, action access.Action) (Device, error) {
-	_, m, err := org.EnterTx(ctx, tx, actor, orgID)
-	if err != nil {
-		return Device{}, err
-	}
-	d, err := tx.Device(ctx, orgID, id)
-	if errs.Is(err, errs.NotFound) {
-		return Device{}, errNoDevice(id)
-	}
-	if err != nil {
-		return Device{}, err
-	}
-	if !m.Role.SeesAllFolders() {
-		folders, err := tx.Folders(ctx, orgID)
-		if err != nil {
-			return Device{}, err
-		}
-		if !org.NewTree(folders).Sees(m.Role, m.Granted(), d.FolderID) {
-			return Device{}, errNoDevice(id)
-		}
-	}
-	return d, access.Check(m.Role, action)
+	d, _, _, err := s.findDevice(ctx, tx, actor, orgID, id, action, false)
+	return d, err
 }
 
-func (s *Service) visibleDevice(ctx context.Context, tx Tx, actor audit.Actor, orgID, id string, action access.Action) (Device, org.Tree, org.Membership, error) {
-	_, m, t, err := enterFleet(ctx, tx, actor, orgID, "")
+func (s *Service) findDevice(ctx context.Context, tx Tx, actor audit.Actor, orgID, id string, action access.Action, withTree bool) (Device, org.Tree, org.Membership, error) {
+	_, m, err := org.EnterTx(ctx, tx, actor, orgID)
 	if err != nil {
-		return Device{}, t, m, err
+		return Device{}, org.Tree{}, m, err
+	}
+	var t org.Tree
+	// A member who sees every folder sees every device of the
+	// organization: the tree is needed only to check anyone else.
+	checkFolders := !m.Role.SeesAllFolders()
+	if withTree || checkFolders {
+		folders, err := tx.Folders(ctx, orgID)
+		if err != nil {
+			return Device{}, t, m, err
+		}
+		t = org.NewTree(folders)
 	}
 	d, err := tx.Device(ctx, orgID, id)
-	if errs.Is(err, errs.NotFound) || err == nil && !t.Sees(m.Role, m.Granted(), d.FolderID) {
+	if errs.Is(err, errs.NotFound) || err == nil && checkFolders && !t.Sees(m.Role, m.Granted(), d.FolderID) {
 		return Device{}, t, m, errNoDevice(id)
 	}
 	if err != nil {
