@@ -72,6 +72,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	keep := fs.Bool("keep", false, "keep the temporary directory")
 	pprofAddr := fs.String("pprof", "127.0.0.1:0", "the server's profiling listener (go tool pprof http://ADDR/debug/pprof/profile)")
 	simPprof := fs.String("sim-pprof", "", "profiling listener of this process, the simulator (off by default)")
+	serverEnv := fs.String("server-env", "", "extra environment for the server, comma-separated KEY=VALUE (diagnostics, e.g. GOGC=200)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -112,6 +113,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cmd := exec.CommandContext(ctx, exe, "serve", "--database", dbURL, "--data-dir", dir, "--listen", "127.0.0.1:"+strconv.Itoa(port),
 		"--log-level", "warn", "--rate-limit", "0", "--heartbeat", heartbeat.String(), "--pprof", *pprofAddr)
 	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	if *serverEnv != "" {
+		cmd.Env = append(os.Environ(), strings.Split(*serverEnv, ",")...)
+	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
