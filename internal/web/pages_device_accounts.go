@@ -150,21 +150,10 @@ func (u *UI) passwordForm(c *call) {
 
 // changePassword sends a new password to the device, sealed for it.
 func (u *UI) changePassword(c *call) {
-	v, page, ok := c.accountView("devaccounts.password.title", false)
-	if !ok {
-		return
-	}
-	if err := c.confirmed(); err != nil {
-		c.formFailed("device_account_password", v, err)
-		return
-	}
-	cmd, err := u.d.Fleet.ChangeAccount(c.r.Context(), c.actor, c.org.ID, page.Device.ID, fleet.AccountChange{
-		Op: fleet.CmdAccountPassword, Username: page.Account.Username, Password: c.r.PostFormValue("password")})
-	if err != nil {
-		c.formFailed("device_account_password", v, err)
-		return
-	}
-	c.sent(page.Device.ID, cmd)
+	u.sendAccountChange(c, "devaccounts.password.title", "device_account_password", false, true,
+		func(username string) fleet.AccountChange {
+			return fleet.AccountChange{Op: fleet.CmdAccountPassword, Username: username, Password: c.r.PostFormValue("password")}
+		})
 }
 
 func (u *UI) deleteAccountForm(c *call) {
@@ -175,15 +164,31 @@ func (u *UI) deleteAccountForm(c *call) {
 
 // deleteAccount sends the deletion of an account to the device.
 func (u *UI) deleteAccount(c *call) {
-	v, page, ok := c.accountView("devaccounts.delete.title", true)
+	u.sendAccountChange(c, "devaccounts.delete.title", "device_account_delete", true, false,
+		func(username string) fleet.AccountChange {
+			return fleet.AccountChange{Op: fleet.CmdAccountDelete, Username: username}
+		})
+}
+
+// sendAccountChange sends the change of one existing account to the device
+// and shows its command, or shows the form (page, its template) again with
+// the error. deleting is passed to accountView; confirm asks for the
+// form's confirmation first.
+func (u *UI) sendAccountChange(c *call, title, page string, deleting, confirm bool, change func(username string) fleet.AccountChange) {
+	v, pv, ok := c.accountView(title, deleting)
 	if !ok {
 		return
 	}
-	cmd, err := u.d.Fleet.ChangeAccount(c.r.Context(), c.actor, c.org.ID, page.Device.ID, fleet.AccountChange{
-		Op: fleet.CmdAccountDelete, Username: page.Account.Username})
+	if confirm {
+		if err := c.confirmed(); err != nil {
+			c.formFailed(page, v, err)
+			return
+		}
+	}
+	cmd, err := u.d.Fleet.ChangeAccount(c.r.Context(), c.actor, c.org.ID, pv.Device.ID, change(pv.Account.Username))
 	if err != nil {
-		c.formFailed("device_account_delete", v, err)
+		c.formFailed(page, v, err)
 		return
 	}
-	c.sent(page.Device.ID, cmd)
+	c.sent(pv.Device.ID, cmd)
 }
