@@ -16,7 +16,7 @@ import (
 const mailEvery = 3 * time.Second
 
 // buildJobs assembles the job runner and what runs on it: the e-mail
-// outbox (AUD-2) and invitation expiry (USR-1). Nothing starts until Start.
+// outbox (AUD-2) and its pruning, and invitation expiry (USR-1). Nothing starts until Start.
 // Call it after the services it schedules are built.
 func (a *App) buildJobs(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) {
 	if log == nil {
@@ -38,6 +38,7 @@ func (a *App) buildJobs(cfg Config, db *store.DB, clk clock.Clock, log *slog.Log
 	a.Mail = mail.NewDeliverer(db.Outbox(), sender, clk, log)
 	a.Outbox = mail.NewOutbox(db.Outbox())
 	a.Jobs.Every("mail.deliver", mailEvery, a.Mail.Run)
+	a.Jobs.Every("mail.prune", time.Hour, a.Mail.Prune)
 	a.Jobs.Every("org.expire_invitations", time.Minute, func(ctx context.Context) error {
 		n, err := a.Orgs.ExpireInvitations(ctx)
 		if n > 0 {

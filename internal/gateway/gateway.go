@@ -108,6 +108,7 @@ type Gateway struct {
 	presence    presence
 	reports     reports
 	known       knownMap
+	forgotAt    atomic.Int64 // when forgetSilent last ran, Unix nanoseconds
 	polls       sync.WaitGroup
 }
 
@@ -640,7 +641,27 @@ func (g *Gateway) Flush(ctx context.Context) error {
 		}
 		g.presence.wrote(c)
 	}
+	g.forgetSilent(g.clock.Now())
 	return nil
+}
+
+// forgetAfter is how long a device may be silent before this instance drops
+// it from its in-memory maps (forget): an hour, or twice the online window
+// for long heartbeat intervals.
+func (g *Gateway) forgetAfter() time.Duration {
+	return max(time.Hour, 2*fleet.OnlineWindow(g.cfg.Heartbeat))
+}
+
+// forgetSilent runs forget at most every sixth of forgetAfter.
+func (g *Gateway) forgetSilent(now time.Time) {
+	last := g.forgotAt.Load()
+	if last != 0 && now.Sub(time.Unix(0, last)) < g.forgetAfter()/6 {
+		return
+	}
+	if !g.forgotAt.CompareAndSwap(last, now.UnixNano()) {
+		return // another flush is at it
+	}
+	g.forget(now.Add(-g.forgetAfter()))
 }
 
 // presenceChunk is how many devices' presence one transaction writes.

@@ -243,6 +243,64 @@ func (p *presence) raise(seen map[string]time.Time, m func(*presenceShard) map[s
 	}
 }
 
+// forget drops, from this instance's per-device maps, the devices last in
+// contact before cutoff: the written contact time, the last known report
+// and the long-poll state, unless a poll is waiting, a command may be
+// waiting (dirty) or a redelivery is due. Devices that were removed, or
+// that moved to another instance, no longer hold memory here for ever. A
+// forgotten device that comes back is recorded anew: its next contact is
+// written and its next report compared with the database's.
+func (g *Gateway) forget(cutoff time.Time) int {
+	n := 0
+	for i := range g.presence.s {
+		ps := &g.presence.s[i]
+		var gone []string
+		ps.mu.Lock()
+		for serial, at := range ps.written {
+			if _, pending := ps.pending[serial]; !pending && at.Before(cutoff) {
+				delete(ps.written, serial)
+				gone = append(gone, serial)
+			}
+		}
+		ps.mu.Unlock()
+		if len(gone) == 0 {
+			continue
+		}
+		n += len(gone)
+		ks := &g.known.s[i]
+		ks.mu.Lock()
+		for _, serial := range gone {
+			delete(ks.m, serial)
+		}
+		ks.mu.Unlock()
+		hs := &g.hub.s[i]
+		hs.mu.Lock()
+		for _, serial := range gone {
+			if st := hs.m[serial]; st != nil && st.waiting == 0 && !st.dirty && st.recheck.IsZero() {
+				delete(hs.m, serial)
+			}
+		}
+		hs.mu.Unlock()
+	}
+	return n
+}
+
+// remembered counts the devices in each per-device map (tests).
+func (g *Gateway) remembered() (written, known, hub int) {
+	for i := range g.presence.s {
+		g.presence.s[i].mu.Lock()
+		written += len(g.presence.s[i].written)
+		g.presence.s[i].mu.Unlock()
+		g.known.s[i].mu.Lock()
+		known += len(g.known.s[i].m)
+		g.known.s[i].mu.Unlock()
+		g.hub.s[i].mu.Lock()
+		hub += len(g.hub.s[i].m)
+		g.hub.s[i].mu.Unlock()
+	}
+	return written, known, hub
+}
+
 var releaseRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
 // firmware serves an AXIS OS image with HTTP ranges, so downloads resume

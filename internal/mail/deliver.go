@@ -28,6 +28,9 @@ type OutboxTx interface {
 	HoldMail(ctx context.Context, limit int) ([]Message, error)
 	// OutboxMessages lists messages newest first.
 	OutboxMessages(ctx context.Context, f Filter, limit int, cursor string) ([]Message, string, error)
+	// PruneSentMail deletes the messages sent before before; unsent ones
+	// are never deleted.
+	PruneSentMail(ctx context.Context, before time.Time) (int, error)
 }
 
 // Store runs outbox transactions.
@@ -59,6 +62,10 @@ type Deliverer struct {
 	// default doubling from 30 s up to 30 min, retried without end: mail
 	// accepted is never dropped.
 	Backoff func(attempts int) time.Duration
+	// Keep is how long a sent message stays in the outbox, for operators
+	// to look up (30 days); Prune deletes it after that. Its body held
+	// links and codes that have long expired by then.
+	Keep time.Duration
 }
 
 // NewDeliverer returns a deliverer; a nil sender holds mail in the outbox.
@@ -69,7 +76,7 @@ func NewDeliverer(s Store, sender Sender, clk clock.Clock, log *slog.Logger) *De
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Deliverer{store: s, sender: sender, clk: clk, log: log, Batch: 20, Lease: 10 * time.Minute,
+	return &Deliverer{store: s, sender: sender, clk: clk, log: log, Batch: 20, Lease: 10 * time.Minute, Keep: 30 * 24 * time.Hour,
 		Backoff: func(n int) time.Duration { return jobs.Backoff(n, 30*time.Second, 30*time.Minute) }}
 }
 
@@ -77,6 +84,21 @@ func NewDeliverer(s Store, sender Sender, clk clock.Clock, log *slog.Logger) *De
 func (d *Deliverer) Sending() bool { return d.sender != nil }
 
 const maxBatchesPerRun = 10
+
+// Prune deletes the messages sent more than Keep ago (a periodic job).
+func (d *Deliverer) Prune(ctx context.Context) error {
+	before := d.clk.Now().Add(-d.Keep)
+	var n int
+	err := d.store.Write(ctx, func(tx OutboxTx) error {
+		var err error
+		n, err = tx.PruneSentMail(ctx, before)
+		return err
+	})
+	if n > 0 {
+		d.log.Info("sent mail pruned", "count", n, "sent_before", before)
+	}
+	return err
+}
 
 // Run delivers the messages due now, a few batches at most, and returns.
 func (d *Deliverer) Run(ctx context.Context) error {

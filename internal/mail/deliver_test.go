@@ -137,6 +137,49 @@ func TestDeliverOK(t *testing.T) {
 	})
 }
 
+// Sent messages are deleted once Keep has passed since they were sent;
+// unsent ones, however old, never are.
+func TestPruneSentMail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := newSMTPD(t)
+		clk := clock.NewFake(t0)
+		r, d := instance(db, sender(t, smtpURL(srv, "")), clk, "w1")
+		ctx := context.Background()
+		prune := func() {
+			t.Helper()
+			if err := d.Prune(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sent := enqueueMail(t, db, clk, "zoe@example.com")
+		tick(t, r)
+		unsent := enqueueMail(t, db, clk, "yann@example.com") // not delivered until later
+		clk.Advance(d.Keep + time.Second)
+		prune()
+		o := outbox(t, db)
+		if _, ok := o[sent.ID]; ok {
+			t.Fatal("a message sent longer than Keep ago is still in the outbox")
+		}
+		if m, ok := o[unsent.ID]; !ok || m.Status() == "sent" {
+			t.Fatalf("the unsent message was pruned or sent: %+v %v", m, ok)
+		}
+		tick(t, r) // now it is sent
+		clk.Advance(d.Keep - time.Minute)
+		prune()
+		if m, ok := outbox(t, db)[unsent.ID]; !ok || m.Status() != "sent" {
+			t.Fatalf("a message sent less than Keep ago was pruned: %+v %v", m, ok)
+		}
+		clk.Advance(2 * time.Minute)
+		prune()
+		if len(outbox(t, db)) != 0 {
+			t.Fatalf("outbox after both were kept long enough: %+v", outbox(t, db))
+		}
+		if n := len(srv.messages()); n != 2 {
+			t.Fatalf("server got %d messages, want 2", n)
+		}
+	})
+}
+
 // STARTTLS with a verified certificate and AUTH PLAIN, as a submission
 // server wants.
 func TestDeliverStartTLSAuth(t *testing.T) {

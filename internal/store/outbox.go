@@ -84,6 +84,16 @@ func (t *Tx) ReleaseMail(ctx context.Context, id string, claim time.Time) error 
 	return errs.Wrap(err, "release mail")
 }
 
+// PruneSentMail implements mail.OutboxTx.
+func (t *Tx) PruneSentMail(ctx context.Context, before time.Time) (int, error) {
+	res, err := t.exec(ctx, `DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < ?`, micros(before))
+	if err != nil {
+		return 0, errs.Wrap(err, "prune sent mail")
+	}
+	n, err := res.RowsAffected()
+	return int(n), errs.Wrap(err, "prune sent mail")
+}
+
 // HoldMail implements mail.OutboxTx.
 func (t *Tx) HoldMail(ctx context.Context, limit int) ([]mail.Message, error) {
 	return t.mailRows(ctx, "hold mail", `UPDATE mail_outbox SET last_error = ?

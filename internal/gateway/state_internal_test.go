@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"mysystems/internal/clock"
+)
+
+// touchStore records the presence the gateway writes; nothing else of the
+// store is used by Flush with no pending reports.
+type touchStore struct {
+	Store
+	touched map[string]time.Time
+}
+
+type touchTx struct {
+	Tx
+	s *touchStore
+}
+
+func (s *touchStore) Write(_ context.Context, fn func(Tx) error) error { return fn(touchTx{s: s}) }
+
+func (t touchTx) TouchDevices(_ context.Context, seen map[string]time.Time) error {
+	for k, v := range seen {
+		t.s.touched[k] = v
+	}
+	return nil
+}
+
+// The per-device maps forget a device silent for longer than forgetAfter,
+// except while a poll of it waits, a command may wait for it or a
+// redelivery is due; a forgotten device that comes back is recorded again.
+func TestForgetSilentDevices(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC))
+	s := &touchStore{touched: map[string]time.Time{}}
+	g := New(s, nil, clk, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{Heartbeat: time.Minute})
+	g.hub.settled.Store(true)
+	ctx := context.Background()
+	flush := func() {
+		t.Helper()
+		if err := g.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g.forgetAfter() != time.Hour {
+		t.Fatalf("forgetAfter %v with a 1-minute heartbeat", g.forgetAfter())
+	}
+	// Five devices in contact now.
+	for _, serial := range []string{"GONE", "POLLING", "COMMAND", "REDELIVER", "ALIVE"} {
+		g.presence.seen(serial, clk.Now())
+		g.known.put(serial, knownState{firmware: "12.0.0"})
+		g.hub.check(serial, clk.Now())
+	}
+	g.hub.enter("POLLING") // a long-poll is waiting
+	g.hub.wake("COMMAND")  // a command was issued
+	g.hub.recheckAt("REDELIVER", clk.Now().Add(2*time.Hour))
+	flush()
+	if w, k, h := g.remembered(); w != 5 || k != 5 || h != 5 {
+		t.Fatalf("remembered %d written, %d known, %d hub states; want 5 each", w, k, h)
+	}
+	// ALIVE stays in contact; the others fall silent.
+	for range 12 {
+		clk.Advance(6 * time.Minute)
+		g.presence.seen("ALIVE", clk.Now())
+		flush()
+	}
+	if w, k, h := g.remembered(); w != 1 || k != 1 || h != 4 {
+		t.Fatalf("after 72 silent minutes: %d written, %d known, %d hub states; want 1, 1, 4", w, k, h)
+	}
+	if _, ok := g.known.get("GONE"); ok {
+		t.Fatal("a silent device's report is still known")
+	}
+	for _, serial := range []string{"POLLING", "COMMAND", "REDELIVER"} {
+		sh := &g.hub.s[shardOf(serial)]
+		sh.mu.Lock()
+		st := sh.m[serial]
+		sh.mu.Unlock()
+		if st == nil {
+			t.Fatalf("hub state of %s forgotten", serial)
+		}
+	}
+	if due, _ := g.hub.check("COMMAND", clk.Now()); !due {
+		t.Fatal("the command waiting for a silent device is no longer due")
+	}
+	// GONE comes back: its contact is written again.
+	delete(s.touched, "GONE")
+	g.presence.seen("GONE", clk.Now())
+	flush()
+	if at, ok := s.touched["GONE"]; !ok || !at.Equal(clk.Now()) {
+		t.Fatalf("the returning device's contact was not written: %v %v", at, ok)
+	}
+	if w, _, _ := g.remembered(); w != 2 {
+		t.Fatalf("written %d after GONE came back, want 2", w)
+	}
+}
