@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"mysystems/internal/sim"
+	"mysystems/internal/store/storetest"
+)
+
+// childEnv makes the test binary act as the mysystems command (TestMain),
+// so a test can run a real server process and kill it.
+const childEnv = "MYSYSTEMS_TEST_AS_COMMAND"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// syncBuffer collects a child process's output for a failure message.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Issue 4's acceptance: the server process is killed (SIGKILL) while
+// simulated devices are connected, some behind site controllers sharing an
+// HTTP/2 connection, some on HTTP/1.1 connections of their own. They
+// reconnect by themselves to the restarted server; a command waiting in the
+// database at the kill (its device was away) is delivered afterwards; every
+// command is delivered and applied once.
+func TestKillServerWhileDevicesConnected(t *testing.T) {
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) { killServerWhileDevicesConnected(t, kind) })
+	}
+}
+
+func killServerWhileDevicesConnected(t *testing.T, kind string) {
+	ctx := context.Background()
+	dbURL := storetest.URL(t, kind)
+	seed, err := benchSeed(ctx, dbURL, 12, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	logs := &syncBuffer{}
+	dataDir := t.TempDir()
+	start := func() *exec.Cmd {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "serve", "--database", dbURL, "--data-dir", dataDir,
+			"--listen", "127.0.0.1:"+strconv.Itoa(port), "--log-level", "warn", "--rate-limit", "0")
+		cmd.Env = append(os.Environ(), childEnv+"=1")
+		cmd.Stdout, cmd.Stderr = logs, logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := waitReady(rctx, base); err != nil {
+			t.Fatalf("server not ready: %v\n%s", err, logs.String())
+		}
+		return cmd
+	}
+	server := start()
+	token, err := benchLogin(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	deliveries := map[string]int{}
+	cfg := sim.Config{Server: base, Speed: 1000, HeartbeatEvery: 50 * time.Millisecond, PollWait: 1,
+		OnCommand: func(_, id string, _ time.Time) { mu.Lock(); deliveries[id]++; mu.Unlock() }}
+	behindSites, ownConns := cfg, cfg
+	behindSites.Sites = 2
+	ownConns.HTTP1 = true
+	var fleets []*sim.Fleet
+	for _, f := range []struct {
+		cfg sim.Config
+		ids []sim.Identity
+	}{{behindSites, seed.ids[:8]}, {ownConns, seed.ids[8:]}} {
+		fl, err := sim.New(f.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fl.Start(ctx, f.ids); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(fl.Stop)
+		fleets = append(fleets, fl)
+	}
+	stats := func() (online, applied, redelivered int) {
+		for _, fl := range fleets {
+			s := fl.Stats()
+			online += s.Online
+			applied += int(s.Applied)
+			redelivered += int(s.Redelivered)
+		}
+		return
+	}
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\nserver log:\n%s", what, logs.String())
+			}
+			time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
+		}
+	}
+	waitUntil("all 12 devices online", func() bool { n, _, _ := stats(); return n == 12 })
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	issue := func(i int) string {
+		t.Helper()
+		var c struct{ ID string }
+		if err := apiJSON(client, "POST", base+"/api/v1/orgs/"+seed.org+"/devices/"+seed.deviceIDs[i]+"/actions", token,
+			`{"type":"identify"}`, &c); err != nil || c.ID == "" {
+			t.Fatalf("issue a command to device %d: %v", i, err)
+		}
+		return c.ID
+	}
+	state := func(id string) string {
+		var c struct{ State string }
+		if err := apiJSON(client, "GET", base+"/api/v1/orgs/"+seed.org+"/commands/"+id, token, "", &c); err != nil {
+			return err.Error()
+		}
+		return c.State
+	}
+	applied := func(id string) func() bool { return func() bool { return state(id) == "applied" } }
+
+	before := issue(0)
+	waitUntil("the first command applied", applied(before))
+	// Device 3 (behind a site) goes away for a while: the command issued
+	// for it waits in the database when the server is killed.
+	away := fleets[0].Device(seed.ids[3].Serial)
+	away.GoOffline(2 * time.Second)
+	pending := issue(3)
+	if st := state(pending); st != "pending" {
+		t.Fatalf("command for the away device is %s before the kill, want pending", st)
+	}
+
+	if err := server.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = server.Wait()
+	waitUntil("every device to notice the server is gone", func() bool { n, _, _ := stats(); return n == 0 })
+	start()
+
+	// One command right after the restart, to a device on its own
+	// connection, one once everything is back, to a device behind a site.
+	afterOwn := issue(9)
+	waitUntil("every device back online by itself", func() bool { n, _, _ := stats(); return n == 12 })
+	afterSite := issue(5)
+	for _, id := range []string{pending, afterOwn, afterSite} {
+		waitUntil("command "+id+" applied", applied(id))
+	}
+	if _, ok := away.Applied(pending); !ok {
+		t.Fatal("the device that was away has not applied the command issued for it before the kill")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, id := range []string{before, pending, afterOwn, afterSite} {
+		if deliveries[id] != 1 {
+			t.Errorf("command %s delivered %d times, want once", id, deliveries[id])
+		}
+	}
+	if _, n, re := stats(); n != 4 || re != 0 {
+		t.Errorf("devices applied %d commands with %d redeliveries, want 4 and 0", n, re)
+	}
+	var audit struct {
+		Items []struct{ Details map[string]any }
+	}
+	if err := apiJSON(client, "GET", base+"/api/v1/orgs/"+seed.org+"/audit?action=device.command_result", token, "", &audit); err != nil {
+		t.Fatal(err)
+	}
+	results := map[string]int{}
+	for _, it := range audit.Items {
+		results[fmt.Sprint(it.Details["command"])]++
+	}
+	for _, id := range []string{before, pending, afterOwn, afterSite} {
+		if results[id] != 1 {
+			t.Errorf("command %s has %d results recorded, want 1 (%v)", id, results[id], results)
+		}
+	}
+}
