@@ -31,6 +31,11 @@ type Config struct {
 	// Heartbeat is the interval devices are asked to heartbeat at.
 	Heartbeat time.Duration `json:"heartbeat"`
 	SMTPURL   string        `json:"smtp_url"` // smtp://user:pass@host:587?from=…; empty keeps mail in the outbox
+	// TLSCert and TLSKey are PEM files: with both, the server speaks
+	// HTTPS (HTTP/2 and HTTP/1.1 over TLS); without, cleartext, for
+	// loopback and behind a TLS-terminating proxy.
+	TLSCert string `json:"tls_cert"`
+	TLSKey  string `json:"tls_key"`
 }
 
 func defaultConfig() Config {
@@ -57,8 +62,14 @@ func (c Config) URL() string {
 	if strings.HasPrefix(host, ":") {
 		host = "127.0.0.1" + host
 	}
+	if c.TLS() {
+		return "https://" + host
+	}
 	return "http://" + host
 }
+
+// TLS reports whether the server serves HTTPS itself.
+func (c Config) TLS() bool { return c.TLSCert != "" || c.TLSKey != "" }
 
 // bindFlags registers the server flags on fs, writing into c. Call
 // loadFileAndEnv first so flags override them.
@@ -74,6 +85,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "API rate-limit burst")
 	fs.StringVar(&c.Pprof, "pprof", c.Pprof, "serve Go's profiling endpoints (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (off by default)")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "interval devices heartbeat at; silent for 3 intervals is offline")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate chain: serve HTTPS (HTTP/2 and HTTP/1.1 over TLS) with --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key of --tls-cert")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server, smtp://user:pass@host:587?from=noreply@example.com&tls=starttls|tls|none (default: keep e-mail in the outbox; see 'vendor outbox')")
 }
 
@@ -115,7 +128,7 @@ func (c *Config) loadFileAndEnv(args []string, getenv func(string) string) error
 	for name, dst := range map[string]*string{
 		"MYSYSTEMS_LISTEN": &c.Listen, "MYSYSTEMS_DATA_DIR": &c.DataDir, "MYSYSTEMS_DATABASE": &c.Database,
 		"MYSYSTEMS_BASE_URL": &c.BaseURL, "MYSYSTEMS_LOG_FORMAT": &c.LogFormat, "MYSYSTEMS_LOG_LEVEL": &c.LogLevel,
-		"MYSYSTEMS_SMTP_URL": &c.SMTPURL,
+		"MYSYSTEMS_SMTP_URL": &c.SMTPURL, "MYSYSTEMS_TLS_CERT": &c.TLSCert, "MYSYSTEMS_TLS_KEY": &c.TLSKey,
 	} {
 		if err := str(name, dst); err != nil {
 			return err

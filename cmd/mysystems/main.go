@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,6 +31,7 @@ const usage = `mysystems: manage organizations, devices, AXIS OS and licenses.
 
 Server:
   mysystems serve    [--listen ADDR] [--data-dir DIR] [--database DB] [--base-url URL]
+                     [--tls-cert FILE --tls-key FILE]
   mysystems demo     start a server with a demo organization and print its URL and login
   mysystems migrate  apply database migrations and exit
   mysystems vendor token   [--name NAME]   print a new platform (vendor-operator) token
@@ -45,7 +47,8 @@ Load and simulation:
   mysystems bench fleet [--devices N] [--sites S]                measure the gateway (docs/BENCHMARKS.md)
 
 Client (talks to a server's API; see 'mysystems help client'):
-  mysystems login | logout | whoami | orgs … | audit … | tokens …
+  mysystems login | logout | whoami | register | mfa …
+  mysystems orgs … | members … | invite | invitations … | accept | folders … | devices … | audit … | tokens …
 
 Configuration: flags, MYSYSTEMS_* environment variables (MYSYSTEMS_DATABASE_FILE for
 secrets), or a JSON file given with --config FILE.
@@ -171,6 +174,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return err
 		}
 	}
+	var cert tls.Certificate
+	if cfg.TLS() {
+		if cfg.TLSCert == "" || cfg.TLSKey == "" {
+			return errors.New("give both --tls-cert and --tls-key (or neither, for cleartext behind a TLS-terminating proxy)")
+		}
+		if demo {
+			return errors.New("the demo serves cleartext HTTP on loopback for its simulated fleet; --tls-cert and --tls-key are for serve")
+		}
+		if cert, err = tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+	}
 	log := newLogger(cfg, stderr)
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {
@@ -195,6 +210,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}
 	srv := a.Server(cfg.Listen)
+	if cfg.TLS() {
+		srv.TLSConfig.Certificates = []tls.Certificate{cert}
+		srv.TLSConfig.MinVersion = tls.VersionTLS12
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	} else if !isLoopback(ln.Addr()) && !cfg.TrustProxy {
+		log.Warn("serving cleartext HTTP on a non-loopback address: devices and browsers send secrets over it; " +
+			"give --tls-cert and --tls-key, or put a TLS-terminating proxy in front (and set --trust-proxy)")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	stopFleet := func() {}
@@ -227,6 +250,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	return a.Shutdown(sctx)
+}
+
+func isLoopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

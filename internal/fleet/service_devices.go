@@ -240,6 +240,9 @@ func checkFilter(f *Filter) error {
 	default:
 		return errs.InvalidField("status", "status must be online or offline")
 	}
+	if f.Upgrade != "" {
+		return errs.InvalidField("upgrade", "the upgrade filter needs AXIS OS recommendations, which this version of the portal does not have yet")
+	}
 	if len(f.Query) > 100 {
 		return errs.InvalidField("q", "search text is at most 100 characters")
 	}
@@ -522,6 +525,9 @@ func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, i
 		rep, err := tx.Reported(ctx, d.Serial)
 		if err != nil {
 			return err
+		}
+		if rep.HelloAt == nil && len(rep.Accounts) == 0 && rep.PublicKey == "" {
+			return errs.E(errs.Conflict, "the device has not connected to the portal yet: its local accounts can be managed once it has said hello and reported them")
 		}
 		switch ch.Op {
 		case CmdAccountCreate:

@@ -16,6 +16,10 @@ type Filter struct {
 	Status   string // "online" or "offline"
 	Query    string // substring of name or serial
 	Sort     string // name, serial, model, firmware, last_seen, claimed (prefix "-" for descending)
+	// Upgrade ("upgrade recommended", API.md) needs the AXIS OS
+	// recommendations (SPEC §7), which this version does not have yet: it
+	// is refused rather than ignored.
+	Upgrade string
 	// Folders limits the list to these folders (already expanded to
 	// subtrees); nil means every folder. Set from the member's access and
 	// the FolderID filter.

@@ -219,6 +219,18 @@ func TestDeviceAccounts(t *testing.T) {
 		if len(accts.Items) != 3 {
 			t.Fatalf("accounts after delete: %+v", accts.Items)
 		}
+		// A device claimed but never connected has no accounts to manage yet.
+		var o struct {
+			RootFolderID string `json:"root_folder_id"`
+		}
+		e.do("GET", "/api/v1/orgs/"+org, owner, nil, &o)
+		silent := e.claim(owner, org, e.mint(1)[0], o.RootFolderID)
+		var body struct{ Error struct{ Message string } }
+		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+silent.ID+"/accounts", owner,
+			map[string]string{"username": "guard", "password": secret, "role": "viewer"}, &body); code != 409 ||
+			!strings.Contains(body.Error.Message, "has not connected to the portal yet") {
+			t.Fatalf("account on a device never connected: %d %q", code, body.Error.Message)
+		}
 		// The password never reached the database or the logs.
 		assertNowhere(t, e, secret)
 	})
@@ -391,6 +403,10 @@ func TestViewerSeesOnlyGrantedDevices(t *testing.T) {
 		}
 		if code := e.do("GET", "/api/v1/orgs/"+org+"/devices?sort=colour", owner, nil, nil); code != 400 {
 			t.Fatalf("bad sort: %d", code)
+		}
+		// A filter the portal cannot apply yet is refused, not ignored.
+		if code := e.do("GET", "/api/v1/orgs/"+org+"/devices?upgrade=true", owner, nil, nil); code != 400 {
+			t.Errorf("upgrade filter: %d, want 400", code)
 		}
 	})
 }

@@ -281,6 +281,9 @@ func (a *API) prepare(c *Call, rt Route) error {
 		if tok == "" {
 			return errNoCredential
 		}
+		if strings.HasPrefix(tok, account.SessionPrefix) || strings.HasPrefix(tok, account.TokenPrefix) {
+			return errs.E(errs.Forbidden, "vendor routes need a platform token (mysystems vendor token); a user's session or personal token cannot use them")
+		}
 		pt, err := a.d.Platform.Authenticate(r.Context(), tok)
 		if err != nil {
 			return err

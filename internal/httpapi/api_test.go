@@ -130,7 +130,10 @@ func TestOrgLifecycle(t *testing.T) {
 			t.Fatalf("archived org still listed: %s", r.Body)
 		}
 		// Only a vendor operator restores it.
-		e.want(e.call("POST", "/api/v1/vendor/orgs/"+id+"/restore", tok, nil), 401, "unauthenticated")
+		// A user's token is told it is the wrong kind; an unknown token is
+		// not authenticated.
+		e.want(e.call("POST", "/api/v1/vendor/orgs/"+id+"/restore", tok, nil), 403, "forbidden")
+		e.want(e.call("POST", "/api/v1/vendor/orgs/"+id+"/restore", "msv_not-a-token", nil), 401, "unauthenticated")
 		_, vtok, err := e.app.Platform.CreateToken(context.Background(), "ops")
 		if err != nil {
 			t.Fatal(err)

@@ -119,7 +119,7 @@ var deviceParams = append([]Param{
 func deviceFilter(r *http.Request) fleet.Filter {
 	q := r.URL.Query()
 	return fleet.Filter{FolderID: q.Get("folder"), Model: q.Get("model"), Firmware: q.Get("firmware"),
-		Status: q.Get("status"), Query: q.Get("q"), Sort: q.Get("sort")}
+		Status: q.Get("status"), Query: q.Get("q"), Sort: q.Get("sort"), Upgrade: q.Get("upgrade")}
 }
 
 func (a *API) deviceRoutes() []Route {

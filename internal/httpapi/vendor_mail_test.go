@@ -37,7 +37,7 @@ func TestVendorOutbox(t *testing.T) {
 		}
 
 		utok, _ := e.user("someone@example.com")
-		e.want(e.call("GET", "/api/v1/vendor/outbox", utok, nil), 401, "unauthenticated")
+		e.want(e.call("GET", "/api/v1/vendor/outbox", utok, nil), 403, "forbidden") // signed in, but not a vendor operator
 		e.want(e.call("GET", "/api/v1/vendor/outbox", "", nil), 401, "unauthenticated")
 		_, vtok, err := e.app.Platform.CreateToken(ctx, "ops")
 		if err != nil {

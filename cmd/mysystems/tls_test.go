@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// selfSigned writes a certificate for 127.0.0.1 and its key, made now.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mysystems test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(c)
+	return certFile, keyFile, pool
+}
+
+// GW-1 in production: with --tls-cert and --tls-key the server speaks
+// HTTPS, HTTP/2 negotiated by ALPN and HTTP/1.1 for clients without it, to
+// the API and the device gateway alike.
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var stderr syncBuffer
+	go func() {
+		done <- run0(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir,
+			"--tls-cert", certFile, "--tls-key", keyFile}, pw, &stderr)
+		pw.Close()
+	}()
+	var base string
+	sc := bufio.NewScanner(pr)
+	re := regexp.MustCompile(`listening on (https://\S+)`)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if base == "" {
+		cancel()
+		t.Fatalf("no https URL printed; stderr: %s", stderr.String())
+	}
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited %d: %s", code, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	h2 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool},
+		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
+	for _, c := range []struct {
+		name   string
+		client *http.Client
+		proto  int
+	}{{"HTTP/2", h2, 2}, {"HTTP/1.1", h1, 1}} {
+		res, err := c.client.Get(base + "/readyz")
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || res.ProtoMajor != c.proto || res.TLS == nil {
+			t.Fatalf("%s: status %d over %s", c.name, res.StatusCode, res.Proto)
+		}
+		res, err = c.client.Post(base+"/device/v1/hello", "application/json",
+			strings.NewReader(`{"serial":"ACCC8E000001","secret":"wrong"}`))
+		if err != nil {
+			t.Fatalf("%s hello: %v", c.name, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 401 || res.ProtoMajor != c.proto {
+			t.Fatalf("%s hello with a wrong secret: %d over %s", c.name, res.StatusCode, res.Proto)
+		}
+	}
+	// Cleartext to the TLS port is refused by the handshake.
+	if res, err := http.Get(strings.Replace(base, "https://", "http://", 1) + "/readyz"); err == nil {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == 200 {
+			t.Fatalf("cleartext request answered 200 on the TLS port: %s", b)
+		}
+	}
+}
+
+// A key without its certificate, or a certificate that does not load, is
+// refused at start with a message.
+func TestServeTLSConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	certFile, _, _ := selfSigned(t, dir)
+	for _, args := range [][]string{
+		{"--tls-cert", certFile},
+		{"--tls-cert", certFile, "--tls-key", filepath.Join(dir, "missing.pem")},
+	} {
+		var stderr syncBuffer
+		code := run0(context.Background(), append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir}, args...), io.Discard, &stderr)
+		if code == 0 || !strings.Contains(stderr.String(), "tls") && !strings.Contains(stderr.String(), "TLS") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr.String())
+		}
+	}
+}
