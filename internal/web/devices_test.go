@@ -217,7 +217,8 @@ func TestDeviceListPages(t *testing.T) {
 	wantNoBody(t, "page 2", r, `id="next-page"`)
 	r = owner.get(base + "?cursor=garbage")
 	wantStatus(t, "bad cursor", r, http.StatusBadRequest)
-	wantBody(t, "bad cursor", r, `id="form-error"`, "cursor is not valid")
+	wantBody(t, "bad cursor", r, `id="form-error"`, "Could not show this list:", "cursor is not valid")
+	wantNoBody(t, "bad cursor", r, "Could not save")
 }
 
 // TestDeviceExportCSV exports the filtered list, every page, with what a
@@ -429,7 +430,8 @@ func TestDeviceRemove(t *testing.T) {
 
 	r = owner.post(base+"/"+dev+"/remove", nil)
 	wantStatus(t, "without acknowledgement", r, http.StatusBadRequest)
-	wantBody(t, "without acknowledgement", r, `id="confirm-error"`)
+	wantBody(t, "without acknowledgement", r, `id="confirm-error"`, "Tick the box to confirm")
+	wantNoBody(t, "without acknowledgement", r, "confirm=true")
 	wantStatus(t, "still there", owner.get(base+"/"+dev), http.StatusOK)
 
 	wantRedirect(t, "remove", owner.post(base+"/"+dev+"/remove", url.Values{"confirm": {"yes"}}), base+"?folder="+root)

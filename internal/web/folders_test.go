@@ -124,7 +124,7 @@ func TestFolders(t *testing.T) {
 	wantBody(t, "delete non-empty", r, "1 sub-folder inside Default / Site A")
 	r = owner.post(base+"/"+sub+"/delete", nil)
 	wantStatus(t, "delete without acknowledgement", r, http.StatusBadRequest)
-	wantBody(t, "delete without acknowledgement", r, `id="confirm-error"`)
+	wantBody(t, "delete without acknowledgement", r, `id="confirm-error"`, "Tick the box to confirm")
 	wantRedirect(t, "delete", owner.post(base+"/"+sub+"/delete", url.Values{"confirm": {"yes"}}), base+"?folder="+siteA)
 	wantBody(t, "after delete", owner.get(base+"?folder="+siteA), "Folder “Default / Site A / Sub” deleted.")
 	wantStatus(t, "deleted folder", owner.get(base+"?folder="+sub), http.StatusNotFound)

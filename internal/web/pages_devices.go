@@ -176,7 +176,7 @@ func (u *UI) deviceList(c *call) {
 	}
 	ds, next, t, err := u.d.Fleet.List(c.r.Context(), c.actor, c.org.ID, q.filter(), fleet.Page{Limit: devicesPageSize, Cursor: cursor})
 	if err != nil {
-		c.formFailed("devices", v, err)
+		c.listFailed("devices", v, err)
 		return
 	}
 	for _, d := range ds {
@@ -596,11 +596,10 @@ func (u *UI) removeDevice(c *call) {
 	if !ok {
 		return
 	}
-	confirm := c.r.PostFormValue("confirm") == "yes"
-	if confirm {
-		v.Form["confirm"] = "yes"
+	if !c.acknowledged("device_remove", v) {
+		return
 	}
-	if err := u.d.Fleet.Remove(c.r.Context(), c.actor, c.org.ID, page.Device.ID, confirm); err != nil {
+	if err := u.d.Fleet.Remove(c.r.Context(), c.actor, c.org.ID, page.Device.ID, true); err != nil {
 		c.formFailed("device_remove", v, err)
 		return
 	}

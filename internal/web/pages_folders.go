@@ -268,11 +268,10 @@ func (u *UI) deleteFolder(c *call) {
 		return
 	}
 	page := v.Data.(*folderPage)
-	confirm := c.r.PostFormValue("confirm") == "yes"
-	if confirm {
-		v.Form["confirm"] = "yes"
+	if !c.acknowledged("folder_delete", v) {
+		return
 	}
-	if err := u.d.Orgs.DeleteFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, confirm); err != nil {
+	if err := u.d.Orgs.DeleteFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, true); err != nil {
 		c.formFailed("folder_delete", v, err)
 		return
 	}

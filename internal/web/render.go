@@ -298,6 +298,16 @@ func (c *call) fail(err error) {
 // names and in a summary at the top, with the status httpapi.Status gives.
 // Errors that are not about the input (internal, not found) go to fail.
 func (c *call) formFailed(page string, v *view, err error) {
+	c.inputFailed(page, v, err, "form.error")
+}
+
+// listFailed is formFailed for a page that lists (a bad filter, sort or
+// page link), whose summary says the list could not be shown.
+func (c *call) listFailed(page string, v *view, err error) {
+	c.inputFailed(page, v, err, "list.error")
+}
+
+func (c *call) inputFailed(page string, v *view, err error, summary string) {
 	status := httpapi.Status(err)
 	e, ok := errs.As(err)
 	if !ok || status >= 500 || status == http.StatusNotFound || mfaEnrolmentRequired(e) {
@@ -310,8 +320,21 @@ func (c *call) formFailed(page string, v *view, err error) {
 	if e.Field != "" {
 		v.Errors[e.Field] = e.Message
 	}
-	v.FormError = c.t("form.error", e.Message)
+	v.FormError = c.t(summary, e.Message)
 	c.render(status, page, v)
+}
+
+// acknowledged reports whether the form's "I understand the risks" box was
+// ticked; if not, it shows the page again (400) asking for it.
+func (c *call) acknowledged(page string, v *view) bool {
+	if c.r.PostFormValue("confirm") == "yes" {
+		v.Form["confirm"] = "yes"
+		return true
+	}
+	v.Errors["confirm"] = c.t("confirm.required")
+	v.FormError = c.t("confirm.required")
+	c.render(http.StatusBadRequest, page, v)
+	return false
 }
 
 // mfaEnrolmentRequired reports whether e is the refusal of an organization
