@@ -348,8 +348,11 @@ func TestViewerSeesOnlyGrantedDevices(t *testing.T) {
 		out1 := e.claim(owner, org, ms[2], b.ID)
 		e.claim(owner, org, ms[3], root)
 		// Folder deletion names what is inside.
-		if code := e.do("DELETE", "/api/v1/orgs/"+org+"/folders/"+b.ID+"?confirm=true", owner, nil, nil); code != 409 {
-			t.Fatalf("delete a folder with a device: %d", code)
+		var refusal struct{ Error struct{ Message string } }
+		if code := e.do("DELETE", "/api/v1/orgs/"+org+"/folders/"+b.ID+"?confirm=true", owner, nil, &refusal); code != 409 ||
+			!strings.HasPrefix(refusal.Error.Message, "1 device inside ") ||
+			!strings.HasSuffix(refusal.Error.Message, " / B: move or remove them first") {
+			t.Fatalf("delete a folder with a device: %d %q", code, refusal.Error.Message)
 		}
 		viewer := e.user("viewer@example.com")
 		var me struct{ User struct{ ID string } }

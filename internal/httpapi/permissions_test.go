@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
+
+	"mysystems/internal/audit"
 
 	"mysystems/internal/store"
 	"mysystems/internal/store/storetest"
@@ -32,6 +35,18 @@ func TestPermissionTable(t *testing.T) {
 			tokens[role], users[role] = tok, uid
 		}
 		target := users["viewer"]
+		// One device in each folder (DEV, ACC-1): "in" is granted to the
+		// Operator and the Viewer, "out" is not.
+		ms, err := e.app.Fleet.Mint(context.Background(), audit.Actor{Kind: audit.KindVendor, ID: "plt_test"}, "AXIS P3265-LVE", 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		devIn := e.call("POST", "/api/v1/orgs/"+id+"/devices", owner, map[string]string{"serial": ms[0].Serial, "oak": ms[0].OAK, "folder_id": in}).Str("id")
+		devOut := e.call("POST", "/api/v1/orgs/"+id+"/devices", owner, map[string]string{"serial": ms[1].Serial, "oak": ms[1].OAK, "folder_id": out}).Str("id")
+		if devIn == "" || devOut == "" {
+			t.Fatal("claim the two devices")
+		}
+		dev := "/api/v1/orgs/" + id + "/devices"
 		n := 0
 		type row struct {
 			action       string
@@ -61,6 +76,20 @@ func TestPermissionTable(t *testing.T) {
 				{"read audit", "GET", "/api/v1/orgs/" + id + "/audit", nil, [4]int{200, 200, 403, 403}},
 				{"archive (wrong id: refused after the role check)", "POST", "/api/v1/orgs/" + id + "/archive", map[string]any{"confirm_id": "nope", "acknowledge": true}, [4]int{400, 403, 403, 403}},
 				{"bulk remove nobody", "POST", "/api/v1/orgs/" + id + "/members/remove", map[string]any{"user_ids": []string{"usr_ghost"}}, [4]int{404, 404, 403, 403}},
+				{"list devices", "GET", dev, nil, [4]int{200, 200, 200, 200}},
+				{"export devices", "GET", dev + "?format=csv", nil, [4]int{200, 200, 200, 200}},
+				{"read device inside", "GET", dev + "/" + devIn, nil, [4]int{200, 200, 200, 200}},
+				{"read device outside", "GET", dev + "/" + devOut, nil, [4]int{200, 200, 404, 404}},
+				{"identify device inside", "POST", dev + "/" + devIn + "/actions", map[string]string{"type": "identify"}, [4]int{202, 202, 202, 403}},
+				{"identify device outside", "POST", dev + "/" + devOut + "/actions", map[string]string{"type": "identify"}, [4]int{202, 202, 404, 404}},
+				{"rename device inside", "PATCH", dev + "/" + devIn, map[string]string{"name": fmt.Sprint("cam", n)}, [4]int{200, 200, 403, 403}},
+				{"move device inside", "POST", dev + "/move", map[string]any{"device_ids": []string{devIn}, "folder_id": in}, [4]int{204, 204, 403, 403}},
+				{"remove device (unconfirmed)", "DELETE", dev + "/" + devIn, nil, [4]int{400, 400, 403, 403}},
+				{"remove device outside (unconfirmed)", "DELETE", dev + "/" + devOut, nil, [4]int{400, 400, 404, 404}},
+				{"claim (wrong OAK)", "POST", dev, map[string]string{"serial": ms[0].Serial, "oak": "WRONG", "folder_id": in}, [4]int{400, 400, 403, 403}},
+				{"device accounts inside", "GET", dev + "/" + devIn + "/accounts", nil, [4]int{200, 200, 403, 403}},
+				{"device accounts outside", "GET", dev + "/" + devOut + "/accounts", nil, [4]int{200, 200, 404, 404}},
+				{"delete device account inside", "DELETE", dev + "/" + devIn + "/accounts/nobody", nil, [4]int{409, 409, 403, 403}},
 			}
 		}
 		for i, role := range []string{"owner", "admin", "operator", "viewer"} {
