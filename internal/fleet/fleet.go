@@ -45,15 +45,28 @@ type Device struct {
 const PresenceFlush = 10 * time.Second
 
 // OnlineWindow is how long after its recorded last contact a device still
-// counts as online. A device silent for OfflineAfter heartbeats is offline
-// (DEV-7); the gateway records a device's contact at most once per
-// heartbeat interval and writes it behind within PresenceFlush, so the
-// recorded time may be up to one interval plus PresenceFlush older than the
-// real last contact, and the window adds that much. A live device is never
-// shown offline; a silent one is shown offline at most one interval plus
-// PresenceFlush late (docs/ARCHITECTURE.md, "Presence").
+// counts as online: OfflineAfter heartbeat intervals (DEV-7). The gateway
+// records a live device's contact at most once per interval (PresenceResolution)
+// and writes it behind within PresenceFlush, which keeps a live device well
+// inside the window; once a device falls silent, its exact last contact is
+// written within one resolution plus PresenceFlush, before the window can
+// end (docs/ARCHITECTURE.md, "Presence"). Intervals under 5 s (tests) get
+// at least one interval plus PresenceFlush, the most a live device's
+// recorded contact can lag.
 func OnlineWindow(heartbeat time.Duration) time.Duration {
-	return OfflineAfter*heartbeat + heartbeat + PresenceFlush
+	return max(OfflineAfter*heartbeat, heartbeat+PresenceFlush)
+}
+
+// PresenceResolution is the gateway's presence resolution for a heartbeat
+// interval: a contact within it of the written one is not written at once.
+// Two resolutions plus PresenceFlush must stay under OnlineWindow for a
+// silent device's exact last contact to be written in time, so short
+// intervals (tests, demos) write every contact.
+func PresenceResolution(heartbeat time.Duration) time.Duration {
+	if heartbeat <= 2*PresenceFlush {
+		return 0
+	}
+	return heartbeat
 }
 
 // Online reports whether the device counts as online at now (DEV-7, see

@@ -86,18 +86,34 @@ func TestResultsAtMostOnce(t *testing.T) {
 	}
 }
 
-// DEV-7: offline after 3 silent intervals, plus the recording slack of one
-// interval and the flush bound (OnlineWindow).
+// DEV-7: offline after exactly 3 silent intervals of the recorded last
+// contact; the gateway's resolution leaves room to write a silent device's
+// exact last contact before then.
 func TestOnline(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	seen := now.Add(-249 * time.Second)
+	seen := now.Add(-179 * time.Second)
 	d := Device{LastSeenAt: &seen}
 	if !d.Online(now, time.Minute) {
-		t.Error("recorded 249 s ago with 60 s heartbeats: offline")
+		t.Error("last contact 179 s ago with 60 s heartbeats: offline")
 	}
-	seen = now.Add(-250 * time.Second)
+	seen = now.Add(-180 * time.Second)
 	if d.Online(now, time.Minute) || (Device{}).Online(now, time.Minute) {
-		t.Error("recorded 250 s ago (3 intervals + 1 + 10 s), or never seen: online")
+		t.Error("last contact 180 s ago (3 intervals), or never seen: online")
+	}
+	for _, hb := range []time.Duration{time.Second, 15 * time.Second, 21 * time.Second, time.Minute, 10 * time.Minute} {
+		r, w := PresenceResolution(hb), OnlineWindow(hb)
+		// A live device's recorded contact lags at most an interval, a
+		// resolution and a flush; a silent one's exact last contact is
+		// written within two resolutions and a flush.
+		if r < 0 || r > hb || hb+r+PresenceFlush > w || r > 0 && 2*r+PresenceFlush >= w {
+			t.Errorf("heartbeat %v: resolution %v does not fit a %v window", hb, r, w)
+		}
+		if hb >= 5*time.Second && w != 3*hb {
+			t.Errorf("heartbeat %v: window %v, want 3 intervals", hb, w)
+		}
+	}
+	if PresenceResolution(time.Minute) != time.Minute {
+		t.Errorf("resolution with 60 s heartbeats: %v", PresenceResolution(time.Minute))
 	}
 }
 

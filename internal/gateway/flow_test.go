@@ -547,5 +547,33 @@ func TestPresenceResolution(t *testing.T) {
 		if len(page.Items) != 0 {
 			t.Fatalf("online filter lists a silent device: %+v", page.Items)
 		}
+		// Back: a contact written, one 30 s later held back (within the
+		// resolution), then silence. With the presence flush running every
+		// 5 s, the device stays online until exactly 3 intervals after its
+		// last contact, the held-back one, and is offline then, in the
+		// device view and the list filter alike.
+		e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
+		flush()
+		e.clock.Advance(30 * time.Second)
+		e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
+		last := e.clock.Now()
+		flush()
+		for e.clock.Now().Before(last.Add(fleet.OnlineWindow(time.Minute) - 5*time.Second)) {
+			e.clock.Advance(5 * time.Second)
+			flush()
+			e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
+			e.do("GET", "/api/v1/orgs/"+org+"/devices?status=online", owner, nil, &page)
+			if !d.Online || len(page.Items) != 1 {
+				t.Fatalf("shown offline %v after its last contact (view online %v, %d listed online)",
+					e.clock.Now().Sub(last), d.Online, len(page.Items))
+			}
+		}
+		e.clock.Set(last.Add(fleet.OnlineWindow(time.Minute)))
+		flush()
+		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
+		e.do("GET", "/api/v1/orgs/"+org+"/devices?status=online", owner, nil, &page)
+		if d.Online || len(page.Items) != 0 {
+			t.Fatalf("still shown online 3 intervals after its last contact (view %v, %d listed)", d.Online, len(page.Items))
+		}
 	})
 }

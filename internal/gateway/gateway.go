@@ -141,7 +141,7 @@ func New(s Store, bus Bus, clk clock.Clock, log *slog.Logger, cfg Config) *Gatew
 	}
 	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg, helloSlots: make(chan struct{}, cfg.MaxHellos)}
 	g.hub.init()
-	g.presence.init(cfg.Heartbeat)
+	g.presence.init(fleet.PresenceResolution(cfg.Heartbeat))
 	g.known.init()
 	g.reports.m = map[string]fleet.Reported{}
 	g.reports.kick = make(chan struct{}, 1)
@@ -617,7 +617,7 @@ func (g *Gateway) loadOpen(ctx context.Context) error {
 // the last flush, each in one transaction.
 func (g *Gateway) Flush(ctx context.Context) error {
 	g.flushReports(ctx)
-	seen := g.presence.drain()
+	seen := g.presence.drain(g.clock.Now())
 	// Small transactions, so a command being issued or delivered waits for
 	// one of them at most, not for the whole flush (SQLite has one writer).
 	var chunks []map[string]time.Time

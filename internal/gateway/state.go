@@ -169,10 +169,13 @@ func (h *hub) count() int {
 }
 
 // presence holds the devices' last contact not yet written to the
-// database. A device's contact is recorded at most once per resolution (the
-// heartbeat interval): a device polling and heartbeating several times a
-// minute costs one row write a minute, not three (fleet.OnlineWindow
-// accounts for the slack).
+// database. A live device's contact is written at most once per resolution
+// (the heartbeat interval): a device polling and heartbeating several times
+// a minute costs one row write a minute, not three. A contact within the
+// resolution of the written one waits in quiet, and is written once the
+// device has been silent for a resolution: a silent device's database row
+// then holds its exact last contact, so it turns offline exactly
+// fleet.OnlineWindow after it (DEV-7).
 type presence struct {
 	resolution time.Duration
 	s          [shards]presenceShard
@@ -184,6 +187,9 @@ type presenceShard struct {
 	// written is the last contact time written for each device by this
 	// instance.
 	written map[string]time.Time
+	// quiet is each device's latest contact held back because it came
+	// within the resolution of the written one.
+	quiet map[string]time.Time
 }
 
 func (p *presence) init(resolution time.Duration) {
@@ -191,21 +197,30 @@ func (p *presence) init(resolution time.Duration) {
 	for i := range p.s {
 		p.s[i].pending = map[string]time.Time{}
 		p.s[i].written = map[string]time.Time{}
+		p.s[i].quiet = map[string]time.Time{}
 	}
 }
 
 func (p *presence) seen(serial string, at time.Time) {
 	sh := &p.s[shardOf(serial)]
 	sh.mu.Lock()
-	if w, ok := sh.written[serial]; (!ok || at.Sub(w) >= p.resolution) && at.After(sh.pending[serial]) {
-		sh.pending[serial] = at
+	w, ok := sh.written[serial]
+	switch {
+	case !ok || at.Sub(w) >= p.resolution:
+		if at.After(sh.pending[serial]) {
+			sh.pending[serial] = at
+		}
+		delete(sh.quiet, serial)
+	case at.After(w) && at.After(sh.quiet[serial]):
+		sh.quiet[serial] = at
 	}
 	sh.mu.Unlock()
 }
 
-// drain takes the pending contacts; the caller writes them, then calls
-// written (or restore if the write failed).
-func (p *presence) drain() map[string]time.Time {
+// drain takes the pending contacts, and the held-back ones of devices
+// silent for a resolution at now; the caller writes them, then calls wrote
+// (or restore if the write failed).
+func (p *presence) drain(now time.Time) map[string]time.Time {
 	out := map[string]time.Time{}
 	for i := range p.s {
 		sh := &p.s[i]
@@ -216,14 +231,31 @@ func (p *presence) drain() map[string]time.Time {
 		if len(sh.pending) > 0 {
 			sh.pending = map[string]time.Time{}
 		}
+		for k, v := range sh.quiet {
+			if now.Sub(v) >= p.resolution {
+				if v.After(out[k]) {
+					out[k] = v
+				}
+				delete(sh.quiet, k)
+			}
+		}
 		sh.mu.Unlock()
 	}
 	return out
 }
 
-// wrote records that seen is in the database.
+// wrote records that seen is in the database; contacts held back that it
+// covers need no writing.
 func (p *presence) wrote(seen map[string]time.Time) {
 	p.raise(seen, func(sh *presenceShard) map[string]time.Time { return sh.written })
+	for k, v := range seen {
+		sh := &p.s[shardOf(k)]
+		sh.mu.Lock()
+		if q, ok := sh.quiet[k]; ok && !q.After(v) {
+			delete(sh.quiet, k)
+		}
+		sh.mu.Unlock()
+	}
 }
 
 // restore puts back contacts whose write failed.
@@ -257,7 +289,9 @@ func (g *Gateway) forget(cutoff time.Time) int {
 		var gone []string
 		ps.mu.Lock()
 		for serial, at := range ps.written {
-			if _, pending := ps.pending[serial]; !pending && at.Before(cutoff) {
+			_, pending := ps.pending[serial]
+			_, quiet := ps.quiet[serial]
+			if !pending && !quiet && at.Before(cutoff) {
 				delete(ps.written, serial)
 				gone = append(gone, serial)
 			}
