@@ -24,19 +24,9 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
 	for run := 0; run < 2; run++ {
-		ctx, cancel := context.WithCancel(context.Background())
-		pr, pw := io.Pipe()
-		done := make(chan int, 1)
-		var stderr bytes.Buffer
-		go func() {
-			done <- run0(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--data-dir", dir}, pw, &stderr)
-			pw.Close()
-		}()
-		sc := bufio.NewScanner(pr)
 		var url, email, password string
 		urlRe := regexp.MustCompile(`running at (http://\S+)`)
-		for sc.Scan() {
-			line := sc.Text()
+		stderr, stop := runInBackground(t, []string{"demo", "--listen", "127.0.0.1:0", "--data-dir", dir}, func(line string) bool {
 			if m := urlRe.FindStringSubmatch(line); m != nil {
 				url = m[1]
 			}
@@ -45,12 +35,12 @@ func TestDemo(t *testing.T) {
 			}
 			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "password "); ok {
 				password = strings.TrimSpace(v)
-				break
+				return true
 			}
-		}
-		go func() { _, _ = io.Copy(io.Discard, pr) }()
+			return false
+		})
 		if url == "" || email == "" || password == "" {
-			cancel()
+			stop()
 			t.Fatalf("run %d: demo did not print URL and login; stderr: %s", run, stderr.String())
 		}
 		body, _ := json.Marshal(map[string]string{"email": email, "password": password})
@@ -76,14 +66,41 @@ func TestDemo(t *testing.T) {
 		if len(orgs.Items) != 2 {
 			t.Fatalf("run %d: demo organizations %+v, want 2", run, orgs.Items)
 		}
+		if code := stop(); code != 0 {
+			t.Fatalf("demo exited %d: %s", code, stderr.String())
+		}
+	}
+}
+
+// runInBackground runs the mysystems command args, handing each line it
+// prints to line until line returns true (or the output ends). stop cancels
+// the command and returns its exit code.
+func runInBackground(t *testing.T, args []string, line func(string) bool) (stderr *syncBuffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	stderr = &syncBuffer{}
+	go func() {
+		done <- run0(ctx, args, pw, stderr)
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if line(sc.Text()) {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return stderr, func() int {
+		t.Helper()
 		cancel()
 		select {
 		case code := <-done:
-			if code != 0 {
-				t.Fatalf("demo exited %d: %s", code, stderr.String())
-			}
+			return code
 		case <-time.After(30 * time.Second):
-			t.Fatal("demo did not stop on cancel")
+			t.Fatalf("%s did not stop on cancel", args[0])
+			return -1
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -60,40 +59,24 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	var stderr syncBuffer
-	go func() {
-		done <- run0(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir,
-			"--tls-cert", certFile, "--tls-key", keyFile}, pw, &stderr)
-		pw.Close()
-	}()
 	var base string
-	sc := bufio.NewScanner(pr)
 	re := regexp.MustCompile(`listening on (https://\S+)`)
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+	stderr, stop := runInBackground(t, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir,
+		"--tls-cert", certFile, "--tls-key", keyFile}, func(line string) bool {
+		if m := re.FindStringSubmatch(line); m != nil {
 			base = m[1]
-			break
+			return true
 		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+		return false
+	})
+	defer func() {
+		if code := stop(); code != 0 {
+			t.Errorf("serve exited %d: %s", code, stderr.String())
+		}
+	}()
 	if base == "" {
-		cancel()
 		t.Fatalf("no https URL printed; stderr: %s", stderr.String())
 	}
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d: %s", code, stderr.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	}()
 	h2 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
 	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool},
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
