@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -210,6 +211,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}
 	srv := a.Server(cfg.Listen)
+	srv.ErrorLog = httpErrorLog(log)
 	if cfg.TLS() {
 		srv.TLSConfig.Certificates = []tls.Certificate{cert}
 		srv.TLSConfig.MinVersion = tls.VersionTLS12
@@ -250,6 +252,25 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	return a.Shutdown(sctx)
+}
+
+// httpErrorLog sends net/http's own error lines to the structured log:
+// failed TLS handshakes (scanners, clients without the certificate's CA) at
+// debug, anything else at warn.
+func httpErrorLog(log *slog.Logger) *stdlog.Logger {
+	return stdlog.New(httpErrorWriter{log}, "", 0)
+}
+
+type httpErrorWriter struct{ log *slog.Logger }
+
+func (w httpErrorWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	level := slog.LevelWarn
+	if strings.Contains(msg, "TLS handshake error") {
+		level = slog.LevelDebug
+	}
+	w.log.Log(context.Background(), level, "http server", "err", msg)
+	return len(p), nil
 }
 
 func isLoopback(a net.Addr) bool {

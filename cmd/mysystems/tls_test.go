@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -127,5 +128,19 @@ func TestServeTLSConfigErrors(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr.String(), "tls") && !strings.Contains(stderr.String(), "TLS") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr.String())
 		}
+	}
+}
+
+// net/http's own error lines reach the structured log: a failed handshake
+// (a scanner, a client without the CA) only at debug.
+func TestHTTPErrorLog(t *testing.T) {
+	var buf syncBuffer
+	l := httpErrorLog(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	l.Print("http: TLS handshake error from 192.0.2.1:5555: EOF")
+	l.Print("http: Accept error: too many open files")
+	out := buf.String()
+	if !strings.Contains(out, `level=DEBUG msg="http server" err="http: TLS handshake error from 192.0.2.1:5555: EOF"`) ||
+		!strings.Contains(out, `level=WARN msg="http server" err="http: Accept error: too many open files"`) {
+		t.Fatalf("log:\n%s", out)
 	}
 }
