@@ -244,18 +244,9 @@ func (p *presence) drain(now time.Time) map[string]time.Time {
 	return out
 }
 
-// wrote records that seen is in the database; contacts held back that it
-// covers need no writing.
+// wrote records that seen is in the database.
 func (p *presence) wrote(seen map[string]time.Time) {
 	p.raise(seen, func(sh *presenceShard) map[string]time.Time { return sh.written })
-	for k, v := range seen {
-		sh := &p.s[shardOf(k)]
-		sh.mu.Lock()
-		if q, ok := sh.quiet[k]; ok && !q.After(v) {
-			delete(sh.quiet, k)
-		}
-		sh.mu.Unlock()
-	}
 }
 
 // restore puts back contacts whose write failed.
@@ -263,13 +254,18 @@ func (p *presence) restore(seen map[string]time.Time) {
 	p.raise(seen, func(sh *presenceShard) map[string]time.Time { return sh.pending })
 }
 
-// raise moves each device's time in the map m picks forward to seen's.
+// raise moves each device's time in the map m picks forward to seen's. A
+// contact held back that seen's covers needs no writing of its own (it is
+// written, or pending again).
 func (p *presence) raise(seen map[string]time.Time, m func(*presenceShard) map[string]time.Time) {
 	for k, v := range seen {
 		sh := &p.s[shardOf(k)]
 		sh.mu.Lock()
 		if mm := m(sh); v.After(mm[k]) {
 			mm[k] = v
+		}
+		if q, ok := sh.quiet[k]; ok && !q.After(v) {
+			delete(sh.quiet, k)
 		}
 		sh.mu.Unlock()
 	}
