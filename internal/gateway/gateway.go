@@ -661,7 +661,9 @@ func (g *Gateway) forgetSilent(now time.Time) {
 	if !g.forgotAt.CompareAndSwap(last, now.UnixNano()) {
 		return // another flush is at it
 	}
-	g.forget(now.Add(-g.forgetAfter()))
+	if n := g.forget(now.Add(-g.forgetAfter())); n > 0 {
+		g.log.Debug("gateway forgot silent devices", "count", n, "silent_for", g.forgetAfter())
+	}
 }
 
 // presenceChunk is how many devices' presence one transaction writes.
