@@ -4,7 +4,10 @@
 // grants and the folder's ancestry.
 package access
 
-import "mysystems/internal/errs"
+import (
+	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
+)
 
 // Role is a member's role in one organization.
 type Role string
@@ -26,7 +29,7 @@ func ParseRole(s string) (Role, error) {
 	case Owner, Admin, Operator, Viewer:
 		return Role(s), nil
 	}
-	return "", errs.InvalidField("role", "role must be one of owner, admin, operator, viewer")
+	return "", errs.InvalidField("role", "err.access.role")
 }
 
 // Rank orders roles: higher is more powerful.
@@ -103,7 +106,7 @@ func Check(role Role, action Action) error {
 	if Allows(role, action) {
 		return nil
 	}
-	return errs.E(errs.Forbidden, "your role (%s) does not allow this; it needs %s or higher", role, minRole[action])
+	return errs.E(errs.Forbidden, "err.access.forbidden", i18n.Key("err.role."+string(role)), i18n.Key("err.role."+string(minRole[action])))
 }
 
 // Sees reports whether a member with role and the granted folder ids sees a

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 	"mysystems/internal/mail"
 )
 
@@ -97,14 +98,14 @@ func HashSecret(secret string) string {
 func NormalizeEmail(email string) (string, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
-		return "", errs.InvalidField("email", "e-mail is required")
+		return "", errs.InvalidField("email", "err.account.email_required")
 	}
 	if len(email) > 254 {
-		return "", errs.InvalidField("email", "e-mail is too long")
+		return "", errs.InvalidField("email", "err.account.email_too_long")
 	}
 	a, err := netmail.ParseAddress(email)
 	if err != nil || a.Address != email || !strings.Contains(email, "@") || strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
-		return "", errs.InvalidField("email", "%q is not a valid e-mail address", email)
+		return "", errs.InvalidField("email", "err.account.email_invalid", email)
 	}
 	return strings.ToLower(email), nil
 }
@@ -114,14 +115,14 @@ func NormalizeEmail(email string) (string, error) {
 func CheckName(field, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", errs.InvalidField(field, "%s is required", field)
+		return "", errs.InvalidField(field, "err.name.required", i18n.Key("err.field."+field))
 	}
 	if utf8.RuneCountInString(name) > MaxNameLength || !utf8.ValidString(name) {
-		return "", errs.InvalidField(field, "%s must be at most %d characters", field, MaxNameLength)
+		return "", errs.InvalidField(field, "err.name.too_long", i18n.Key("err.field."+field), MaxNameLength)
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {
-			return "", errs.InvalidField(field, "%s must not contain control characters", field)
+			return "", errs.InvalidField(field, "err.name.control", i18n.Key("err.field."+field))
 		}
 	}
 	return name, nil
@@ -135,7 +136,7 @@ func CheckLang(lang string) (string, error) {
 	case "en", "fr":
 		return lang, nil
 	}
-	return "", errs.InvalidField("lang", "language must be en or fr")
+	return "", errs.InvalidField("lang", "err.account.lang")
 }
 
 // Tx is what the account service needs of a store transaction.

@@ -188,7 +188,7 @@ func TOTPStep(t time.Time) int64 { return t.Unix() / TOTPPeriod }
 // TOTPCode is the code of secret for a time step.
 func TOTPCode(secret string, step int64) (string, error) {
 	if step < 0 {
-		return "", errs.E(errs.Invalid, "time before the epoch")
+		return "", errs.E(errs.Invalid, "err.mfa.time_epoch")
 	}
 	c, err := hotp.GenerateCodeCustom(secret, uint64(step), totpOpts)
 	if err != nil {

@@ -33,13 +33,13 @@ import (
 // challenge is gone (expired, used, spent by wrong codes, or from another
 // client address: sign in again), or the code is wrong (try another).
 var (
-	ErrMFAChallenge = errs.E(errs.Unauthenticated, "this sign-in has expired or had too many wrong codes: sign in again")
-	ErrMFACode      = errs.E(errs.Unauthenticated, "the code is wrong, expired or already used")
-	errMFAOn        = errs.E(errs.Conflict, "two-factor authentication is already on: turn it off first (with a current code) to change the method")
+	ErrMFAChallenge = errs.E(errs.Unauthenticated, "err.mfa.challenge_expired")
+	ErrMFACode      = errs.E(errs.Unauthenticated, "err.mfa.code_wrong")
+	errMFAOn        = errs.E(errs.Conflict, "err.mfa.already_on")
 )
 
 func badCodeField() error {
-	return errs.InvalidField("code", "the code is wrong, expired or already used")
+	return errs.InvalidField("code", "err.mfa.code_wrong")
 }
 
 func mfaAcctKey(userID string) string { return "mfa:acct:" + userID }
@@ -103,7 +103,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]
 			return false, errMFAOn
 		}
 		if m.PendingSecret == "" {
-			return false, errs.E(errs.Invalid, "start TOTP enrolment first")
+			return false, errs.E(errs.Invalid, "err.mfa.totp_start_first")
 		}
 		step, ok := MatchTOTP(m.PendingSecret, code, now, m.LastStep)
 		if !ok {
@@ -133,7 +133,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p Principal, code
 			return false, err
 		}
 		if m.Method != MFATOTP {
-			return false, errs.E(errs.Invalid, "recovery codes come with TOTP: turn TOTP on first")
+			return false, errs.E(errs.Invalid, "err.mfa.recovery_needs_totp")
 		}
 		ok, err := s.useCode(ctx, tx, m, code, "", now)
 		if !ok || err != nil {
@@ -202,7 +202,7 @@ func (s *Service) SendMFACode(ctx context.Context, p Principal) (time.Time, erro
 			return err
 		}
 		if m.Method != MFAEmail {
-			return errs.E(errs.Invalid, "e-mail codes are not your two-factor method: use your authenticator app or a recovery code")
+			return errs.E(errs.Invalid, "err.mfa.not_email")
 		}
 		exp, err = s.sendEmailCode(ctx, tx, p.User, purposeAccount, now)
 		return err

@@ -40,21 +40,21 @@ var commonPasswords = func() map[string]bool {
 func CheckPassword(password, email string) error {
 	n := utf8.RuneCountInString(password)
 	if n < MinPasswordLength {
-		return errs.InvalidField("password", "password must be at least %d characters", MinPasswordLength)
+		return errs.InvalidField("password", "err.password.too_short", MinPasswordLength)
 	}
 	if len(password) > MaxPasswordLength {
-		return errs.InvalidField("password", "password must be at most %d bytes", MaxPasswordLength)
+		return errs.InvalidField("password", "err.password.too_long", MaxPasswordLength)
 	}
 	lower := strings.ToLower(password)
 	if commonPasswords[lower] {
-		return errs.InvalidField("password", "this password is too common; choose another")
+		return errs.InvalidField("password", "err.password.common")
 	}
 	if email != "" && (lower == strings.ToLower(email) || lower == strings.ToLower(strings.SplitN(email, "@", 2)[0])) {
-		return errs.InvalidField("password", "password must not be your e-mail address")
+		return errs.InvalidField("password", "err.password.email")
 	}
 	first, _ := utf8.DecodeRuneInString(password)
 	if strings.Count(password, string(first)) == n {
-		return errs.InvalidField("password", "password must not repeat a single character")
+		return errs.InvalidField("password", "err.password.repeat")
 	}
 	return nil
 }

@@ -113,7 +113,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, clientAddr str
 	u := User{ID: NewID("usr_"), Email: strings.TrimSpace(in.Email), Name: name, Lang: lang, CreatedAt: now}
 	err = s.store.Write(ctx, func(tx Tx) error { return tx.CreateUser(ctx, u, hash) })
 	if errs.Is(err, errs.Conflict) {
-		return User{}, errs.InvalidField("email", "an account with this e-mail address already exists; sign in instead")
+		return User{}, errs.InvalidField("email", "err.account.exists_sign_in")
 	}
 	return u, err
 }
@@ -123,13 +123,14 @@ func rateLimited(wait time.Duration) error {
 	if secs < 1 {
 		secs = 1
 	}
-	return &errs.Error{Code: errs.RateLimited, RetryAfterSeconds: secs,
-		Message: "too many attempts; try again later"}
+	e := errs.E(errs.RateLimited, "err.rate.attempts")
+	e.RetryAfterSeconds = secs
+	return e
 }
 
 // errBadLogin is the one answer for an unknown e-mail and a wrong password,
 // so the response never tells whether an account exists (ID-4).
-var errBadLogin = errs.E(errs.Unauthenticated, "wrong e-mail or password")
+var errBadLogin = errs.E(errs.Unauthenticated, "err.login.wrong")
 
 // LoginResult is a new session and its secret (shown to the client once),
 // or, for a person with MFA (ID-3), a Challenge for the second step: then
@@ -231,7 +232,7 @@ func truncate(s string, n int) string {
 	return s
 }
 
-var errBadCredential = errs.E(errs.Unauthenticated, "sign in first: the session or token is missing, expired or revoked")
+var errBadCredential = errs.E(errs.Unauthenticated, "err.session.missing")
 
 // touchEvery limits last-seen writes to one per interval per session/token.
 const touchEvery = time.Minute
@@ -295,7 +296,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 // session to end: they revoke the token instead.
 func (s *Service) Logout(ctx context.Context, p Principal) error {
 	if p.SessionID == "" {
-		return errs.E(errs.Invalid, "this request is authenticated by an API token, not a session: revoke the token instead")
+		return errs.E(errs.Invalid, "err.session.is_token")
 	}
 	return s.store.Write(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, p.SessionID) })
 }
@@ -334,7 +335,7 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, exp
 	now := s.clock.Now()
 	if expiresAt != nil {
 		if !expiresAt.After(now) {
-			return Token{}, "", errs.InvalidField("expires_at", "expiry must be in the future")
+			return Token{}, "", errs.InvalidField("expires_at", "err.token.expiry_past")
 		}
 		t := expiresAt.UTC()
 		expiresAt = &t
@@ -348,7 +349,7 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, exp
 			return err
 		}
 		if len(existing) >= MaxTokensPerUser {
-			return errs.E(errs.Conflict, "you already have %d API tokens; revoke one first", MaxTokensPerUser)
+			return errs.E(errs.Conflict, "err.token.too_many", MaxTokensPerUser)
 		}
 		return tx.CreateToken(ctx, t, HashSecret(secret))
 	})

@@ -88,7 +88,7 @@ func NewService(s Store) *Service { return &Service{store: s} }
 // has already checked that the actor may read it.
 func (s *Service) List(ctx context.Context, orgID string, f Filter, p Page) ([]Entry, string, error) {
 	if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.Before(f.Since) {
-		return nil, "", errs.InvalidField("until", "until must not be before since")
+		return nil, "", errs.InvalidField("until", "err.audit.until_before_since")
 	}
 	var out []Entry
 	var next string

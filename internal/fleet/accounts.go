@@ -32,7 +32,7 @@ var usernameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 // CheckUsername validates a device account name.
 func CheckUsername(u string) error {
 	if !usernameRe.MatchString(u) {
-		return errs.InvalidField("username", "a username is 1 to 32 letters, digits or ._- and starts with a letter or digit")
+		return errs.InvalidField("username", "err.devaccount.username")
 	}
 	return nil
 }
@@ -43,17 +43,17 @@ func CheckRole(r string) error {
 	case RoleAdministrator, RoleOperator, RoleViewer:
 		return nil
 	}
-	return errs.InvalidField("role", "role must be administrator, operator or viewer")
+	return errs.InvalidField("role", "err.devaccount.role")
 }
 
 // CheckAccountPassword applies DEV-6: 1 to 64 printable ASCII characters.
 func CheckAccountPassword(p string) error {
 	if len(p) < 1 || len(p) > 64 {
-		return errs.InvalidField("password", "a device password is 1 to 64 characters")
+		return errs.InvalidField("password", "err.devaccount.password_length")
 	}
 	for i := 0; i < len(p); i++ {
 		if p[i] < 0x20 || p[i] > 0x7e {
-			return errs.InvalidField("password", "a device password uses printable ASCII characters only (no accents, no control characters)")
+			return errs.InvalidField("password", "err.devaccount.password_ascii")
 		}
 	}
 	return nil
@@ -81,10 +81,10 @@ func CheckCreateAccount(accounts []Account, username, role, password string) err
 		return err
 	}
 	if _, ok := find(accounts, username); ok {
-		return errs.E(errs.Conflict, "the device already has an account named %s", username)
+		return errs.E(errs.Conflict, "err.devaccount.exists", username)
 	}
 	if len(accounts) >= MaxAccounts {
-		return errs.E(errs.Conflict, "the device already holds %d accounts, its maximum", MaxAccounts)
+		return errs.E(errs.Conflict, "err.devaccount.full", MaxAccounts)
 	}
 	return nil
 }
@@ -93,10 +93,10 @@ func CheckCreateAccount(accounts []Account, username, role, password string) err
 func CheckChangePassword(accounts []Account, username, password string) error {
 	a, ok := find(accounts, username)
 	if !ok {
-		return errs.NotFoundf("the device has no account named %s", username)
+		return errs.NotFoundf("err.devaccount.not_found", username)
 	}
 	if a.Service {
-		return errs.E(errs.Conflict, "%s is a service account used by the platform's applications: it cannot be changed", username)
+		return errs.E(errs.Conflict, "err.devaccount.service_change", username)
 	}
 	return CheckAccountPassword(password)
 }
@@ -105,13 +105,13 @@ func CheckChangePassword(accounts []Account, username, password string) error {
 func CheckDeleteAccount(accounts []Account, username string) error {
 	a, ok := find(accounts, username)
 	if !ok {
-		return errs.NotFoundf("the device has no account named %s", username)
+		return errs.NotFoundf("err.devaccount.not_found", username)
 	}
 	if a.Service {
-		return errs.E(errs.Conflict, "%s is a service account used by the platform's applications: it cannot be deleted", username)
+		return errs.E(errs.Conflict, "err.devaccount.service_delete", username)
 	}
 	if username == RootAccount {
-		return errs.E(errs.Conflict, "the root account cannot be deleted")
+		return errs.E(errs.Conflict, "err.devaccount.root_delete")
 	}
 	return nil
 }

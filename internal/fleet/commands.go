@@ -55,7 +55,7 @@ func CheckAction(t string) error {
 	case CmdReboot, CmdIdentify:
 		return nil
 	}
-	return errs.InvalidField("type", "action type must be reboot or identify")
+	return errs.InvalidField("type", "err.command.type")
 }
 
 // ApplyResult records a device's result on c and reports whether it changed

@@ -83,7 +83,7 @@ func NormalizeSerial(s string) (string, error) {
 	s = strings.ToUpper(strings.TrimSpace(s))
 	s = strings.ReplaceAll(s, ":", "")
 	if !serialRe.MatchString(s) {
-		return "", errs.InvalidField("serial", "a serial number is 6 to 32 letters and digits")
+		return "", errs.InvalidField("serial", "err.device.serial")
 	}
 	return s, nil
 }
@@ -94,7 +94,7 @@ var modelRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._/+-]{0,63}$`)
 func CheckModel(m string) (string, error) {
 	m = strings.TrimSpace(m)
 	if !modelRe.MatchString(m) {
-		return "", errs.InvalidField("model", "a model name is 1 to 64 letters, digits, spaces or ._/+-")
+		return "", errs.InvalidField("model", "err.device.model")
 	}
 	return m, nil
 }
@@ -105,7 +105,7 @@ var firmwareRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$`)
 func CheckFirmware(v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if !firmwareRe.MatchString(v) {
-		return "", errs.InvalidField("firmware", "a firmware version is 1 to 32 letters, digits or .+_-")
+		return "", errs.InvalidField("firmware", "err.device.firmware")
 	}
 	return v, nil
 }

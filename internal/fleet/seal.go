@@ -20,11 +20,11 @@ import (
 func Seal(devicePublicKey string, secret []byte) (string, error) {
 	raw, err := base64.StdEncoding.DecodeString(devicePublicKey)
 	if err != nil {
-		return "", errs.E(errs.Conflict, "the device has not sent a usable public key: its firmware cannot receive passwords")
+		return "", errs.E(errs.Conflict, "err.device.no_public_key")
 	}
 	pub, err := ecdh.X25519().NewPublicKey(raw)
 	if err != nil {
-		return "", errs.E(errs.Conflict, "the device has not sent a usable public key: its firmware cannot receive passwords")
+		return "", errs.E(errs.Conflict, "err.device.no_public_key")
 	}
 	eph, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {

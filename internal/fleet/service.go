@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 	"mysystems/internal/org"
 )
 
@@ -78,14 +78,14 @@ const MaxMint = 200000
 // factory secrets and owner authentication keys, stored hashed.
 func (s *Service) Mint(ctx context.Context, actor audit.Actor, model string, count int) ([]Minted, error) {
 	if actor.Kind != audit.KindVendor {
-		return nil, errs.E(errs.Forbidden, "only a vendor operator can mint device identities")
+		return nil, errs.E(errs.Forbidden, "err.device.mint_vendor_only")
 	}
 	model, err := CheckModel(model)
 	if err != nil {
 		return nil, err
 	}
 	if count < 1 || count > MaxMint {
-		return nil, errs.InvalidField("count", "count must be between 1 and %d", MaxMint)
+		return nil, errs.InvalidField("count", "err.device.mint_count", MaxMint)
 	}
 	now := s.clock.Now()
 	out := make([]Minted, 0, count)
@@ -138,7 +138,7 @@ func newSerial() string {
 
 // errBadClaim is the one answer for an unknown serial and a wrong OAK, so a
 // claim never tells whether a serial exists (DEV-3).
-var errBadClaim = errs.InvalidField("oak", "the serial number and owner authentication key (OAK) do not match a device that can be claimed")
+var errBadClaim = errs.InvalidField("oak", "err.claim.bad")
 
 // ClaimInput names a device to claim.
 type ClaimInput struct {
@@ -203,11 +203,11 @@ func (s *Service) Claim(ctx context.Context, actor audit.Actor, orgID string, in
 func (s *Service) checkClaimRate(ctx context.Context, tx Tx, orgID, addr string) error {
 	now := s.clock.Now()
 	for _, l := range []struct {
-		key, who string
+		key, msg string
 		limit    int
 	}{
-		{"claim:addr:" + addr, "from your address", s.cfg.ClaimLimit},
-		{"claim:org:" + orgID, "in this organization", orgClaimFactor * s.cfg.ClaimLimit},
+		{"claim:addr:" + addr, "err.claim.rate_address", s.cfg.ClaimLimit},
+		{"claim:org:" + orgID, "err.claim.rate_org", orgClaimFactor * s.cfg.ClaimLimit},
 	} {
 		n, start, err := tx.RateCount(ctx, l.key, now, s.cfg.ClaimWindow)
 		if err != nil {
@@ -215,9 +215,9 @@ func (s *Service) checkClaimRate(ctx context.Context, tx Tx, orgID, addr string)
 		}
 		if n >= l.limit {
 			wait := int(start.Add(s.cfg.ClaimWindow).Sub(now).Seconds()) + 1
-			return &errs.Error{Code: errs.RateLimited, RetryAfterSeconds: wait,
-				Message: fmt.Sprintf("too many failed claims %s (%d in %v): try again in %d minutes",
-					l.who, n, s.cfg.ClaimWindow, (wait+59)/60)}
+			e := errs.E(errs.RateLimited, l.msg, n, s.cfg.ClaimWindow, i18n.Message{Key: "err.unit.minutes", Args: []any{(wait + 59) / 60}})
+			e.RetryAfterSeconds = wait
+			return e
 		}
 	}
 	return nil
@@ -255,14 +255,14 @@ func (s *Service) claim(ctx context.Context, tx Tx, actor audit.Actor, t org.Tre
 	}
 	oak := NormalizeOAK(in.OAK)
 	if oak == "" {
-		return Device{}, errs.InvalidField("oak", "the owner authentication key (OAK) is required")
+		return Device{}, errs.InvalidField("oak", "err.claim.oak_required")
 	}
 	folder := in.FolderID
 	if folder == "" {
 		folder = t.RootID
 	}
 	if _, ok := t.ByID[folder]; !ok {
-		return Device{}, errs.InvalidField("folder_id", "folder %s not found", folder)
+		return Device{}, errs.InvalidField("folder_id", "err.folder.not_found", folder)
 	}
 	name, err := checkName(in.Name)
 	if err != nil {
@@ -284,10 +284,10 @@ func (s *Service) claim(ctx context.Context, tx Tx, actor audit.Actor, t org.Tre
 	}
 	if rep.OrgID != "" {
 		if rep.OrgID == orgID {
-			return Device{}, errs.E(errs.Conflict, "device %s is already in this organization", serial)
+			return Device{}, errs.E(errs.Conflict, "err.claim.already_here", serial)
 		}
 		// The OAK holder may know; nobody else learns anything.
-		return Device{}, errs.E(errs.Conflict, "device %s belongs to another organization: it must be removed there first", serial)
+		return Device{}, errs.E(errs.Conflict, "err.claim.elsewhere", serial)
 	}
 	fw := rep.Firmware
 	if fw == "" {

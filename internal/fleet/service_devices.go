@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -13,16 +12,26 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 	"mysystems/internal/org"
 )
 
-func errNoDevice(id string) error { return errs.NotFoundf("device %s not found", id) }
+func errNoDevice(id string) error { return errs.NotFoundf("err.device.not_found", id) }
 
 // ImportLine is one line's outcome in a bulk onboarding report.
 type ImportLine struct {
 	Line   int    `json:"line"`
 	Serial string `json:"serial"`
 	Error  string `json:"error,omitempty"`
+	// Err is the line's error, for its message in the reader's language
+	// (Error is its English text).
+	Err *errs.Error `json:"-"`
+}
+
+// fail records err as the line's error.
+func (l *ImportLine) fail(err error) {
+	l.Error = message(err)
+	l.Err, _ = errs.As(err)
 }
 
 // MaxImportLines bounds one CSV import.
@@ -57,11 +66,11 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 			serial, serr := NormalizeSerial(row.serial)
 			switch {
 			case serr != nil:
-				line.Error = message(serr)
+				line.fail(serr)
 			case seen[serial] != 0:
-				line.Error = fmt.Sprintf("serial repeated from line %d", seen[serial])
+				line.fail(errs.E(errs.Invalid, "err.import.repeated", seen[serial]))
 			case ferr != nil:
-				line.Error = message(ferr)
+				line.fail(ferr)
 			default:
 				seen[serial] = row.line
 				d, err := s.claim(ctx, tx, actor, t, ClaimInput{Serial: serial, OAK: row.oak, FolderID: folder})
@@ -72,7 +81,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 					if errors.Is(err, errBadClaim) {
 						bad++
 					}
-					line.Error = message(err)
+					line.fail(err)
 				} else {
 					out = append(out, d)
 				}
@@ -87,9 +96,9 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 					n++
 				}
 			}
-			return &errs.Error{Code: errs.Invalid, Field: "csv",
-				Message: fmt.Sprintf("no device was claimed: %d of %d lines have errors", n, len(report)),
-				Details: map[string]any{"lines": report}}
+			e := errs.InvalidField("csv", "err.import.refused", n, len(report))
+			e.Details = map[string]any{"lines": report}
+			return e
 		}
 		return nil
 	})
@@ -109,6 +118,28 @@ func message(err error) string {
 	return err.Error()
 }
 
+// csvProblem is a CSV syntax error shown in the reader's language: the
+// reader's own words in English, the kind of mistake in other languages.
+type csvProblem struct{ err error }
+
+func (p csvProblem) In(lang string) string {
+	if lang == i18n.Default {
+		return p.err.Error()
+	}
+	key, col := "err.csv.syntax", 0
+	var pe *csv.ParseError
+	if errors.As(p.err, &pe) {
+		col = pe.Column
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			key = "err.csv.bare_quote"
+		case errors.Is(pe.Err, csv.ErrQuote):
+			key = "err.csv.quote"
+		}
+	}
+	return i18n.T(lang, key, col)
+}
+
 type importRow struct {
 	line                int
 	serial, oak, folder string
@@ -125,7 +156,7 @@ func readImport(r io.Reader) ([]importRow, error) {
 			break
 		}
 		if err != nil {
-			return nil, errs.InvalidField("csv", "line %d is not valid CSV: %v", line, err)
+			return nil, errs.InvalidField("csv", "err.import.csv", line, csvProblem{err})
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
@@ -134,7 +165,7 @@ func readImport(r io.Reader) ([]importRow, error) {
 			continue
 		}
 		if len(rec) < 2 || len(rec) > 3 {
-			return nil, errs.InvalidField("csv", "line %d: expected serial,oak,folder path (3 columns), found %d", line, len(rec))
+			return nil, errs.InvalidField("csv", "err.import.columns", line, len(rec))
 		}
 		row := importRow{line: line, serial: strings.TrimSpace(rec[0]), oak: strings.TrimSpace(rec[1])}
 		if len(rec) == 3 {
@@ -142,11 +173,11 @@ func readImport(r io.Reader) ([]importRow, error) {
 		}
 		rows = append(rows, row)
 		if len(rows) > MaxImportLines {
-			return nil, errs.InvalidField("csv", "import at most %d devices at once", MaxImportLines)
+			return nil, errs.InvalidField("csv", "err.import.too_many", MaxImportLines)
 		}
 	}
 	if len(rows) == 0 {
-		return nil, errs.InvalidField("csv", "the CSV holds no device lines (expected serial,oak,folder path)")
+		return nil, errs.InvalidField("csv", "err.import.no_lines")
 	}
 	return rows, nil
 }
@@ -172,7 +203,7 @@ func folderByPath(t org.Tree, path string) (string, error) {
 			}
 		}
 		if next == "" {
-			return "", errs.InvalidField("folder", "folder %q not found (in %s)", p, t.Path(id))
+			return "", errs.InvalidField("folder", "err.import.folder", p, t.Path(id))
 		}
 		id = next
 	}
@@ -193,7 +224,7 @@ func visibleFolders(t org.Tree, m org.Membership, folder string) ([]string, erro
 		return base, nil
 	}
 	if !t.Sees(m.Role, m.Granted(), folder) {
-		return nil, errs.NotFoundf("folder %s not found", folder)
+		return nil, errs.NotFoundf("err.folder.not_found", folder)
 	}
 	return t.Subtree(folder), nil
 }
@@ -233,18 +264,18 @@ var sorts = map[string]bool{"name": true, "serial": true, "model": true, "firmwa
 func checkFilter(f *Filter) error {
 	key := strings.TrimPrefix(f.Sort, "-")
 	if f.Sort != "" && !sorts[key] {
-		return errs.InvalidField("sort", "sort by name, serial, model, firmware, last_seen or claimed (prefix - to reverse)")
+		return errs.InvalidField("sort", "err.devices.sort")
 	}
 	switch f.Status {
 	case "", "online", "offline":
 	default:
-		return errs.InvalidField("status", "status must be online or offline")
+		return errs.InvalidField("status", "err.devices.status")
 	}
 	if f.Upgrade != "" {
-		return errs.InvalidField("upgrade", "the upgrade filter needs AXIS OS recommendations, which this version of the portal does not have yet")
+		return errs.InvalidField("upgrade", "err.devices.upgrade_filter")
 	}
 	if len(f.Query) > 100 {
-		return errs.InvalidField("q", "search text is at most 100 characters")
+		return errs.InvalidField("q", "err.devices.q_too_long")
 	}
 	return nil
 }
@@ -332,7 +363,7 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID, id strin
 		}
 		if p.FolderID != nil && *p.FolderID != d.FolderID {
 			if _, ok := t.ByID[*p.FolderID]; !ok {
-				return errs.InvalidField("folder_id", "folder %s not found", *p.FolderID)
+				return errs.InvalidField("folder_id", "err.folder.not_found", *p.FolderID)
 			}
 			details["folder"] = map[string]string{"from": t.Path(d.FolderID), "to": t.Path(*p.FolderID)}
 			d.FolderID = *p.FolderID
@@ -352,7 +383,7 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID, id strin
 // Move moves several devices into one folder, all or nothing.
 func (s *Service) Move(ctx context.Context, actor audit.Actor, orgID string, ids []string, folderID string) error {
 	if len(ids) == 0 || len(ids) > 1000 {
-		return errs.InvalidField("device_ids", "move between 1 and 1000 devices at once")
+		return errs.InvalidField("device_ids", "err.devices.move_count")
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
 		_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
@@ -360,7 +391,7 @@ func (s *Service) Move(ctx context.Context, actor audit.Actor, orgID string, ids
 			return err
 		}
 		if _, ok := t.ByID[folderID]; !ok {
-			return errs.InvalidField("folder_id", "folder %s not found", folderID)
+			return errs.InvalidField("folder_id", "err.folder.not_found", folderID)
 		}
 		now := s.clock.Now()
 		for _, id := range ids {
@@ -398,7 +429,7 @@ func (s *Service) Remove(ctx context.Context, actor audit.Actor, orgID, id strin
 			return err
 		}
 		if !confirm {
-			return errs.InvalidField("confirm", "removing a device needs confirmation: it leaves the organization and must be claimed again with its OAK to come back; repeat with confirm=true")
+			return errs.InvalidField("confirm", "err.device.remove_confirm")
 		}
 		if err := tx.DeleteDevice(ctx, orgID, id); err != nil {
 			return err
@@ -468,14 +499,14 @@ func (s *Service) Command(ctx context.Context, actor audit.Actor, orgID, id stri
 		var err error
 		c, err = tx.Command(ctx, orgID, id)
 		if errs.Is(err, errs.NotFound) {
-			return errs.NotFoundf("command %s not found", id)
+			return errs.NotFoundf("err.command.not_found", id)
 		}
 		if err != nil {
 			return err
 		}
 		_, err = s.seesDevice(ctx, tx, actor, orgID, c.DeviceID, access.ViewDevices)
 		if errs.Is(err, errs.NotFound) {
-			return errs.NotFoundf("command %s not found", id)
+			return errs.NotFoundf("err.command.not_found", id)
 		}
 		return err
 	})
@@ -527,7 +558,7 @@ func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, i
 			return err
 		}
 		if rep.HelloAt == nil && len(rep.Accounts) == 0 && rep.PublicKey == "" {
-			return errs.E(errs.Conflict, "the device has not connected to the portal yet: its local accounts can be managed once it has said hello and reported them")
+			return errs.E(errs.Conflict, "err.devaccount.never_connected")
 		}
 		switch ch.Op {
 		case CmdAccountCreate:
@@ -537,7 +568,7 @@ func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, i
 		case CmdAccountDelete:
 			err = CheckDeleteAccount(rep.Accounts, ch.Username)
 		default:
-			err = errs.E(errs.Invalid, "unknown account operation %q", ch.Op)
+			err = errs.E(errs.Invalid, "err.devaccount.unknown_op", ch.Op)
 		}
 		if err != nil {
 			return err

@@ -156,7 +156,7 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /device/v1/commands/{id}/result", g.handle(g.result, true))
 	mux.HandleFunc("GET /device/v1/firmware/{release}", g.handle(g.firmware, true))
 	mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {
-		g.fail(w, r, errs.NotFoundf("no device endpoint %s %s", r.Method, r.URL.Path))
+		g.fail(w, r, errs.NotFoundf("err.gateway.no_endpoint", r.Method, r.URL.Path))
 	})
 }
 
@@ -201,14 +201,14 @@ func decode(r *http.Request, w http.ResponseWriter, dst any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 256<<10))
 	if err := dec.Decode(dst); err != nil {
 		if errors.Is(err, io.EOF) {
-			return errs.E(errs.Invalid, "request body is empty")
+			return errs.E(errs.Invalid, "err.gateway.body_empty")
 		}
-		return errs.E(errs.Invalid, "request body is not valid JSON: %v", err)
+		return errs.E(errs.Invalid, "err.gateway.body_json", err)
 	}
 	return nil
 }
 
-var errBadDevice = errs.E(errs.Unauthenticated, "unknown serial or wrong device secret")
+var errBadDevice = errs.E(errs.Unauthenticated, "err.gateway.bad_device")
 
 func (g *Gateway) hello(c *call) (any, error) {
 	var in fleet.Hello
@@ -267,8 +267,8 @@ func (g *Gateway) admitHello(ctx context.Context) error {
 		return nil
 	default:
 	}
-	busy := &errs.Error{Code: errs.RateLimited, RetryAfterSeconds: 2 + int(g.clock.Now().UnixNano()%5),
-		Message: "too many devices saying hello at once; retry later"}
+	busy := errs.E(errs.RateLimited, "err.gateway.busy")
+	busy.RetryAfterSeconds = 2 + int(g.clock.Now().UnixNano()%5)
 	if g.helloQueued.Add(1) > int64(g.cfg.HelloQueue) {
 		g.helloQueued.Add(-1)
 		return busy
@@ -289,7 +289,7 @@ func (g *Gateway) admitHello(ctx context.Context) error {
 func (g *Gateway) authenticate(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	if len(h) < 8 || !strings.EqualFold(h[:7], "bearer ") {
-		return "", errs.E(errs.Unauthenticated, "send Authorization: Bearer <device token> (from hello)")
+		return "", errs.E(errs.Unauthenticated, "err.gateway.no_token")
 	}
 	return g.tokens.verify(r.Context(), g, strings.TrimSpace(h[7:]), g.clock.Now())
 }
@@ -397,7 +397,7 @@ func (g *Gateway) poll(c *call) (any, error) {
 	if s, _ := queryValue(c.r.URL.RawQuery, "wait"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			return nil, errs.InvalidField("wait", "wait is a number of seconds")
+			return nil, errs.InvalidField("wait", "err.gateway.wait")
 		}
 		wait = min(time.Duration(n)*time.Second, g.cfg.MaxWait)
 	}

@@ -34,7 +34,7 @@ const tokenKeySetting = "device_token_key"
 
 var b64 = base64.RawURLEncoding
 
-var errBadToken = errs.E(errs.Unauthenticated, "device token unknown or expired: say hello again")
+var errBadToken = errs.E(errs.Unauthenticated, "err.gateway.bad_token")
 
 func (s *signer) keyFor(ctx context.Context, g *Gateway) ([]byte, error) {
 	s.mu.Lock()

@@ -25,6 +25,7 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 	"mysystems/internal/fleet"
 	"mysystems/internal/mail"
 	"mysystems/internal/org"
@@ -108,7 +109,7 @@ func (c *Call) Decode(dst any) error {
 		return decodeError(err)
 	}
 	if dec.More() {
-		return errs.E(errs.Invalid, "request body must hold a single JSON object")
+		return errs.E(errs.Invalid, "err.api.body_single")
 	}
 	if _, err := io.Copy(io.Discard, body); err != nil {
 		return decodeError(err)
@@ -122,35 +123,37 @@ func decodeError(err error) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.Is(err, io.EOF):
-		return errs.E(errs.Invalid, "request body is empty: a JSON object is required")
+		return errs.E(errs.Invalid, "err.api.body_empty")
 	case errors.As(err, &tooBig):
-		return errs.E(errs.Invalid, "request body is larger than %d bytes", tooBig.Limit)
+		return errs.E(errs.Invalid, "err.api.body_too_large", tooBig.Limit)
 	case errors.As(err, &syn):
-		return errs.E(errs.Invalid, "request body is not valid JSON (at byte %d)", syn.Offset)
+		return errs.E(errs.Invalid, "err.api.body_json", syn.Offset)
 	case errors.As(err, &typ):
 		if typ.Field != "" {
-			return errs.InvalidField(typ.Field, "field %s must be %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+			return errs.InvalidField(typ.Field, "err.api.field_type", typ.Field, jsonKind(typ.Type.Kind().String()))
 		}
-		return errs.E(errs.Invalid, "request body must be a JSON object")
+		return errs.E(errs.Invalid, "err.api.body_object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errs.E(errs.Invalid, "request body is truncated JSON")
+		return errs.E(errs.Invalid, "err.api.body_truncated")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return errs.InvalidField(f, "unknown field %q", f)
+		return errs.InvalidField(f, "err.api.unknown_field", f)
 	}
-	return errs.E(errs.Invalid, "request body could not be read: %v", err)
+	return errs.E(errs.Invalid, "err.api.body_unreadable", err)
 }
 
-func jsonKind(k string) string {
+func jsonKind(k string) any {
 	switch {
 	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
-		return "a number"
+		return i18n.Key("err.json.number")
 	case k == "bool":
-		return "true or false"
+		return i18n.Key("err.json.bool")
 	case k == "slice":
-		return "an array"
+		return i18n.Key("err.json.array")
 	case k == "struct", k == "map":
-		return "an object"
+		return i18n.Key("err.json.object")
+	case k == "string":
+		return i18n.Key("err.json.string")
 	}
 	return "a " + k
 }
@@ -197,7 +200,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		_, _ = w.Write(doc)
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(a.d.Log, w, r, errs.NotFoundf("no API endpoint %s %s", r.Method, r.URL.Path))
+		writeError(a.d.Log, w, r, errs.NotFoundf("err.api.no_endpoint", r.Method, r.URL.Path))
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -227,7 +230,7 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
-var errNoCredential = errs.E(errs.Unauthenticated, "authentication required: send Authorization: Bearer <token>")
+var errNoCredential = errs.E(errs.Unauthenticated, "err.api.no_credential")
 
 func (a *API) handler(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -282,7 +285,7 @@ func (a *API) prepare(c *Call, rt Route) error {
 			return errNoCredential
 		}
 		if strings.HasPrefix(tok, account.SessionPrefix) || strings.HasPrefix(tok, account.TokenPrefix) {
-			return errs.E(errs.Forbidden, "vendor routes need a platform token (mysystems vendor token); a user's session or personal token cannot use them")
+			return errs.E(errs.Forbidden, "err.api.vendor_token")
 		}
 		pt, err := a.d.Platform.Authenticate(r.Context(), tok)
 		if err != nil {
@@ -325,8 +328,9 @@ func (a *API) allow(key, _ string) error {
 	res := l.Reserve()
 	if d := res.Delay(); d > 0 {
 		res.Cancel()
-		return &errs.Error{Code: errs.RateLimited, Message: "API rate limit exceeded; slow down",
-			RetryAfterSeconds: int(d.Seconds()) + 1}
+		e := errs.E(errs.RateLimited, "err.api.rate")
+		e.RetryAfterSeconds = int(d.Seconds()) + 1
+		return e
 	}
 	return nil
 }
@@ -347,13 +351,13 @@ func page(r *http.Request) (audit.Page, error) {
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return p, errs.InvalidField("limit", "limit must be a positive whole number")
+			return p, errs.InvalidField("limit", "err.list.limit")
 		}
 		p.Limit = n
 	}
 	p.Cursor = r.URL.Query().Get("cursor")
 	if len(p.Cursor) > 512 {
-		return p, errs.InvalidField("cursor", "the cursor is not valid")
+		return p, errs.InvalidField("cursor", "err.list.cursor")
 	}
 	return p, nil
 }
@@ -368,7 +372,7 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 		if d, err2 := time.Parse("2006-01-02", s); err2 == nil {
 			return d.UTC(), nil
 		}
-		return time.Time{}, errs.InvalidField(name, "%s must be an RFC 3339 time or a date (YYYY-MM-DD)", name)
+		return time.Time{}, errs.InvalidField(name, "err.api.time", name)
 	}
 	return t.UTC(), nil
 }

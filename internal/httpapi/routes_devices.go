@@ -304,7 +304,7 @@ func (a *API) listDevices(c *Call) (any, error) {
 	case "csv":
 		return written, a.devicesCSV(c, f)
 	default:
-		return nil, errs.InvalidField("format", "format must be json or csv")
+		return nil, errs.InvalidField("format", "err.api.format")
 	}
 	ds, next, t, err := a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
 	if err != nil {

@@ -231,7 +231,7 @@ func (a *API) memberRoutes() []Route {
 					return nil, err
 				}
 				if in.Role != "" && in.Role != string(access.Viewer) {
-					return nil, errs.InvalidField("role", "an invitation always grants the viewer role; change the role once the person has joined")
+					return nil, errs.InvalidField("role", "err.invitation.viewer_only")
 				}
 				inv, err := a.d.Orgs.Invite(c.R.Context(), c.Actor, c.Org.ID, org.InviteInput{Email: in.Email, Folders: in.Folders})
 				if err != nil {

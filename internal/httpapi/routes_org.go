@@ -131,7 +131,7 @@ func (a *API) auditLog(c *Call) (any, error) {
 	case "csv":
 		return written, WriteAuditCSV(c.R, c.W, a.d.Audit, c.Org, f)
 	default:
-		return nil, errs.InvalidField("format", "format must be json or csv")
+		return nil, errs.InvalidField("format", "err.api.format")
 	}
 	entries, next, err := a.d.Audit.List(c.R.Context(), c.Org.ID, f, p)
 	if err != nil {

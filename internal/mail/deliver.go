@@ -220,7 +220,7 @@ func (o *Outbox) List(ctx context.Context, f Filter, limit int, cursor string) (
 		limit = 200
 	}
 	if len(f.To) > 320 {
-		return nil, "", errs.InvalidField("to", "to is too long for an e-mail address")
+		return nil, "", errs.InvalidField("to", "err.mail.to_too_long")
 	}
 	var out []Message
 	var next string

@@ -73,7 +73,7 @@ func newID(prefix string) string {
 func Format(m Message, from *mail.Address) ([]byte, error) {
 	to, err := mail.ParseAddress(m.To)
 	if err != nil {
-		return nil, errs.InvalidField("to", "the recipient %q is not an e-mail address", m.To)
+		return nil, errs.InvalidField("to", "err.mail.bad_recipient", m.To)
 	}
 	if strings.ContainsAny(m.MessageID, "\r\n") || !strings.HasPrefix(m.MessageID, "<") {
 		return nil, errs.E(errs.Internal, "malformed Message-ID %q", m.MessageID)

@@ -52,12 +52,12 @@ func (c SMTPConfig) String() string {
 // ParseSMTPURL reads an --smtp-url. Unknown parameters are errors, so a
 // typo does not silently send mail in clear text.
 func ParseSMTPURL(raw string) (SMTPConfig, error) {
-	bad := func(format string, args ...any) (SMTPConfig, error) {
-		return SMTPConfig{}, errs.InvalidField("smtp_url", "--smtp-url: "+format, args...)
+	bad := func(key string, args ...any) (SMTPConfig, error) {
+		return SMTPConfig{}, errs.InvalidField("smtp_url", key, args...)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return bad("not a URL (want smtp://user:password@host:587?from=noreply@example.com)")
+		return bad("err.smtp.not_url")
 	}
 	c := SMTPConfig{Host: u.Hostname(), Port: u.Port()}
 	switch u.Scheme {
@@ -66,10 +66,10 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	case "smtps":
 		c.TLS = TLSImplicit
 	default:
-		return bad("scheme must be smtp or smtps, not %q", u.Scheme)
+		return bad("err.smtp.scheme", u.Scheme)
 	}
 	if c.Host == "" {
-		return bad("no host")
+		return bad("err.smtp.no_host")
 	}
 	if u.User != nil {
 		c.Username = u.User.Username()
@@ -82,10 +82,10 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 		case "tls":
 			c.TLS = strings.ToLower(v[0])
 			if c.TLS != TLSStartTLS && c.TLS != TLSImplicit && c.TLS != TLSNone {
-				return bad("tls must be starttls, tls or none, not %q", v[0])
+				return bad("err.smtp.tls", v[0])
 			}
 		default:
-			return bad("unknown parameter %q (known: from, tls)", k)
+			return bad("err.smtp.param", k)
 		}
 	}
 	if c.Port == "" {
@@ -96,7 +96,7 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	}
 	if c.From != "" {
 		if _, err := mail.ParseAddress(c.From); err != nil {
-			return bad("from=%q is not an e-mail address", c.From)
+			return bad("err.smtp.from", c.From)
 		}
 	}
 	return c, nil
@@ -127,7 +127,7 @@ func NewSMTPSender(rawURL, defaultFrom, hello string) (*SMTPSender, error) {
 	}
 	from, err := mail.ParseAddress(cfg.From)
 	if err != nil {
-		return nil, errs.InvalidField("smtp_url", "--smtp-url: give the sender address as ?from=noreply@example.com")
+		return nil, errs.InvalidField("smtp_url", "err.smtp.no_from")
 	}
 	if hello == "" {
 		hello = "localhost"

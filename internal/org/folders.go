@@ -2,7 +2,6 @@ package org
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 
 	"mysystems/internal/access"
@@ -109,17 +108,17 @@ func (t Tree) Sees(role access.Role, granted map[string]bool, id string) bool {
 func (t Tree) CheckMove(id, newParent string) error {
 	f, ok := t.ByID[id]
 	if !ok {
-		return errs.NotFoundf("folder %s not found", id)
+		return errs.NotFoundf("err.folder.not_found", id)
 	}
 	if f.ParentID == "" {
-		return errs.InvalidField("parent_id", "the root folder cannot be moved")
+		return errs.InvalidField("parent_id", "err.folder.root_move")
 	}
 	if _, ok := t.ByID[newParent]; !ok {
-		return errs.InvalidField("parent_id", "destination folder %s not found", newParent)
+		return errs.InvalidField("parent_id", "err.folder.dest_not_found", newParent)
 	}
 	for _, a := range t.Ancestry(newParent) {
 		if a == id {
-			return errs.InvalidField("parent_id", "a folder cannot be moved into itself or one of its sub-folders")
+			return errs.InvalidField("parent_id", "err.folder.move_into_self")
 		}
 	}
 	return nil
@@ -141,25 +140,18 @@ func (t Tree) SiblingNameTaken(parent, name, except string) bool {
 func (t Tree) CheckDelete(id string, confirm bool) error {
 	f, ok := t.ByID[id]
 	if !ok {
-		return errs.NotFoundf("folder %s not found", id)
+		return errs.NotFoundf("err.folder.not_found", id)
 	}
 	if f.ParentID == "" {
-		return errs.E(errs.Conflict, "the root folder cannot be deleted")
+		return errs.E(errs.Conflict, "err.folder.root_delete")
 	}
 	if n := len(t.Children[id]); n > 0 {
-		return &errs.Error{Code: errs.Conflict, Message: plural(n, "sub-folder") + " inside " + t.Path(id) + ": delete or move them first",
-			Details: map[string]int{"folders": n}}
+		e := errs.E(errs.Conflict, "err.folder.has_folders", n, t.Path(id))
+		e.Details = map[string]int{"folders": n}
+		return e
 	}
 	if !confirm {
-		return errs.InvalidField("confirm", "deleting a folder needs confirmation: repeat with confirm=true")
+		return errs.InvalidField("confirm", "err.folder.delete_confirm")
 	}
 	return nil
-}
-
-func plural(n int, word string) string {
-	s := strconv.Itoa(n) + " " + word
-	if n != 1 {
-		s += "s"
-	}
-	return s
 }

@@ -48,14 +48,14 @@ func (i Invitation) StatusAt(now time.Time) string {
 func CheckAcceptable(inv Invitation, now time.Time, emailNorm, invitedNorm string) error {
 	switch inv.StatusAt(now) {
 	case InviteAccepted:
-		return errs.E(errs.Invalid, "this invitation has already been used")
+		return errs.E(errs.Invalid, "err.invitation.used")
 	case InviteRevoked:
-		return errs.E(errs.Invalid, "this invitation was revoked by the organization; ask for a new one")
+		return errs.E(errs.Invalid, "err.invitation.revoked")
 	case InviteExpired:
-		return errs.E(errs.Invalid, "this invitation expired on %s; ask for a new one", inv.ExpiresAt.Format("2006-01-02"))
+		return errs.E(errs.Invalid, "err.invitation.expired", inv.ExpiresAt.Format("2006-01-02"))
 	}
 	if emailNorm != invitedNorm {
-		return errs.E(errs.Forbidden, "this invitation was sent to %s; sign in with that address to accept it", MaskEmail(inv.Email))
+		return errs.E(errs.Forbidden, "err.invitation.other_address", MaskEmail(inv.Email))
 	}
 	return nil
 }

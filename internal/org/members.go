@@ -29,7 +29,7 @@ func CheckRoleChange(actor, from, to access.Role, owners int) error {
 	}
 	if from == access.Owner || to == access.Owner {
 		if actor != access.Owner {
-			return errs.E(errs.Forbidden, "only an owner can make owners or change an owner's role")
+			return errs.E(errs.Forbidden, "err.member.owner_only")
 		}
 	}
 	if from == access.Owner {
@@ -47,10 +47,10 @@ func CheckRemoval(actor, target access.Role, ownersLeft int) error {
 	}
 	if target == access.Owner {
 		if actor != access.Owner {
-			return errs.E(errs.Forbidden, "an admin cannot remove an owner")
+			return errs.E(errs.Forbidden, "err.member.admin_remove_owner")
 		}
 		if ownersLeft < 1 {
-			return errs.E(errs.Conflict, "an organization must keep at least one owner: make another member owner first")
+			return errs.E(errs.Conflict, "err.member.last_owner")
 		}
 	}
 	return nil

@@ -125,7 +125,7 @@ type Store interface {
 // Owner, so the last Owner can neither be demoted nor removed.
 func CanLeaveOwnership(owners int) error {
 	if owners <= 1 {
-		return errs.E(errs.Conflict, "an organization must keep at least one owner: make another member owner first")
+		return errs.E(errs.Conflict, "err.member.last_owner")
 	}
 	return nil
 }
@@ -134,18 +134,19 @@ func CanLeaveOwnership(owners int) error {
 // that requires it (ID-5). Its Details let clients send the person to
 // enrolment.
 func ErrMFARequired(o Org) error {
-	return &errs.Error{Code: errs.Forbidden, Details: map[string]any{"mfa_enrolment_required": true},
-		Message: o.Name + " requires two-factor authentication: turn it on in your account's security settings to continue"}
+	e := errs.E(errs.Forbidden, "err.org.mfa_required", o.Name)
+	e.Details = map[string]any{"mfa_enrolment_required": true}
+	return e
 }
 
 // CheckArchive applies the confirmation of ORG-4: the exact organization id
 // typed, and the risk acknowledged.
 func CheckArchive(o Org, confirmID string, acknowledge bool) error {
 	if confirmID != o.ID {
-		return errs.InvalidField("confirm_id", "type the organization id %s exactly to confirm", o.ID)
+		return errs.InvalidField("confirm_id", "err.org.archive_confirm", o.ID)
 	}
 	if !acknowledge {
-		return errs.InvalidField("acknowledge", "acknowledge that archiving cannot be undone by members")
+		return errs.InvalidField("acknowledge", "err.org.archive_acknowledge")
 	}
 	return nil
 }

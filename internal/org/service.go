@@ -45,7 +45,7 @@ func NewService(s Store, c clock.Clock, cfg Config) *Service {
 func checkNotes(notes string) (string, error) {
 	notes = strings.TrimSpace(notes)
 	if utf8.RuneCountInString(notes) > MaxNotesLength || !utf8.ValidString(notes) {
-		return "", errs.InvalidField("notes", "notes must be at most %d characters", MaxNotesLength)
+		return "", errs.InvalidField("notes", "err.org.notes_too_long", MaxNotesLength)
 	}
 	return notes, nil
 }
@@ -54,7 +54,7 @@ func checkNotes(notes string) (string, error) {
 // folder (ORG-1).
 func (s *Service) Create(ctx context.Context, actor audit.Actor, name, notes string) (Org, error) {
 	if actor.Kind != audit.KindUser {
-		return Org{}, errs.E(errs.Forbidden, "only a person can create an organization")
+		return Org{}, errs.E(errs.Forbidden, "err.org.create_person_only")
 	}
 	name, err := account.CheckName("name", name)
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Service) Mine(ctx context.Context, userID string, p Page) ([]Mine, stri
 }
 
 func errNoOrg(id string) error {
-	return errs.NotFoundf("organization %s not found", id)
+	return errs.NotFoundf("err.org.not_found", id)
 }
 
 // enter returns the organization and the actor's membership, or not found if
@@ -206,7 +206,7 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID string, p
 					return err
 				}
 				if !on {
-					return errs.InvalidField("require_mfa", "turn on two-factor authentication for your own account before requiring it of everyone")
+					return errs.InvalidField("require_mfa", "err.org.mfa_self_first")
 				}
 			}
 			changes["require_mfa"] = *p.RequireMFA
@@ -254,7 +254,7 @@ func (s *Service) Archive(ctx context.Context, actor audit.Actor, orgID, confirm
 // manual's "contact support").
 func (s *Service) Restore(ctx context.Context, actor audit.Actor, orgID string) (Org, error) {
 	if actor.Kind != audit.KindVendor {
-		return Org{}, errs.E(errs.Forbidden, "only a vendor operator can restore an organization")
+		return Org{}, errs.E(errs.Forbidden, "err.org.restore_vendor_only")
 	}
 	var o Org
 	err := s.store.Write(ctx, func(tx Tx) error {
@@ -267,7 +267,7 @@ func (s *Service) Restore(ctx context.Context, actor audit.Actor, orgID string) 
 			return err
 		}
 		if o.Status != Archived {
-			return errs.E(errs.Conflict, "organization %s is not archived", orgID)
+			return errs.E(errs.Conflict, "err.org.not_archived", orgID)
 		}
 		o.Status = Active
 		o.ArchivedAt = nil

@@ -15,7 +15,7 @@ type FolderView struct {
 	Path string
 }
 
-func errNoFolder(id string) error { return errs.NotFoundf("folder %s not found", id) }
+func errNoFolder(id string) error { return errs.NotFoundf("err.folder.not_found", id) }
 
 // Folders returns the folders the actor sees (ACC-1), in tree order.
 func (s *Service) Folders(ctx context.Context, actor audit.Actor, orgID string) ([]FolderView, error) {
@@ -94,10 +94,10 @@ func (s *Service) CreateFolder(ctx context.Context, actor audit.Actor, orgID, pa
 			parentID = t.RootID
 		}
 		if _, ok := t.ByID[parentID]; !ok {
-			return errs.InvalidField("parent_id", "parent folder %s not found", parentID)
+			return errs.InvalidField("parent_id", "err.folder.parent_not_found", parentID)
 		}
 		if t.SiblingNameTaken(parentID, name, "") {
-			return errs.E(errs.Conflict, "a folder named %q already exists in %s", name, t.Path(parentID))
+			return errs.E(errs.Conflict, "err.folder.exists", name, t.Path(parentID))
 		}
 		f := Folder{ID: account.NewID("fld_"), OrgID: orgID, ParentID: parentID, Name: name, CreatedAt: s.clock.Now()}
 		if err := tx.CreateFolder(ctx, f); err != nil {
@@ -142,7 +142,7 @@ func (s *Service) UpdateFolder(ctx context.Context, actor audit.Actor, orgID, id
 			f.ParentID = *parentID
 		}
 		if t.SiblingNameTaken(f.ParentID, f.Name, id) {
-			return errs.E(errs.Conflict, "a folder named %q already exists in %s", f.Name, t.Path(f.ParentID))
+			return errs.E(errs.Conflict, "err.folder.exists", f.Name, t.Path(f.ParentID))
 		}
 		if len(details) > 0 {
 			if err := tx.UpdateFolder(ctx, f); err != nil {
@@ -178,8 +178,9 @@ func (s *Service) DeleteFolder(ctx context.Context, actor audit.Actor, orgID, id
 				return err
 			}
 			if n > 0 {
-				return &errs.Error{Code: errs.Conflict, Details: map[string]int{"devices": n},
-					Message: plural(n, "device") + " inside " + t.Path(id) + ": move or remove them first"}
+				e := errs.E(errs.Conflict, "err.folder.has_devices", n, t.Path(id))
+				e.Details = map[string]int{"devices": n}
+				return e
 			}
 		}
 		if err := t.CheckDelete(id, confirm); err != nil {

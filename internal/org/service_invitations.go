@@ -9,12 +9,13 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 )
 
-func errNoInvitation(id string) error { return errs.NotFoundf("invitation %s not found", id) }
+func errNoInvitation(id string) error { return errs.NotFoundf("err.invitation.not_found", id) }
 
 // errBadLink is the answer for a token that matches no invitation.
-var errBadLink = errs.NotFoundf("this invitation link is not valid: check that you copied all of it")
+var errBadLink = errs.NotFoundf("err.invitation.bad_link")
 
 // InviteInput is an invitation request. Whatever role a client asks for,
 // an invitation grants Viewer (USR-1).
@@ -32,7 +33,7 @@ func (s *Service) Invite(ctx context.Context, actor audit.Actor, orgID string, i
 		return Invitation{}, err
 	}
 	if len(in.Folders) == 0 {
-		return Invitation{}, errs.InvalidField("folders", "choose at least one folder the new viewer may see")
+		return Invitation{}, errs.InvalidField("folders", "err.invitation.no_folder")
 	}
 	if s.cfg.Compose == nil {
 		return Invitation{}, errs.E(errs.Internal, "no mail composer configured")
@@ -62,7 +63,7 @@ func (s *Service) Invite(ctx context.Context, actor audit.Actor, orgID string, i
 		if u, _, err := tx.UserByEmail(ctx, norm); err == nil {
 			lang = u.Lang
 			if _, err := tx.Membership(ctx, orgID, u.ID); err == nil {
-				return errs.E(errs.Conflict, "%s is already a member of this organization", in.Email)
+				return errs.E(errs.Conflict, "err.invitation.already_member", in.Email)
 			} else if !errs.Is(err, errs.NotFound) {
 				return err
 			}
@@ -144,7 +145,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, actor audit.Actor, orgID
 		}
 		now := s.clock.Now()
 		if st := inv.StatusAt(now); st != InvitePending {
-			return errs.E(errs.Conflict, "this invitation is already %s", st)
+			return errs.E(errs.Conflict, "err.invitation.already", i18n.Key("err.invitation.status."+st))
 		}
 		inv.Status, inv.ClosedAt = InviteRevoked, &now
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
@@ -191,10 +192,10 @@ func (s *Service) PreviewInvitation(ctx context.Context, token string) (Invitati
 // (USR-1). The link is single use and only for the address it was sent to.
 func (s *Service) AcceptInvitation(ctx context.Context, actor audit.Actor, token string) (Org, error) {
 	if actor.Kind != audit.KindUser {
-		return Org{}, errs.E(errs.Unauthenticated, "sign in to accept an invitation")
+		return Org{}, errs.E(errs.Unauthenticated, "err.invitation.sign_in")
 	}
 	if token == "" {
-		return Org{}, errs.InvalidField("token", "the invitation token is missing")
+		return Org{}, errs.InvalidField("token", "err.invitation.token_missing")
 	}
 	var o Org
 	err := s.store.Write(ctx, func(tx Tx) error {
@@ -222,7 +223,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, actor audit.Actor, token
 			return err
 		}
 		if _, err := tx.Membership(ctx, inv.OrgID, u.ID); err == nil {
-			return errs.E(errs.Conflict, "you are already a member of %s", o.Name)
+			return errs.E(errs.Conflict, "err.invitation.already_member_you", o.Name)
 		} else if !errs.Is(err, errs.NotFound) {
 			return err
 		}

@@ -8,9 +8,10 @@ import (
 	"mysystems/internal/access"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 )
 
-func errNoMember(id string) error { return errs.NotFoundf("member %s not found", id) }
+func errNoMember(id string) error { return errs.NotFoundf("err.member.not_found", id) }
 
 // Members lists the organization's members with role and grants; every
 // member may see it (SPEC §3).
@@ -38,7 +39,7 @@ func checkFolders(t Tree, ids []string) ([]string, error) {
 	out := []string{}
 	for _, id := range ids {
 		if _, ok := t.ByID[id]; !ok {
-			return nil, errs.InvalidField("folders", "folder %s not found in this organization", id)
+			return nil, errs.InvalidField("folders", "err.folder.not_in_org", id)
 		}
 		if !seen[id] {
 			seen[id] = true
@@ -94,7 +95,7 @@ func (s *Service) UpdateMember(ctx context.Context, actor audit.Actor, orgID, us
 		}
 		if p.Folders != nil {
 			if target.Role == access.Owner && me.Role != access.Owner {
-				return errs.E(errs.Forbidden, "an admin cannot change an owner's access")
+				return errs.E(errs.Forbidden, "err.member.admin_change_owner")
 			}
 			all, err := tx.Folders(ctx, orgID)
 			if err != nil {
@@ -141,6 +142,32 @@ func memberOf(ctx context.Context, tx Tx, orgID, userID string) (Member, error) 
 type Refusal struct {
 	UserID string `json:"user_id"`
 	Reason string `json:"reason"`
+	// Err is the refusal as an error, for its message in the reader's
+	// language (Reason is its English text).
+	Err *errs.Error `json:"-"`
+}
+
+func refusal(userID string, err *errs.Error) Refusal {
+	return Refusal{UserID: userID, Reason: err.Message, Err: err}
+}
+
+// In returns the reason in lang.
+func (r Refusal) In(lang string) string {
+	if r.Err == nil {
+		return r.Reason
+	}
+	return r.Err.In(lang)
+}
+
+// refusals lists the refusals of a batch, in the reader's language.
+type refusals []Refusal
+
+func (l refusals) In(lang string) string {
+	parts := make([]string, len(l))
+	for i, r := range l {
+		parts[i] = i18n.T(lang, "err.member.refusal", r.UserID, r.In(lang))
+	}
+	return strings.Join(parts, i18n.T(lang, "err.list.separator"))
 }
 
 // MaxBatch bounds bulk member operations.
@@ -152,10 +179,10 @@ const MaxBatch = 500
 // membership afresh.
 func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID string, userIDs []string) error {
 	if len(userIDs) == 0 {
-		return errs.InvalidField("user_ids", "name at least one member to remove")
+		return errs.InvalidField("user_ids", "err.member.remove_none")
 	}
 	if len(userIDs) > MaxBatch {
-		return errs.InvalidField("user_ids", "remove at most %d members at once", MaxBatch)
+		return errs.InvalidField("user_ids", "err.member.remove_too_many", MaxBatch)
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
 		if err := tx.LockOrg(ctx, orgID); err != nil && !errs.Is(err, errs.NotFound) {
@@ -174,7 +201,7 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 		}
 		seen := map[string]bool{}
 		var targets []Membership
-		var refusals []Refusal
+		var refused refusals
 		for _, id := range userIDs {
 			if seen[id] {
 				continue
@@ -182,7 +209,7 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 			seen[id] = true
 			m, err := tx.Membership(ctx, orgID, id)
 			if errs.Is(err, errs.NotFound) {
-				refusals = append(refusals, Refusal{id, "not a member of this organization"})
+				refused = append(refused, refusal(id, errs.E(errs.NotFound, "err.member.not_member")))
 				continue
 			}
 			if err != nil {
@@ -196,20 +223,17 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 		for _, m := range targets {
 			if err := CheckRemoval(me.Role, m.Role, owners); err != nil {
 				e, _ := errs.As(err)
-				refusals = append(refusals, Refusal{m.UserID, e.Message})
+				refused = append(refused, refusal(m.UserID, e))
 			}
 		}
-		if len(refusals) > 0 {
-			var parts []string
-			for _, r := range refusals {
-				parts = append(parts, r.UserID+": "+r.Reason)
-			}
+		if len(refused) > 0 {
 			code := errs.Conflict
-			if len(userIDs) == 1 && strings.HasPrefix(refusals[0].Reason, "not a member") {
+			if len(userIDs) == 1 && strings.HasPrefix(refused[0].Reason, "not a member") {
 				return errNoMember(userIDs[0])
 			}
-			return &errs.Error{Code: code, Message: "no member was removed: " + strings.Join(parts, "; "),
-				Details: map[string]any{"refused": refusals}}
+			e := errs.E(code, "err.member.remove_refused", refused)
+			e.Details = map[string]any{"refused": []Refusal(refused)}
+			return e
 		}
 		now := s.clock.Now()
 		for _, m := range targets {

@@ -45,7 +45,7 @@ func (t *Tx) CreateUser(ctx context.Context, u account.User, passwordHash string
 	}
 	_, err = t.exec(ctx, `INSERT INTO users (id, email, email_norm, name, lang, password_hash, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, u.ID, u.Email, norm, u.Name, u.Lang, passwordHash, micros(u.CreatedAt))
-	return conflictOr(err, "an account with this e-mail address already exists", "insert user")
+	return conflictOr(err, errs.E(errs.Conflict, "err.account.exists"), "insert user")
 }
 
 // UserByEmail returns a user and password hash by normalized e-mail.
@@ -53,7 +53,7 @@ func (t *Tx) UserByEmail(ctx context.Context, emailNorm string) (account.User, s
 	var hash string
 	u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE email_norm = ?`, emailNorm), &hash)
 	if err != nil {
-		return account.User{}, "", notFoundOr(err, errs.NotFoundf("user not found"), "user by email")
+		return account.User{}, "", notFoundOr(err, errs.NotFoundf("err.user.not_found_plain"), "user by email")
 	}
 	return u, hash, nil
 }
@@ -62,14 +62,14 @@ func (t *Tx) UserByEmail(ctx context.Context, emailNorm string) (account.User, s
 func (t *Tx) UserByID(ctx context.Context, id string) (account.User, error) {
 	u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 	if err != nil {
-		return account.User{}, notFoundOr(err, errs.NotFoundf("user %s not found", id), "user by id")
+		return account.User{}, notFoundOr(err, errs.NotFoundf("err.user.not_found", id), "user by id")
 	}
 	return u, nil
 }
 
 // UpdateUser saves a user's name and language.
 func (t *Tx) UpdateUser(ctx context.Context, u account.User) error {
-	return t.execOne(ctx, errs.NotFoundf("user %s not found", u.ID),
+	return t.execOne(ctx, errs.NotFoundf("err.user.not_found", u.ID),
 		`UPDATE users SET name = ?, lang = ? WHERE id = ?`, u.Name, u.Lang, u.ID)
 }
 
@@ -88,7 +88,7 @@ func (t *Tx) SessionByHash(ctx context.Context, secretHash string) (account.Sess
 	err := t.queryRow(ctx, `SELECT id, user_id, created_at, expires_at, last_seen_at, client_addr, user_agent
 		FROM sessions WHERE secret_hash = ?`, secretHash).Scan(&s.ID, &s.UserID, &c, &e, &l, &s.ClientAddr, &s.UserAgent)
 	if err != nil {
-		return s, notFoundOr(err, errs.NotFoundf("session not found"), "session")
+		return s, notFoundOr(err, errs.NotFoundf("err.session.not_found"), "session")
 	}
 	s.CreatedAt, s.ExpiresAt, s.LastSeenAt = fromMicros(c), fromMicros(e), fromMicros(l)
 	return s, nil
@@ -128,7 +128,7 @@ func scanToken(row interface{ Scan(...any) error }) (account.Token, error) {
 func (t *Tx) TokenByHash(ctx context.Context, secretHash string) (account.Token, error) {
 	k, err := scanToken(t.queryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE secret_hash = ?`, secretHash))
 	if err != nil {
-		return k, notFoundOr(err, errs.NotFoundf("token not found"), "token")
+		return k, notFoundOr(err, errs.NotFoundf("err.token.not_found_plain"), "token")
 	}
 	return k, nil
 }
@@ -153,7 +153,7 @@ func (t *Tx) Tokens(ctx context.Context, userID string) ([]account.Token, error)
 
 // DeleteToken revokes one of a user's tokens.
 func (t *Tx) DeleteToken(ctx context.Context, userID, id string) error {
-	return t.execOne(ctx, errs.NotFoundf("token %s not found", id),
+	return t.execOne(ctx, errs.NotFoundf("err.token.not_found", id),
 		`DELETE FROM api_tokens WHERE id = ? AND user_id = ?`, id, userID)
 }
 
@@ -211,7 +211,7 @@ func (t *Tx) PlatformTokenByHash(ctx context.Context, secretHash string) (accoun
 	var c int64
 	err := t.queryRow(ctx, `SELECT id, name, created_at FROM platform_tokens WHERE secret_hash = ?`, secretHash).Scan(&k.ID, &k.Name, &c)
 	if err != nil {
-		return k, notFoundOr(err, errs.NotFoundf("platform token not found"), "platform token")
+		return k, notFoundOr(err, errs.NotFoundf("err.token.platform_not_found"), "platform token")
 	}
 	k.CreatedAt = fromMicros(c)
 	return k, nil

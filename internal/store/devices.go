@@ -20,7 +20,7 @@ func (db *DB) Fleet() fleet.Store { return runner[fleet.Tx]{db, func(t *Tx) flee
 func (t *Tx) CreateIdentity(ctx context.Context, id fleet.Identity, s fleet.Secrets) error {
 	_, err := t.exec(ctx, `INSERT INTO device_identities (serial, model, secret_hash, oak_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 		id.Serial, id.Model, s.SecretHash, s.OAKHash, micros(id.CreatedAt))
-	return conflictOr(err, "serial "+id.Serial+" already exists", "insert identity")
+	return conflictOr(err, errs.E(errs.Conflict, "err.device.serial_exists", id.Serial), "insert identity")
 }
 
 // IdentitySecrets returns an identity and its secrets' hashes.
@@ -31,7 +31,7 @@ func (t *Tx) IdentitySecrets(ctx context.Context, serial string) (fleet.Identity
 	err := t.queryRow(ctx, `SELECT serial, model, created_at, secret_hash, oak_hash FROM device_identities WHERE serial = ?`, serial).
 		Scan(&id.Serial, &id.Model, &c, &s.SecretHash, &s.OAKHash)
 	if err != nil {
-		return id, s, notFoundOr(err, errs.NotFoundf("device %s not found", serial), "identity")
+		return id, s, notFoundOr(err, errs.NotFoundf("err.device.not_found", serial), "identity")
 	}
 	id.CreatedAt = fromMicros(c)
 	return id, s, nil
@@ -46,7 +46,7 @@ func (t *Tx) Reported(ctx context.Context, serial string) (fleet.Reported, error
 	err := t.queryRow(ctx, `SELECT model, firmware, accounts, public_key, hello_at, org_id, device_id FROM device_identities WHERE serial = ?`, serial).
 		Scan(&r.Model, &r.Firmware, &accounts, &r.PublicKey, &hello, &orgID, &devID)
 	if err != nil {
-		return r, notFoundOr(err, errs.NotFoundf("device %s not found", serial), "reported")
+		return r, notFoundOr(err, errs.NotFoundf("err.device.not_found", serial), "reported")
 	}
 	r.HelloAt, r.OrgID, r.DeviceID = fromNullMicros(hello), orgID.String, devID.String
 	if err := json.Unmarshal([]byte(accounts), &r.Accounts); err != nil {
@@ -64,7 +64,7 @@ func (t *Tx) SetReported(ctx context.Context, r fleet.Reported) error {
 	if r.Accounts == nil {
 		accounts = []byte("[]")
 	}
-	if err := t.execOne(ctx, errs.NotFoundf("device %s not found", r.Serial),
+	if err := t.execOne(ctx, errs.NotFoundf("err.device.not_found", r.Serial),
 		`UPDATE device_identities SET firmware = ?, accounts = ?, public_key = ?, hello_at = ? WHERE serial = ?`,
 		r.Firmware, string(accounts), r.PublicKey, nullMicros(r.HelloAt), r.Serial); err != nil {
 		return err
@@ -79,7 +79,7 @@ func (t *Tx) SetReported(ctx context.Context, r fleet.Reported) error {
 // SetClaim records which organization and device record a serial belongs
 // to ("" releases it).
 func (t *Tx) SetClaim(ctx context.Context, serial, orgID, deviceID string) error {
-	return t.execOne(ctx, errs.NotFoundf("device %s not found", serial),
+	return t.execOne(ctx, errs.NotFoundf("err.device.not_found", serial),
 		`UPDATE device_identities SET org_id = ?, device_id = ? WHERE serial = ?`, nullString(orgID), nullString(deviceID), serial)
 }
 
@@ -99,27 +99,27 @@ func scanDevice(row interface{ Scan(...any) error }) (fleet.Device, error) {
 func (t *Tx) CreateDevice(ctx context.Context, d fleet.Device) error {
 	_, err := t.exec(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.OrgID, d.FolderID, d.Serial, d.Model, d.Firmware, d.Name, micros(d.ClaimedAt), nullMicros(d.LastSeenAt))
-	return conflictOr(err, "device "+d.Serial+" is already claimed", "insert device")
+	return conflictOr(err, errs.E(errs.Conflict, "err.device.claimed", d.Serial), "insert device")
 }
 
 // Device returns one of an organization's devices.
 func (t *Tx) Device(ctx context.Context, orgID, id string) (fleet.Device, error) {
 	d, err := scanDevice(t.queryRow(ctx, `SELECT `+deviceCols+` FROM devices WHERE org_id = ? AND id = ?`, orgID, id))
 	if err != nil {
-		return d, notFoundOr(err, errs.NotFoundf("device %s not found", id), "device")
+		return d, notFoundOr(err, errs.NotFoundf("err.device.not_found", id), "device")
 	}
 	return d, nil
 }
 
 // UpdateDevice saves a device's name and folder.
 func (t *Tx) UpdateDevice(ctx context.Context, d fleet.Device) error {
-	return t.execOne(ctx, errs.NotFoundf("device %s not found", d.ID),
+	return t.execOne(ctx, errs.NotFoundf("err.device.not_found", d.ID),
 		`UPDATE devices SET name = ?, folder_id = ? WHERE org_id = ? AND id = ?`, d.Name, d.FolderID, d.OrgID, d.ID)
 }
 
 // DeleteDevice deletes a device record.
 func (t *Tx) DeleteDevice(ctx context.Context, orgID, id string) error {
-	return t.execOne(ctx, errs.NotFoundf("device %s not found", id), `DELETE FROM devices WHERE org_id = ? AND id = ?`, orgID, id)
+	return t.execOne(ctx, errs.NotFoundf("err.device.not_found", id), `DELETE FROM devices WHERE org_id = ? AND id = ?`, orgID, id)
 }
 
 // CountFolderDevices counts the devices directly in a folder.
@@ -174,7 +174,7 @@ func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.
 	}
 	col := deviceSortCols[key]
 	if col == "" {
-		return nil, "", errs.InvalidField("sort", "unknown sort %q", f.Sort)
+		return nil, "", errs.InvalidField("sort", "err.list.sort_unknown", f.Sort)
 	}
 	cmp, order := ">", "ASC"
 	if desc {
@@ -274,7 +274,7 @@ func (t *Tx) CreateCommand(ctx context.Context, c fleet.Command) error {
 func (t *Tx) Command(ctx context.Context, orgID, id string) (fleet.Command, error) {
 	c, err := scanCommand(t.queryRow(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE org_id = ? AND id = ?`, orgID, id))
 	if err != nil {
-		return c, notFoundOr(err, errs.NotFoundf("command %s not found", id), "command")
+		return c, notFoundOr(err, errs.NotFoundf("err.command.not_found", id), "command")
 	}
 	return c, nil
 }
@@ -304,7 +304,7 @@ func (t *Tx) OpenCommands(ctx context.Context, serial string, limit int) ([]flee
 func (t *Tx) CommandByID(ctx context.Context, serial, id string) (fleet.Command, error) {
 	c, err := scanCommand(t.queryRow(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE id = ? AND serial = ?`+t.d.forUpdate(), id, serial))
 	if err != nil {
-		return c, notFoundOr(err, errs.NotFoundf("command %s not found", id), "command")
+		return c, notFoundOr(err, errs.NotFoundf("err.command.not_found", id), "command")
 	}
 	return c, nil
 }
@@ -323,7 +323,7 @@ func (t *Tx) MarkDelivered(ctx context.Context, ids []string, at time.Time) erro
 
 // SaveCommandOutcome stores a command's outcome.
 func (t *Tx) SaveCommandOutcome(ctx context.Context, c fleet.Command) error {
-	return t.execOne(ctx, errs.NotFoundf("command %s not found", c.ID),
+	return t.execOne(ctx, errs.NotFoundf("err.command.not_found", c.ID),
 		`UPDATE device_commands SET state = ?, result = ?, done_at = ? WHERE id = ?`, c.State, c.Result, nullMicros(c.DoneAt), c.ID)
 }
 
@@ -429,7 +429,7 @@ func (s gatewayStore) HelloView(ctx context.Context, serial string) (string, fle
 	err := s.db.r.QueryRowContext(ctx, s.db.d.rebind(`SELECT secret_hash, model, firmware, accounts, public_key, hello_at, org_id, device_id
 		FROM device_identities WHERE serial = ?`), serial).Scan(&hash, &r.Model, &r.Firmware, &accounts, &r.PublicKey, &hello, &orgID, &devID)
 	if err != nil {
-		return "", r, notFoundOr(err, errs.NotFoundf("device %s not found", serial), "hello view")
+		return "", r, notFoundOr(err, errs.NotFoundf("err.device.not_found", serial), "hello view")
 	}
 	r.HelloAt, r.OrgID, r.DeviceID = fromNullMicros(hello), orgID.String, devID.String
 	if err := json.Unmarshal([]byte(accounts), &r.Accounts); err != nil {

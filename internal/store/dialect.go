@@ -96,14 +96,14 @@ func isForeignKeyViolation(err error) bool {
 	return false
 }
 
-// conflictOr maps a unique violation to a Conflict error with msg and wraps
+// conflictOr maps a unique violation to the conflict error and wraps
 // anything else as internal.
-func conflictOr(err error, msg string, what string) error {
+func conflictOr(err error, conflict *errs.Error, what string) error {
 	if err == nil {
 		return nil
 	}
 	if isUniqueViolation(err) {
-		return errs.E(errs.Conflict, "%s", msg)
+		return conflict
 	}
 	return errs.Wrap(err, what)
 }

@@ -38,7 +38,7 @@ func (t *Tx) EnqueueJob(ctx context.Context, j jobs.Job) error {
 	}
 	_, err := t.exec(ctx, `INSERT INTO jobs (id, kind, payload, run_at, max_attempts, state, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, j.ID, j.Kind, j.Payload, micros(j.RunAt), j.MaxAttempts, jobs.Available, micros(j.CreatedAt))
-	return conflictOr(err, "a job with this id already exists", "enqueue job")
+	return conflictOr(err, errs.E(errs.Conflict, "err.job.exists"), "enqueue job")
 }
 
 func scanJob(sc interface{ Scan(...any) error }) (jobs.Job, error) {
@@ -60,7 +60,7 @@ func scanJob(sc interface{ Scan(...any) error }) (jobs.Job, error) {
 func (t *Tx) Job(ctx context.Context, id string) (jobs.Job, error) {
 	j, err := scanJob(t.queryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return j, errs.NotFoundf("no job %s", id)
+		return j, errs.NotFoundf("err.job.not_found", id)
 	}
 	return j, errs.Wrap(err, "read job")
 }
@@ -97,7 +97,7 @@ func (t *Tx) ClaimJobs(ctx context.Context, kinds []string, worker string, now, 
 	return out, nil
 }
 
-var errJobLost = errs.E(errs.Conflict, "the job is no longer held by this worker (its lease expired)")
+var errJobLost = errs.E(errs.Conflict, "err.job.lost")
 
 // CompleteJob implements jobs.QueueTx.
 func (t *Tx) CompleteJob(ctx context.Context, id, worker string, now time.Time) error {

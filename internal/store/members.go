@@ -36,14 +36,14 @@ func (t *Tx) Folders(ctx context.Context, orgID string) ([]org.Folder, error) {
 func (t *Tx) UpdateFolder(ctx context.Context, f org.Folder) error {
 	_, err := t.exec(ctx, `UPDATE folders SET name = ?, parent_id = ? WHERE org_id = ? AND id = ?`,
 		f.Name, nullString(f.ParentID), f.OrgID, f.ID)
-	return conflictOr(err, "a folder named "+f.Name+" already exists here", "update folder")
+	return conflictOr(err, errs.E(errs.Conflict, "err.folder.exists_here", f.Name), "update folder")
 }
 
 // DeleteFolder deletes a folder (the domain has checked it is empty).
 func (t *Tx) DeleteFolder(ctx context.Context, orgID, id string) error {
-	err := t.execOne(ctx, errs.NotFoundf("folder %s not found", id), `DELETE FROM folders WHERE org_id = ? AND id = ?`, orgID, id)
+	err := t.execOne(ctx, errs.NotFoundf("err.folder.not_found", id), `DELETE FROM folders WHERE org_id = ? AND id = ?`, orgID, id)
 	if isForeignKeyViolation(err) {
-		return errs.E(errs.Conflict, "the folder is not empty")
+		return errs.E(errs.Conflict, "err.folder.not_empty")
 	}
 	return err
 }
@@ -53,7 +53,7 @@ func (t *Tx) DeleteFolder(ctx context.Context, orgID, id string) error {
 func (t *Tx) LockOrg(ctx context.Context, orgID string) error {
 	var id string
 	err := t.queryRow(ctx, `SELECT id FROM orgs WHERE id = ?`+t.d.forUpdate(), orgID).Scan(&id)
-	return notFoundOr(err, errs.NotFoundf("organization %s not found", orgID), "lock org")
+	return notFoundOr(err, errs.NotFoundf("err.org.not_found", orgID), "lock org")
 }
 
 // Members lists an organization's members by e-mail, with their grants.
@@ -148,7 +148,7 @@ func (t *Tx) SetGrants(ctx context.Context, orgID, userID string, folderIDs []st
 	for _, f := range folderIDs {
 		if _, err := t.exec(ctx, `INSERT INTO folder_grants (org_id, user_id, folder_id) VALUES (?, ?, ?)`, orgID, userID, f); err != nil {
 			if isForeignKeyViolation(err) {
-				return errs.InvalidField("folders", "folder %s not found in this organization", f)
+				return errs.InvalidField("folders", "err.folder.not_in_org", f)
 			}
 			return errs.Wrap(err, "insert grant")
 		}
@@ -158,7 +158,7 @@ func (t *Tx) SetGrants(ctx context.Context, orgID, userID string, folderIDs []st
 
 // UpdateMembership saves a member's role.
 func (t *Tx) UpdateMembership(ctx context.Context, m org.Membership) error {
-	return t.execOne(ctx, errs.NotFoundf("member %s not found", m.UserID),
+	return t.execOne(ctx, errs.NotFoundf("err.member.not_found", m.UserID),
 		`UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?`, string(m.Role), m.OrgID, m.UserID)
 }
 
@@ -167,7 +167,7 @@ func (t *Tx) RemoveMembership(ctx context.Context, orgID, userID string) error {
 	if _, err := t.exec(ctx, `DELETE FROM folder_grants WHERE org_id = ? AND user_id = ?`, orgID, userID); err != nil {
 		return errs.Wrap(err, "remove grants")
 	}
-	return t.execOne(ctx, errs.NotFoundf("member %s not found", userID),
+	return t.execOne(ctx, errs.NotFoundf("err.member.not_found", userID),
 		`DELETE FROM memberships WHERE org_id = ? AND user_id = ?`, orgID, userID)
 }
 
@@ -212,7 +212,7 @@ func (t *Tx) CreateInvitation(ctx context.Context, i org.Invitation, secretHash 
 func (t *Tx) InvitationByHash(ctx context.Context, secretHash string) (org.Invitation, error) {
 	i, err := scanInvitation(t.queryRow(ctx, `SELECT `+invCols+` FROM invitations WHERE secret_hash = ?`, secretHash))
 	if err != nil {
-		return i, notFoundOr(err, errs.NotFoundf("invitation not found"), "invitation by hash")
+		return i, notFoundOr(err, errs.NotFoundf("err.invitation.not_found_plain"), "invitation by hash")
 	}
 	return i, nil
 }
@@ -221,7 +221,7 @@ func (t *Tx) InvitationByHash(ctx context.Context, secretHash string) (org.Invit
 func (t *Tx) Invitation(ctx context.Context, orgID, id string) (org.Invitation, error) {
 	i, err := scanInvitation(t.queryRow(ctx, `SELECT `+invCols+` FROM invitations WHERE org_id = ? AND id = ?`, orgID, id))
 	if err != nil {
-		return i, notFoundOr(err, errs.NotFoundf("invitation %s not found", id), "invitation")
+		return i, notFoundOr(err, errs.NotFoundf("err.invitation.not_found", id), "invitation")
 	}
 	return i, nil
 }
@@ -269,7 +269,7 @@ func (t *Tx) Invitations(ctx context.Context, orgID string, pendingAt time.Time,
 
 // UpdateInvitation saves an invitation's state.
 func (t *Tx) UpdateInvitation(ctx context.Context, i org.Invitation) error {
-	return t.execOne(ctx, errs.NotFoundf("invitation %s not found", i.ID),
+	return t.execOne(ctx, errs.NotFoundf("err.invitation.not_found", i.ID),
 		`UPDATE invitations SET status = ?, accepted_by = ?, closed_at = ? WHERE org_id = ? AND id = ?`,
 		i.Status, i.AcceptedBy, nullMicros(i.ClosedAt), i.OrgID, i.ID)
 }

@@ -40,7 +40,7 @@ func (t *Tx) SaveMFA(ctx context.Context, m account.MFA) error {
 		m.UserID, string(m.Method), m.TOTPSecret, m.PendingSecret, nullMicros(m.PendingAt), m.LastStep,
 		nullMicros(m.EnabledAt), micros(m.UpdatedAt))
 	if isForeignKeyViolation(err) {
-		return errs.NotFoundf("user %s not found", m.UserID)
+		return errs.NotFoundf("err.user.not_found", m.UserID)
 	}
 	return errs.Wrap(err, "save mfa")
 }
@@ -130,7 +130,7 @@ func (t *Tx) CreateEmailCode(ctx context.Context, c account.EmailCode) error {
 	_, err := t.exec(ctx, `INSERT INTO mfa_email_codes (id, user_id, purpose, code_hash, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, c.ID, c.UserID, c.Purpose, c.CodeHash, micros(c.CreatedAt), micros(c.ExpiresAt))
 	if isForeignKeyViolation(err) {
-		return errs.NotFoundf("user %s not found", c.UserID)
+		return errs.NotFoundf("err.user.not_found", c.UserID)
 	}
 	return errs.Wrap(err, "insert email code")
 }
@@ -173,7 +173,7 @@ func (t *Tx) CreateMFAChallenge(ctx context.Context, c account.MFAChallenge, sec
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, secretHash, c.UserID, string(c.Method), c.ClientAddr,
 		micros(c.CreatedAt), micros(c.ExpiresAt), c.Attempts)
 	if isForeignKeyViolation(err) {
-		return errs.NotFoundf("user %s not found", c.UserID)
+		return errs.NotFoundf("err.user.not_found", c.UserID)
 	}
 	return errs.Wrap(err, "insert challenge")
 }
@@ -186,7 +186,7 @@ func (t *Tx) MFAChallengeByHash(ctx context.Context, secretHash string) (account
 	err := t.queryRow(ctx, `SELECT id, user_id, method, client_addr, created_at, expires_at, attempts
 		FROM mfa_challenges WHERE secret_hash = ?`, secretHash).Scan(&c.ID, &c.UserID, &method, &c.ClientAddr, &cr, &ex, &c.Attempts)
 	if err != nil {
-		return c, notFoundOr(err, errs.NotFoundf("challenge not found"), "challenge")
+		return c, notFoundOr(err, errs.NotFoundf("err.mfa.challenge_not_found"), "challenge")
 	}
 	c.Method, c.CreatedAt, c.ExpiresAt = account.MFAMethod(method), fromMicros(cr), fromMicros(ex)
 	return c, nil
@@ -197,7 +197,7 @@ func (t *Tx) AddMFAChallengeAttempt(ctx context.Context, id string) (int, error)
 	var n int
 	err := t.queryRow(ctx, `UPDATE mfa_challenges SET attempts = attempts + 1 WHERE id = ? RETURNING attempts`, id).Scan(&n)
 	if err != nil {
-		return 0, notFoundOr(err, errs.NotFoundf("challenge not found"), "challenge attempt")
+		return 0, notFoundOr(err, errs.NotFoundf("err.mfa.challenge_not_found"), "challenge attempt")
 	}
 	return n, nil
 }

@@ -43,12 +43,12 @@ func (t *Tx) CreateOrg(ctx context.Context, o org.Org) error {
 	_, err := t.exec(ctx, `INSERT INTO orgs (id, name, notes, require_mfa, status, root_folder_id, created_at, archived_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, o.Name, o.Notes, o.RequireMFA, o.Status, o.RootFolderID,
 		micros(o.CreatedAt), nullMicros(o.ArchivedAt))
-	return conflictOr(err, "organization already exists", "insert org")
+	return conflictOr(err, errs.E(errs.Conflict, "err.org.exists"), "insert org")
 }
 
 // UpdateOrg saves an organization's mutable fields.
 func (t *Tx) UpdateOrg(ctx context.Context, o org.Org) error {
-	return t.execOne(ctx, errs.NotFoundf("organization %s not found", o.ID),
+	return t.execOne(ctx, errs.NotFoundf("err.org.not_found", o.ID),
 		`UPDATE orgs SET name = ?, notes = ?, require_mfa = ?, status = ?, archived_at = ? WHERE id = ?`,
 		o.Name, o.Notes, o.RequireMFA, o.Status, nullMicros(o.ArchivedAt), o.ID)
 }
@@ -57,7 +57,7 @@ func (t *Tx) UpdateOrg(ctx context.Context, o org.Org) error {
 func (t *Tx) Org(ctx context.Context, id string) (org.Org, error) {
 	o, err := scanOrg(t.queryRow(ctx, `SELECT `+orgCols+` FROM orgs o WHERE o.id = ?`, id))
 	if err != nil {
-		return o, notFoundOr(err, errs.NotFoundf("organization %s not found", id), "org")
+		return o, notFoundOr(err, errs.NotFoundf("err.org.not_found", id), "org")
 	}
 	return o, nil
 }
@@ -67,16 +67,16 @@ func (t *Tx) CreateFolder(ctx context.Context, f org.Folder) error {
 	_, err := t.exec(ctx, `INSERT INTO folders (org_id, id, parent_id, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 		f.OrgID, f.ID, nullString(f.ParentID), f.Name, micros(f.CreatedAt))
 	if isForeignKeyViolation(err) {
-		return errs.InvalidField("parent_id", "parent folder %s not found", f.ParentID)
+		return errs.InvalidField("parent_id", "err.folder.parent_not_found", f.ParentID)
 	}
-	return conflictOr(err, "a folder named "+f.Name+" already exists here", "insert folder")
+	return conflictOr(err, errs.E(errs.Conflict, "err.folder.exists_here", f.Name), "insert folder")
 }
 
 // AddMember inserts a membership.
 func (t *Tx) AddMember(ctx context.Context, m org.Membership) error {
 	_, err := t.exec(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
 		m.OrgID, m.UserID, string(m.Role), micros(m.CreatedAt))
-	return conflictOr(err, "already a member of this organization", "insert membership")
+	return conflictOr(err, errs.E(errs.Conflict, "err.member.exists"), "insert membership")
 }
 
 // Membership returns a user's membership in an organization.
@@ -86,7 +86,7 @@ func (t *Tx) Membership(ctx context.Context, orgID, userID string) (org.Membersh
 	var c int64
 	err := t.queryRow(ctx, `SELECT role, created_at FROM memberships WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&role, &c)
 	if err != nil {
-		return m, notFoundOr(err, errs.NotFoundf("membership not found"), "membership")
+		return m, notFoundOr(err, errs.NotFoundf("err.member.not_found_plain"), "membership")
 	}
 	m.Role, m.CreatedAt = access.Role(role), fromMicros(c)
 	return m, nil

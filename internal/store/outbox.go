@@ -70,7 +70,7 @@ func (t *Tx) MarkMailSent(ctx context.Context, id string, at time.Time) error {
 	return errs.Wrap(err, "mark mail sent")
 }
 
-var errMailClaimLost = errs.E(errs.Conflict, "the message is no longer claimed by this deliverer")
+var errMailClaimLost = errs.E(errs.Conflict, "err.mail.claim_lost")
 
 // MarkMailFailed implements mail.OutboxTx.
 func (t *Tx) MarkMailFailed(ctx context.Context, id string, claim time.Time, lastError string, next time.Time) error {

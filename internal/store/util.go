@@ -44,7 +44,7 @@ func encodeCursor(key ...any) string {
 }
 
 func decodeCursor(c string, dst ...any) error {
-	bad := errs.InvalidField("cursor", "the cursor is not valid: use the next_cursor of a previous page")
+	bad := errs.InvalidField("cursor", "err.list.cursor_page")
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return bad

@@ -15,6 +15,7 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 	"mysystems/internal/httpapi"
+	"mysystems/internal/i18n"
 	"mysystems/internal/org"
 )
 
@@ -143,26 +144,10 @@ func (c *call) chooseLang() string {
 	return acceptLang(c.r.Header.Get("Accept-Language"))
 }
 
-func isLang(s string) bool { return s == "en" || s == "fr" }
+func isLang(s string) bool { return i18n.IsLang(s) }
 
-// acceptLang picks French when the browser's most preferred language that
-// we know of is French. Quality values are honoured only to skip q=0.
-func acceptLang(h string) string {
-	for _, part := range strings.Split(h, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		tag = strings.ToLower(strings.TrimSpace(tag))
-		if strings.ReplaceAll(strings.TrimSpace(params), " ", "") == "q=0" {
-			continue
-		}
-		switch {
-		case tag == "fr" || strings.HasPrefix(tag, "fr-"):
-			return "fr"
-		case tag == "en" || strings.HasPrefix(tag, "en-"):
-			return "en"
-		}
-	}
-	return "en"
-}
+// acceptLang picks the browser's most preferred language that we know of.
+func acceptLang(h string) string { return i18n.Match(h) }
 
 // newToken returns 32 random bytes, URL-safe.
 func newToken() string {

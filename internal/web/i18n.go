@@ -1,32 +1,20 @@
 package web
 
-import (
-	"embed"
-	"encoding/json"
-	"fmt"
-	"sort"
-)
+import "mysystems/internal/i18n"
 
-// The catalogues: one flat JSON object per language, key → text. A text
-// with arguments uses fmt verbs with explicit indexes (%[1]s) so that a
-// translation can reorder them.
-//
-//go:embed i18n/*.json
-var i18nFS embed.FS
+// The catalogues live in internal/i18n; these are the web's short names.
 
 // langs are the languages of the UI, the default first.
-var langs = []string{"en", "fr"}
+var langs = i18n.Langs
 
+// catalogues is every plain text by language and key; a plural text shows
+// as its "other" form (internal/i18n's tests check every form).
 var catalogues = func() map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for _, l := range langs {
-		b, err := i18nFS.ReadFile("i18n/" + l + ".json")
-		if err != nil {
-			panic(err)
-		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("i18n/%s.json: %v", l, err))
+		for _, k := range i18n.Keys(l) {
+			m[k] = i18n.Forms(l, k)["other"]
 		}
 		out[l] = m
 	}
@@ -34,35 +22,13 @@ var catalogues = func() map[string]map[string]string {
 }()
 
 // hasKey reports whether key is in the default catalogue.
-func hasKey(key string) bool {
-	_, ok := catalogues[langs[0]][key]
-	return ok
-}
+func hasKey(key string) bool { return i18n.Has(key) }
 
-// translate returns the text of key in lang, formatted with args. A missing
-// key shows itself (and fails the catalogue test), never an empty string.
-func translate(lang, key string, args ...any) string {
-	s, ok := catalogues[lang][key]
-	if !ok {
-		if s, ok = catalogues[langs[0]][key]; !ok {
-			return key
-		}
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
-	}
-	return s
-}
+// translate returns the text of key in lang, formatted with args.
+func translate(lang, key string, args ...any) string { return i18n.T(lang, key, args...) }
 
 // catalogueKeys returns the sorted keys of lang's catalogue (for tests).
-func catalogueKeys(lang string) []string {
-	var out []string
-	for k := range catalogues[lang] {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func catalogueKeys(lang string) []string { return i18n.Keys(lang) }
 
 // t translates in the request's language.
 func (c *call) t(key string, args ...any) string { return translate(c.lang, key, args...) }

@@ -120,7 +120,7 @@ func (u *UI) logout(c *call) {
 func (u *UI) setLang(c *call) {
 	lang := c.r.PostFormValue("lang")
 	if !isLang(lang) {
-		c.fail(errs.InvalidField("lang", "language must be en or fr"))
+		c.fail(errs.InvalidField("lang", "err.account.lang"))
 		return
 	}
 	if c.signedIn && c.principal.User.Lang != lang {
@@ -176,7 +176,7 @@ func parseExpiry(s string) (*time.Time, error) {
 	}
 	d, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		return nil, errs.InvalidField("expires_at", "the expiry must be a date (YYYY-MM-DD)")
+		return nil, errs.InvalidField("expires_at", "err.token.expiry_date")
 	}
 	end := d.Add(24*time.Hour - time.Second)
 	return &end, nil
@@ -219,7 +219,7 @@ func (c *call) token(id string) (account.Token, error) {
 			return t, nil
 		}
 	}
-	return account.Token{}, errs.NotFoundf("token %s not found", id)
+	return account.Token{}, errs.NotFoundf("err.token.not_found", id)
 }
 
 func (u *UI) revokeTokenForm(c *call) {

@@ -108,7 +108,7 @@ func (c *call) sent(deviceID string, cmd fleet.Command) {
 // never put back into a page.
 func (c *call) confirmed() error {
 	if c.r.PostFormValue("password") != c.r.PostFormValue("password_confirm") {
-		return errs.InvalidField("password_confirm", "%s", c.t("devaccounts.mismatch"))
+		return errs.InvalidField("password_confirm", "devaccounts.mismatch")
 	}
 	return nil
 }

@@ -327,7 +327,7 @@ func (u *UI) importDevices(c *call) {
 	if body == nil {
 		v.Form["csv"] = text // a file would have to be chosen again anyway
 		if strings.TrimSpace(text) == "" {
-			c.formFailed("device_import", v, errs.InvalidField("csv", "%s", c.t("devices.import.empty")))
+			c.formFailed("device_import", v, errs.InvalidField("csv", "devices.import.empty"))
 			return
 		}
 		body = strings.NewReader(text)

@@ -9,7 +9,7 @@ import (
 	"mysystems/internal/org"
 )
 
-func errFolderNotFound(id string) error { return errs.NotFoundf("folder %s not found", id) }
+func errFolderNotFound(id string) error { return errs.NotFoundf("err.folder.not_found", id) }
 
 // folderNode is a folder drawn in a tree: the folder tree of the Devices
 // and Folders pages and the folder pickers of the invitation and "Roles and access" forms.

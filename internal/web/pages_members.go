@@ -184,7 +184,7 @@ func (u *UI) removeForm(c *call) {
 		return
 	}
 	if len(ids) > org.MaxBatch {
-		c.fail(errs.InvalidField("user", "remove at most %d members at once", org.MaxBatch))
+		c.fail(errs.InvalidField("user", "err.member.remove_too_many", org.MaxBatch))
 		return
 	}
 	if v, ok := c.removeView(ids); ok {
@@ -393,7 +393,7 @@ func (c *call) invitation(id string) (org.Invitation, error) {
 			return inv, nil
 		}
 	}
-	return org.Invitation{}, errs.NotFoundf("invitation %s not found", id)
+	return org.Invitation{}, errs.NotFoundf("err.invitation.not_found", id)
 }
 
 func (u *UI) revokeInvitationForm(c *call) {
