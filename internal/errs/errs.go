@@ -100,7 +100,7 @@ func (e *Error) In(lang string) string {
 	switch {
 	case e.Code == Internal:
 		return i18n.T(lang, keyInternal)
-	case e.Key != "":
+	case e.Key != "" && lang != i18n.Default:
 		return i18n.T(lang, e.Key, e.Args...)
 	}
 	return e.Message

@@ -25,8 +25,8 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/errs"
-	"mysystems/internal/i18n"
 	"mysystems/internal/fleet"
+	"mysystems/internal/i18n"
 	"mysystems/internal/mail"
 	"mysystems/internal/org"
 )

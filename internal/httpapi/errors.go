@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 )
 
 // Status maps an error code to its HTTP status. This is the only place the
@@ -49,12 +50,15 @@ type ErrorDetail struct {
 }
 
 // Public returns what a client may see of err: its code and message, with
-// internal causes replaced by a generic message. It logs internal errors.
+// internal causes replaced by a generic message. The message is English
+// unless the request's Accept-Language asks for another language of the
+// catalogues. It logs internal errors.
 func Public(log *slog.Logger, r *http.Request, err error) (int, ErrorDetail) {
 	status := Status(err)
-	d := ErrorDetail{Code: string(errs.CodeOf(err)), Message: "internal error", RequestID: RequestID(r.Context())}
+	msg := errs.LocalMessage(err, i18n.Match(r.Header.Get("Accept-Language")))
+	d := ErrorDetail{Code: string(errs.CodeOf(err)), Message: msg, RequestID: RequestID(r.Context())}
 	if e, ok := errs.As(err); ok && e.Code != errs.Internal {
-		d.Message, d.Field, d.Details = e.Message, e.Field, e.Details
+		d.Field, d.Details = e.Field, e.Details
 		d.RequestID = ""
 	} else {
 		d.Code = string(errs.Internal)

@@ -126,8 +126,8 @@ func T(lang, key string, args ...any) string {
 	if err != nil && s == "" {
 		return key
 	}
-	if len(args) == 0 {
-		return s
+	if len(args) == 0 || !strings.Contains(s, "%") {
+		return s // e.g. a plural form that does not show its count
 	}
 	shown := make([]any, len(args))
 	for i, a := range args {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -280,6 +281,9 @@ func (c *call) takeFlash() string {
 	key, arg, _ := strings.Cut(string(b), "\x00")
 	if !hasKey(key) || !strings.HasPrefix(key, "flash.") {
 		return ""
+	}
+	if n, err := strconv.Atoi(arg); err == nil && i18n.IsPlural(key) {
+		return c.t(key, n)
 	}
 	if arg != "" {
 		return c.t(key, arg)

@@ -337,7 +337,7 @@ func (u *UI) importDevices(c *call) {
 		if e, ok := errs.As(err); ok {
 			if d, ok := e.Details.(map[string]any); ok {
 				if lines, ok := d["lines"].([]fleet.ImportLine); ok {
-					page.Report, page.Refused = lines, e.Message
+					page.Report, page.Refused = c.importReport(lines), e.In(c.lang)
 					c.render(httpapi.Status(err), "device_import", v)
 					return
 				}
@@ -436,13 +436,25 @@ func (c *call) writeJSON(status int, v any) {
 	_, _ = c.w.Write(append(b, '\n'))
 }
 
+// importReport is an import's report by line, the errors in the page's
+// language.
+func (c *call) importReport(lines []fleet.ImportLine) []fleet.ImportLine {
+	out := slices.Clone(lines)
+	for i, l := range out {
+		if l.Err != nil {
+			out[i].Error = l.Err.In(c.lang)
+		}
+	}
+	return out
+}
+
 // jsonError answers a JSON request that failed, with the status
 // httpapi.Status gives and no internal detail.
 func (c *call) jsonError(err error) {
 	status := httpapi.Status(err)
 	msg := c.t("error.notfound.body")
 	if e, ok := errs.As(err); ok && status < 500 && status != http.StatusNotFound {
-		msg = e.Message
+		msg = e.In(c.lang)
 	}
 	if status >= 500 {
 		c.u.d.Log.ErrorContext(c.r.Context(), "web: internal error", "err", err, "path", c.r.URL.Path,

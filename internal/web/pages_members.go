@@ -242,9 +242,9 @@ func (u *UI) removeUsers(c *call) {
 		if !ok {
 			m = org.Member{UserID: r.UserID, Name: r.UserID}
 		}
-		page.Refusals = append(page.Refusals, refusalRow{Member: m, Reason: r.Reason})
+		page.Refusals = append(page.Refusals, refusalRow{Member: m, Reason: r.In(c.lang)})
 	}
-	v.FormError = c.t("users.remove.refused")
+	v.FormError = c.t("users.remove.refused", len(page.Refusals))
 	c.render(httpapi.Status(err), "users_remove", v)
 }
 
@@ -470,7 +470,7 @@ func (c *call) acceptProblem(v *view, err error) {
 		return
 	}
 	page := v.Data.(*acceptPage)
-	page.Problem = c.t("accept.problem", e.Message)
+	page.Problem = c.t("accept.problem", e.In(c.lang))
 	page.WrongAccount = c.signedIn && e.Code == errs.Forbidden
 	c.render(status, "invitation_accept", v)
 }

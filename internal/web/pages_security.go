@@ -355,9 +355,9 @@ func (c *call) signInFailed(page, rateKey, field string, v *view, err error) {
 			field = e.Field
 		}
 		if field != "" {
-			v.Errors[field] = e.Message
+			v.Errors[field] = e.In(c.lang)
 		}
-		v.FormError = c.t("login.failed", e.Message)
+		v.FormError = c.t("login.failed", e.In(c.lang))
 	}
 	c.render(status, page, v)
 }

@@ -290,7 +290,7 @@ func (c *call) fail(err error) {
 		case http.StatusTooManyRequests:
 			title = "error.ratelimited.title"
 		}
-		c.renderError(status, title, c.t("error.frame", e.Message), "")
+		c.renderError(status, title, c.t("error.frame", e.In(c.lang)), "")
 	}
 }
 
@@ -318,9 +318,9 @@ func (c *call) inputFailed(page string, v *view, err error, summary string) {
 		c.w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfterSeconds))
 	}
 	if e.Field != "" {
-		v.Errors[e.Field] = e.Message
+		v.Errors[e.Field] = e.In(c.lang)
 	}
-	v.FormError = c.t(summary, e.Message)
+	v.FormError = c.t(summary, e.In(c.lang))
 	c.render(status, page, v)
 }
 
