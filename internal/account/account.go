@@ -105,7 +105,7 @@ func NormalizeEmail(email string) (string, error) {
 	}
 	a, err := netmail.ParseAddress(email)
 	if err != nil || a.Address != email || !strings.Contains(email, "@") || strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
-		return "", errs.InvalidField("email", "err.account.email_invalid", email)
+		return "", errs.InvalidField("email", "err.account.email_invalid", i18n.Quoted(email))
 	}
 	return strings.ToLower(email), nil
 }

@@ -203,7 +203,7 @@ func folderByPath(t org.Tree, path string) (string, error) {
 			}
 		}
 		if next == "" {
-			return "", errs.InvalidField("folder", "err.import.folder", p, t.Path(id))
+			return "", errs.InvalidField("folder", "err.import.folder", i18n.Quoted(p), t.Path(id))
 		}
 		id = next
 	}
@@ -568,7 +568,7 @@ func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, i
 		case CmdAccountDelete:
 			err = CheckDeleteAccount(rep.Accounts, ch.Username)
 		default:
-			err = errs.E(errs.Invalid, "err.devaccount.unknown_op", ch.Op)
+			err = errs.E(errs.Invalid, "err.devaccount.unknown_op", i18n.Quoted(ch.Op))
 		}
 		if err != nil {
 			return err

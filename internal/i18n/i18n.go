@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -55,6 +56,18 @@ type Key string
 
 // In returns the key's text in lang.
 func (k Key) In(lang string) string { return T(lang, string(k)) }
+
+// Quoted is a value (a name, an address) shown in quotes: Go's %q in
+// English, as the messages always did, the language's own quotes elsewhere.
+type Quoted string
+
+// In returns the value quoted for lang.
+func (q Quoted) In(lang string) string {
+	if lang == Default || !IsLang(lang) {
+		return strconv.Quote(string(q))
+	}
+	return T(lang, "quote.open") + string(q) + T(lang, "quote.close")
+}
 
 // Message is a key with its arguments, shown translated: an argument that
 // is a whole message (e.g. the reasons listed in a refusal).

@@ -32,6 +32,10 @@ type Invitation struct {
 	Status     string
 	AcceptedBy string
 	ClosedAt   *time.Time // when accepted, revoked or expired
+	// Lang is the language its e-mail went out in: the invitee's when they
+	// had an account, else the inviter's. The invitation's pages speak it
+	// to a guest who has chosen no language.
+	Lang string
 }
 
 // StatusAt is the invitation's state at now: a pending invitation past its

@@ -11,6 +11,7 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 	"mysystems/internal/mail"
 )
 
@@ -45,8 +46,12 @@ type Folder struct {
 	CreatedAt time.Time
 }
 
-// RootFolderName is the name given to a new organization's root folder.
+// RootFolderName is the name given to a new organization's root folder
+// (in English; RootFolderNameIn gives it in its creator's language).
 const RootFolderName = "Default"
+
+// RootFolderNameIn is the name of a new organization's root folder in lang.
+func RootFolderNameIn(lang string) string { return i18n.T(lang, "org.root_folder") }
 
 // Membership is a person's role in an organization.
 type Membership struct {

@@ -7,6 +7,7 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 )
 
 // FolderView is a folder as one member sees it.
@@ -97,7 +98,7 @@ func (s *Service) CreateFolder(ctx context.Context, actor audit.Actor, orgID, pa
 			return errs.InvalidField("parent_id", "err.folder.parent_not_found", parentID)
 		}
 		if t.SiblingNameTaken(parentID, name, "") {
-			return errs.E(errs.Conflict, "err.folder.exists", name, t.Path(parentID))
+			return errs.E(errs.Conflict, "err.folder.exists", i18n.Quoted(name), t.Path(parentID))
 		}
 		f := Folder{ID: account.NewID("fld_"), OrgID: orgID, ParentID: parentID, Name: name, CreatedAt: s.clock.Now()}
 		if err := tx.CreateFolder(ctx, f); err != nil {
@@ -142,7 +143,7 @@ func (s *Service) UpdateFolder(ctx context.Context, actor audit.Actor, orgID, id
 			f.ParentID = *parentID
 		}
 		if t.SiblingNameTaken(f.ParentID, f.Name, id) {
-			return errs.E(errs.Conflict, "err.folder.exists", f.Name, t.Path(f.ParentID))
+			return errs.E(errs.Conflict, "err.folder.exists", i18n.Quoted(f.Name), t.Path(f.ParentID))
 		}
 		if len(details) > 0 {
 			if err := tx.UpdateFolder(ctx, f); err != nil {

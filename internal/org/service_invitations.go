@@ -55,10 +55,13 @@ func (s *Service) Invite(ctx context.Context, actor audit.Actor, orgID string, i
 		if err != nil {
 			return err
 		}
-		// The recipient's language when they have an account, else the inviter's.
-		lang, inviterName := "en", actor.Email
+		// The recipient's language when they have an account, else the
+		// inviter's; the invitation remembers it.
+		lang, inviterName := i18n.Default, actor.Email
 		if inviter, err := tx.UserByID(ctx, actor.ID); err == nil {
 			lang, inviterName = inviter.Lang, inviter.Name
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
 		}
 		if u, _, err := tx.UserByEmail(ctx, norm); err == nil {
 			lang = u.Lang
@@ -86,7 +89,8 @@ func (s *Service) Invite(ctx context.Context, actor audit.Actor, orgID string, i
 		}
 		secret := account.NewSecret("msi_")
 		inv = Invitation{ID: account.NewID("inv_"), OrgID: orgID, Email: strings.TrimSpace(in.Email), Role: access.Viewer,
-			Folders: folders, InvitedBy: actor.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.InvitationTTL), Status: InvitePending}
+			Folders: folders, InvitedBy: actor.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.InvitationTTL), Status: InvitePending,
+			Lang: lang}
 		if err := tx.CreateInvitation(ctx, inv, account.HashSecret(secret)); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/gateway"
+	"mysystems/internal/i18n"
 )
 
 // Fleet returns the fleet store.
@@ -174,7 +175,7 @@ func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.
 	}
 	col := deviceSortCols[key]
 	if col == "" {
-		return nil, "", errs.InvalidField("sort", "err.list.sort_unknown", f.Sort)
+		return nil, "", errs.InvalidField("sort", "err.list.sort_unknown", i18n.Quoted(f.Sort))
 	}
 	cmp, order := ">", "ASC"
 	if desc {

@@ -178,14 +178,14 @@ func (t *Tx) CountOwners(ctx context.Context, orgID string) (int, error) {
 	return n, errs.Wrap(err, "count owners")
 }
 
-const invCols = `org_id, id, email, role, folders, invited_by, created_at, expires_at, status, accepted_by, closed_at`
+const invCols = `org_id, id, email, role, folders, invited_by, created_at, expires_at, status, accepted_by, closed_at, lang`
 
 func scanInvitation(row interface{ Scan(...any) error }) (org.Invitation, error) {
 	var i org.Invitation
 	var role, folders string
 	var c, e int64
 	var closed sql.NullInt64
-	if err := row.Scan(&i.OrgID, &i.ID, &i.Email, &role, &folders, &i.InvitedBy, &c, &e, &i.Status, &i.AcceptedBy, &closed); err != nil {
+	if err := row.Scan(&i.OrgID, &i.ID, &i.Email, &role, &folders, &i.InvitedBy, &c, &e, &i.Status, &i.AcceptedBy, &closed, &i.Lang); err != nil {
 		return i, err
 	}
 	i.Role, i.CreatedAt, i.ExpiresAt, i.ClosedAt = access.Role(role), fromMicros(c), fromMicros(e), fromNullMicros(closed)
@@ -201,9 +201,13 @@ func (t *Tx) CreateInvitation(ctx context.Context, i org.Invitation, secretHash 
 	if err != nil {
 		return errs.Wrap(err, "invitation folders")
 	}
-	_, err = t.exec(ctx, `INSERT INTO invitations (org_id, id, email, role, folders, secret_hash, invited_by, created_at, expires_at, status, accepted_by, closed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, i.OrgID, i.ID, i.Email, string(i.Role), string(folders), secretHash, i.InvitedBy,
-		micros(i.CreatedAt), micros(i.ExpiresAt), i.Status, i.AcceptedBy, nullMicros(i.ClosedAt))
+	lang := i.Lang
+	if lang == "" {
+		lang = "en"
+	}
+	_, err = t.exec(ctx, `INSERT INTO invitations (org_id, id, email, role, folders, secret_hash, invited_by, created_at, expires_at, status, accepted_by, closed_at, lang)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, i.OrgID, i.ID, i.Email, string(i.Role), string(folders), secretHash, i.InvitedBy,
+		micros(i.CreatedAt), micros(i.ExpiresAt), i.Status, i.AcceptedBy, nullMicros(i.ClosedAt), lang)
 	return errs.Wrap(err, "insert invitation")
 }
 

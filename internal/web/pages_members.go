@@ -453,11 +453,29 @@ func (c *call) acceptView() (*view, *org.InvitationPreview, error) {
 	if err != nil {
 		return v, nil, err
 	}
+	if c.speakInvitation(p.Invitation) {
+		v = c.view("accept.title", "")
+		v.Data = page
+	}
 	page.OrgName, page.Email, page.Expires = p.OrgName, org.MaskEmail(p.Invitation.Email), p.Invitation.ExpiresAt
 	if err := org.CheckAcceptable(p.Invitation, c.now(), "", ""); err != nil {
 		return v, &p, err
 	}
 	return v, &p, nil
+}
+
+// speakInvitation switches the page to the language of the invitation's
+// e-mail for a guest who has chosen no language (no lang cookie): they read
+// the e-mail in it.
+func (c *call) speakInvitation(inv org.Invitation) bool {
+	if c.signedIn || !isLang(inv.Lang) || inv.Lang == c.lang {
+		return false
+	}
+	if _, err := c.r.Cookie(langCookie); err == nil {
+		return false
+	}
+	c.lang = inv.Lang
+	return true
 }
 
 // acceptProblem shows why an invitation link cannot be used, with the

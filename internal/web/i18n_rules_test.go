@@ -1,0 +1,96 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"mysystems/internal/app"
+	"mysystems/internal/audit"
+	"mysystems/internal/org"
+)
+
+func actorOf(t *testing.T, a *app.App, c *client) audit.Actor {
+	t.Helper()
+	return audit.Actor{Kind: audit.KindUser, ID: userID(t, a, c)}
+}
+
+// TestI18nUSR1_InvitationInInvitersLanguage: an invitation to an address
+// without an account goes out in the inviter's language and remembers it:
+// its page speaks it to a guest who has chosen no language. An invitee who
+// has an account gets their own language.
+func TestI18nUSR1_InvitationInInvitersLanguage(t *testing.T) {
+	srv, a := server(t)
+	owner := frenchPerson(t, srv, "jeanne@exemple.fr", "Jeanne Petit")
+	id := createOrg(t, owner, "Atelier Petit")
+	root := rootOf(t, owner, id)
+
+	link := invite(t, owner, a, id, "nouvelle@exemple.fr", root)
+	mail := lastMail(t, a, "nouvelle@exemple.fr")
+	if !strings.Contains(mail, "vous invite à rejoindre l'organisation « Atelier Petit »") || strings.Contains(mail, "invited you") {
+		t.Fatalf("the invitation to a new address is not in French:\n%s", mail)
+	}
+	invs, _, err := a.Orgs.Invitations(context.Background(), actorOf(t, a, owner), id, org.Page{})
+	if err != nil || len(invs) != 1 || invs[0].Lang != "fr" {
+		t.Fatalf("the invitation does not remember its language: %+v, %v", invs, err)
+	}
+	guest := newClient(t, srv)
+	guest.header.Set("Accept-Language", "en-US,en;q=0.9")
+	r := guest.get(link)
+	wantStatus(t, "accept page", r, http.StatusOK)
+	wantBody(t, "accept page", r, `<html lang="fr">`, "Atelier Petit")
+	// A guest who chose a language keeps it.
+	guest.post("/lang", url.Values{"lang": {"en"}, "next": {"/login"}})
+	wantBody(t, "accept page in English", guest.get(link), `<html lang="en">`)
+
+	register(t, srv, "english@example.com")
+	invite(t, owner, a, id, "english@example.com", root)
+	if mail := lastMail(t, a, "english@example.com"); strings.Contains(mail, "vous invite") {
+		t.Fatalf("an invitee with an English account got a French invitation:\n%s", mail)
+	}
+}
+
+// TestI18nORG1_RootFolderInCreatorsLanguage: a new organization's root
+// folder is named in its creator's language.
+func TestI18nORG1_RootFolderInCreatorsLanguage(t *testing.T) {
+	srv, _ := server(t)
+	fr := frenchPerson(t, srv, "paul@exemple.fr", "Paul Roux")
+	wantBody(t, "French root", fr.get("/orgs/"+createOrg(t, fr, "Roux SA")+"/folders"), ">Par défaut<")
+	en := register(t, srv, "paula@example.com")
+	r := en.get("/orgs/" + createOrg(t, en, "Paula Ltd") + "/folders")
+	wantBody(t, "English root", r, ">Default<")
+	wantNoBody(t, "English root", r, "Par défaut")
+}
+
+// TestI18nDEV6_CommandBannerQuotesTheDevice: the command banner shows the
+// state in the page's language, then the device's answer as its own words,
+// quoted and left untranslated.
+func TestI18nDEV6_CommandBannerQuotesTheDevice(t *testing.T) {
+	srv, a := server(t)
+	owner := frenchPerson(t, srv, "remi@exemple.fr", "Rémi Blanc")
+	id := createOrg(t, owner, "Blanc Sécurité")
+	ms := mint(t, a, 1)
+	d := newDevice(t, srv, ms[0])
+	d.hello()
+	dev := claim(t, owner, id, ms[0], rootOf(t, owner, id), "Porte")
+	accounts := "/orgs/" + id + "/devices/" + dev + "/accounts"
+	r := owner.post(accounts+"/new", url.Values{"username": {"op1"}, "role": {"operator"}, "password": {"un mot de passe"},
+		"password_confirm": {"un mot de passe"}})
+	m := commandLocation.FindStringSubmatch(r.location())
+	if m == nil {
+		t.Fatalf("create: got %d to %q; body:\n%s", r.status, r.location(), r.body)
+	}
+	cmds := d.poll()
+	if len(cmds) != 1 {
+		t.Fatalf("the device received %+v", cmds)
+	}
+	d.apply(cmds[0], false, "the account database is locked")
+	r = owner.get(accounts + "?cmd=" + m[1])
+	wantBody(t, "French banner", r, `<html lang="fr">`,
+		`class="state">Échec</span><span id="command-result"> — réponse du périphérique : « <span id="command-result-text" class="device-words" translate="no">the account database is locked</span> »</span>`)
+	owner.post("/lang", url.Values{"lang": {"en"}, "next": {"/"}})
+	wantBody(t, "English banner", owner.get(accounts+"?cmd="+m[1]),
+		`class="state">Failed</span><span id="command-result"> — the device&#39;s answer: “<span id="command-result-text" class="device-words" translate="no">the account database is locked</span>”</span>`)
+}
