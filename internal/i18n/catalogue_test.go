@@ -210,6 +210,36 @@ func TestI18nKeysInCodeExist(t *testing.T) {
 	}
 }
 
+// templateKey finds {{t "key" …}} and (t "key" …) in templates.
+var templateKey = regexp.MustCompile(`[{(\s]t\s+"([^"]+)"`)
+
+// TestI18nKeysInTemplatesExist: every key the web templates translate is
+// in both catalogues.
+func TestI18nKeysInTemplatesExist(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "web", "templates", "*.html"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates found: %v", err)
+	}
+	used := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range templateKey.FindAllStringSubmatch(string(b), -1) {
+			used++
+			for _, l := range Langs {
+				if Forms(l, m[1]) == nil {
+					t.Errorf("%s uses %q, which is not in %s.json", f, m[1], l)
+				}
+			}
+		}
+	}
+	if used < 200 {
+		t.Fatalf("found only %d keys in templates: is the pattern still right?", used)
+	}
+}
+
 // keyArg checks a key argument: a literal, or a literal prefix + something.
 func keyArg(e ast.Expr, check func(token.Pos, string, bool)) {
 	switch e := e.(type) {

@@ -94,3 +94,23 @@ func TestI18nDEV6_CommandBannerQuotesTheDevice(t *testing.T) {
 	wantBody(t, "English banner", owner.get(accounts+"?cmd="+m[1]),
 		`class="state">Failed</span><span id="command-result"> — the device&#39;s answer: “<span id="command-result-text" class="device-words" translate="no">the account database is locked</span>”</span>`)
 }
+
+// TestI18nUSR3_RemovalConfirmationCountsMembers: the confirmation of
+// removing members speaks of one member in the singular, of several in the
+// plural, in both languages.
+func TestI18nUSR3_RemovalConfirmationCountsMembers(t *testing.T) {
+	srv, a := server(t)
+	owner := register(t, srv, "boss@example.com")
+	id := createOrg(t, owner, "Count Corp")
+	one, two := register(t, srv, "one@example.com"), register(t, srv, "two@example.com")
+	join(t, a, one, id, "viewer")
+	join(t, a, two, id, "viewer")
+	remove := "/orgs/" + id + "/users/remove?user=" + userID(t, a, one)
+	r := owner.get(remove)
+	wantBody(t, "one", r, "This user will be removed from the organization:")
+	wantNoBody(t, "one", r, "These users")
+	wantBody(t, "two", owner.get(remove+"&user="+userID(t, a, two)), "These users will be removed from the organization:")
+	owner.post("/lang", url.Values{"lang": {"fr"}, "next": {"/"}})
+	wantBody(t, "one in French", owner.get(remove), "Cet utilisateur va être supprimé de l&#39;organisation :")
+	wantBody(t, "two in French", owner.get(remove+"&user="+userID(t, a, two)), "Ces utilisateurs vont être supprimés de l&#39;organisation :")
+}
