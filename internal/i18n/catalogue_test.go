@@ -266,3 +266,19 @@ func name(e ast.Expr) string {
 	}
 	return ""
 }
+
+// TestI18nConcurrentUse: T is safe for concurrent use (run with -race).
+func TestI18nConcurrentUse(t *testing.T) {
+	done := make(chan bool)
+	for i := range 8 {
+		go func() {
+			for n := range 200 {
+				_ = T(Langs[(i+n)%len(Langs)], "err.folder.has_devices", n, "A")
+			}
+			done <- true
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+}
