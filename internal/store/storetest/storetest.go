@@ -61,6 +61,33 @@ func PostgresURL(t testing.TB) string {
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
 	ctx := context.Background()
+	db, err := store.Open(ctx, postgresSchema(t))
+	if err != nil {
+		t.Fatalf("open postgres schema: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate postgres: %v", err)
+	}
+	return db
+}
+
+// Empty returns a database setting for a fresh database of the given kind
+// ("sqlite" or "postgres") on which no migration has run: the schema tests
+// load a fixture into it first.
+func Empty(t testing.TB, kind string) string {
+	t.Helper()
+	if kind == "sqlite" {
+		return filepath.Join(t.TempDir(), "empty.db")
+	}
+	return postgresSchema(t)
+}
+
+// postgresSchema creates an empty throwaway schema, dropped at the end of
+// the test, and returns a URL whose search_path names it.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
 	base := PostgresURL(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -81,15 +108,7 @@ func Postgres(t testing.TB) *store.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String())
-	if err != nil {
-		t.Fatalf("open postgres schema: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate postgres: %v", err)
-	}
-	return db
+	return u.String()
 }
 
 // URL returns a database setting for a fresh database of the given kind
