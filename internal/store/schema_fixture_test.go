@@ -307,38 +307,31 @@ func TestSchemaFixture(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			dsn := storetest.Empty(t, kind)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := storetest.Open(t, dsn)
 			if _, err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
 			newest := len(migrationNames(t, kind))
 			seedFixture(t, db, dsn)
 			dump := fixtureHeader(newest, kind) + dumpSQL(t, kind, dsn)
-			for _, tbl := range liveTables(t, kind, dsn) {
-				if !strings.Contains(dump, "INSERT INTO "+tbl+" (") {
-					t.Errorf("table %s has no row in the fixture: add some to seedFixture in schema_fixture_test.go", tbl)
+			if *update { // a released fixture has rows in every table
+				for _, tbl := range liveTables(t, kind, dsn) {
+					if !strings.Contains(dump, "INSERT INTO "+tbl+" (") {
+						t.Errorf("table %s has no row in the fixture: add some to seedFixture in schema_fixture_test.go", tbl)
+					}
 				}
 			}
 
 			again := storetest.Empty(t, kind)
 			loadSQL(t, again, dump)
-			db2, err := store.Open(ctx, again)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db2.Close()
-			if applied, err := db2.Migrate(ctx); err != nil || len(applied) != 0 {
+			if applied, err := storetest.Open(t, again).Migrate(ctx); err != nil || len(applied) != 0 {
 				t.Fatalf("migrate the reloaded fixture: applied %v, %v; want nothing to apply", applied, err)
 			}
 			if got := fixtureHeader(newest, kind) + dumpSQL(t, kind, again); got != dump {
 				t.Errorf("the fixture does not load back to itself:\n%s", firstDiff(dump, got))
 			}
 
-			if !*update {
+			if !*update || t.Failed() {
 				return
 			}
 			if err := os.MkdirAll(fixtureDir, 0o755); err != nil {

@@ -66,11 +66,7 @@ func TestSchemaUpgrade(t *testing.T) {
 					}
 					dsn := storetest.Empty(t, kind)
 					loadSQL(t, dsn, script)
-					db, err := store.Open(ctx, dsn)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer db.Close()
+					db := storetest.Open(t, dsn)
 					if got, err := db.SchemaVersion(ctx); err != nil || got != v {
 						t.Fatalf("loaded fixture: schema version %d, %v; want %d", got, err, v)
 					}
@@ -204,18 +200,14 @@ func checkFixtureRows(t *testing.T, db *store.DB, v int) {
 				}
 				same(t, "org "+o.ID, got, o)
 			}
-			fs, err := tx.Folders(ctx, fxAcme.ID)
-			if err != nil {
-				return err
+			for id, want := range map[string][]org.Folder{fxAcme.ID: {fxAcmeRoot, fxAcmeLyon, fxAcmeEntrance}, fxGlobex.ID: {fxGlobexRoot, fxGlobexMtl}} {
+				fs, err := tx.Folders(ctx, id)
+				if err != nil {
+					return err
+				}
+				slices.SortFunc(fs, func(a, b org.Folder) int { return a.CreatedAt.Compare(b.CreatedAt) })
+				same(t, "folders of "+id, fs, want)
 			}
-			slices.SortFunc(fs, func(a, b org.Folder) int { return a.CreatedAt.Compare(b.CreatedAt) })
-			same(t, "Acme's folders", fs, []org.Folder{fxAcmeRoot, fxAcmeLyon, fxAcmeEntrance})
-			fs, err = tx.Folders(ctx, fxGlobex.ID)
-			if err != nil {
-				return err
-			}
-			slices.SortFunc(fs, func(a, b org.Folder) int { return a.CreatedAt.Compare(b.CreatedAt) })
-			same(t, "Globex's folders", fs, []org.Folder{fxGlobexRoot, fxGlobexMtl})
 
 			ms, _, err := tx.Members(ctx, fxAcme.ID, org.Page{Limit: 10})
 			if err != nil {
