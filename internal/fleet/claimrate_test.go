@@ -1,4 +1,4 @@
-package gateway_test
+package fleet_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
+	"mysystems/internal/harness"
 	"mysystems/internal/store/storetest"
 )
 
@@ -17,15 +18,13 @@ import (
 // are limited per client address, 20 per 15 minutes, and per organization
 // five times as loosely: one person's mistakes hold up that person, not the
 // organization, and guessing from many addresses stays bounded.
-func TestClaimRateLimit(t *testing.T) {
-	e := newEnv(t, storetest.SQLite(t))
-	owner := e.user("owner@example.com")
-	org, root := e.org(owner)
-	var me struct{ User struct{ ID, Email string } }
-	e.do("GET", "/api/v1/me", owner, nil, &me)
+func TestDEV3_ClaimRateLimit(t *testing.T) {
+	e := harness.New(t, storetest.SQLite(t))
+	owner := e.User("owner@example.com")
+	org, root := e.Org(owner.Token, "Acme")
 	ctx := context.Background()
 	from := func(addr string) audit.Actor {
-		return audit.Actor{Kind: audit.KindUser, ID: me.User.ID, Email: me.User.Email, ClientAddr: addr}
+		return audit.Actor{Kind: audit.KindUser, ID: owner.ID, Email: owner.Email, ClientAddr: addr}
 	}
 	ms := e.Mint(4)
 	claim := func(addr string, m fleet.Minted, oak string) error {

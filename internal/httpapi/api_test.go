@@ -47,9 +47,9 @@ func TestAccountJourney(t *testing.T) {
 				t.Errorf("last_used_at not recorded: %s", r.Body)
 			}
 			// An expired token fails.
-			e.clock.Advance(49 * time.Hour)
+			e.Clock.Advance(49 * time.Hour)
 			e.want(e.call("GET", "/api/v1/me", pat, nil), 401, "unauthenticated")
-			e.clock.Set(t0)
+			e.Clock.Set(t0)
 			e.want(e.call("DELETE", "/api/v1/me/tokens/"+tid, tok, nil), 204, "")
 			e.want(e.call("GET", "/api/v1/me", pat, nil), 401, "unauthenticated")
 			e.want(e.call("DELETE", "/api/v1/me/tokens/"+tid, tok, nil), 404, "not_found")
@@ -92,7 +92,7 @@ func TestLoginRateLimitAndNoEnumeration(t *testing.T) {
 		// Even the right password is refused while the account is locked out.
 		e.want(e.call("POST", "/api/v1/auth/login", "", map[string]string{"email": "carol@example.com", "password": "a long enough passphrase"}), 429, "rate_limited")
 		// After the window it works again.
-		e.clock.Advance(16 * time.Minute)
+		e.Clock.Advance(16 * time.Minute)
 		if r := e.call("POST", "/api/v1/auth/login", "", map[string]string{"email": "carol@example.com", "password": "a long enough passphrase"}); r.Status != 200 {
 			t.Fatalf("after the window: %d %s", r.Status, r.Body)
 		}
@@ -134,7 +134,7 @@ func TestOrgLifecycle(t *testing.T) {
 		// not authenticated.
 		e.want(e.call("POST", "/api/v1/vendor/orgs/"+id+"/restore", tok, nil), 403, "forbidden")
 		e.want(e.call("POST", "/api/v1/vendor/orgs/"+id+"/restore", "msv_not-a-token", nil), 401, "unauthenticated")
-		_, vtok, err := e.app.Platform.CreateToken(context.Background(), "ops")
+		_, vtok, err := e.App.Platform.CreateToken(context.Background(), "ops")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +238,7 @@ func TestCrossOrgRouteWalk(t *testing.T) {
 		orgA := e.org(tokA, "A")
 		e.org(tokB, "B")
 		walked := 0
-		for _, rt := range e.app.API.Routes() {
+		for _, rt := range e.App.API.Routes() {
 			if !strings.Contains(rt.Path, "{org}") || rt.Auth != httpapi.AuthUser {
 				continue
 			}
@@ -283,7 +283,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	served := map[string]bool{}
-	for _, rt := range e.app.API.Routes() {
+	for _, rt := range e.App.API.Routes() {
 		served[rt.Method+" "+rt.Path] = true
 		if !documented[rt.Method+" "+rt.Path] {
 			t.Errorf("served but not documented: %s %s", rt.Method, rt.Path)
