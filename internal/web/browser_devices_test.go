@@ -2,9 +2,6 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -13,37 +10,17 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"mysystems/internal/account"
-	"mysystems/internal/app"
+	"mysystems/internal/harness"
 	"mysystems/internal/sim"
-	"mysystems/internal/store/storetest"
 )
 
 // startedServer is server with the app's background work running (the
 // gateway's presence and wake-ups, jobs), serving HTTP/1.1 to the browser
 // and cleartext HTTP/2 to simulated devices, as cmd/mysystems does.
-func startedServer(t *testing.T) (*httptest.Server, *app.App) {
+func startedServer(t *testing.T) (*httptest.Server, *harness.Server) {
 	t.Helper()
-	cfg := app.DefaultConfig()
-	cfg.Account.Hash = account.TestHashParams
-	a := app.New(cfg, storetest.SQLite(t), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewUnstartedServer(a.Handler)
-	p := new(http.Protocols)
-	p.SetHTTP1(true)
-	p.SetUnencryptedHTTP2(true)
-	srv.Config.Protocols = p
-	srv.Start()
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		cancel()
-		_ = a.Shutdown(context.Background())
-	})
-	return srv, a
+	a := harness.New(t, nil, harness.WallClock(), harness.Started())
+	return a.HTTP, a
 }
 
 // waitUntil polls cond until it holds, failing the test after a deadline.
@@ -92,7 +69,7 @@ func (b *browser) listedSerials() []string {
 func TestBrowserOnboarding(t *testing.T) {
 	b := newBrowser(t)
 	srv, a := server(t)
-	ms := mint(t, a, 3)
+	ms := a.Mint(3)
 	orgID := b.newOrg(srv.URL, "onboarder@example.com", "Oscar Onboarder", "Onboard Org")
 
 	b.step("devices",
@@ -201,7 +178,7 @@ func TestBrowserOnboarding(t *testing.T) {
 func TestBrowserDeviceAccounts(t *testing.T) {
 	b := newBrowser(t)
 	srv, a := startedServer(t)
-	ms := mint(t, a, 1)
+	ms := a.Mint(1)
 	orgID := b.newOrg(srv.URL, "accounts.owner@example.com", "Ada Admin", "Accounts Org")
 
 	f, err := sim.New(sim.Config{Server: srv.URL, Speed: 1000, HeartbeatEvery: 200 * time.Millisecond, PollWait: 5,

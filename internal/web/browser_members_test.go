@@ -167,7 +167,7 @@ func TestBrowserInvitation(t *testing.T) {
 	b.check("invite", strings.Contains(pending, "guest@example.com") && strings.Contains(pending, "Default / Site A"),
 		"pending invitations: %q", pending)
 
-	link := inviteLink.FindString(lastMail(t, a, "guest@example.com"))
+	link := inviteLink.FindString(a.LastMail("guest@example.com"))
 	b.check("invitation mail", link != "", "no link in the invitation mail")
 
 	g := b.fresh()

@@ -54,7 +54,7 @@ func TestDeviceOnboarding(t *testing.T) {
 	root := rootOf(t, owner, id)
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 2)
+	ms := a.Mint(2)
 
 	r := owner.get(base)
 	wantStatus(t, "devices page", r, http.StatusOK)
@@ -127,7 +127,7 @@ func TestDeviceImport(t *testing.T) {
 	siteA := createFolder(t, owner, id, root, "Site A")
 	createFolder(t, owner, id, siteA, "Lobby")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 3)
+	ms := a.Mint(3)
 
 	wantBody(t, "import page", owner.get(base+"/import"), `enctype="multipart/form-data"`, `name="file"`, `name="csv"`)
 	good0 := ms[0].Serial + "," + ms[0].OAK + ","
@@ -189,7 +189,7 @@ func TestDeviceListPages(t *testing.T) {
 	owner := register(t, srv, "pages@example.com")
 	id := createOrg(t, owner, "Pages Corp")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 53)
+	ms := a.Mint(53)
 	var lines []string
 	for _, m := range ms {
 		lines = append(lines, m.Serial+","+m.OAK+",")
@@ -230,7 +230,7 @@ func TestDeviceExportCSV(t *testing.T) {
 	root := rootOf(t, owner, id)
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 3)
+	ms := a.Mint(3)
 	inA := claim(t, owner, id, ms[0], siteA, "=HYPERLINK(\"x\")")
 	claim(t, owner, id, ms[1], root, "Gate")
 	claim(t, owner, id, ms[2], root, "Yard")
@@ -295,7 +295,7 @@ func TestDevicePermissions(t *testing.T) {
 	root := rootOf(t, owner, id)
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 3)
+	ms := a.Mint(3)
 	devA := claim(t, owner, id, ms[0], siteA, "Camera A")
 	devB := claim(t, owner, id, ms[1], root, "Camera B")
 
@@ -419,7 +419,7 @@ func TestDeviceRemove(t *testing.T) {
 	id := createOrg(t, owner, "Remove Corp")
 	root := rootOf(t, owner, id)
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 1)
+	ms := a.Mint(1)
 	dev := claim(t, owner, id, ms[0], root, "Old camera")
 
 	r := owner.get(base + "/" + dev + "/remove")
@@ -457,9 +457,9 @@ func TestDeviceAccounts(t *testing.T) {
 	owner := register(t, srv, "accounts@example.com")
 	id := createOrg(t, owner, "Accounts Corp")
 	root := rootOf(t, owner, id)
-	ms := mint(t, a, 1)
-	d := newDevice(t, srv, ms[0])
-	d.hello()
+	ms := a.Mint(1)
+	d := a.Device(ms[0])
+	d.Hello()
 	dev := claim(t, owner, id, ms[0], root, "Door")
 	accounts := "/orgs/" + id + "/devices/" + dev + "/accounts"
 
@@ -507,7 +507,7 @@ func TestDeviceAccounts(t *testing.T) {
 	wantBody(t, "pending", r, "Create the account “op1”", `data-state="pending"`, `id="command-refresh" hidden`)
 	wantNoBody(t, "pending", r, secret)
 
-	cmds := d.poll()
+	cmds := d.Poll(0)
 	if len(cmds) != 1 || cmds[0].ID != m[1] || cmds[0].Type != fleet.CmdAccountCreate {
 		t.Fatalf("the device received %+v", cmds)
 	}
@@ -517,8 +517,8 @@ func TestDeviceAccounts(t *testing.T) {
 	if status, c := commandOf(t, owner, id, m[1]); status != http.StatusOK || c["state"] != "delivered" {
 		t.Fatalf("delivered: %d %v", status, c)
 	}
-	if pw := d.apply(cmds[0], true, "account op1 created"); pw != secret {
-		t.Fatalf("the device received the password %q", pw)
+	if r := d.Apply(cmds[0]); r.Result != "account op1 created" || !d.CheckPassword("op1", secret) {
+		t.Fatalf("the device did not create op1 with the password sent: %+v", r)
 	}
 	status, c := commandOf(t, owner, id, m[1])
 	if status != http.StatusOK || c["state"] != "applied" || c["done"] != true || c["result"] != "account op1 created" {
@@ -539,11 +539,12 @@ func TestDeviceAccounts(t *testing.T) {
 	if m == nil {
 		t.Fatalf("password: got %d to %q; body:\n%s", r.status, r.location(), r.body)
 	}
-	cmds = d.poll()
+	cmds = d.Poll(0)
 	if len(cmds) != 1 || cmds[0].Type != fleet.CmdAccountPassword {
 		t.Fatalf("the device received %+v", cmds)
 	}
-	d.apply(cmds[0], false, "the account database is locked")
+	d.RefuseAccountChanges(1, "the account database is locked")
+	d.Apply(cmds[0])
 	wantBody(t, "failed", owner.get(accounts+"?cmd="+m[1]), `data-state="failed"`, "Failed", "the account database is locked",
 		"Change the password of “op1”")
 
@@ -553,8 +554,10 @@ func TestDeviceAccounts(t *testing.T) {
 	if m == nil {
 		t.Fatalf("delete: got %d to %q", r.status, r.location())
 	}
-	cmds = d.poll()
-	d.apply(cmds[0], true, "account op1 deleted")
+	cmds = d.Poll(0)
+	if r := d.Apply(cmds[0]); r.Result != "account op1 deleted" {
+		t.Fatalf("delete: %+v", r)
+	}
 	r = owner.get(accounts + "?cmd=" + m[1])
 	wantBody(t, "deleted", r, "Delete the account “op1”", `data-state="applied"`)
 	wantNoBody(t, "deleted", r, `<tr data-username="op1">`)
