@@ -59,7 +59,7 @@ func (e *env) command(tok, org, id string) cmdJSON {
 
 // GW-1, GW-2, DEV-3, DEV-7: hello, claim, a command woken into a waiting
 // long-poll, applied at most once, state visible through the API.
-func TestCommandRoundTrip(t *testing.T) {
+func TestGW2_CommandRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
@@ -142,7 +142,7 @@ func TestCommandRoundTrip(t *testing.T) {
 }
 
 // GW-1: wrong secrets and tokens are refused.
-func TestDeviceAuth(t *testing.T) {
+func TestGW1_DeviceAuth(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	m := e.Mint(1)[0]
 	if code := e.do("POST", "/device/v1/hello", "", fleet.Hello{Serial: m.Serial, Secret: "wrong"}, nil); code != 401 {
@@ -171,7 +171,7 @@ func TestDeviceAuth(t *testing.T) {
 
 // DEV-6: account changes go to the device sealed; the password is never in
 // the database or the logs; service accounts and root are protected.
-func TestDeviceAccounts(t *testing.T) {
+func TestDEV6_DeviceAccounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
@@ -253,7 +253,7 @@ func assertNowhere(t *testing.T, e *env, secret string) {
 }
 
 // DEV-5: removed and claimed again is a new record; history stays.
-func TestRemoveAndReclaim(t *testing.T) {
+func TestDEV5_RemoveAndReclaim(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	owner := e.user("owner@example.com")
 	org, root := e.org(owner)
@@ -297,7 +297,7 @@ func TestRemoveAndReclaim(t *testing.T) {
 
 // Killing and restarting the server while a command waits: the device
 // reconnects to the new process, gets the command, applies it once.
-func TestRestartKeepsCommands(t *testing.T) {
+func TestGW2_RestartKeepsCommands(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
@@ -333,7 +333,7 @@ func TestRestartKeepsCommands(t *testing.T) {
 
 // ACC-1, ACC-2: a viewer granted one folder sees exactly its devices, in
 // the list, the CSV export and by id.
-func TestViewerSeesOnlyGrantedDevices(t *testing.T) {
+func TestACC1_ViewerSeesOnlyGrantedDevices(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
@@ -437,7 +437,7 @@ func waitFor(t *testing.T, cond func() bool) {
 
 // GW-2 across instances: a command issued on one instance reaches a device
 // long-polling on another, woken through PostgreSQL LISTEN/NOTIFY.
-func TestCrossInstanceWakeUp(t *testing.T) {
+func TestGW2_CrossInstanceWakeUp(t *testing.T) {
 	db := storetest.Postgres(t)
 	a := newEnv(t, db)
 	b := a.another()
@@ -469,7 +469,7 @@ func TestCrossInstanceWakeUp(t *testing.T) {
 // heartbeat interval is never shown offline, its contact is written at most
 // once per interval, and once it falls silent it is shown offline no later
 // than fleet.OnlineWindow after its last contact.
-func TestPresenceResolution(t *testing.T) {
+func TestDEV7_PresenceResolution(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")

@@ -21,7 +21,7 @@ import (
 
 // GW-1: devices behind a site controller share one cleartext HTTP/2
 // connection, each device's long-poll a stream of it.
-func TestManyDevicesOverOneHTTP2Connection(t *testing.T) {
+func TestGW1_ManyDevicesOverOneHTTP2Connection(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	srv := e.App.Server("127.0.0.1:0")
 	var conns atomic.Int32
@@ -102,7 +102,7 @@ func TestManyDevicesOverOneHTTP2Connection(t *testing.T) {
 }
 
 // GW-3: firmware images download with HTTP ranges, so a download resumes.
-func TestFirmwareRanges(t *testing.T) {
+func TestGW3_FirmwareRanges(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	dir := t.TempDir()
 	e.App.Gateway.SetDataDirForTest(dir)

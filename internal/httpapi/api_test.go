@@ -15,7 +15,7 @@ import (
 
 // ID-1, ID-2: register, sign in, use the session, personal API tokens,
 // sign out.
-func TestAccountJourney(t *testing.T) {
+func TestID2_AccountJourney(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tok, id := e.user("Alice@Example.com")
@@ -72,7 +72,7 @@ func TestAccountJourney(t *testing.T) {
 
 // ID-4: the answer never tells whether an account exists, and failures are
 // rate-limited per account and per client address.
-func TestLoginRateLimitAndNoEnumeration(t *testing.T) {
+func TestID4_LoginRateLimitAndNoEnumeration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		e.user("carol@example.com")
@@ -106,7 +106,7 @@ func TestLoginRateLimitAndNoEnumeration(t *testing.T) {
 
 // ORG-1..5 through the API: create, rename, notes, archive with the typed
 // id, hidden afterwards, vendor restore.
-func TestOrgLifecycle(t *testing.T) {
+func TestORG1_OrgLifecycle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tok, _ := e.user("owner@example.com")
@@ -230,7 +230,7 @@ func TestBadInput(t *testing.T) {
 // ORG-5, ACC-2: a second organization's owner gets 404 for every path
 // under the first organization's id. The walk covers every registered route
 // with {org}, so routes added later are covered too.
-func TestCrossOrgRouteWalk(t *testing.T) {
+func TestORG5_CrossOrgRouteWalk(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tokA, _ := e.user("a@example.com")

@@ -17,7 +17,7 @@ func (e *env) inviteToken(addr string) string {
 
 // USR-1, ACC-1, ACC-2 through the API: invite → accept from the e-mailed
 // link → the viewer sees only the granted folders.
-func TestInviteAcceptViewer(t *testing.T) {
+func TestUSR1_InviteAcceptViewer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, _ := e.user("owner@example.com")
@@ -80,7 +80,7 @@ func TestInviteAcceptViewer(t *testing.T) {
 
 // USR-2, USR-3: a member demoted or removed is refused on the very next
 // request, with a session and with a personal API token.
-func TestDemoteAndRemoveTakeEffectAtOnce(t *testing.T) {
+func TestUSR2_DemoteAndRemoveTakeEffectAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, _ := e.user("owner@example.com")
@@ -113,7 +113,7 @@ func TestDemoteAndRemoveTakeEffectAtOnce(t *testing.T) {
 }
 
 // USR-3: bulk removal is all or nothing and says which and why.
-func TestBulkRemove(t *testing.T) {
+func TestUSR3_BulkRemove(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, ownerID := e.user("owner@example.com")
@@ -144,7 +144,7 @@ func TestBulkRemove(t *testing.T) {
 }
 
 // DEV-2 through the API: delete needs confirm=true and an empty folder.
-func TestFolderDelete(t *testing.T) {
+func TestDEV2_FolderDelete(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	owner, _ := e.user("owner@example.com")
 	id := e.org(owner, "Acme")

@@ -91,7 +91,7 @@ func (e *env) mfaStatus(tok string) map[string]any {
 
 // ID-3 acceptance: codes from an independent TOTP implementation are
 // accepted, and the same code a second time is refused.
-func TestMFATOTPWithOathtool(t *testing.T) {
+func TestID3_MFATOTPWithOathtool(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tok, _ := e.user("tess@example.com")
@@ -223,7 +223,7 @@ func TestMFATOTPWithOathtool(t *testing.T) {
 
 // ID-3: e-mail codes through the API; the login code is in the outbox,
 // committed with the challenge, when the login answers.
-func TestMFAEmail(t *testing.T) {
+func TestID3_MFAEmail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tok, _ := e.user("emil@example.com")

@@ -14,7 +14,7 @@ import (
 // SPEC §3 table and ACC-1/ACC-2 through the API: every role × every action
 // served so far × inside/outside the member's granted folder. Operators and
 // Viewers are granted folder "in"; folder "out" is not theirs.
-func TestPermissionTable(t *testing.T) {
+func TestACC2_PermissionTable(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, _ := e.user("owner@example.com")

@@ -13,7 +13,7 @@ import (
 
 // Vendor operators read the outbox, bodies included, so a server without
 // SMTP still gets an invitation link to its recipient (AUD-2).
-func TestVendorOutbox(t *testing.T) {
+func TestAUD2_VendorOutbox(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()

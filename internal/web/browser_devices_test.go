@@ -62,11 +62,11 @@ func (b *browser) listedSerials() []string {
 	return s
 }
 
-// TestBrowserOnboarding: an Owner adds a device with the form (after a
+// TestDEV3_BrowserOnboarding: an Owner adds a device with the form (after a
 // wrong OAK), imports two from CSV (after a refused file with its report),
 // finds the three in the list, and removes one behind "I understand the
 // risks" (DEV-3, DEV-4, DEV-5).
-func TestBrowserOnboarding(t *testing.T) {
+func TestDEV3_BrowserOnboarding(t *testing.T) {
 	b := newBrowser(t)
 	srv, a := server(t)
 	ms := a.Mint(3)
@@ -171,11 +171,11 @@ func TestBrowserOnboarding(t *testing.T) {
 	b.check("after remove", slices.Equal(listed, want), "the list shows %v", listed)
 }
 
-// TestBrowserDeviceAccounts: with a simulated device connected, an Owner
+// TestDEV6_BrowserDeviceAccounts: with a simulated device connected, an Owner
 // identifies it, creates a local account on it and changes that account's
 // password, each command followed live to "applied" without reloading the
 // page; service accounts offer no change control (DEV-6, GW-2, GW-4).
-func TestBrowserDeviceAccounts(t *testing.T) {
+func TestDEV6_BrowserDeviceAccounts(t *testing.T) {
 	b := newBrowser(t)
 	srv, a := startedServer(t)
 	ms := a.Mint(1)

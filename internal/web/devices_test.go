@@ -45,9 +45,9 @@ func (c *client) upload(path string, fields url.Values, file, name, content stri
 
 var fieldError = regexp.MustCompile(`<p class="field-error" id="oak-error">([^<]*)</p>`)
 
-// TestDeviceOnboarding adds devices one at a time through the form, with
+// TestDEV3_DeviceOnboarding adds devices one at a time through the form, with
 // its errors (DEV-3).
-func TestDeviceOnboarding(t *testing.T) {
+func TestDEV3_DeviceOnboarding(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "onboard@example.com")
 	id := createOrg(t, owner, "Onboard Corp")
@@ -117,9 +117,9 @@ func TestDeviceOnboarding(t *testing.T) {
 	})
 }
 
-// TestDeviceImport imports devices from CSV, all or nothing with a
+// TestDEV3_DeviceImport imports devices from CSV, all or nothing with a
 // per-line report (DEV-3).
-func TestDeviceImport(t *testing.T) {
+func TestDEV3_DeviceImport(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "import@example.com")
 	id := createOrg(t, owner, "Import Corp")
@@ -183,8 +183,8 @@ func TestDeviceImport(t *testing.T) {
 	wantStatus(t, "hidden folder", owner.get(base+"?folder=fld_nope"), http.StatusNotFound)
 }
 
-// TestDeviceListPages walks the list page by page (DEV-4).
-func TestDeviceListPages(t *testing.T) {
+// TestDEV4_DeviceListPages walks the list page by page (DEV-4).
+func TestDEV4_DeviceListPages(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "pages@example.com")
 	id := createOrg(t, owner, "Pages Corp")
@@ -221,9 +221,9 @@ func TestDeviceListPages(t *testing.T) {
 	wantNoBody(t, "bad cursor", r, "Could not save")
 }
 
-// TestDeviceExportCSV exports the filtered list, every page, with what a
+// TestDEV4_DeviceExportCSV exports the filtered list, every page, with what a
 // member may see (DEV-4, ACC-1).
-func TestDeviceExportCSV(t *testing.T) {
+func TestDEV4_DeviceExportCSV(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "export@example.com")
 	id := createOrg(t, owner, "Export Corp")
@@ -285,10 +285,10 @@ func commandOf(t *testing.T, c *client, orgID, cmd string) (int, map[string]any)
 	return r.status, out
 }
 
-// TestDevicePermissions: Viewers and Operators see only the devices of
+// TestACC2_DevicePermissions: Viewers and Operators see only the devices of
 // their folders (ACC-1, ACC-2); Viewers cannot control devices, Operators
 // can but cannot manage them (USR roles table).
-func TestDevicePermissions(t *testing.T) {
+func TestACC2_DevicePermissions(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "perm@example.com")
 	id := createOrg(t, owner, "Perm Corp")
@@ -411,9 +411,9 @@ func TestDevicePermissions(t *testing.T) {
 	})
 }
 
-// TestDeviceRemove removes a device after the confirmation that says what
+// TestDEV5_DeviceRemove removes a device after the confirmation that says what
 // happens (DEV-5); it can then be claimed again as a new device.
-func TestDeviceRemove(t *testing.T) {
+func TestDEV5_DeviceRemove(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "remove@example.com")
 	id := createOrg(t, owner, "Remove Corp")
@@ -450,9 +450,9 @@ func accountRow(body, username string) string {
 	return regexp.MustCompile(`(?s)<tr data-username="` + regexp.QuoteMeta(username) + `".*?</tr>`).FindString(body)
 }
 
-// TestDeviceAccounts lists, creates, changes and deletes device local
+// TestDEV6_DeviceAccounts lists, creates, changes and deletes device local
 // accounts through a device that applies them (DEV-6).
-func TestDeviceAccounts(t *testing.T) {
+func TestDEV6_DeviceAccounts(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "accounts@example.com")
 	id := createOrg(t, owner, "Accounts Corp")

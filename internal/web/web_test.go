@@ -303,7 +303,7 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-func TestRegisterErrors(t *testing.T) {
+func TestID1_RegisterErrors(t *testing.T) {
 	srv, _ := server(t)
 	c := newClient(t, srv)
 	page := c.get("/register")
@@ -379,7 +379,7 @@ func TestSettings(t *testing.T) {
 	wantStatus(t, "org index", c.get("/orgs/"+id), http.StatusSeeOther)
 }
 
-func TestArchive(t *testing.T) {
+func TestORG4_Archive(t *testing.T) {
 	srv, _ := server(t)
 	c := register(t, srv, "archiver@example.com")
 	id := createOrg(t, c, "Doomed")
@@ -458,7 +458,7 @@ func TestLanguage(t *testing.T) {
 	})
 }
 
-func TestTokens(t *testing.T) {
+func TestID2_Tokens(t *testing.T) {
 	srv, a := server(t)
 	c := register(t, srv, "tokens@example.com")
 	wantBody(t, "no tokens", c.get("/account/tokens"), `id="tokens-none"`)
@@ -501,7 +501,7 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-func TestAuditLog(t *testing.T) {
+func TestAUD1_AuditLog(t *testing.T) {
 	srv, _ := server(t)
 	c := register(t, srv, "audit@example.com")
 	id := createOrg(t, c, "Audited")
