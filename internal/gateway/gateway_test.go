@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"testing"
 	"time"
 
@@ -57,8 +56,6 @@ func (e *env) user(email string) string {
 	e.t.Helper()
 	return e.User(email).Token
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func io_copy(w io.Writer, res *http.Response) (int64, error) {
 	defer res.Body.Close()
