@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"text/tabwriter"
+)
+
+type deviceAccount struct {
+	Username string `json:"username"`
+	Role     string `json:"role"`
+	Service  bool   `json:"service"`
+}
+
+// accountsSubcommands are the subcommands of devices accounts.
+const accountsSubcommands = "list | create | passwd | delete"
+
+// cmdDevicesAccounts is reached only without a known subcommand.
+func cmdDevicesAccounts(_ context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return &usageError{msg: "devices accounts: say which: " + accountsSubcommands}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(e.out, "usage: mysystems devices accounts %s\nRun 'mysystems devices accounts COMMAND -h' for details.\n", accountsSubcommands)
+		return nil
+	}
+	return &usageError{msg: fmt.Sprintf("devices accounts: unknown command %q (%s)", args[0], accountsSubcommands)}
+}
+
+func cmdDevicesAccountsList(ctx context.Context, e *env, args []string) error {
+	f := e.flags("devices accounts list", "ORG ID",
+		"List a device's local accounts as the device last reported them (owner or admin).\n"+
+			"Service accounts belong to the platform's applications and cannot be changed.", withJSON)
+	pos, err := e.parse(f, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	c, err := e.client(true)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/devices/%s/accounts", pos[0], pos[1]), nil, &raw); err != nil {
+		return err
+	}
+	if e.json {
+		return e.printJSON(raw)
+	}
+	var p struct {
+		Items []deviceAccount `json:"items"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return fmt.Errorf("reading the accounts: %w", err)
+	}
+	if len(p.Items) == 0 {
+		fmt.Fprintln(e.errw, "The device has reported no accounts yet (it reports them when it connects).")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USERNAME\tROLE\tSERVICE")
+	for _, a := range p.Items {
+		svc := ""
+		if a.Service {
+			svc = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", clean(a.Username), clean(a.Role), svc)
+	}
+	return tw.Flush()
+}
+
+// devicePassword reads a device account's password: from stdin with
+// --password-stdin, else prompted twice without echo on a terminal. It is
+// never taken from MYSYSTEMS_PASSWORD, which is the portal password.
+func (e *env) devicePassword(f *flags, fromStdin bool, username string) (string, error) {
+	return e.secret(f, fromStdin, true, "", fmt.Sprintf("Password for %s on the device: ", clean(username)))
+}
+
+func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error {
+	f := e.flags("devices accounts create", "ORG ID USERNAME --role R [--password-stdin] [--wait] [--timeout D]",
+		"Create a local account on a device (owner or admin); ROLE is administrator, operator\n"+
+			"or viewer. The password (1 to 64 printable ASCII characters) is prompted twice on a\n"+
+			"terminal or read from the first line of stdin (--password-stdin); it travels sealed\n"+
+			"to the device and is never stored by the portal. Prints the command id; with --wait,\n"+
+			"follows it until the device has applied it.", withJSON)
+	role := f.String("role", "", "administrator, operator or viewer (required)")
+	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
+	wait, timeout := waitFlags(f)
+	pos, err := e.parse(f, args, 3, 3)
+	if err != nil {
+		return err
+	}
+	if *role == "" {
+		return usagef(f, "--role is required: administrator, operator or viewer")
+	}
+	if err := checkTimeout(f, *timeout); err != nil {
+		return err
+	}
+	orgID, id, username := pos[0], pos[1], pos[2]
+	pw, err := e.devicePassword(f, *fromStdin, username)
+	if err != nil {
+		return err
+	}
+	body := map[string]string{"username": username, "role": *role, "password": pw}
+	return e.sendCommand(ctx, orgID, http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/accounts", orgID, id), body, *wait, *timeout,
+		func(cmd command) string {
+			return fmt.Sprintf("Sent the creation of account %s (%s) to device %s: command %s.", clean(username), clean(*role), clean(id), clean(cmd.ID))
+		})
+}
+
+func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error {
+	f := e.flags("devices accounts passwd", "ORG ID USERNAME [--password-stdin] [--wait] [--timeout D]",
+		"Change the password of a device's local account (owner or admin); service accounts\n"+
+			"cannot be changed. The new password is prompted twice on a terminal or read from the\n"+
+			"first line of stdin (--password-stdin), and travels sealed to the device.", withJSON)
+	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
+	wait, timeout := waitFlags(f)
+	pos, err := e.parse(f, args, 3, 3)
+	if err != nil {
+		return err
+	}
+	if err := checkTimeout(f, *timeout); err != nil {
+		return err
+	}
+	orgID, id, username := pos[0], pos[1], pos[2]
+	pw, err := e.devicePassword(f, *fromStdin, username)
+	if err != nil {
+		return err
+	}
+	return e.sendCommand(ctx, orgID, http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s/accounts/%s", orgID, id, username),
+		map[string]string{"password": pw}, *wait, *timeout, func(cmd command) string {
+			return fmt.Sprintf("Sent the new password of %s to device %s: command %s.", clean(username), clean(id), clean(cmd.ID))
+		})
+}
+
+func cmdDevicesAccountsDelete(ctx context.Context, e *env, args []string) error {
+	f := e.flags("devices accounts delete", "ORG ID USERNAME [--yes] [--wait] [--timeout D]",
+		"Delete a device's local account (owner or admin): whoever uses it can no longer sign\n"+
+			"in to the device. root and service accounts cannot be deleted. On a terminal you are\n"+
+			"asked to confirm; otherwise pass --yes.", withJSON)
+	yes := f.Bool("yes", false, "do not ask for confirmation")
+	wait, timeout := waitFlags(f)
+	pos, err := e.parse(f, args, 3, 3)
+	if err != nil {
+		return err
+	}
+	if err := checkTimeout(f, *timeout); err != nil {
+		return err
+	}
+	orgID, id, username := pos[0], pos[1], pos[2]
+	q := fmt.Sprintf("Delete account %s on device %s? Whoever uses it can no longer sign in to the device.", clean(username), clean(id))
+	if err := e.confirm(f, *yes, "delete account "+username+" of device "+id, q); err != nil {
+		return err
+	}
+	return e.sendCommand(ctx, orgID, http.MethodDelete, pathf("/api/v1/orgs/%s/devices/%s/accounts/%s", orgID, id, username), nil, *wait, *timeout,
+		func(cmd command) string {
+			return fmt.Sprintf("Sent the deletion of account %s to device %s: command %s.", clean(username), clean(id), clean(cmd.ID))
+		})
+}
