@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 	"text/tabwriter"
 	"time"
 )
@@ -31,94 +29,44 @@ func (d device) status() string {
 	return "offline"
 }
 
-func cmdDevicesList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("devices list", "ORG [--folder ID] [--model M] [--firmware V] [--status online|offline] [--q TEXT] [--sort KEY] [--limit N] [--cursor C] [--all] [--csv]",
-		"List the devices of an organization you can see (owners and admins see all; other\n"+
-			"members the devices in their folders). Without --all one page is shown (--limit\n"+
-			"devices); --csv exports every matching device. --folder includes the folders below.", withJSON)
-	folder := f.String("folder", "", "only devices in this folder (id) and the folders below it")
-	model := f.String("model", "", "only this model")
-	firmware := f.String("firmware", "", "only this firmware version")
-	status := f.String("status", "", "only online or offline devices")
-	search := f.String("q", "", "search in names and serial numbers")
-	sortKey := f.String("sort", "", "name, serial, model, firmware, last_seen or claimed; prefix - to reverse (-last_seen)")
-	limit := f.Int("limit", 0, "devices per page (default: the server's)")
-	cursor := f.String("cursor", "", "go on from a previous page's next cursor")
-	all := f.Bool("all", false, "follow every page")
-	csv := f.Bool("csv", false, "write every matching device as CSV")
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	switch {
-	case *status != "" && *status != "online" && *status != "offline":
-		return usagef(f, "--status must be online or offline")
-	case *csv && e.json:
-		return usagef(f, "--csv and --json do not go together")
-	case *csv && (*limit != 0 || *cursor != "" || *all):
-		return usagef(f, "--csv exports every matching device: --limit, --cursor and --all do not apply")
-	case *limit < 0:
-		return usagef(f, "--limit must be a positive number")
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	q := url.Values{}
-	for name, v := range map[string]string{"folder": *folder, "model": *model, "firmware": *firmware,
-		"status": *status, "q": *search, "sort": *sortKey} {
-		if v != "" {
-			q.Set(name, v)
-		}
-	}
-	filtered := len(q) > 0 && !(len(q) == 1 && q.Has("sort"))
-	path := pathf("/api/v1/orgs/%s/devices", pos[0])
-	if *csv {
-		q.Set("format", "csv")
-		return c.stream(ctx, path+"?"+q.Encode(), "text/csv", e.out)
-	}
-	switch {
-	case *limit > 0:
-		q.Set("limit", strconv.Itoa(*limit))
-	case *all:
-		q.Set("limit", "1000")
-	}
-	if *cursor != "" {
-		q.Set("cursor", *cursor)
-	}
-	p, err := c.list(ctx, path, q, *all)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	ds, err := decodeItems[device](p.Items)
-	if err != nil {
-		return err
-	}
-	if len(ds) == 0 && p.NextCursor == "" {
-		if filtered || *cursor != "" {
-			fmt.Fprintln(e.errw, "No device matches.")
-		} else {
-			fmt.Fprintf(e.errw, "No devices you can see here: claim one with 'mysystems devices claim %s SERIAL --oak OAK'.\n", clean(pos[0]))
+var cmdDevicesList = listCommand[device]{
+	name:     "devices list",
+	synopsis: "ORG [--folder ID] [--model M] [--firmware V] [--status online|offline] [--q TEXT] [--sort KEY] [--limit N] [--cursor C] [--all] [--csv]",
+	about: "List the devices of an organization you can see (owners and admins see all; other\n" +
+		"members the devices in their folders). Without --all one page is shown (--limit\n" +
+		"devices); --csv exports every matching device. --folder includes the folders below.",
+	args: 1,
+	path: func(pos []string) string { return pathf("/api/v1/orgs/%s/devices", pos[0]) },
+	filters: []listFilter{
+		{name: "folder", help: "only devices in this folder (id) and the folders below it"},
+		{name: "model", help: "only this model"},
+		{name: "firmware", help: "only this firmware version"},
+		{name: "status", help: "only online or offline devices"},
+		{name: "q", help: "search in names and serial numbers"},
+		{name: "sort", help: "name, serial, model, firmware, last_seen or claimed; prefix - to reverse (-last_seen)", orders: true},
+	},
+	check: func(f *flags, v map[string]string) error {
+		if s := v["status"]; s != "" && s != "online" && s != "offline" {
+			return usagef(f, "--status must be online or offline")
 		}
 		return nil
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tSERIAL\tMODEL\tFIRMWARE\tFOLDER\tSTATUS\tLAST SEEN")
-	for _, d := range ds {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(d.ID), clean(d.Name), clean(d.Serial), clean(d.Model),
-			clean(d.Firmware), clean(d.FolderPath), d.status(), maybe(d.LastSeenAt, "never"))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if p.NextCursor != "" {
-		fmt.Fprintf(e.errw, "More devices: add --all, or --cursor %s for the next page.\n", p.NextCursor)
-	}
-	return nil
-}
+	},
+	paged:    true,
+	noun:     "devices",
+	allLimit: "1000",
+	csv:      "every matching device",
+	empty: func(pos []string, narrowed bool) string {
+		if narrowed {
+			return "No device matches."
+		}
+		return fmt.Sprintf("No devices you can see here: claim one with 'mysystems devices claim %s SERIAL --oak OAK'.", clean(pos[0]))
+	},
+	head: []string{"ID", "NAME", "SERIAL", "MODEL", "FIRMWARE", "FOLDER", "STATUS", "LAST SEEN"},
+	row: func(d device, _ map[string]string) []string {
+		return []string{clean(d.ID), clean(d.Name), clean(d.Serial), clean(d.Model),
+			clean(d.Firmware), clean(d.FolderPath), d.status(), maybe(d.LastSeenAt, "never")}
+	},
+}.run
 
 // deviceCall sends a request answered by a device (see callOne).
 func (e *env) deviceCall(ctx context.Context, method, path string, body any, done func(device) string) error {

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"text/tabwriter"
 )
 
 type deviceAccount struct {
@@ -30,46 +28,27 @@ func cmdDevicesAccounts(_ context.Context, e *env, args []string) error {
 	return &usageError{msg: fmt.Sprintf("devices accounts: unknown command %q (%s)", args[0], accountsSubcommands)}
 }
 
-func cmdDevicesAccountsList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("devices accounts list", "ORG ID",
-		"List a device's local accounts as the device last reported them (owner or admin).\n"+
-			"Service accounts belong to the platform's applications and cannot be changed.", withJSON)
-	pos, err := e.parse(f, args, 2, 2)
-	if err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/devices/%s/accounts", pos[0], pos[1]), nil, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var p struct {
-		Items []deviceAccount `json:"items"`
-	}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return fmt.Errorf("reading the accounts: %w", err)
-	}
-	if len(p.Items) == 0 {
-		fmt.Fprintln(e.errw, "The device has reported no accounts yet (it reports them when it connects).")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USERNAME\tROLE\tSERVICE")
-	for _, a := range p.Items {
+var cmdDevicesAccountsList = listCommand[deviceAccount]{
+	name:     "devices accounts list",
+	synopsis: "ORG ID",
+	about: "List a device's local accounts as the device last reported them (owner or admin).\n" +
+		"Service accounts belong to the platform's applications and cannot be changed.",
+	args: 2,
+	path: func(pos []string) string { return pathf("/api/v1/orgs/%s/devices/%s/accounts", pos[0], pos[1]) },
+	one:  true,
+	noun: "accounts",
+	empty: func([]string, bool) string {
+		return "The device has reported no accounts yet (it reports them when it connects)."
+	},
+	head: []string{"USERNAME", "ROLE", "SERVICE"},
+	row: func(a deviceAccount, _ map[string]string) []string {
 		svc := ""
 		if a.Service {
 			svc = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", clean(a.Username), clean(a.Role), svc)
-	}
-	return tw.Flush()
-}
+		return []string{clean(a.Username), clean(a.Role), svc}
+	},
+}.run
 
 // devicePassword reads a device account's password: from stdin with
 // --password-stdin, else prompted twice without echo on a terminal. It is

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -49,8 +48,10 @@ func grants(m member, names map[string]string) string {
 	return folderList(m.Folders, names)
 }
 
+func membersPath(args []string) string { return pathf("/api/v1/orgs/%s/members", args[0]) }
+
 func (c *Client) members(ctx context.Context, orgID string) (page, []member, error) {
-	p, err := c.list(ctx, pathf("/api/v1/orgs/%s/members", orgID), url.Values{"limit": {"500"}}, true)
+	p, err := c.list(ctx, membersPath([]string{orgID}), url.Values{"limit": {"500"}}, true)
 	if err != nil {
 		return p, nil, err
 	}
@@ -58,32 +59,20 @@ func (c *Client) members(ctx context.Context, orgID string) (page, []member, err
 	return p, ms, err
 }
 
-func cmdMembersList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("members list", "ORG", "List the members of an organization with their role and the folders they are\n"+
-		"granted (by name where you can see the folder; owners and admins see all folders).", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	p, ms, err := c.members(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	names := c.folderNames(ctx, pos[0])
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER ID\tEMAIL\tNAME\tROLE\tFOLDERS")
-	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clean(m.UserID), clean(m.Email), clean(m.Name), clean(m.Role), grants(m, names))
-	}
-	return tw.Flush()
-}
+var cmdMembersList = listCommand[member]{
+	name:     "members list",
+	synopsis: "ORG",
+	about: "List the members of an organization with their role and the folders they are\n" +
+		"granted (by name where you can see the folder; owners and admins see all folders).",
+	args:        1,
+	path:        membersPath,
+	query:       url.Values{"limit": {"500"}},
+	folderNames: true,
+	head:        []string{"USER ID", "EMAIL", "NAME", "ROLE", "FOLDERS"},
+	row: func(m member, names map[string]string) []string {
+		return []string{clean(m.UserID), clean(m.Email), clean(m.Name), clean(m.Role), grants(m, names)}
+	},
+}.run
 
 func cmdMembersSetRole(ctx context.Context, e *env, args []string) error {
 	f := e.flags("members set-role", "ORG USER_ID ROLE",
@@ -284,40 +273,22 @@ func cmdInvite(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func cmdInvitationsList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("invitations list", "ORG", "List the pending invitations of an organization (owner or admin).", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	p, err := c.list(ctx, pathf("/api/v1/orgs/%s/invitations", pos[0]), url.Values{"limit": {"500"}}, true)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	invs, err := decodeItems[invitation](p.Items)
-	if err != nil {
-		return err
-	}
-	if len(invs) == 0 {
-		fmt.Fprintf(e.errw, "No pending invitations: invite someone with 'mysystems invite %s EMAIL --folder FOLDER_ID'.\n", clean(pos[0]))
-		return nil
-	}
-	names := c.folderNames(ctx, pos[0])
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tEMAIL\tROLE\tFOLDERS\tCREATED\tEXPIRES")
-	for _, i := range invs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(i.ID), clean(i.Email), clean(i.Role), folderList(i.Folders, names),
-			stamp(i.CreatedAt), stamp(i.ExpiresAt))
-	}
-	return tw.Flush()
-}
+var cmdInvitationsList = listCommand[invitation]{
+	name:     "invitations list",
+	synopsis: "ORG",
+	about:    "List the pending invitations of an organization (owner or admin).",
+	args:     1,
+	path:     func(pos []string) string { return pathf("/api/v1/orgs/%s/invitations", pos[0]) },
+	query:    url.Values{"limit": {"500"}},
+	empty: func(pos []string, _ bool) string {
+		return fmt.Sprintf("No pending invitations: invite someone with 'mysystems invite %s EMAIL --folder FOLDER_ID'.", clean(pos[0]))
+	},
+	folderNames: true,
+	head:        []string{"ID", "EMAIL", "ROLE", "FOLDERS", "CREATED", "EXPIRES"},
+	row: func(i invitation, names map[string]string) []string {
+		return []string{clean(i.ID), clean(i.Email), clean(i.Role), folderList(i.Folders, names), stamp(i.CreatedAt), stamp(i.ExpiresAt)}
+	},
+}.run
 
 func cmdInvitationsRevoke(ctx context.Context, e *env, args []string) error {
 	f := e.flags("invitations revoke", "ORG INVITATION_ID",

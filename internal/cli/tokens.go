@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"text/tabwriter"
 	"time"
 )
 
@@ -18,38 +17,19 @@ type token struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-func cmdTokensList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("tokens list", "", "List your personal API tokens (their secrets are never shown again).", withJSON)
-	if _, err := e.parse(f, args, 0, 0); err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	p, err := c.list(ctx, "/api/v1/me/tokens", nil, true)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	tokens, err := decodeItems[token](p.Items)
-	if err != nil {
-		return err
-	}
-	if len(tokens) == 0 {
-		fmt.Fprintln(e.errw, "No API tokens: create one with 'mysystems tokens create NAME'.")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tCREATED\tEXPIRES\tLAST USED")
-	for _, t := range tokens {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(t.ID), clean(t.Name), clean(t.Prefix), day(t.CreatedAt),
-			maybe(t.ExpiresAt, "never"), maybe(t.LastUsedAt, "never"))
-	}
-	return tw.Flush()
-}
+var cmdTokensList = listCommand[token]{
+	name:  "tokens list",
+	about: "List your personal API tokens (their secrets are never shown again).",
+	path:  func([]string) string { return "/api/v1/me/tokens" },
+	empty: func([]string, bool) string {
+		return "No API tokens: create one with 'mysystems tokens create NAME'."
+	},
+	head: []string{"ID", "NAME", "PREFIX", "CREATED", "EXPIRES", "LAST USED"},
+	row: func(t token, _ map[string]string) []string {
+		return []string{clean(t.ID), clean(t.Name), clean(t.Prefix), day(t.CreatedAt),
+			maybe(t.ExpiresAt, "never"), maybe(t.LastUsedAt, "never")}
+	},
+}.run
 
 func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	f := e.flags("tokens create", "NAME [--expires 2027-01-01|RFC3339]",
