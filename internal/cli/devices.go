@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"text/tabwriter"
 	"time"
 )
 
@@ -75,30 +73,15 @@ func (e *env) deviceCall(ctx context.Context, method, path string, body any, don
 
 func cmdDevicesShow(ctx context.Context, e *env, args []string) error {
 	f := e.flags("devices show", "ORG ID", "Show a device.", withJSON)
-	pos, err := e.parse(f, args, 2, 2)
+	pos, c, err := e.start(f, args, 2, 2)
 	if err != nil {
 		return err
 	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/devices/%s", pos[0], pos[1]), nil, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var d device
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return fmt.Errorf("reading the device: %w", err)
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "id\t%s\nname\t%s\nserial\t%s\nmodel\t%s\nfirmware\t%s\nfolder\t%s (%s)\nstatus\t%s\nlast seen\t%s\nclaimed\t%s\n",
-		clean(d.ID), clean(d.Name), clean(d.Serial), clean(d.Model), clean(d.Firmware), clean(d.FolderPath), clean(d.FolderID),
-		d.status(), maybe(d.LastSeenAt, "never"), stamp(d.ClaimedAt))
-	return tw.Flush()
+	return show(ctx, e, c, http.MethodGet, pathf("/api/v1/orgs/%s/devices/%s", pos[0], pos[1]), nil, "device", func(d device) error {
+		return printFields(e.out, "id", clean(d.ID), "name", clean(d.Name), "serial", clean(d.Serial), "model", clean(d.Model),
+			"firmware", clean(d.Firmware), "folder", clean(d.FolderPath)+" ("+clean(d.FolderID)+")", "status", d.status(),
+			"last seen", maybe(d.LastSeenAt, "never"), "claimed", stamp(d.ClaimedAt))
+	})
 }
 
 func cmdDevicesRename(ctx context.Context, e *env, args []string) error {
@@ -164,30 +147,13 @@ func cmdDevicesRemove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	orgID, id := pos[0], pos[1]
-	what := "remove device " + id
 	if !*yes && !e.interactive {
 		fmt.Fprintf(e.errw, "Removing device %s takes it out of %s: to come back it must be claimed again with its OAK.\n", clean(id), clean(orgID))
-		return e.confirm(f, false, what, "")
 	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	if !*yes {
-		var d device
-		if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/devices/%s", orgID, id), nil, &d); err != nil {
-			return err
-		}
+	return deleteOne(ctx, e, f, *yes, "remove device "+id, pathf("/api/v1/orgs/%s/devices/%s", orgID, id), func(d device) string {
 		fmt.Fprintf(e.errw, "Device %q (%s %s, in %s) leaves %s at once and its pending commands fail.\n"+
 			"To come back it must be claimed again with its serial and owner authentication key (OAK).\n",
 			clean(d.Name), clean(d.Model), clean(d.Serial), clean(d.FolderPath), clean(orgID))
-		if err := e.confirm(f, false, what, "Remove this device?"); err != nil {
-			return err
-		}
-	}
-	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/orgs/%s/devices/%s", orgID, id)+"?confirm=true", nil, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "Removed device %s; claim it again with its serial and OAK to bring it back.\n", clean(id))
-	return nil
+		return "Remove this device?"
+	}, fmt.Sprintf("Removed device %s; claim it again with its serial and OAK to bring it back.", clean(id)))
 }

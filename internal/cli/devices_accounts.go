@@ -66,15 +66,14 @@ func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error 
 			"follows it until the device has applied it.", withJSON)
 	role := f.String("role", "", "administrator, operator or viewer (required)")
 	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
-	wait, timeout := waitFlags(f)
-	pos, err := e.parse(f, args, 3, 3)
+	w := waitFlags(f)
+	pos, err := e.parseWaiting(f, w, args, 3, func() error {
+		if *role == "" {
+			return usagef(f, "--role is required: administrator, operator or viewer")
+		}
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	if *role == "" {
-		return usagef(f, "--role is required: administrator, operator or viewer")
-	}
-	if err := checkTimeout(f, *timeout); err != nil {
 		return err
 	}
 	orgID, id, username := pos[0], pos[1], pos[2]
@@ -83,10 +82,14 @@ func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error 
 		return err
 	}
 	body := map[string]string{"username": username, "role": *role, "password": pw}
-	return e.sendCommand(ctx, orgID, http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/accounts", orgID, id), body, *wait, *timeout,
+	return e.sendCommand(ctx, orgID, http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/accounts", orgID, id), body, w,
 		func(cmd command) string {
 			return fmt.Sprintf("Sent the creation of account %s (%s) to device %s: command %s.", clean(username), clean(*role), clean(id), clean(cmd.ID))
 		})
+}
+
+func accountPath(orgID, id, username string) string {
+	return pathf("/api/v1/orgs/%s/devices/%s/accounts/%s", orgID, id, username)
 }
 
 func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error {
@@ -95,12 +98,9 @@ func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error 
 			"cannot be changed. The new password is prompted twice on a terminal or read from the\n"+
 			"first line of stdin (--password-stdin), and travels sealed to the device.", withJSON)
 	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
-	wait, timeout := waitFlags(f)
-	pos, err := e.parse(f, args, 3, 3)
+	w := waitFlags(f)
+	pos, err := e.parseWaiting(f, w, args, 3, nil)
 	if err != nil {
-		return err
-	}
-	if err := checkTimeout(f, *timeout); err != nil {
 		return err
 	}
 	orgID, id, username := pos[0], pos[1], pos[2]
@@ -108,8 +108,8 @@ func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error 
 	if err != nil {
 		return err
 	}
-	return e.sendCommand(ctx, orgID, http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s/accounts/%s", orgID, id, username),
-		map[string]string{"password": pw}, *wait, *timeout, func(cmd command) string {
+	return e.sendCommand(ctx, orgID, http.MethodPatch, accountPath(orgID, id, username), map[string]string{"password": pw}, w,
+		func(cmd command) string {
 			return fmt.Sprintf("Sent the new password of %s to device %s: command %s.", clean(username), clean(id), clean(cmd.ID))
 		})
 }
@@ -120,12 +120,9 @@ func cmdDevicesAccountsDelete(ctx context.Context, e *env, args []string) error 
 			"in to the device. root and service accounts cannot be deleted. On a terminal you are\n"+
 			"asked to confirm; otherwise pass --yes.", withJSON)
 	yes := f.Bool("yes", false, "do not ask for confirmation")
-	wait, timeout := waitFlags(f)
-	pos, err := e.parse(f, args, 3, 3)
+	w := waitFlags(f)
+	pos, err := e.parseWaiting(f, w, args, 3, nil)
 	if err != nil {
-		return err
-	}
-	if err := checkTimeout(f, *timeout); err != nil {
 		return err
 	}
 	orgID, id, username := pos[0], pos[1], pos[2]
@@ -133,7 +130,7 @@ func cmdDevicesAccountsDelete(ctx context.Context, e *env, args []string) error 
 	if err := e.confirm(f, *yes, "delete account "+username+" of device "+id, q); err != nil {
 		return err
 	}
-	return e.sendCommand(ctx, orgID, http.MethodDelete, pathf("/api/v1/orgs/%s/devices/%s/accounts/%s", orgID, id, username), nil, *wait, *timeout,
+	return e.sendCommand(ctx, orgID, http.MethodDelete, accountPath(orgID, id, username), nil, w,
 		func(cmd command) string {
 			return fmt.Sprintf("Sent the deletion of account %s to device %s: command %s.", clean(username), clean(id), clean(cmd.ID))
 		})

@@ -128,25 +128,17 @@ func cmdDevicesImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
 	body := rawBody{contentType: "text/csv; charset=utf-8", data: data}
-	if err := c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/devices/import", pos[0]), body, &raw); err != nil {
-		return withImportReport(err)
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var p struct {
+	err = show(ctx, e, c, http.MethodPost, pathf("/api/v1/orgs/%s/devices/import", pos[0]), body, "claimed devices", func(p struct {
 		Items []device `json:"items"`
-	}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return fmt.Errorf("reading the claimed devices: %w", err)
-	}
-	if len(p.Items) == 1 {
-		fmt.Fprintf(e.out, "Claimed 1 device from %s.\n", clean(name))
-	} else {
-		fmt.Fprintf(e.out, "Claimed %d devices from %s.\n", len(p.Items), clean(name))
-	}
-	fmt.Fprintf(e.errw, "See them with: mysystems devices list %s\n", clean(pos[0]))
-	return nil
+	}) error {
+		if len(p.Items) == 1 {
+			fmt.Fprintf(e.out, "Claimed 1 device from %s.\n", clean(name))
+		} else {
+			fmt.Fprintf(e.out, "Claimed %d devices from %s.\n", len(p.Items), clean(name))
+		}
+		fmt.Fprintf(e.errw, "See them with: mysystems devices list %s\n", clean(pos[0]))
+		return nil
+	})
+	return withImportReport(err)
 }

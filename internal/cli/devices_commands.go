@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"text/tabwriter"
 	"time"
 )
 
@@ -31,19 +30,38 @@ var (
 	defaultCommandTimeout = 60 * time.Second
 )
 
-// waitFlags adds --wait and --timeout to a command that sends a device
-// command.
-func waitFlags(f *flags) (wait *bool, timeout *time.Duration) {
-	wait = f.Bool("wait", false, "wait until the device has applied the command (or failed to), showing its progress")
-	timeout = f.Duration("timeout", defaultCommandTimeout, "with --wait, how long to wait (e.g. 90s, 5m)")
-	return wait, timeout
+// waiting holds the --wait and --timeout flags of a command that sends or
+// shows a device command.
+type waiting struct {
+	wait    bool
+	timeout time.Duration
 }
 
-func checkTimeout(f *flags, timeout time.Duration) error {
-	if timeout <= 0 {
-		return usagef(f, "--timeout must be positive")
+// waitFlags adds --wait and --timeout to a command that sends a device
+// command.
+func waitFlags(f *flags) *waiting {
+	w := &waiting{}
+	f.BoolVar(&w.wait, "wait", false, "wait until the device has applied the command (or failed to), showing its progress")
+	f.DurationVar(&w.timeout, "timeout", defaultCommandTimeout, "with --wait, how long to wait (e.g. 90s, 5m)")
+	return w
+}
+
+// parseWaiting parses the flags and n arguments of a command with
+// waitFlags, runs check (if any), then checks --timeout.
+func (e *env) parseWaiting(f *flags, w *waiting, args []string, n int, check func() error) ([]string, error) {
+	pos, err := e.parse(f, args, n, n)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	if w.timeout <= 0 {
+		return nil, usagef(f, "--timeout must be positive")
+	}
+	return pos, nil
 }
 
 func cmdDevicesReboot(ctx context.Context, e *env, args []string) error {
@@ -62,46 +80,39 @@ func (e *env) deviceAction(ctx context.Context, typ string, args []string) error
 	f := e.flags("devices "+typ, "ORG ID [--wait] [--timeout D]", about+"\n"+
 		"The command waits for the device if it is offline. Prints the command id; with --wait,\n"+
 		"follows it until the device has applied it (exit 0) or failed (exit 1, with its reason).", withJSON)
-	wait, timeout := waitFlags(f)
-	pos, err := e.parse(f, args, 2, 2)
+	w := waitFlags(f)
+	pos, err := e.parseWaiting(f, w, args, 2, nil)
 	if err != nil {
 		return err
 	}
-	if err := checkTimeout(f, *timeout); err != nil {
-		return err
-	}
 	return e.sendCommand(ctx, pos[0], http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/actions", pos[0], pos[1]),
-		map[string]string{"type": typ}, *wait, *timeout, func(cmd command) string {
+		map[string]string{"type": typ}, w, func(cmd command) string {
 			return fmt.Sprintf("Sent %s to device %s: command %s.", typ, clean(pos[1]), clean(cmd.ID))
 		})
 }
 
+func commandPath(orgID, id string) string { return pathf("/api/v1/orgs/%s/commands/%s", orgID, id) }
+
 // sendCommand sends a request answered by a device command, prints it, and
-// with wait follows it to its end.
-func (e *env) sendCommand(ctx context.Context, orgID, method, path string, body any, wait bool, timeout time.Duration, sent func(command) string) error {
+// with --wait follows it to its end.
+func (e *env) sendCommand(ctx context.Context, orgID, method, path string, body any, w *waiting, sent func(command) string) error {
 	c, err := e.client(true)
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, method, path, body, &raw); err != nil {
+	cmd, raw, err := decoded[command](ctx, c, method, path, body, "command")
+	if err != nil {
 		return err
-	}
-	var cmd command
-	if err := json.Unmarshal(raw, &cmd); err != nil {
-		return fmt.Errorf("reading the command: %w", err)
 	}
 	if !e.json {
 		fmt.Fprintln(e.out, sent(cmd))
 	}
-	if !wait {
-		if e.json {
-			return e.printJSON(raw)
-		}
-		fmt.Fprintf(e.errw, "Follow it with: mysystems devices command %s %s --wait\n", clean(orgID), clean(cmd.ID))
-		return nil
+	if !w.wait {
+		return e.printJSONOr(raw, func() {
+			fmt.Fprintf(e.errw, "Follow it with: mysystems devices command %s %s --wait\n", clean(orgID), clean(cmd.ID))
+		})
 	}
-	return e.follow(ctx, c, orgID, cmd, raw, timeout)
+	return e.follow(ctx, c, orgID, cmd, raw, w.timeout)
 }
 
 // follow reads a command's state every commandPollEvery until the device has
@@ -134,14 +145,11 @@ func (e *env) follow(ctx context.Context, c *Client, orgID string, cmd command, 
 			return ctx.Err()
 		case <-tick.C:
 		}
-		var next json.RawMessage
-		if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/commands/%s", orgID, cmd.ID), nil, &next); err != nil {
+		next, nextRaw, err := decoded[command](ctx, c, http.MethodGet, commandPath(orgID, cmd.ID), nil, "command")
+		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal(next, &cmd); err != nil {
-			return fmt.Errorf("reading the command: %w", err)
-		}
-		raw = next
+		cmd, raw = next, nextRaw
 	}
 	if e.json {
 		if err := e.printJSON(raw); err != nil {
@@ -182,40 +190,32 @@ func cmdDevicesCommand(ctx context.Context, e *env, args []string) error {
 		"Show the state of a device command (as reboot, identify and the accounts commands\n"+
 			"print): pending, delivered, applied, or failed with the device's reason. With --wait,\n"+
 			"follow it until it is done; a failed command exits 1.", withJSON)
-	wait, timeout := waitFlags(f)
-	pos, err := e.parse(f, args, 2, 2)
+	w := waitFlags(f)
+	pos, err := e.parseWaiting(f, w, args, 2, nil)
 	if err != nil {
-		return err
-	}
-	if err := checkTimeout(f, *timeout); err != nil {
 		return err
 	}
 	c, err := e.client(true)
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/commands/%s", pos[0], pos[1]), nil, &raw); err != nil {
+	cmd, raw, err := decoded[command](ctx, c, http.MethodGet, commandPath(pos[0], pos[1]), nil, "command")
+	if err != nil {
 		return err
 	}
-	var cmd command
-	if err := json.Unmarshal(raw, &cmd); err != nil {
-		return fmt.Errorf("reading the command: %w", err)
-	}
-	if *wait {
+	if w.wait {
 		if !e.json {
 			fmt.Fprintf(e.out, "Command %s (%s on device %s):\n", clean(cmd.ID), clean(cmd.Type), clean(cmd.DeviceID))
 		}
-		return e.follow(ctx, c, pos[0], cmd, raw, *timeout)
+		return e.follow(ctx, c, pos[0], cmd, raw, w.timeout)
 	}
 	if e.json {
 		return e.printJSON(raw)
 	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "id\t%s\ntype\t%s\ndevice\t%s\nstate\t%s\n", clean(cmd.ID), clean(cmd.Type), clean(cmd.DeviceID), clean(cmd.State))
+	fields := []string{"id", clean(cmd.ID), "type", clean(cmd.Type), "device", clean(cmd.DeviceID), "state", clean(cmd.State)}
 	if cmd.Result != "" {
-		fmt.Fprintf(tw, "result\t%s\n", clean(cmd.Result))
+		fields = append(fields, "result", clean(cmd.Result))
 	}
-	fmt.Fprintf(tw, "created\t%s\ndelivered\t%s\ndone\t%s\n", stamp(cmd.CreatedAt), maybe(cmd.DeliveredAt, "not yet"), maybe(cmd.DoneAt, "not yet"))
-	return tw.Flush()
+	return printFields(e.out, append(fields, "created", stamp(cmd.CreatedAt), "delivered", maybe(cmd.DeliveredAt, "not yet"),
+		"done", maybe(cmd.DoneAt, "not yet"))...)
 }

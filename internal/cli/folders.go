@@ -180,26 +180,7 @@ func cmdFoldersDelete(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	orgID, id := pos[0], pos[1]
-	if !*yes && !e.interactive {
-		return e.confirm(f, false, "delete folder "+id, "")
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	if !*yes {
-		var fo folder
-		if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/folders/%s", orgID, id), nil, &fo); err != nil {
-			return err
-		}
-		q := fmt.Sprintf("Delete folder %q (%s)?", clean(fo.Path), clean(fo.ID))
-		if err := e.confirm(f, false, "delete folder "+id, q); err != nil {
-			return err
-		}
-	}
-	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/orgs/%s/folders/%s", orgID, id)+"?confirm=true", nil, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "Deleted folder %s.\n", clean(id))
-	return nil
+	return deleteOne(ctx, e, f, *yes, "delete folder "+id, pathf("/api/v1/orgs/%s/folders/%s", orgID, id), func(fo folder) string {
+		return fmt.Sprintf("Delete folder %q (%s)?", clean(fo.Path), clean(fo.ID))
+	}, fmt.Sprintf("Deleted folder %s.", clean(id)))
 }

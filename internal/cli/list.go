@@ -198,10 +198,13 @@ func (l listCommand[T]) read(ctx context.Context, c *Client, path string, q url.
 	return p, raw, nil
 }
 
-// printTable prints rows under a header as aligned columns.
+// printTable prints rows as aligned columns, under a header unless head is
+// nil.
 func printTable(w io.Writer, head []string, rows [][]string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	if head != nil {
+		fmt.Fprintln(tw, strings.Join(head, "\t"))
+	}
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}

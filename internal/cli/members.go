@@ -115,23 +115,14 @@ func (e *env) memberCall(ctx context.Context, orgID, userID string, body any, do
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/members/%s", orgID, userID), body, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var m member
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return fmt.Errorf("reading the member: %w", err)
-	}
-	var names map[string]string
-	if len(m.Folders) > 0 {
-		names = c.folderNames(ctx, orgID)
-	}
-	fmt.Fprintln(e.out, done(m, names))
-	return nil
+	return show(ctx, e, c, http.MethodPatch, pathf("/api/v1/orgs/%s/members/%s", orgID, userID), body, "member", func(m member) error {
+		var names map[string]string
+		if len(m.Folders) > 0 {
+			names = c.folderNames(ctx, orgID)
+		}
+		fmt.Fprintln(e.out, done(m, names))
+		return nil
+	})
 }
 
 // refusedError is a refused removal with the server's reason for each member.
@@ -255,22 +246,13 @@ func cmdInvite(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
 	body := map[string]any{"email": pos[1], "folders": []string(folders)}
-	if err := c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/invitations", pos[0]), body, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var inv invitation
-	if err := json.Unmarshal(raw, &inv); err != nil {
-		return fmt.Errorf("reading the invitation: %w", err)
-	}
-	fmt.Fprintf(e.out, "Invited %s as a viewer of %s (invitation %s, expires %s).\n", clean(inv.Email),
-		folderList(inv.Folders, c.folderNames(ctx, pos[0])), clean(inv.ID), stamp(inv.ExpiresAt))
-	fmt.Fprintln(e.errw, "The e-mail with the link is on its way; they accept it signed in with that address.")
-	return nil
+	return show(ctx, e, c, http.MethodPost, pathf("/api/v1/orgs/%s/invitations", pos[0]), body, "invitation", func(inv invitation) error {
+		fmt.Fprintf(e.out, "Invited %s as a viewer of %s (invitation %s, expires %s).\n", clean(inv.Email),
+			folderList(inv.Folders, c.folderNames(ctx, pos[0])), clean(inv.ID), stamp(inv.ExpiresAt))
+		fmt.Fprintln(e.errw, "The e-mail with the link is on its way; they accept it signed in with that address.")
+		return nil
+	})
 }
 
 var cmdInvitationsList = listCommand[invitation]{
@@ -293,19 +275,12 @@ var cmdInvitationsList = listCommand[invitation]{
 func cmdInvitationsRevoke(ctx context.Context, e *env, args []string) error {
 	f := e.flags("invitations revoke", "ORG INVITATION_ID",
 		"Revoke a pending invitation (owner or admin): its link stops working.", 0)
-	pos, err := e.parse(f, args, 2, 2)
+	pos, c, err := e.start(f, args, 2, 2)
 	if err != nil {
 		return err
 	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/orgs/%s/invitations/%s", pos[0], pos[1]), nil, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "Revoked invitation %s.\n", clean(pos[1]))
-	return nil
+	return e.do(ctx, c, http.MethodDelete, pathf("/api/v1/orgs/%s/invitations/%s", pos[0], pos[1]), nil,
+		fmt.Sprintf("Revoked invitation %s.", clean(pos[1])))
 }
 
 // invitationToken takes the token out of an invitation link
@@ -352,24 +327,16 @@ func cmdAccept(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPost, "/api/v1/invitations/accept", map[string]string{"token": tok}, &raw); err != nil {
-		var ae *APIError
-		if link != nil && errors.As(err, &ae) && ae.Code == "not_found" && !sameHost(link, c.Server) {
-			fmt.Fprintf(e.errw, "note: the link is for %s://%s, but this command talks to %s (--server)\n", link.Scheme, link.Host, c.Server)
-		}
-		return err
+	err = show(ctx, e, c, http.MethodPost, "/api/v1/invitations/accept", map[string]string{"token": tok}, "organization", func(o org) error {
+		fmt.Fprintf(e.out, "Joined %q (%s) as a %s.\n", clean(o.Name), clean(o.ID), clean(o.Role))
+		fmt.Fprintf(e.errw, "See your folders with: mysystems folders list %s\n", clean(o.ID))
+		return nil
+	})
+	var ae *APIError
+	if link != nil && errors.As(err, &ae) && ae.Code == "not_found" && !sameHost(link, c.Server) {
+		fmt.Fprintf(e.errw, "note: the link is for %s://%s, but this command talks to %s (--server)\n", link.Scheme, link.Host, c.Server)
 	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var o org
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return fmt.Errorf("reading the organization: %w", err)
-	}
-	fmt.Fprintf(e.out, "Joined %q (%s) as a %s.\n", clean(o.Name), clean(o.ID), clean(o.Role))
-	fmt.Fprintf(e.errw, "See your folders with: mysystems folders list %s\n", clean(o.ID))
-	return nil
+	return err
 }
 
 func sameHost(link *url.URL, server string) bool {

@@ -2,12 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"text/tabwriter"
+	"strconv"
 	"time"
 )
 
@@ -50,33 +49,18 @@ func cmdOrgsCreate(ctx context.Context, e *env, args []string) error {
 
 func cmdOrgsShow(ctx context.Context, e *env, args []string) error {
 	f := e.flags("orgs show", "ORG", "Show an organization.", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
+	pos, c, err := e.start(f, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s", pos[0]), nil, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var o org
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return fmt.Errorf("reading the organization: %w", err)
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "id\t%s\nname\t%s\nstatus\t%s\nyour role\t%s\nrequire MFA\t%t\nroot folder\t%s\ncreated\t%s\n",
-		clean(o.ID), clean(o.Name), clean(o.Status), clean(o.Role), o.RequireMFA, clean(o.RootFolderID), stamp(o.CreatedAt))
-	if o.ArchivedAt != nil {
-		fmt.Fprintf(tw, "archived\t%s\n", stamp(*o.ArchivedAt))
-	}
-	fmt.Fprintf(tw, "notes\t%s\n", clean(o.Notes))
-	return tw.Flush()
+	return show(ctx, e, c, http.MethodGet, pathf("/api/v1/orgs/%s", pos[0]), nil, "organization", func(o org) error {
+		fields := []string{"id", clean(o.ID), "name", clean(o.Name), "status", clean(o.Status), "your role", clean(o.Role),
+			"require MFA", strconv.FormatBool(o.RequireMFA), "root folder", clean(o.RootFolderID), "created", stamp(o.CreatedAt)}
+		if o.ArchivedAt != nil {
+			fields = append(fields, "archived", stamp(*o.ArchivedAt))
+		}
+		return printFields(e.out, append(fields, "notes", clean(o.Notes))...)
+	})
 }
 
 func cmdOrgsRename(ctx context.Context, e *env, args []string) error {
@@ -103,29 +87,6 @@ func cmdOrgsNotes(ctx context.Context, e *env, args []string) error {
 // orgCall sends a request answered by an organization (see callOne).
 func (e *env) orgCall(ctx context.Context, method, path string, body any, done func(org) string) error {
 	return callOne(ctx, e, method, path, body, "organization", done)
-}
-
-// callOne sends a request answered by one object and prints it as JSON
-// (--json) or as the sentence done makes of it; what names the object in
-// errors.
-func callOne[T any](ctx context.Context, e *env, method, path string, body any, what string, done func(T) string) error {
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := c.do(ctx, method, path, body, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return fmt.Errorf("reading the %s: %w", what, err)
-	}
-	fmt.Fprintln(e.out, done(v))
-	return nil
 }
 
 func cmdOrgsArchive(ctx context.Context, e *env, args []string) error {

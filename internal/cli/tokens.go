@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -31,6 +30,12 @@ var cmdTokensList = listCommand[token]{
 	},
 }.run
 
+// newToken is a created token with its secret.
+type newToken struct {
+	Token  string `json:"token"`
+	Detail token  `json:"detail"`
+}
+
 func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	f := e.flags("tokens create", "NAME [--expires 2027-01-01|RFC3339]",
 		"Create a personal API token for scripts. Its secret is printed on stdout this once;\n"+
@@ -52,23 +57,12 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPost, "/api/v1/me/tokens", body, &raw); err != nil {
+	res, raw, err := decoded[newToken](ctx, c, http.MethodPost, "/api/v1/me/tokens", body, "new token")
+	if err != nil {
 		return err
 	}
-	var res struct {
-		Token  string `json:"token"`
-		Detail token  `json:"detail"`
-	}
-	if err := json.Unmarshal(raw, &res); err != nil {
-		return fmt.Errorf("reading the new token: %w", err)
-	}
-	if e.json {
-		if err := e.printJSON(raw); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintln(e.out, res.Token)
+	if err := e.printJSONOr(raw, func() { fmt.Fprintln(e.out, res.Token) }); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.errw, "Token %s (%q, expires %s) created. Its secret is shown only this once: store it now.\n",
 		clean(res.Detail.ID), clean(res.Detail.Name), maybe(res.Detail.ExpiresAt, "never"))
@@ -77,19 +71,11 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 
 func cmdTokensRevoke(ctx context.Context, e *env, args []string) error {
 	f := e.flags("tokens revoke", "ID", "Revoke a personal API token (its id from 'mysystems tokens list').", 0)
-	pos, err := e.parse(f, args, 1, 1)
+	pos, c, err := e.start(f, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/me/tokens/%s", pos[0]), nil, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "Revoked token %s.\n", clean(pos[0]))
-	return nil
+	return e.do(ctx, c, http.MethodDelete, pathf("/api/v1/me/tokens/%s", pos[0]), nil, fmt.Sprintf("Revoked token %s.", clean(pos[0])))
 }
 
 func parseTime(s string) (time.Time, error) {
