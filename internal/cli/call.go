@@ -57,7 +57,7 @@ func show[T any](ctx context.Context, e *env, c *Client, method, path string, bo
 // callOne sends a request answered by one object and prints it as JSON
 // (--json) or as the sentence done makes of it; what names the object in
 // errors.
-func callOne[T any](ctx context.Context, e *env, method, path string, body any, what string, done func(T) string) error {
+func callOne[T any](ctx context.Context, e *env, what, method, path string, body any, done func(T) string) error {
 	c, err := e.client(true)
 	if err != nil {
 		return err

@@ -66,11 +66,6 @@ var cmdDevicesList = listCommand[device]{
 	},
 }.run
 
-// deviceCall sends a request answered by a device (see callOne).
-func (e *env) deviceCall(ctx context.Context, method, path string, body any, done func(device) string) error {
-	return callOne(ctx, e, method, path, body, "device", done)
-}
-
 func cmdDevicesShow(ctx context.Context, e *env, args []string) error {
 	f := e.flags("devices show", "ORG ID", "Show a device.", withJSON)
 	pos, c, err := e.start(f, args, 2, 2)
@@ -90,7 +85,7 @@ func cmdDevicesRename(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.deviceCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
+	return callOne(ctx, e, "device", http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
 		func(d device) string { return fmt.Sprintf("Renamed device %s to %q.", clean(d.ID), clean(d.Name)) })
 }
 
@@ -108,7 +103,7 @@ func cmdDevicesMove(ctx context.Context, e *env, args []string) error {
 	}
 	orgID, ids := pos[0], pos[1:]
 	if len(ids) == 1 {
-		return e.deviceCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s", orgID, ids[0]), map[string]string{"folder_id": *to},
+		return callOne(ctx, e, "device", http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s", orgID, ids[0]), map[string]string{"folder_id": *to},
 			func(d device) string {
 				return fmt.Sprintf("Moved device %q (%s) to %s.", clean(d.Name), clean(d.ID), clean(d.FolderPath))
 			})

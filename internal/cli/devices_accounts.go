@@ -66,8 +66,7 @@ func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error 
 			"follows it until the device has applied it.", withJSON)
 	role := f.String("role", "", "administrator, operator or viewer (required)")
 	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
-	w := waitFlags(f)
-	pos, err := e.parseWaiting(f, w, args, 3, func() error {
+	a, err := e.accountArgs(f, args, func() error {
 		if *role == "" {
 			return usagef(f, "--role is required: administrator, operator or viewer")
 		}
@@ -76,20 +75,37 @@ func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error 
 	if err != nil {
 		return err
 	}
-	orgID, id, username := pos[0], pos[1], pos[2]
-	pw, err := e.devicePassword(f, *fromStdin, username)
+	pw, err := e.devicePassword(f, *fromStdin, a.username)
 	if err != nil {
 		return err
 	}
-	body := map[string]string{"username": username, "role": *role, "password": pw}
-	return e.sendCommand(ctx, orgID, http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/accounts", orgID, id), body, w,
+	body := map[string]string{"username": a.username, "role": *role, "password": pw}
+	return e.sendCommand(ctx, a.org, http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/accounts", a.org, a.device), body, a.w,
 		func(cmd command) string {
-			return fmt.Sprintf("Sent the creation of account %s (%s) to device %s: command %s.", clean(username), clean(*role), clean(id), clean(cmd.ID))
+			return fmt.Sprintf("Sent the creation of account %s (%s) to device %s: command %s.", clean(a.username), clean(*role), clean(a.device), clean(cmd.ID))
 		})
 }
 
-func accountPath(orgID, id, username string) string {
-	return pathf("/api/v1/orgs/%s/devices/%s/accounts/%s", orgID, id, username)
+// accountCmd is what a command on one device account works on: ORG ID
+// USERNAME, with --wait and --timeout.
+type accountCmd struct {
+	org, device, username string
+	w                     *waiting
+}
+
+// accountArgs adds --wait and --timeout to f, then parses ORG ID USERNAME
+// and checks the flags (see parseWaiting).
+func (e *env) accountArgs(f *flags, args []string, check func() error) (accountCmd, error) {
+	w := waitFlags(f)
+	pos, err := e.parseWaiting(f, w, args, 3, check)
+	if err != nil {
+		return accountCmd{}, err
+	}
+	return accountCmd{org: pos[0], device: pos[1], username: pos[2], w: w}, nil
+}
+
+func (a accountCmd) path() string {
+	return pathf("/api/v1/orgs/%s/devices/%s/accounts/%s", a.org, a.device, a.username)
 }
 
 func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error {
@@ -98,19 +114,17 @@ func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error 
 			"cannot be changed. The new password is prompted twice on a terminal or read from the\n"+
 			"first line of stdin (--password-stdin), and travels sealed to the device.", withJSON)
 	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
-	w := waitFlags(f)
-	pos, err := e.parseWaiting(f, w, args, 3, nil)
+	a, err := e.accountArgs(f, args, nil)
 	if err != nil {
 		return err
 	}
-	orgID, id, username := pos[0], pos[1], pos[2]
-	pw, err := e.devicePassword(f, *fromStdin, username)
+	pw, err := e.devicePassword(f, *fromStdin, a.username)
 	if err != nil {
 		return err
 	}
-	return e.sendCommand(ctx, orgID, http.MethodPatch, accountPath(orgID, id, username), map[string]string{"password": pw}, w,
+	return e.sendCommand(ctx, a.org, http.MethodPatch, a.path(), map[string]string{"password": pw}, a.w,
 		func(cmd command) string {
-			return fmt.Sprintf("Sent the new password of %s to device %s: command %s.", clean(username), clean(id), clean(cmd.ID))
+			return fmt.Sprintf("Sent the new password of %s to device %s: command %s.", clean(a.username), clean(a.device), clean(cmd.ID))
 		})
 }
 
@@ -120,18 +134,16 @@ func cmdDevicesAccountsDelete(ctx context.Context, e *env, args []string) error 
 			"in to the device. root and service accounts cannot be deleted. On a terminal you are\n"+
 			"asked to confirm; otherwise pass --yes.", withJSON)
 	yes := f.Bool("yes", false, "do not ask for confirmation")
-	w := waitFlags(f)
-	pos, err := e.parseWaiting(f, w, args, 3, nil)
+	a, err := e.accountArgs(f, args, nil)
 	if err != nil {
 		return err
 	}
-	orgID, id, username := pos[0], pos[1], pos[2]
-	q := fmt.Sprintf("Delete account %s on device %s? Whoever uses it can no longer sign in to the device.", clean(username), clean(id))
-	if err := e.confirm(f, *yes, "delete account "+username+" of device "+id, q); err != nil {
+	q := fmt.Sprintf("Delete account %s on device %s? Whoever uses it can no longer sign in to the device.", clean(a.username), clean(a.device))
+	if err := e.confirm(f, *yes, "delete account "+a.username+" of device "+a.device, q); err != nil {
 		return err
 	}
-	return e.sendCommand(ctx, orgID, http.MethodDelete, accountPath(orgID, id, username), nil, w,
+	return e.sendCommand(ctx, a.org, http.MethodDelete, a.path(), nil, a.w,
 		func(cmd command) string {
-			return fmt.Sprintf("Sent the deletion of account %s to device %s: command %s.", clean(username), clean(id), clean(cmd.ID))
+			return fmt.Sprintf("Sent the deletion of account %s to device %s: command %s.", clean(a.username), clean(a.device), clean(cmd.ID))
 		})
 }

@@ -36,7 +36,7 @@ func cmdDevicesClaim(ctx context.Context, e *env, args []string) error {
 	if *name != "" {
 		body["name"] = *name
 	}
-	return e.deviceCall(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/devices", pos[0]), body, func(d device) string {
+	return callOne(ctx, e, "device", http.MethodPost, pathf("/api/v1/orgs/%s/devices", pos[0]), body, func(d device) string {
 		return fmt.Sprintf("Claimed device %q (%s): %s %s in %s.", clean(d.Name), clean(d.ID), clean(d.Model), clean(d.Serial), clean(d.FolderPath))
 	})
 }

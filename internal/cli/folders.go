@@ -131,7 +131,7 @@ func cmdFoldersCreate(ctx context.Context, e *env, args []string) error {
 	if *parent != "" {
 		body["parent_id"] = *parent
 	}
-	return e.folderCall(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/folders", pos[0]), body,
+	return callOne(ctx, e, "folder", http.MethodPost, pathf("/api/v1/orgs/%s/folders", pos[0]), body,
 		func(fo folder) string {
 			return fmt.Sprintf("Created folder %q (%s): %s.", clean(fo.Name), clean(fo.ID), clean(fo.Path))
 		})
@@ -143,7 +143,7 @@ func cmdFoldersRename(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.folderCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
+	return callOne(ctx, e, "folder", http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
 		func(fo folder) string {
 			return fmt.Sprintf("Renamed folder %s to %q: %s.", clean(fo.ID), clean(fo.Name), clean(fo.Path))
 		})
@@ -161,13 +161,8 @@ func cmdFoldersMove(ctx context.Context, e *env, args []string) error {
 	if *to == "" {
 		return usagef(f, "--to PARENT_ID is required")
 	}
-	return e.folderCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"parent_id": *to},
+	return callOne(ctx, e, "folder", http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"parent_id": *to},
 		func(fo folder) string { return fmt.Sprintf("Moved folder %s: now %s.", clean(fo.ID), clean(fo.Path)) })
-}
-
-// folderCall sends a request answered by a folder (see callOne).
-func (e *env) folderCall(ctx context.Context, method, path string, body any, done func(folder) string) error {
-	return callOne(ctx, e, method, path, body, "folder", done)
 }
 
 func cmdFoldersDelete(ctx context.Context, e *env, args []string) error {

@@ -43,7 +43,7 @@ func cmdOrgsCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.orgCall(ctx, http.MethodPost, "/api/v1/orgs", map[string]string{"name": pos[0], "notes": *notes},
+	return callOne(ctx, e, "organization", http.MethodPost, "/api/v1/orgs", map[string]string{"name": pos[0], "notes": *notes},
 		func(o org) string { return fmt.Sprintf("Created organization %q (%s).", clean(o.Name), clean(o.ID)) })
 }
 
@@ -69,7 +69,7 @@ func cmdOrgsRename(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.orgCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"name": pos[1]},
+	return callOne(ctx, e, "organization", http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"name": pos[1]},
 		func(o org) string { return fmt.Sprintf("Renamed organization %s to %q.", clean(o.ID), clean(o.Name)) })
 }
 
@@ -80,13 +80,8 @@ func cmdOrgsNotes(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.orgCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"notes": pos[1]},
+	return callOne(ctx, e, "organization", http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"notes": pos[1]},
 		func(o org) string { return fmt.Sprintf("Updated the notes of %s (%q).", clean(o.ID), clean(o.Name)) })
-}
-
-// orgCall sends a request answered by an organization (see callOne).
-func (e *env) orgCall(ctx context.Context, method, path string, body any, done func(org) string) error {
-	return callOne(ctx, e, method, path, body, "organization", done)
 }
 
 func cmdOrgsArchive(ctx context.Context, e *env, args []string) error {
