@@ -70,79 +70,21 @@ type listFilter struct {
 }
 
 func (l listCommand[T]) run(ctx context.Context, e *env, args []string) error {
-	f := e.flags(l.name, l.synopsis, l.about, withJSON)
-	values := make(map[string]*string, len(l.filters))
-	for _, fl := range l.filters {
-		values[fl.name] = f.String(fl.name, "", fl.help)
-	}
-	var limit *int
-	var cursor *string
-	var all, csv *bool
-	if l.paged {
-		limit = f.Int("limit", 0, l.noun+" per page (default: the server's)")
-		cursor = f.String("cursor", "", "go on from a previous page's next cursor")
-		all = f.Bool("all", false, "follow every page")
-	}
-	if l.csv != "" {
-		csv = f.Bool("csv", false, "write "+l.csv+" as CSV")
-	}
-	pos, err := e.parse(f, args, l.args, l.args)
+	a, err := l.parse(e, args)
 	if err != nil {
 		return err
-	}
-	given := map[string]string{}
-	for name, v := range values {
-		given[name] = *v
-	}
-	if l.check != nil {
-		if err := l.check(f, given); err != nil {
-			return err
-		}
-	}
-	paging := l.paged && (*limit != 0 || *cursor != "" || *all)
-	switch {
-	case csv != nil && *csv && e.json:
-		return usagef(f, "--csv and --json do not go together")
-	case csv != nil && *csv && paging:
-		return usagef(f, "--csv exports %s: --limit, --cursor and --all do not apply", l.csv)
-	case l.paged && *limit < 0:
-		return usagef(f, "--limit must be a positive number")
 	}
 	c, err := e.client(true)
 	if err != nil {
 		return err
 	}
-	q := url.Values{}
-	for k, v := range l.query {
-		q[k] = v
-	}
-	narrowed := false
-	for _, fl := range l.filters {
-		if v := given[fl.name]; v != "" {
-			q.Set(fl.name, v)
-			narrowed = narrowed || !fl.orders
-		}
-	}
-	path := l.path(pos)
-	if csv != nil && *csv {
+	q, narrowed := l.querystring(a)
+	path := l.path(a.pos)
+	if a.csv {
 		q.Set("format", "csv")
 		return c.stream(ctx, path+"?"+q.Encode(), "text/csv", e.out)
 	}
-	readAll := true
-	if l.paged {
-		readAll = *all
-		switch {
-		case *limit > 0:
-			q.Set("limit", strconv.Itoa(*limit))
-		case *all && l.allLimit != "":
-			q.Set("limit", l.allLimit)
-		}
-		if *cursor != "" {
-			q.Set("cursor", *cursor)
-			narrowed = true
-		}
-	}
-	p, answer, err := l.read(ctx, c, path, q, readAll)
+	p, answer, err := l.read(ctx, c, path, q, a.all || !l.paged)
 	if err != nil {
 		return err
 	}
@@ -154,28 +96,109 @@ func (l listCommand[T]) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(items) == 0 && p.NextCursor == "" && l.empty != nil {
-		fmt.Fprintln(e.errw, l.empty(pos, narrowed))
+		fmt.Fprintln(e.errw, l.empty(a.pos, narrowed))
 		return nil
 	}
-	var names map[string]string
-	if l.folderNames {
-		names = c.folderNames(ctx, pos[0])
-	}
-	var rows [][]string
-	if l.rows != nil {
-		rows = l.rows(items)
-	} else {
-		for _, it := range items {
-			rows = append(rows, l.row(it, names))
-		}
-	}
-	if err := printTable(e.out, l.head, rows); err != nil {
+	if err := printTable(e.out, l.head, l.table(ctx, c, a.pos, items)); err != nil {
 		return err
 	}
 	if p.NextCursor != "" {
 		fmt.Fprintf(e.errw, "More %s: add --all, or --cursor %s for the next page.\n", l.noun, p.NextCursor)
 	}
 	return nil
+}
+
+// listArgs is a list command's command line, parsed.
+type listArgs struct {
+	pos     []string
+	filters map[string]string // by name; "" when not given
+	limit   int
+	cursor  string
+	all     bool
+	csv     bool
+}
+
+// parse declares the command's flags, parses them and checks them.
+func (l listCommand[T]) parse(e *env, args []string) (listArgs, error) {
+	var a listArgs
+	f := e.flags(l.name, l.synopsis, l.about, withJSON)
+	values := make(map[string]*string, len(l.filters))
+	for _, fl := range l.filters {
+		values[fl.name] = f.String(fl.name, "", fl.help)
+	}
+	if l.paged {
+		f.IntVar(&a.limit, "limit", 0, l.noun+" per page (default: the server's)")
+		f.StringVar(&a.cursor, "cursor", "", "go on from a previous page's next cursor")
+		f.BoolVar(&a.all, "all", false, "follow every page")
+	}
+	if l.csv != "" {
+		f.BoolVar(&a.csv, "csv", false, "write "+l.csv+" as CSV")
+	}
+	pos, err := e.parse(f, args, l.args, l.args)
+	if err != nil {
+		return a, err
+	}
+	a.pos = pos
+	a.filters = make(map[string]string, len(values))
+	for name, v := range values {
+		a.filters[name] = *v
+	}
+	if l.check != nil {
+		if err := l.check(f, a.filters); err != nil {
+			return a, err
+		}
+	}
+	switch {
+	case a.csv && e.json:
+		return a, usagef(f, "--csv and --json do not go together")
+	case a.csv && (a.limit != 0 || a.cursor != "" || a.all):
+		return a, usagef(f, "--csv exports %s: --limit, --cursor and --all do not apply", l.csv)
+	case a.limit < 0:
+		return a, usagef(f, "--limit must be a positive number")
+	}
+	return a, nil
+}
+
+// querystring builds the query of the first request, and says whether
+// filters or a cursor narrow the list.
+func (l listCommand[T]) querystring(a listArgs) (q url.Values, narrowed bool) {
+	q = url.Values{}
+	for k, v := range l.query {
+		q[k] = v
+	}
+	for _, fl := range l.filters {
+		if v := a.filters[fl.name]; v != "" {
+			q.Set(fl.name, v)
+			narrowed = narrowed || !fl.orders
+		}
+	}
+	switch {
+	case a.limit > 0:
+		q.Set("limit", strconv.Itoa(a.limit))
+	case a.all && l.allLimit != "":
+		q.Set("limit", l.allLimit)
+	}
+	if a.cursor != "" {
+		q.Set("cursor", a.cursor)
+		narrowed = true
+	}
+	return q, narrowed
+}
+
+// table makes the table rows of the items.
+func (l listCommand[T]) table(ctx context.Context, c *Client, pos []string, items []T) [][]string {
+	if l.rows != nil {
+		return l.rows(items)
+	}
+	var names map[string]string
+	if l.folderNames {
+		names = c.folderNames(ctx, pos[0])
+	}
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, l.row(it, names))
+	}
+	return rows
 }
 
 // read fetches the list: the page (or pages) and what --json prints.
