@@ -20,7 +20,7 @@ func TestI18nAPIMessageLanguage(t *testing.T) {
 		tok, _ := e.user("lea@example.com")
 		call := func(method, path, lang, body string) (int, map[string]any) {
 			t.Helper()
-			req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader([]byte(body)))
+			req, err := http.NewRequest(method, e.URL+path, bytes.NewReader([]byte(body)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -61,7 +61,7 @@ func TestID1_ID2_ORG3_USR1_USR3_ACC2_DEV1_DEV2_DEV3_RefusalsInFrench(t *testing.
 	createFolder(t, owner, id, hall, "Étage 1")
 	viewer := frenchPerson(t, srv, "lucie@exemple.fr", "Lucie Bernard")
 	join(t, a, viewer, id, access.Viewer)
-	ms := mint(t, a, 1)
+	ms := a.Mint(1)
 	org := srv.URL + "/orgs/" + id
 
 	b.step("French", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible("#lang-fr"), chromedp.Click("#lang-fr"),

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"mysystems/internal/app"
 	"mysystems/internal/audit"
+	"mysystems/internal/harness"
 	"mysystems/internal/org"
 )
 
-func actorOf(t *testing.T, a *app.App, c *client) audit.Actor {
+func actorOf(t *testing.T, a *harness.Server, c *client) audit.Actor {
 	t.Helper()
 	return audit.Actor{Kind: audit.KindUser, ID: userID(t, a, c)}
 }
@@ -28,11 +28,11 @@ func TestI18nUSR1_InvitationInInvitersLanguage(t *testing.T) {
 	root := rootOf(t, owner, id)
 
 	link := invite(t, owner, a, id, "nouvelle@exemple.fr", root)
-	mail := lastMail(t, a, "nouvelle@exemple.fr")
+	mail := a.LastMail("nouvelle@exemple.fr")
 	if !strings.Contains(mail, "vous invite à rejoindre l'organisation « Atelier Petit »") || strings.Contains(mail, "invited you") {
 		t.Fatalf("the invitation to a new address is not in French:\n%s", mail)
 	}
-	invs, _, err := a.Orgs.Invitations(context.Background(), actorOf(t, a, owner), id, org.Page{})
+	invs, _, err := a.App.Orgs.Invitations(context.Background(), actorOf(t, a, owner), id, org.Page{})
 	if err != nil || len(invs) != 1 || invs[0].Lang != "fr" {
 		t.Fatalf("the invitation does not remember its language: %+v, %v", invs, err)
 	}
@@ -47,7 +47,7 @@ func TestI18nUSR1_InvitationInInvitersLanguage(t *testing.T) {
 
 	register(t, srv, "english@example.com")
 	invite(t, owner, a, id, "english@example.com", root)
-	if mail := lastMail(t, a, "english@example.com"); strings.Contains(mail, "vous invite") {
+	if mail := a.LastMail("english@example.com"); strings.Contains(mail, "vous invite") {
 		t.Fatalf("an invitee with an English account got a French invitation:\n%s", mail)
 	}
 }
@@ -71,9 +71,9 @@ func TestI18nDEV6_CommandBannerQuotesTheDevice(t *testing.T) {
 	srv, a := server(t)
 	owner := frenchPerson(t, srv, "remi@exemple.fr", "Rémi Blanc")
 	id := createOrg(t, owner, "Blanc Sécurité")
-	ms := mint(t, a, 1)
-	d := newDevice(t, srv, ms[0])
-	d.hello()
+	ms := a.Mint(1)
+	d := a.Device(ms[0])
+	d.Hello()
 	dev := claim(t, owner, id, ms[0], rootOf(t, owner, id), "Porte")
 	accounts := "/orgs/" + id + "/devices/" + dev + "/accounts"
 	r := owner.post(accounts+"/new", url.Values{"username": {"op1"}, "role": {"operator"}, "password": {"un mot de passe"},
@@ -82,11 +82,12 @@ func TestI18nDEV6_CommandBannerQuotesTheDevice(t *testing.T) {
 	if m == nil {
 		t.Fatalf("create: got %d to %q; body:\n%s", r.status, r.location(), r.body)
 	}
-	cmds := d.poll()
+	cmds := d.Poll(0)
 	if len(cmds) != 1 {
 		t.Fatalf("the device received %+v", cmds)
 	}
-	d.apply(cmds[0], false, "the account database is locked")
+	d.RefuseAccountChanges(1, "the account database is locked")
+	d.Apply(cmds[0])
 	r = owner.get(accounts + "?cmd=" + m[1])
 	wantBody(t, "French banner", r, `<html lang="fr">`,
 		`class="state">Échec</span><span id="command-result"> — réponse du périphérique : « <span id="command-result-text" class="device-words" translate="no">the account database is locked</span> »</span>`)
