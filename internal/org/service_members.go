@@ -159,10 +159,10 @@ func (r Refusal) In(lang string) string {
 	return r.Err.In(lang)
 }
 
-// refusals lists the refusals of a batch, in the reader's language.
-type refusals []Refusal
+// refusalList lists the refusals of a batch, in the reader's language.
+type refusalList []Refusal
 
-func (l refusals) In(lang string) string {
+func (l refusalList) In(lang string) string {
 	parts := make([]string, len(l))
 	for i, r := range l {
 		parts[i] = i18n.T(lang, "err.member.refusal", r.UserID, r.In(lang))
@@ -201,7 +201,7 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 		}
 		seen := map[string]bool{}
 		var targets []Membership
-		var refused refusals
+		var refused refusalList
 		for _, id := range userIDs {
 			if seen[id] {
 				continue
