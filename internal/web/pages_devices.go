@@ -334,14 +334,11 @@ func (u *UI) importDevices(c *call) {
 	}
 	ds, err := u.d.Fleet.Import(c.r.Context(), c.actor, c.org.ID, body)
 	if err != nil {
-		if e, ok := errs.As(err); ok {
-			if d, ok := e.Details.(map[string]any); ok {
-				if lines, ok := d["lines"].([]fleet.ImportLine); ok {
-					page.Report, page.Refused = lines, e.Message
-					c.render(httpapi.Status(err), "device_import", v)
-					return
-				}
-			}
+		if rep, ok := errs.DetailsAs[fleet.ImportReport](err); ok {
+			e, _ := errs.As(err)
+			page.Report, page.Refused = rep.Lines, e.Message
+			c.render(httpapi.Status(err), "device_import", v)
+			return
 		}
 		c.formFailed("device_import", v, err)
 		return

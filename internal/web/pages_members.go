@@ -222,13 +222,12 @@ func (u *UI) removeUsers(c *call) {
 		c.redirect(c.orgURL("users"))
 		return
 	}
-	e, ok := errs.As(err)
-	if !ok {
+	if _, ok := errs.As(err); !ok {
 		c.fail(err)
 		return
 	}
-	d, _ := e.Details.(map[string]any)
-	refused, _ := d["refused"].([]org.Refusal)
+	rs, _ := errs.DetailsAs[org.Refusals](err)
+	refused := rs.Refused
 	if len(refused) == 0 {
 		c.formFailed("users_remove", v, err)
 		return

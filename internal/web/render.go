@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -340,8 +341,7 @@ func (c *call) acknowledged(page string, v *view) bool {
 // mfaEnrolmentRequired reports whether e is the refusal of an organization
 // that requires two-factor authentication of a member who has none (ID-5).
 func mfaEnrolmentRequired(e *errs.Error) bool {
-	d, ok := e.Details.(map[string]any)
-	return ok && d["mfa_enrolment_required"] == true
+	return errors.Is(e, org.ErrMFAEnrolment)
 }
 
 // toSecurity sends a member without two-factor authentication to the
