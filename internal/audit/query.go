@@ -72,4 +72,3 @@ func parseTime(name, s string) (t time.Time, day bool, err error) {
 	}
 	return time.Time{}, false, errs.InvalidField(name, "%s must be an RFC 3339 time or a date (YYYY-MM-DD)", name)
 }
-

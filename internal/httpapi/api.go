@@ -37,9 +37,6 @@ type Deps struct {
 	Fleet    *fleet.Service
 	Audit    *audit.Service
 	Outbox   *mail.Outbox // the vendor's view of the e-mail outbox
-	// Translate gives a catalogue text in a language (the sentences of
-	// the audit CSV); nil shows the keys.
-	Translate func(lang, key string, args ...any) string
 	Clock    clock.Clock
 	Log      *slog.Logger
 	Gatherer prometheus.Gatherer
@@ -51,6 +48,9 @@ type Deps struct {
 	// and per organization (0: no limit); Burst is the bucket size.
 	RateLimit float64
 	Burst     int
+	// Translate gives a catalogue text in a language (the sentences of
+	// the audit CSV); nil shows the keys.
+	Translate func(lang, key string, args ...any) string
 }
 
 // Auth says who may call a route.

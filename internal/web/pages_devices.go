@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"mysystems/internal/access"
-	"mysystems/internal/errs"
 	"mysystems/internal/audit"
+	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/httpapi"
 	"mysystems/internal/org"
