@@ -4,8 +4,8 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
-	"time"
 
+	"mysystems/internal/harness"
 	"mysystems/internal/store"
 	"mysystems/internal/store/storetest"
 )
@@ -32,9 +32,10 @@ func TestAUD1_AuditCSVAndFilters(t *testing.T) {
 		if got, want := rows[1][len(rows[1])-1], " renamed the organization =New name (was Old name)"; rows[1][6] != "org.update" || !strings.HasSuffix(got, want) {
 			t.Errorf("row %v, want the sentence %q", rows[1], want)
 		}
-		today := time.Now().UTC().Format("2006-01-02")
+		today := harness.T0.Format("2006-01-02") // the harness's clock
+		before := harness.T0.AddDate(0, 0, -1).Format("2006-01-02")
 		for q, n := range map[string]int{"until=" + today: 2, "until=%20" + today + "%20": 2, "action=org.create,org.update": 2,
-			"action=folder.,member.": 0} {
+			"action=folder.,member.": 0, "until=" + before: 0} {
 			r := e.call("GET", "/api/v1/orgs/"+id+"/audit?"+q, tok, nil)
 			if got := len(r.JSON["items"].([]any)); r.Status != 200 || got != n {
 				t.Errorf("%s: got %d %d entries, want %d", q, r.Status, got, n)

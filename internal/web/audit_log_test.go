@@ -17,7 +17,7 @@ func TestAUD1_AuditLogReadsAsSentences(t *testing.T) {
 	owner := register(t, srv, "sentences@example.com")
 	id := createOrg(t, owner, "Sentence Corp")
 	root := rootOf(t, owner, id)
-	ms := mint(t, a, 2)
+	ms := a.Mint(2)
 	dev := claim(t, owner, id, ms[0], root, "")
 	gone := claim(t, owner, id, ms[1], root, "Old camera")
 	devices := "/orgs/" + id + "/devices/"

@@ -13,7 +13,7 @@ import (
 func TestAUD1_BrowserAuditLogFits(t *testing.T) {
 	b := newBrowser(t)
 	srv, a := server(t)
-	ms := mint(t, a, 1)
+	ms := a.Mint(1)
 	long := "Headquarters-of-the-northern-region-" + strings.Repeat("x", 40)
 	orgID := b.newOrg(srv.URL, "fits@example.com", "Fiona Fits", "Fit Org")
 	b.step("rename with notes",
