@@ -188,7 +188,7 @@ func sprintfHTML(format string, args ...any) template.HTML {
 	if len(args) == 0 {
 		return template.HTML(html.EscapeString(format))
 	}
-	return template.HTML(fmt.Sprintf(html.EscapeString(format), args...)) //nolint:gosec // every part is escaped
+	return template.HTML(fmt.Sprintf(html.EscapeString(format), args...)) // every part is escaped
 }
 
 // targetURL is the page of a target that still exists, if it has one.
