@@ -34,6 +34,12 @@ func (l *ImportLine) fail(err error) {
 	l.Err, _ = errs.As(err)
 }
 
+// ImportReport is the detail of a refused import: every line with its
+// error, if any; in JSON {"lines": [...]}.
+type ImportReport struct {
+	Lines []ImportLine `json:"lines"`
+}
+
 // MaxImportLines bounds one CSV import.
 const MaxImportLines = 10000
 
@@ -97,7 +103,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 				}
 			}
 			e := errs.InvalidField("csv", "err.import.refused", n, len(report))
-			e.Details = map[string]any{"lines": report}
+			e.Details = ImportReport{Lines: report}
 			return e
 		}
 		return nil

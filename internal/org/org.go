@@ -5,6 +5,7 @@ package org
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"mysystems/internal/access"
@@ -135,12 +136,22 @@ func CanLeaveOwnership(owners int) error {
 	return nil
 }
 
+// ErrMFAEnrolment is the cause of every ErrMFARequired answer: callers test
+// for it with errors.Is to send the person to enrolment.
+var ErrMFAEnrolment = errors.New("two-factor enrolment required")
+
+// MFAEnrolment is the detail of an ErrMFARequired answer; in JSON
+// {"mfa_enrolment_required": true}.
+type MFAEnrolment struct {
+	Required bool `json:"mfa_enrolment_required"`
+}
+
 // ErrMFARequired is the answer to a member without MFA in an organization
 // that requires it (ID-5). Its Details let clients send the person to
 // enrolment.
 func ErrMFARequired(o Org) error {
 	e := errs.E(errs.Forbidden, "err.org.mfa_required", o.Name)
-	e.Details = map[string]any{"mfa_enrolment_required": true}
+	e.Details, e.Err = MFAEnrolment{Required: true}, ErrMFAEnrolment
 	return e
 }
 

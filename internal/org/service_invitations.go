@@ -22,12 +22,17 @@ var errBadLink = errs.NotFoundf("err.invitation.bad_link")
 type InviteInput struct {
 	Email   string
 	Folders []string
+	// Role may be empty; anything but Viewer is refused.
+	Role access.Role
 }
 
 // Invite invites a person by e-mail as a Viewer of the chosen folders
 // (USR-1). The e-mail, with its single-use link, is queued in the same
 // transaction. A new invitation to the same address replaces a pending one.
 func (s *Service) Invite(ctx context.Context, actor audit.Actor, orgID string, in InviteInput) (Invitation, error) {
+	if in.Role != "" && in.Role != access.Viewer {
+		return Invitation{}, errs.InvalidField("role", "err.invitation.viewer_only")
+	}
 	norm, err := account.NormalizeEmail(in.Email)
 	if err != nil {
 		return Invitation{}, err
@@ -165,6 +170,8 @@ type InvitationPreview struct {
 	Invitation Invitation
 	OrgName    string
 	Status     string
+	// Email is the invited address masked, the only form a link shows.
+	Email string
 }
 
 // PreviewInvitation resolves a link's token without accepting it (for the
@@ -186,7 +193,7 @@ func (s *Service) PreviewInvitation(ctx context.Context, token string) (Invitati
 		if o.Status != Active {
 			return errBadLink
 		}
-		out = InvitationPreview{Invitation: inv, OrgName: o.Name, Status: inv.StatusAt(s.clock.Now())}
+		out = InvitationPreview{Invitation: inv, OrgName: o.Name, Status: inv.StatusAt(s.clock.Now()), Email: MaskEmail(inv.Email)}
 		return nil
 	})
 	return out, err

@@ -170,6 +170,12 @@ func (l refusalList) In(lang string) string {
 	return strings.Join(parts, i18n.T(lang, "err.list.separator"))
 }
 
+// Refusals is the detail of a refused bulk removal; in JSON
+// {"refused": [{"user_id", "reason"}]}.
+type Refusals struct {
+	Refused []Refusal `json:"refused"`
+}
+
 // MaxBatch bounds bulk member operations.
 const MaxBatch = 500
 
@@ -232,7 +238,7 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 				return errNoMember(userIDs[0])
 			}
 			e := errs.E(code, "err.member.remove_refused", refused)
-			e.Details = map[string]any{"refused": []Refusal(refused)}
+			e.Details = Refusals{Refused: []Refusal(refused)}
 			return e
 		}
 		now := s.clock.Now()
