@@ -19,6 +19,7 @@ import (
 
 	"mysystems/internal/account"
 	"mysystems/internal/app"
+	"mysystems/internal/device"
 	"mysystems/internal/fleet"
 	"mysystems/internal/store"
 )
@@ -135,9 +136,9 @@ func TestVendorDevicesMint(t *testing.T) {
 		t.Fatal(err)
 	}
 	dev := rows[1]
-	hello := fleet.Hello{Serial: dev[0], Secret: dev[2], Model: dev[1], Firmware: "11.11.0",
+	hello := device.Hello{Serial: dev[0], Secret: dev[2], Model: dev[1], Firmware: "11.11.0",
 		PublicKey: base64.StdEncoding.EncodeToString(key.PublicKey().Bytes())}
-	var w fleet.Welcome
+	var w device.Welcome
 	if code := call("POST", "/device/v1/hello", "", hello, &w); code != 200 || w.Token == "" || w.Claimed {
 		t.Fatalf("hello with a minted secret: %d %+v", code, w)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"mysystems/internal/audit"
+	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
 )
 
@@ -64,7 +65,7 @@ type simDevice struct {
 	token  string
 
 	mu        sync.Mutex
-	accounts  []fleet.Account
+	accounts  []proto.Account
 	passwords map[string]string // as opened from the sealed arguments
 	fail      map[string]string // command type → the reason to fail it with
 }
@@ -75,9 +76,9 @@ func (h *harness) device(m fleet.Minted) *simDevice {
 		h.t.Fatal(err)
 	}
 	return &simDevice{t: h.t, server: h.env["MYSYSTEMS_SERVER"], m: m, key: k, passwords: map[string]string{}, fail: map[string]string{},
-		accounts: []fleet.Account{
-			{Username: "root", Role: fleet.RoleAdministrator},
-			{Username: "acs-service", Role: fleet.RoleAdministrator, Service: true},
+		accounts: []proto.Account{
+			{Username: "root", Role: proto.RoleAdministrator},
+			{Username: "acs-service", Role: proto.RoleAdministrator, Service: true},
 		}}
 }
 
@@ -111,8 +112,8 @@ func (d *simDevice) call(ctx context.Context, method, path string, body, out any
 // public key.
 func (d *simDevice) hello() {
 	d.t.Helper()
-	var w fleet.Welcome
-	err := d.call(d.t.Context(), http.MethodPost, "/device/v1/hello", fleet.Hello{Serial: d.m.Serial, Secret: d.m.Secret,
+	var w proto.Welcome
+	err := d.call(d.t.Context(), http.MethodPost, "/device/v1/hello", proto.Hello{Serial: d.m.Serial, Secret: d.m.Secret,
 		Model: d.m.Model, Firmware: "11.11.0", Accounts: d.accounts, PublicKey: base64.StdEncoding.EncodeToString(d.key.PublicKey().Bytes())}, &w)
 	if err != nil || w.Token == "" {
 		d.t.Fatalf("hello: %v", err)
@@ -128,7 +129,7 @@ func (d *simDevice) run() {
 	go func() {
 		defer close(done)
 		for ctx.Err() == nil {
-			var cmds fleet.Commands
+			var cmds proto.Commands
 			if err := d.call(ctx, http.MethodGet, "/device/v1/commands?wait=5", nil, &cmds); err != nil {
 				if ctx.Err() == nil {
 					d.t.Errorf("device poll: %v", err)
@@ -136,7 +137,7 @@ func (d *simDevice) run() {
 				return
 			}
 			for _, c := range cmds.Commands {
-				var reply fleet.ResultReply
+				var reply proto.ResultReply
 				if err := d.call(ctx, http.MethodPost, "/device/v1/commands/"+c.ID+"/result", d.apply(c), &reply); err != nil {
 					if ctx.Err() == nil {
 						d.t.Errorf("device result: %v", err)
@@ -148,26 +149,26 @@ func (d *simDevice) run() {
 	}()
 }
 
-func (d *simDevice) apply(c fleet.WireCommand) fleet.Result {
+func (d *simDevice) apply(c proto.WireCommand) proto.Result {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if reason, ok := d.fail[c.Type]; ok {
-		return fleet.Result{OK: false, Message: reason}
+		return proto.Result{OK: false, Message: reason}
 	}
-	var a fleet.AccountArgs
+	var a proto.AccountArgs
 	_ = json.Unmarshal(c.Args, &a)
 	switch c.Type {
-	case fleet.CmdAccountCreate, fleet.CmdAccountPassword:
-		pw, err := fleet.Open(d.key, a.SealedPassword)
+	case proto.CmdAccountCreate, proto.CmdAccountPassword:
+		pw, err := proto.Open(d.key, a.SealedPassword)
 		if err != nil {
-			return fleet.Result{OK: false, Message: "cannot open the password"}
+			return proto.Result{OK: false, Message: "cannot open the password"}
 		}
 		d.passwords[a.Username] = string(pw)
-		if c.Type == fleet.CmdAccountCreate {
-			d.accounts = append(d.accounts, fleet.Account{Username: a.Username, Role: a.Role})
+		if c.Type == proto.CmdAccountCreate {
+			d.accounts = append(d.accounts, proto.Account{Username: a.Username, Role: a.Role})
 		}
-	case fleet.CmdAccountDelete:
-		var keep []fleet.Account
+	case proto.CmdAccountDelete:
+		var keep []proto.Account
 		for _, x := range d.accounts {
 			if x.Username != a.Username {
 				keep = append(keep, x)
@@ -176,9 +177,9 @@ func (d *simDevice) apply(c fleet.WireCommand) fleet.Result {
 		d.accounts = keep
 		delete(d.passwords, a.Username)
 	default:
-		return fleet.Result{OK: true}
+		return proto.Result{OK: true}
 	}
-	return fleet.Result{OK: true, Accounts: append([]fleet.Account{}, d.accounts...)}
+	return proto.Result{OK: true, Accounts: append([]proto.Account{}, d.accounts...)}
 }
 
 func (d *simDevice) password(username string) (string, bool) {
@@ -409,7 +410,7 @@ func TestDevicesWait(t *testing.T) {
 	dev := h.device(ms[0])
 	dev.hello()
 	id := h.claim(orgID, ms[0])
-	dev.fail[fleet.CmdIdentify] = "the LED is broken"
+	dev.fail[proto.CmdIdentify] = "the LED is broken"
 	dev.run()
 
 	r := h.ok("", "devices", "reboot", orgID, id, "--wait")

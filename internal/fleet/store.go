@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"mysystems/internal/device"
 	"time"
 
 	"mysystems/internal/audit"
@@ -43,7 +44,7 @@ type Reported struct {
 	Serial    string
 	Model     string
 	Firmware  string
-	Accounts  []Account
+	Accounts  []device.Account
 	PublicKey string
 	HelloAt   *time.Time
 	// OrgID and DeviceID name the current claim, if any.

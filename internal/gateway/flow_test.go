@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
 	"mysystems/internal/store"
 	"mysystems/internal/store/storetest"
@@ -76,14 +77,14 @@ func TestCommandRoundTrip(t *testing.T) {
 			t.Fatalf("claimed device %+v", d)
 		}
 		// A poll waiting when the command is issued receives it.
-		got := make(chan []fleet.WireCommand, 1)
+		got := make(chan []proto.WireCommand, 1)
 		go func() { got <- dev.poll(20) }()
 		waitFor(t, func() bool { return e.app.Gateway.Waiting() == 1 })
 		var c cmdJSON
 		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "identify"}, &c); code != 202 || c.State != "pending" {
 			t.Fatalf("action: %d %+v", code, c)
 		}
-		var cmds []fleet.WireCommand
+		var cmds []proto.WireCommand
 		select {
 		case cmds = <-got:
 		case <-time.After(10 * time.Second):
@@ -107,8 +108,8 @@ func TestCommandRoundTrip(t *testing.T) {
 			t.Fatalf("result: %+v", r)
 		}
 		// A repeated result is answered with the first outcome.
-		var r fleet.ResultReply
-		e.do("POST", "/device/v1/commands/"+c.ID+"/result", dev.token, fleet.Result{OK: false, Message: "late"}, &r)
+		var r proto.ResultReply
+		e.do("POST", "/device/v1/commands/"+c.ID+"/result", dev.token, proto.Result{OK: false, Message: "late"}, &r)
 		if r.State != "applied" {
 			t.Fatalf("second result changed the outcome: %+v", r)
 		}
@@ -129,7 +130,7 @@ func TestCommandRoundTrip(t *testing.T) {
 		if d.Online {
 			t.Fatal("device silent for 3 intervals and the recording slack is online")
 		}
-		e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
+		e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil)
 		if err := e.app.Gateway.Flush(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -144,10 +145,10 @@ func TestCommandRoundTrip(t *testing.T) {
 func TestDeviceAuth(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	m := e.mint(1)[0]
-	if code := e.do("POST", "/device/v1/hello", "", fleet.Hello{Serial: m.Serial, Secret: "wrong"}, nil); code != 401 {
+	if code := e.do("POST", "/device/v1/hello", "", proto.Hello{Serial: m.Serial, Secret: "wrong"}, nil); code != 401 {
 		t.Errorf("wrong secret: %d", code)
 	}
-	if code := e.do("POST", "/device/v1/hello", "", fleet.Hello{Serial: "ACCC8E000000", Secret: m.Secret}, nil); code != 401 {
+	if code := e.do("POST", "/device/v1/hello", "", proto.Hello{Serial: "ACCC8E000000", Secret: m.Secret}, nil); code != 401 {
 		t.Errorf("unknown serial: %d", code)
 	}
 	if code := e.do("POST", "/device/v1/hello", "", "{", nil); code != 400 {
@@ -159,11 +160,11 @@ func TestDeviceAuth(t *testing.T) {
 	dev := e.device(m)
 	w := dev.hello()
 	e.clock.Set(w.ExpiresAt.Add(time.Second))
-	if code := e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil); code != 401 {
+	if code := e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil); code != 401 {
 		t.Errorf("expired token: %d", code)
 	}
 	dev.hello()
-	if code := e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil); code != 200 {
+	if code := e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil); code != 200 {
 		t.Errorf("after a new hello: %d", code)
 	}
 }
@@ -188,7 +189,7 @@ func TestDeviceAccounts(t *testing.T) {
 		if r.State != "applied" || !strings.Contains(r.Result, "has 23 characters") {
 			t.Fatalf("device could not open the password: %+v", r)
 		}
-		var accts struct{ Items []fleet.Account }
+		var accts struct{ Items []proto.Account }
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, nil, &accts)
 		if len(accts.Items) != 4 {
 			t.Fatalf("accounts after create: %+v", accts.Items)
@@ -448,7 +449,7 @@ func TestCrossInstanceWakeUp(t *testing.T) {
 	dev.hello()
 	d := a.claim(owner, org, m, root)
 	dev.poll(0) // first poll checks the database once
-	got := make(chan []fleet.WireCommand, 1)
+	got := make(chan []proto.WireCommand, 1)
 	go func() { got <- dev.poll(30) }()
 	waitFor(t, func() bool { return b.app.Gateway.Waiting() == 1 })
 	start := time.Now()
@@ -522,7 +523,7 @@ func TestPresenceResolution(t *testing.T) {
 					t.Fatalf("device in contact every interval shown offline at interval %d", i)
 				}
 			}
-			e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
+			e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil)
 			if i%3 != 0 {
 				flush()
 			}
@@ -552,10 +553,10 @@ func TestPresenceResolution(t *testing.T) {
 		// 5 s, the device stays online until exactly 3 intervals after its
 		// last contact, the held-back one, and is offline then, in the
 		// device view and the list filter alike.
-		e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
+		e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil)
 		flush()
 		e.clock.Advance(30 * time.Second)
-		e.do("POST", "/device/v1/heartbeat", dev.token, fleet.Heartbeat{}, nil)
+		e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil)
 		last := e.clock.Now()
 		flush()
 		for e.clock.Now().Before(last.Add(fleet.OnlineWindow(time.Minute) - 5*time.Second)) {

@@ -29,6 +29,7 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	"mysystems/internal/device"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/httpapi"
@@ -86,7 +87,7 @@ type Config struct {
 
 // DefaultConfig is the production configuration.
 func DefaultConfig() Config {
-	return Config{Heartbeat: fleet.DefaultHeartbeat, TokenTTL: time.Hour, MaxWait: 60 * time.Second,
+	return Config{Heartbeat: device.DefaultHeartbeat, TokenTTL: time.Hour, MaxWait: 60 * time.Second,
 		Redeliver: 60 * time.Second, Flush: 5 * time.Second}
 }
 
@@ -211,7 +212,7 @@ func decode(r *http.Request, w http.ResponseWriter, dst any) error {
 var errBadDevice = errs.E(errs.Unauthenticated, "unknown serial or wrong device secret")
 
 func (g *Gateway) hello(c *call) (any, error) {
-	var in fleet.Hello
+	var in device.Hello
 	if err := decode(c.r, c.w, &in); err != nil {
 		return nil, err
 	}
@@ -255,7 +256,7 @@ func (g *Gateway) hello(c *call) (any, error) {
 	}
 	claimed := rep.OrgID != ""
 	g.presence.seen(serial, now)
-	return fleet.Welcome{Token: token, ExpiresAt: exp, HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
+	return device.Welcome{Token: token, ExpiresAt: exp, HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
 }
 
 // admitHello takes one of the MaxHellos slots, waiting at most HelloWait
@@ -296,7 +297,7 @@ func (g *Gateway) authenticate(r *http.Request) (string, error) {
 
 // reportedAfterHello merges what a hello reports into what the portal
 // knows, and says whether anything worth writing changed.
-func reportedAfterHello(rep fleet.Reported, in fleet.Hello, now time.Time) (fleet.Reported, bool) {
+func reportedAfterHello(rep fleet.Reported, in device.Hello, now time.Time) (fleet.Reported, bool) {
 	changed := false
 	if fw, err := fleet.CheckFirmware(in.Firmware); err == nil && fw != rep.Firmware {
 		rep.Firmware, changed = fw, true
@@ -317,7 +318,7 @@ func reportedAfterHello(rep fleet.Reported, in fleet.Hello, now time.Time) (flee
 	return rep, changed
 }
 
-func sameAccounts(a, b []fleet.Account) bool {
+func sameAccounts(a, b []device.Account) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -330,7 +331,7 @@ func sameAccounts(a, b []fleet.Account) bool {
 }
 
 func (g *Gateway) heartbeat(c *call) (any, error) {
-	var in fleet.Heartbeat
+	var in device.Heartbeat
 	if c.r.ContentLength != 0 {
 		if err := decode(c.r, c.w, &in); err != nil {
 			return nil, err
@@ -366,7 +367,7 @@ func (g *Gateway) heartbeat(c *call) (any, error) {
 		known = knownOf(rep)
 		g.known.put(c.serial, known)
 	}
-	return fleet.HeartbeatReply{HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: known.claimed}, nil
+	return device.HeartbeatReply{HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: known.claimed}, nil
 }
 
 // knownState is what this instance last knew of a device's report.
@@ -381,7 +382,7 @@ func knownOf(rep fleet.Reported) knownState {
 }
 
 // accountsPrint summarises an account list to spot a change cheaply.
-func accountsPrint(accounts []fleet.Account) string {
+func accountsPrint(accounts []device.Account) string {
 	h := sha256.New()
 	for _, a := range accounts {
 		fmt.Fprintf(h, "%s\x00%s\x00%t\x00", a.Username, a.Role, a.Service)
@@ -416,7 +417,7 @@ func (g *Gateway) poll(c *call) (any, error) {
 				return nil, err
 			}
 			if len(cmds) > 0 {
-				return fleet.Commands{Commands: cmds}, nil
+				return device.Commands{Commands: cmds}, nil
 			}
 			if !recheck.IsZero() {
 				g.hub.recheckAt(c.serial, recheck)
@@ -433,7 +434,7 @@ func (g *Gateway) poll(c *call) (any, error) {
 		case <-w:
 		case <-again:
 		case <-deadline:
-			return fleet.Commands{Commands: []fleet.WireCommand{}}, nil
+			return device.Commands{Commands: []device.WireCommand{}}, nil
 		case <-ctx.Done():
 			return nil, nil
 		}
@@ -443,9 +444,9 @@ func (g *Gateway) poll(c *call) (any, error) {
 // deliver returns the device's open commands that are due (never delivered,
 // or delivered long enough ago without a result) and marks them delivered.
 // recheck is when a delivered command falls due again, if any.
-func (g *Gateway) deliver(ctx context.Context, serial string) ([]fleet.WireCommand, time.Time, error) {
+func (g *Gateway) deliver(ctx context.Context, serial string) ([]device.WireCommand, time.Time, error) {
 	now := g.clock.Now()
-	var out []fleet.WireCommand
+	var out []device.WireCommand
 	var ids []string
 	var recheck time.Time
 	err := g.store.Read(ctx, func(tx Tx) error {
@@ -454,14 +455,14 @@ func (g *Gateway) deliver(ctx context.Context, serial string) ([]fleet.WireComma
 			return err
 		}
 		for _, c := range cmds {
-			if c.State == fleet.StateDelivered && c.DeliveredAt != nil && now.Sub(*c.DeliveredAt) < g.cfg.Redeliver {
+			if c.State == device.StateDelivered && c.DeliveredAt != nil && now.Sub(*c.DeliveredAt) < g.cfg.Redeliver {
 				due := c.DeliveredAt.Add(g.cfg.Redeliver)
 				if recheck.IsZero() || due.Before(recheck) {
 					recheck = due
 				}
 				continue
 			}
-			out = append(out, fleet.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args, IssuedAt: c.CreatedAt})
+			out = append(out, device.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args, IssuedAt: c.CreatedAt})
 			ids = append(ids, c.ID)
 		}
 		return nil
@@ -482,13 +483,13 @@ func (g *Gateway) deliver(ctx context.Context, serial string) ([]fleet.WireComma
 }
 
 func (g *Gateway) result(c *call) (any, error) {
-	var in fleet.Result
+	var in device.Result
 	if err := decode(c.r, c.w, &in); err != nil {
 		return nil, err
 	}
 	id := c.r.PathValue("id")
 	now := g.clock.Now()
-	var reply fleet.ResultReply
+	var reply device.ResultReply
 	err := g.store.Write(c.r.Context(), func(tx Tx) error {
 		cmd, err := tx.CommandByID(c.r.Context(), c.serial, id)
 		if err != nil {
@@ -518,7 +519,7 @@ func (g *Gateway) result(c *call) (any, error) {
 				return err
 			}
 		}
-		reply = fleet.ResultReply{State: cmd.State, Result: cmd.Result}
+		reply = device.ResultReply{State: cmd.State, Result: cmd.Result}
 		return nil
 	})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"mysystems/internal/app"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
 	"mysystems/internal/store"
 )
@@ -140,7 +141,7 @@ type device struct {
 	m      fleet.Minted
 	key    *ecdh.PrivateKey
 	token  string
-	accts  []fleet.Account
+	accts  []proto.Account
 	client *http.Client
 }
 
@@ -149,17 +150,17 @@ func (e *env) device(m fleet.Minted) *device {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return &device{e: e, m: m, key: k, client: &http.Client{}, accts: []fleet.Account{
-		{Username: "root", Role: fleet.RoleAdministrator},
-		{Username: "acs-service", Role: fleet.RoleAdministrator, Service: true},
-		{Username: "adm-service", Role: fleet.RoleAdministrator, Service: true},
+	return &device{e: e, m: m, key: k, client: &http.Client{}, accts: []proto.Account{
+		{Username: "root", Role: proto.RoleAdministrator},
+		{Username: "acs-service", Role: proto.RoleAdministrator, Service: true},
+		{Username: "adm-service", Role: proto.RoleAdministrator, Service: true},
 	}}
 }
 
-func (d *device) hello() fleet.Welcome {
+func (d *device) hello() proto.Welcome {
 	d.e.t.Helper()
-	var w fleet.Welcome
-	code := d.e.do("POST", "/device/v1/hello", "", fleet.Hello{Serial: d.m.Serial, Secret: d.m.Secret, Model: d.m.Model,
+	var w proto.Welcome
+	code := d.e.do("POST", "/device/v1/hello", "", proto.Hello{Serial: d.m.Serial, Secret: d.m.Secret, Model: d.m.Model,
 		Firmware: "11.11.0", Accounts: d.accts, PublicKey: base64.StdEncoding.EncodeToString(d.key.PublicKey().Bytes())}, &w)
 	if code != 200 || w.Token == "" {
 		d.e.t.Fatalf("hello: %d", code)
@@ -168,9 +169,9 @@ func (d *device) hello() fleet.Welcome {
 	return w
 }
 
-func (d *device) poll(wait int) []fleet.WireCommand {
+func (d *device) poll(wait int) []proto.WireCommand {
 	d.e.t.Helper()
-	var out fleet.Commands
+	var out proto.Commands
 	if code := d.e.do("GET", "/device/v1/commands?wait="+itoa(wait), d.token, nil, &out); code != 200 {
 		d.e.t.Fatalf("poll: %d", code)
 	}
@@ -180,27 +181,27 @@ func (d *device) poll(wait int) []fleet.WireCommand {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // apply plays a command as a device would and posts the result.
-func (d *device) apply(c fleet.WireCommand) fleet.ResultReply {
+func (d *device) apply(c proto.WireCommand) proto.ResultReply {
 	d.e.t.Helper()
-	res := fleet.Result{OK: true}
+	res := proto.Result{OK: true}
 	switch c.Type {
-	case fleet.CmdAccountCreate, fleet.CmdAccountPassword:
-		var a fleet.AccountArgs
+	case proto.CmdAccountCreate, proto.CmdAccountPassword:
+		var a proto.AccountArgs
 		_ = json.Unmarshal(c.Args, &a)
-		pw, err := fleet.Open(d.key, a.SealedPassword)
+		pw, err := proto.Open(d.key, a.SealedPassword)
 		if err != nil {
-			res = fleet.Result{OK: false, Message: "cannot open the password"}
+			res = proto.Result{OK: false, Message: "cannot open the password"}
 			break
 		}
-		if c.Type == fleet.CmdAccountCreate {
-			d.accts = append(d.accts, fleet.Account{Username: a.Username, Role: a.Role})
+		if c.Type == proto.CmdAccountCreate {
+			d.accts = append(d.accts, proto.Account{Username: a.Username, Role: a.Role})
 		}
 		res.Message = "password of " + a.Username + " has " + itoa(len(pw)) + " characters"
 		res.Accounts = d.accts
-	case fleet.CmdAccountDelete:
-		var a fleet.AccountArgs
+	case proto.CmdAccountDelete:
+		var a proto.AccountArgs
 		_ = json.Unmarshal(c.Args, &a)
-		var keep []fleet.Account
+		var keep []proto.Account
 		for _, x := range d.accts {
 			if x.Username != a.Username {
 				keep = append(keep, x)
@@ -209,7 +210,7 @@ func (d *device) apply(c fleet.WireCommand) fleet.ResultReply {
 		d.accts = keep
 		res.Accounts = d.accts
 	}
-	var reply fleet.ResultReply
+	var reply proto.ResultReply
 	if code := d.e.do("POST", "/device/v1/commands/"+c.ID+"/result", d.token, res, &reply); code != 200 {
 		d.e.t.Fatalf("result: %d", code)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"mysystems/internal/device"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
@@ -217,7 +218,7 @@ func (a *API) deviceRoutes() []Route {
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
-				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountCreate, Username: in.Username, Role: in.Role, Password: in.Password})
+				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountCreate, Username: in.Username, Role: in.Role, Password: in.Password})
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Change a device account's password (DEV-6)",
 			Auth: AuthUser, Request: AccountPassword{}, Response: CommandJSON{}, Status: http.StatusAccepted,
@@ -226,11 +227,11 @@ func (a *API) deviceRoutes() []Route {
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
-				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountPassword, Username: c.R.PathValue("username"), Password: in.Password})
+				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountPassword, Username: c.R.PathValue("username"), Password: in.Password})
 			}},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Delete a device account (DEV-6)",
 			Auth: AuthUser, Response: CommandJSON{}, Status: http.StatusAccepted, handle: func(c *Call) (any, error) {
-				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountDelete, Username: c.R.PathValue("username")})
+				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountDelete, Username: c.R.PathValue("username")})
 			}},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/commands/{id}", Tag: "devices", Summary: "State and result of a device command",
 			Auth: AuthUser, Response: CommandJSON{}, handle: func(c *Call) (any, error) {

@@ -16,8 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"mysystems/internal/device"
 	"mysystems/internal/errs"
-	"mysystems/internal/fleet"
 )
 
 // appliedMemory is how many command outcomes a device remembers to answer
@@ -53,11 +53,11 @@ type Device struct {
 	online    bool
 	away      time.Time // unreachable until then (reboot, offline fault)
 	firmware  string
-	accounts  []fleet.Account
+	accounts  []device.Account
 	passwords map[string]string
 	accVer    uint64 // account list version
 	accSent   uint64 // version the gateway has
-	applied   map[string]fleet.Result
+	applied   map[string]device.Result
 	order     []string // applied ids, oldest first
 	cancel    context.CancelFunc
 	refuseN   int
@@ -74,12 +74,12 @@ func newDevice(f *Fleet, id Identity, l *link, key *ecdh.PrivateKey) *Device {
 		f: f, serial: id.Serial, model: model, secret: id.Secret, link: l,
 		priv: key, pub: publicKey(key),
 		firmware: f.cfg.Firmware,
-		accounts: []fleet.Account{
-			{Username: fleet.RootAccount, Role: fleet.RoleAdministrator},
-			{Username: "acs-service", Role: fleet.RoleAdministrator, Service: true},
-			{Username: "adm-service", Role: fleet.RoleOperator, Service: true},
+		accounts: []device.Account{
+			{Username: device.RootAccount, Role: device.RoleAdministrator},
+			{Username: "acs-service", Role: device.RoleAdministrator, Service: true},
+			{Username: "adm-service", Role: device.RoleOperator, Service: true},
 		},
-		applied: map[string]fleet.Result{},
+		applied: map[string]device.Result{},
 	}
 }
 
@@ -98,7 +98,7 @@ func (d *Device) Online() bool {
 }
 
 // Accounts returns the device's local accounts.
-func (d *Device) Accounts() []fleet.Account {
+func (d *Device) Accounts() []device.Account {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return slices.Clone(d.accounts)
@@ -114,7 +114,7 @@ func (d *Device) CheckPassword(username, password string) bool {
 }
 
 // Applied returns the outcome the device recorded for a command id.
-func (d *Device) Applied(id string) (fleet.Result, bool) {
+func (d *Device) Applied(id string) (device.Result, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r, ok := d.applied[id]
@@ -359,7 +359,7 @@ func (d *Device) dropToken(tok string) {
 // a heartbeat chain.
 func (d *Device) hello(ctx context.Context) (string, error) {
 	d.mu.Lock()
-	h := fleet.Hello{
+	h := device.Hello{
 		Serial: d.serial, Secret: d.secret, Model: d.model, Firmware: d.firmware,
 		Accounts: slices.Clone(d.accounts), PublicKey: d.pub,
 	}
@@ -367,7 +367,7 @@ func (d *Device) hello(ctx context.Context) (string, error) {
 	d.mu.Unlock()
 	rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	var w fleet.Welcome
+	var w device.Welcome
 	err := d.do(rctx, http.MethodPost, "/device/v1/hello", "", h, &w)
 	d.f.st.hellos.Add(1)
 	if err == nil && w.Token == "" {
@@ -393,7 +393,7 @@ func (d *Device) hello(ctx context.Context) (string, error) {
 		d.every = time.Duration(w.HeartbeatSeconds) * time.Second
 	}
 	if d.every <= 0 {
-		d.every = fleet.DefaultHeartbeat
+		d.every = device.DefaultHeartbeat
 	}
 	d.accSent = ver
 	d.gen++
@@ -436,7 +436,7 @@ func (d *Device) beat(ctx context.Context, gen uint64) bool {
 		return false
 	}
 	tok, every := d.token, d.every
-	hb := fleet.Heartbeat{Firmware: d.firmware}
+	hb := device.Heartbeat{Firmware: d.firmware}
 	ver := d.accVer
 	if d.accVer != d.accSent {
 		hb.Accounts = slices.Clone(d.accounts)
@@ -453,7 +453,7 @@ func (d *Device) beat(ctx context.Context, gen uint64) bool {
 	rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	began := time.Now()
-	var reply fleet.HeartbeatReply
+	var reply device.HeartbeatReply
 	err := d.do(rctx, http.MethodPost, "/device/v1/heartbeat", tok, hb, &reply)
 	switch {
 	case err == nil:
@@ -485,17 +485,8 @@ func (d *Device) beat(ctx context.Context, gen uint64) bool {
 	}
 }
 
-// wireCommand is fleet.WireCommand plus issued_at, which a gateway may send
-// so the simulator can measure issue→receive latency.
-type wireCommand struct {
-	ID       string          `json:"id"`
-	Type     string          `json:"type"`
-	Args     json.RawMessage `json:"args,omitempty"`
-	IssuedAt *time.Time      `json:"issued_at,omitempty"`
-}
-
 // poll holds a long-poll for commands. Faults cancel it through d.cancel.
-func (d *Device) poll(ctx context.Context, tok string, wait int) ([]wireCommand, error) {
+func (d *Device) poll(ctx context.Context, tok string, wait int) ([]device.WireCommand, error) {
 	pctx, cancel := context.WithTimeout(ctx, time.Duration(wait)*time.Second+requestTimeout)
 	defer cancel()
 	d.mu.Lock()
@@ -513,9 +504,7 @@ func (d *Device) poll(ctx context.Context, tok string, wait int) ([]wireCommand,
 			}
 		})
 	}
-	var body struct {
-		Commands []wireCommand `json:"commands"`
-	}
+	var body device.Commands
 	d.f.st.polls.Add(1)
 	err := d.do(pctx, http.MethodGet, "/device/v1/commands?wait="+strconv.Itoa(wait), tok, nil, &body)
 	return body.Commands, err
@@ -523,11 +512,11 @@ func (d *Device) poll(ctx context.Context, tok string, wait int) ([]wireCommand,
 
 // handle applies a delivered command at most once and posts its result; it
 // reports whether the device is now rebooting.
-func (d *Device) handle(ctx context.Context, c wireCommand) (rebooting bool) {
+func (d *Device) handle(ctx context.Context, c device.WireCommand) (rebooting bool) {
 	now := time.Now()
 	d.f.st.received.Add(1)
-	if c.IssuedAt != nil && !c.IssuedAt.IsZero() {
-		d.f.cmdLat.add(now.Sub(*c.IssuedAt))
+	if !c.IssuedAt.IsZero() {
+		d.f.cmdLat.add(now.Sub(c.IssuedAt))
 	}
 	if d.f.cfg.OnCommand != nil {
 		d.f.cfg.OnCommand(d.serial, c.ID, now)
@@ -555,7 +544,7 @@ func (d *Device) handle(ctx context.Context, c wireCommand) (rebooting bool) {
 	return reboot
 }
 
-func (d *Device) remember(id string, res fleet.Result) {
+func (d *Device) remember(id string, res device.Result) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.applied[id] = res
@@ -567,31 +556,31 @@ func (d *Device) remember(id string, res fleet.Result) {
 }
 
 // apply carries out a command on the device.
-func (d *Device) apply(c wireCommand) (res fleet.Result, reboot bool) {
+func (d *Device) apply(c device.WireCommand) (res device.Result, reboot bool) {
 	switch c.Type {
-	case fleet.CmdReboot:
-		return fleet.Result{OK: true, Message: "rebooting"}, true
-	case fleet.CmdIdentify:
-		return fleet.Result{OK: true, Message: "identifying: the status LED flashes"}, false
-	case fleet.CmdAccountCreate, fleet.CmdAccountPassword, fleet.CmdAccountDelete:
+	case device.CmdReboot:
+		return device.Result{OK: true, Message: "rebooting"}, true
+	case device.CmdIdentify:
+		return device.Result{OK: true, Message: "identifying: the status LED flashes"}, false
+	case device.CmdAccountCreate, device.CmdAccountPassword, device.CmdAccountDelete:
 		return d.applyAccount(c), false
 	}
-	return fleet.Result{OK: false, Message: fmt.Sprintf("this device does not support %q commands", c.Type)}, false
+	return device.Result{OK: false, Message: fmt.Sprintf("this device does not support %q commands", c.Type)}, false
 }
 
 // applyAccount applies an account command with the rules of DEV-6, as a
 // device would enforce them itself.
-func (d *Device) applyAccount(c wireCommand) fleet.Result {
-	var a fleet.AccountArgs
+func (d *Device) applyAccount(c device.WireCommand) device.Result {
+	var a device.AccountArgs
 	if err := json.Unmarshal(c.Args, &a); err != nil {
 		return d.accountResult(false, "the command's arguments are malformed")
 	}
 	var password string
-	if c.Type != fleet.CmdAccountDelete {
+	if c.Type != device.CmdAccountDelete {
 		if a.SealedPassword == "" {
 			return d.accountResult(false, "the command carries no password")
 		}
-		p, err := fleet.Open(d.priv, a.SealedPassword)
+		p, err := device.Open(d.priv, a.SealedPassword)
 		if err != nil {
 			return d.accountResult(false, "the password was not sealed for this device's key")
 		}
@@ -601,12 +590,12 @@ func (d *Device) applyAccount(c wireCommand) fleet.Result {
 	defer d.mu.Unlock()
 	var err error
 	switch c.Type {
-	case fleet.CmdAccountCreate:
-		err = fleet.CheckCreateAccount(d.accounts, a.Username, a.Role, password)
-	case fleet.CmdAccountPassword:
-		err = fleet.CheckChangePassword(d.accounts, a.Username, password)
-	case fleet.CmdAccountDelete:
-		err = fleet.CheckDeleteAccount(d.accounts, a.Username)
+	case device.CmdAccountCreate:
+		err = device.CheckCreateAccount(d.accounts, a.Username, a.Role, password)
+	case device.CmdAccountPassword:
+		err = device.CheckChangePassword(d.accounts, a.Username, password)
+	case device.CmdAccountDelete:
+		err = device.CheckDeleteAccount(d.accounts, a.Username)
 	}
 	if err != nil {
 		return d.accountResultLocked(false, errMessage(err))
@@ -619,15 +608,15 @@ func (d *Device) applyAccount(c wireCommand) fleet.Result {
 	}
 	var msg string
 	switch c.Type {
-	case fleet.CmdAccountCreate:
-		d.accounts = append(d.accounts, fleet.Account{Username: a.Username, Role: a.Role})
+	case device.CmdAccountCreate:
+		d.accounts = append(d.accounts, device.Account{Username: a.Username, Role: a.Role})
 		d.passwords[a.Username] = password
 		msg = fmt.Sprintf("account %s created", a.Username)
-	case fleet.CmdAccountPassword:
+	case device.CmdAccountPassword:
 		d.passwords[a.Username] = password
 		msg = fmt.Sprintf("password of %s changed", a.Username)
-	case fleet.CmdAccountDelete:
-		d.accounts = slices.DeleteFunc(d.accounts, func(x fleet.Account) bool { return x.Username == a.Username })
+	case device.CmdAccountDelete:
+		d.accounts = slices.DeleteFunc(d.accounts, func(x device.Account) bool { return x.Username == a.Username })
 		delete(d.passwords, a.Username)
 		msg = fmt.Sprintf("account %s deleted", a.Username)
 	}
@@ -656,14 +645,14 @@ func (d *Device) refuseLocked() (string, bool) {
 	return "the device could not write its account database (simulated fault)", true
 }
 
-func (d *Device) accountResult(ok bool, msg string) fleet.Result {
+func (d *Device) accountResult(ok bool, msg string) device.Result {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.accountResultLocked(ok, msg)
 }
 
-func (d *Device) accountResultLocked(ok bool, msg string) fleet.Result {
-	return fleet.Result{OK: ok, Message: msg, Accounts: slices.Clone(d.accounts)}
+func (d *Device) accountResultLocked(ok bool, msg string) device.Result {
+	return device.Result{OK: ok, Message: msg, Accounts: slices.Clone(d.accounts)}
 }
 
 // errMessage is the reason a device gives: the product error's message
@@ -679,13 +668,13 @@ func errMessage(err error) string {
 // postResult posts a command's outcome, retrying network failures a few
 // times; if it still fails the gateway delivers the command again and the
 // device answers with the same result.
-func (d *Device) postResult(ctx context.Context, id string, res fleet.Result) {
+func (d *Device) postResult(ctx context.Context, id string, res device.Result) {
 	path := "/device/v1/commands/" + url.PathEscape(id) + "/result"
 	for attempt := 1; ; attempt++ {
 		tok, err := d.session(ctx)
 		if err == nil {
 			rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-			var reply fleet.ResultReply
+			var reply device.ResultReply
 			err = d.do(rctx, http.MethodPost, path, tok, res, &reply)
 			cancel()
 			if err == nil {

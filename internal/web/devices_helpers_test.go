@@ -16,6 +16,7 @@ import (
 
 	"mysystems/internal/app"
 	"mysystems/internal/audit"
+	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
 )
 
@@ -53,7 +54,7 @@ type device struct {
 	m     fleet.Minted
 	key   *ecdh.PrivateKey
 	token string
-	accts []fleet.Account
+	accts []proto.Account
 }
 
 func newDevice(t *testing.T, srv *httptest.Server, m fleet.Minted) *device {
@@ -62,10 +63,10 @@ func newDevice(t *testing.T, srv *httptest.Server, m fleet.Minted) *device {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &device{t: t, srv: srv, m: m, key: k, accts: []fleet.Account{
-		{Username: "root", Role: fleet.RoleAdministrator},
-		{Username: "acs-service", Role: fleet.RoleAdministrator, Service: true},
-		{Username: "adm-service", Role: fleet.RoleOperator, Service: true},
+	return &device{t: t, srv: srv, m: m, key: k, accts: []proto.Account{
+		{Username: "root", Role: proto.RoleAdministrator},
+		{Username: "acs-service", Role: proto.RoleAdministrator, Service: true},
+		{Username: "adm-service", Role: proto.RoleOperator, Service: true},
 	}}
 }
 
@@ -103,17 +104,17 @@ func (d *device) call(method, path string, in, out any) int {
 
 func (d *device) hello() {
 	d.t.Helper()
-	var w fleet.Welcome
-	if code := d.call("POST", "/device/v1/hello", fleet.Hello{Serial: d.m.Serial, Secret: d.m.Secret, Model: d.m.Model,
+	var w proto.Welcome
+	if code := d.call("POST", "/device/v1/hello", proto.Hello{Serial: d.m.Serial, Secret: d.m.Secret, Model: d.m.Model,
 		Firmware: "11.11.0", Accounts: d.accts, PublicKey: base64.StdEncoding.EncodeToString(d.key.PublicKey().Bytes())}, &w); code != http.StatusOK {
 		d.t.Fatalf("hello: %d", code)
 	}
 	d.token = w.Token
 }
 
-func (d *device) poll() []fleet.WireCommand {
+func (d *device) poll() []proto.WireCommand {
 	d.t.Helper()
-	var out fleet.Commands
+	var out proto.Commands
 	if code := d.call("GET", "/device/v1/commands?wait=0", nil, &out); code != http.StatusOK {
 		d.t.Fatalf("poll: %d", code)
 	}
@@ -122,25 +123,25 @@ func (d *device) poll() []fleet.WireCommand {
 
 // apply applies an account command as a device would and returns the
 // password it received in clear.
-func (d *device) apply(c fleet.WireCommand, ok bool, message string) string {
+func (d *device) apply(c proto.WireCommand, ok bool, message string) string {
 	d.t.Helper()
-	var a fleet.AccountArgs
+	var a proto.AccountArgs
 	_ = json.Unmarshal(c.Args, &a)
 	var pw string
 	if a.SealedPassword != "" {
-		b, err := fleet.Open(d.key, a.SealedPassword)
+		b, err := proto.Open(d.key, a.SealedPassword)
 		if err != nil {
 			d.t.Fatalf("open the sealed password: %v", err)
 		}
 		pw = string(b)
 	}
-	res := fleet.Result{OK: ok, Message: message}
+	res := proto.Result{OK: ok, Message: message}
 	if ok {
 		switch c.Type {
-		case fleet.CmdAccountCreate:
-			d.accts = append(d.accts, fleet.Account{Username: a.Username, Role: a.Role})
-		case fleet.CmdAccountDelete:
-			var keep []fleet.Account
+		case proto.CmdAccountCreate:
+			d.accts = append(d.accts, proto.Account{Username: a.Username, Role: a.Role})
+		case proto.CmdAccountDelete:
+			var keep []proto.Account
 			for _, x := range d.accts {
 				if x.Username != a.Username {
 					keep = append(keep, x)

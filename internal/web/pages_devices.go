@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mysystems/internal/access"
+	"mysystems/internal/device"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/httpapi"
@@ -367,10 +368,10 @@ func (c *call) commandView(cmd fleet.Command, refresh string) *commandView {
 	cv := &commandView{ID: cmd.ID, Type: cmd.Type, State: cmd.State, StateLabel: c.t("command.state." + cmd.State),
 		Result: cmd.Result, Done: cmd.Done(), URL: c.orgURL("commands/" + url.PathEscape(cmd.ID) + ".json"), Refresh: refresh}
 	switch cmd.Type {
-	case fleet.CmdReboot, fleet.CmdIdentify:
+	case device.CmdReboot, device.CmdIdentify:
 		cv.What = c.t("command.what." + cmd.Type)
-	case fleet.CmdAccountCreate, fleet.CmdAccountPassword, fleet.CmdAccountDelete:
-		var a fleet.AccountArgs
+	case device.CmdAccountCreate, device.CmdAccountPassword, device.CmdAccountDelete:
+		var a device.AccountArgs
 		_ = json.Unmarshal(cmd.Args, &a)
 		cv.What = c.t("command.what."+cmd.Type, a.Username)
 	default:
