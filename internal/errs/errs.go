@@ -1,6 +1,6 @@
 // Package errs holds the one error type of the product. Domain code returns
 // *errs.Error with one of a few codes; the HTTP layer maps codes to statuses in
-// one place (httpapi.Status) and only logs internal errors in detail.
+// one place (edge.Status) and only logs internal errors in detail.
 package errs
 
 import (

@@ -30,9 +30,9 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/device"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
-	"mysystems/internal/httpapi"
 )
 
 // Tx is what the gateway needs of a store transaction.
@@ -192,10 +192,7 @@ func (g *Gateway) handle(fn func(*call) (any, error), auth bool) http.HandlerFun
 }
 
 func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, d := httpapi.Public(g.log, r, err)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(httpapi.ErrorBody{Error: d})
+	edge.WriteError(g.log, w, r, err)
 }
 
 func decode(r *http.Request, w http.ResponseWriter, dst any) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mysystems/internal/device"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
@@ -318,36 +319,8 @@ func (a *API) listDevices(c *Call) (any, error) {
 	return out, nil
 }
 
-// devicesCSV streams every matching device, page by page.
+// devicesCSV streams every matching device (DEV-4).
 func (a *API) devicesCSV(c *Call, f fleet.Filter) error {
-	p := fleet.Page{Limit: 1000}
-	ds, next, t, err := a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
-	if err != nil {
-		return err
-	}
-	c.W.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	c.W.Header().Set("Content-Disposition", `attachment; filename="devices-`+c.Org.ID+`.csv"`)
-	cw := csv.NewWriter(c.W)
-	_ = cw.Write([]string{"id", "serial", "name", "model", "firmware", "folder", "status", "last_seen"})
-	for {
-		for _, d := range ds {
-			j := a.deviceJSON(d, t)
-			status, seen := "offline", ""
-			if j.Online {
-				status = "online"
-			}
-			if d.LastSeenAt != nil {
-				seen = d.LastSeenAt.Format(time.RFC3339)
-			}
-			_ = cw.Write([]string{d.ID, d.Serial, csvSafe(d.Name), d.Model, d.Firmware, csvSafe(j.FolderPath), status, seen})
-		}
-		cw.Flush()
-		if next == "" || cw.Error() != nil {
-			return nil
-		}
-		p.Cursor = next
-		if ds, next, t, err = a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p); err != nil {
-			return nil
-		}
-	}
+	out := edge.NewCSV(c.W, "devices-"+c.Org.ID+".csv")
+	return out.End(a.d.Log, c.R, a.d.Fleet.Export(c.R.Context(), c.Actor, c.Org.ID, f, out))
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,9 +12,9 @@ import (
 
 	"mysystems/internal/access"
 	"mysystems/internal/device"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
-	"mysystems/internal/httpapi"
 	"mysystems/internal/org"
 )
 
@@ -201,51 +200,13 @@ func (u *UI) deviceList(c *call) {
 	c.render(http.StatusOK, "devices", v)
 }
 
-// devicesCSV streams every device of the filtered list as CSV, page by
-// page, with the columns of the API's export (DEV-4).
+// devicesCSV streams every device of the filtered list as CSV, the same
+// export as the API's (DEV-4).
 func (u *UI) devicesCSV(c *call) {
-	f := c.deviceQuery().filter()
-	p := fleet.Page{Limit: 1000}
-	ds, next, t, err := u.d.Fleet.List(c.r.Context(), c.actor, c.org.ID, f, p)
-	if err != nil {
+	out := edge.NewCSV(c.w, "devices-"+c.org.ID+".csv")
+	if err := out.End(u.d.Log, c.r, u.d.Fleet.Export(c.r.Context(), c.actor, c.org.ID, c.deviceQuery().filter(), out)); err != nil {
 		c.fail(err)
-		return
 	}
-	h := c.w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="devices-`+c.org.ID+`.csv"`)
-	cw := csv.NewWriter(c.w)
-	_ = cw.Write([]string{"id", "serial", "name", "model", "firmware", "folder", "status", "last_seen"})
-	for {
-		for _, d := range ds {
-			status, seen := "offline", ""
-			if d.Online(c.now(), u.d.Fleet.Heartbeat()) {
-				status = "online"
-			}
-			if d.LastSeenAt != nil {
-				seen = d.LastSeenAt.UTC().Format(time.RFC3339)
-			}
-			_ = cw.Write([]string{d.ID, d.Serial, csvSafe(d.Name), d.Model, d.Firmware, csvSafe(t.Path(d.FolderID)), status, seen})
-		}
-		cw.Flush()
-		if next == "" || cw.Error() != nil {
-			return
-		}
-		p.Cursor = next
-		if ds, next, t, err = u.d.Fleet.List(c.r.Context(), c.actor, c.org.ID, f, p); err != nil {
-			// The response has started: the log keeps the reason.
-			u.d.Log.ErrorContext(c.r.Context(), "web: device export", "err", err)
-			return
-		}
-	}
-}
-
-// csvSafe keeps a spreadsheet from reading a cell as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsAny(s[:1], "=+-@\t\r") {
-		return "'" + s
-	}
-	return s
 }
 
 // onboardPage is the data of the Add device and CSV import pages.
@@ -339,7 +300,7 @@ func (u *UI) importDevices(c *call) {
 			if d, ok := e.Details.(map[string]any); ok {
 				if lines, ok := d["lines"].([]fleet.ImportLine); ok {
 					page.Report, page.Refused = lines, e.Message
-					c.render(httpapi.Status(err), "device_import", v)
+					c.render(edge.Status(err), "device_import", v)
 					return
 				}
 			}
@@ -438,16 +399,16 @@ func (c *call) writeJSON(status int, v any) {
 }
 
 // jsonError answers a JSON request that failed, with the status
-// httpapi.Status gives and no internal detail.
+// edge.Status gives and no internal detail.
 func (c *call) jsonError(err error) {
-	status := httpapi.Status(err)
+	status := edge.Status(err)
 	msg := c.t("error.notfound.body")
 	if e, ok := errs.As(err); ok && status < 500 && status != http.StatusNotFound {
 		msg = e.Message
 	}
 	if status >= 500 {
 		c.u.d.Log.ErrorContext(c.r.Context(), "web: internal error", "err", err, "path", c.r.URL.Path,
-			"request_id", httpapi.RequestID(c.r.Context()))
+			"request_id", edge.RequestID(c.r.Context()))
 		msg = c.t("error.internal.body")
 	}
 	c.writeJSON(status, map[string]string{"error": msg})
