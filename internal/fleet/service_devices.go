@@ -407,7 +407,7 @@ func (s *Service) Remove(ctx context.Context, actor audit.Actor, orgID, id strin
 		if err := tx.SetClaim(ctx, d.Serial, "", ""); err != nil {
 			return err
 		}
-		if err := tx.FailOpenCommands(ctx, d.Serial, "the device was removed from the organization", s.clock.Now()); err != nil {
+		if err := tx.FailOpenCommands(ctx, orgID, d.Serial, "the device was removed from the organization", s.clock.Now()); err != nil {
 			return err
 		}
 		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "device.remove",
