@@ -115,3 +115,19 @@ func CheckDeleteAccount(accounts []Account, username string) error {
 	}
 	return nil
 }
+
+// CheckAccountChange applies DEV-6 to one account command (op is
+// CmdAccountCreate, CmdAccountPassword or CmdAccountDelete) on a device
+// holding accounts: the portal checks it before sending the command, and a
+// device checks it again before applying it.
+func CheckAccountChange(accounts []Account, op, username, role, password string) error {
+	switch op {
+	case CmdAccountCreate:
+		return CheckCreateAccount(accounts, username, role, password)
+	case CmdAccountPassword:
+		return CheckChangePassword(accounts, username, password)
+	case CmdAccountDelete:
+		return CheckDeleteAccount(accounts, username)
+	}
+	return errs.E(errs.Invalid, "unknown account operation %q", op)
+}

@@ -530,17 +530,7 @@ func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, i
 		if rep.HelloAt == nil && len(rep.Accounts) == 0 && rep.PublicKey == "" {
 			return errs.E(errs.Conflict, "the device has not connected to the portal yet: its local accounts can be managed once it has said hello and reported them")
 		}
-		switch ch.Op {
-		case device.CmdAccountCreate:
-			err = device.CheckCreateAccount(rep.Accounts, ch.Username, ch.Role, ch.Password)
-		case device.CmdAccountPassword:
-			err = device.CheckChangePassword(rep.Accounts, ch.Username, ch.Password)
-		case device.CmdAccountDelete:
-			err = device.CheckDeleteAccount(rep.Accounts, ch.Username)
-		default:
-			err = errs.E(errs.Invalid, "unknown account operation %q", ch.Op)
-		}
-		if err != nil {
+		if err := device.CheckAccountChange(rep.Accounts, ch.Op, ch.Username, ch.Role, ch.Password); err != nil {
 			return err
 		}
 		args := device.AccountArgs{Username: ch.Username, Role: ch.Role}

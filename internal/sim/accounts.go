@@ -32,16 +32,7 @@ func (d *Device) applyAccount(c device.WireCommand) device.Result {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var err error
-	switch c.Type {
-	case device.CmdAccountCreate:
-		err = device.CheckCreateAccount(d.accounts, a.Username, a.Role, password)
-	case device.CmdAccountPassword:
-		err = device.CheckChangePassword(d.accounts, a.Username, password)
-	case device.CmdAccountDelete:
-		err = device.CheckDeleteAccount(d.accounts, a.Username)
-	}
-	if err != nil {
+	if err := device.CheckAccountChange(d.accounts, c.Type, a.Username, a.Role, password); err != nil {
 		return d.accountResultLocked(false, errMessage(err))
 	}
 	if reason, refuse := d.refuseLocked(); refuse {
