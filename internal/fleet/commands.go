@@ -47,3 +47,24 @@ func ApplyResult(c *Command, ok bool, message string, at time.Time) bool {
 	c.DoneAt = &at
 	return true
 }
+
+// Wire is the command as its device receives it.
+func (c Command) Wire() device.WireCommand {
+	return device.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args, IssuedAt: c.CreatedAt}
+}
+
+// Due picks, among a device's open commands, those to deliver now (GW-2, at
+// least once): never delivered, or delivered redeliver ago or more without a
+// result. next is when the first of the others falls due, zero if none.
+func Due(open []Command, now time.Time, redeliver time.Duration) (due []Command, next time.Time) {
+	for _, c := range open {
+		if c.State == device.StateDelivered && c.DeliveredAt != nil && now.Sub(*c.DeliveredAt) < redeliver {
+			if at := c.DeliveredAt.Add(redeliver); next.IsZero() || at.Before(next) {
+				next = at
+			}
+			continue
+		}
+		due = append(due, c)
+	}
+	return due, next
+}

@@ -68,29 +68,24 @@ func (g *Gateway) poll(c *call) (any, error) {
 // recheck is when a delivered command falls due again, if any.
 func (g *Gateway) deliver(ctx context.Context, serial string) ([]device.WireCommand, time.Time, error) {
 	now := g.clock.Now()
-	var out []device.WireCommand
-	ids := map[string][]string{} // by organization
+	var due []fleet.Command
 	var recheck time.Time
 	err := g.store.Read(ctx, func(tx fleet.DeviceTx) error {
 		cmds, err := tx.OpenCommands(ctx, serial, maxBatch)
 		if err != nil {
 			return err
 		}
-		for _, c := range cmds {
-			if c.State == device.StateDelivered && c.DeliveredAt != nil && now.Sub(*c.DeliveredAt) < g.cfg.Redeliver {
-				due := c.DeliveredAt.Add(g.cfg.Redeliver)
-				if recheck.IsZero() || due.Before(recheck) {
-					recheck = due
-				}
-				continue
-			}
-			out = append(out, device.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args, IssuedAt: c.CreatedAt})
-			ids[c.OrgID] = append(ids[c.OrgID], c.ID)
-		}
+		due, recheck = fleet.Due(cmds, now, g.cfg.Redeliver)
 		return nil
 	})
-	if err != nil || len(ids) == 0 {
+	if err != nil || len(due) == 0 {
 		return nil, recheck, err
+	}
+	out := make([]device.WireCommand, 0, len(due))
+	ids := map[string][]string{} // by organization
+	for _, c := range due {
+		out = append(out, c.Wire())
+		ids[c.OrgID] = append(ids[c.OrgID], c.ID)
 	}
 	err = g.store.Write(ctx, func(tx fleet.DeviceTx) error {
 		for orgID, ids := range ids {
@@ -104,9 +99,8 @@ func (g *Gateway) deliver(ctx context.Context, serial string) ([]device.WireComm
 		return nil, recheck, err
 	}
 	// Delivered commands come again if no result arrives in time.
-	due := now.Add(g.cfg.Redeliver)
-	if recheck.IsZero() || due.Before(recheck) {
-		recheck = due
+	if again := now.Add(g.cfg.Redeliver); recheck.IsZero() || again.Before(recheck) {
+		recheck = again
 	}
 	g.hub.recheckAt(serial, recheck)
 	return out, recheck, nil
