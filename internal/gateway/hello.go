@@ -47,7 +47,7 @@ func (g *Gateway) hello(c *call) (any, error) {
 	// Most hellos change nothing; what changed (a first hello's key, new
 	// firmware) is written behind, with the next presence flush, so a fleet
 	// reconnecting costs reads, not a queue of single-row writes.
-	merged, changed := reportedAfterHello(rep, in, now)
+	merged, changed := rep.AfterHello(in, now)
 	if changed {
 		if err := g.saveReport(ctx, merged); err != nil {
 			return nil, err
@@ -97,39 +97,4 @@ func (g *Gateway) authenticate(r *http.Request) (string, error) {
 		return "", errs.E(errs.Unauthenticated, "send Authorization: Bearer <device token> (from hello)")
 	}
 	return g.tokens.verify(r.Context(), g, strings.TrimSpace(h[7:]), g.clock.Now())
-}
-
-// reportedAfterHello merges what a hello reports into what the portal
-// knows, and says whether anything worth writing changed.
-func reportedAfterHello(rep fleet.Reported, in device.Hello, now time.Time) (fleet.Reported, bool) {
-	changed := false
-	if fw, err := fleet.CheckFirmware(in.Firmware); err == nil && fw != rep.Firmware {
-		rep.Firmware, changed = fw, true
-	}
-	if in.Accounts != nil && !sameAccounts(in.Accounts, rep.Accounts) {
-		rep.Accounts, changed = in.Accounts, true
-	}
-	if in.PublicKey != "" && in.PublicKey != rep.PublicKey {
-		rep.PublicKey, changed = in.PublicKey, true
-	}
-	// hello_at is kept roughly (presence has the exact last-seen time).
-	if rep.HelloAt == nil || now.Sub(*rep.HelloAt) > time.Hour {
-		changed = true
-	}
-	if changed {
-		rep.HelloAt = &now
-	}
-	return rep, changed
-}
-
-func sameAccounts(a, b []device.Account) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

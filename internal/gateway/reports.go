@@ -38,12 +38,7 @@ func (g *Gateway) heartbeat(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if fw, err := fleet.CheckFirmware(in.Firmware); err == nil {
-			rep.Firmware = fw
-		}
-		if in.Accounts != nil {
-			rep.Accounts = in.Accounts
-		}
+		rep = rep.AfterHeartbeat(in)
 		if err := g.saveReport(ctx, rep); err != nil {
 			return nil, err
 		}
