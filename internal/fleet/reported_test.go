@@ -7,8 +7,8 @@ import (
 	"mysystems/internal/device"
 )
 
-// GW-2: what a device reports in a hello is written only when it reports something new (firmware,
-// accounts, key) or the recorded hello time is an hour old.
+// GW-2: a hello's report is written only when it brings something new
+// (firmware, accounts, key) or the recorded hello time is an hour old.
 func TestGW2_ReportedAfterHello(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	recent := now.Add(-time.Minute)
