@@ -47,7 +47,9 @@ a folder subtree. Long: not part of the test suite.
 
 `
 
-// cmdBench runs `mysystems bench fleet`.
+// cmdBench runs `mysystems bench fleet`: it reads the flags, seeds the
+// database, starts the server and the simulated fleet, measures and
+// reports.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 1 && args[0] == "client" {
 		return cmdBenchClient(ctx, os.Stdin, stdout) // started by bench fleet
@@ -56,139 +58,316 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stderr, benchUsage)
 		return errors.New("bench: say what to measure: fleet")
 	}
-	fs := flag.NewFlagSet("bench fleet", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
-	devices := fs.Int("devices", 100000, "simulated devices")
-	sites := fs.Int("sites", 200, "sites, one HTTP/2 connection each (0: one TCP connection per device)")
-	http1 := fs.Bool("http1", false, "with --sites 0: HTTP/1.1 instead of cleartext HTTP/2 per device")
-	database := fs.String("database", "", "postgres:// URL of an empty database to use (default: a SQLite file in a temporary directory)")
-	ramp := fs.Duration("ramp", 60*time.Second, "spread the devices' first hellos over this duration")
-	settle := fs.Duration("settle", 30*time.Second, "wait after every device is online before measuring")
-	measure := fs.Duration("measure", 120*time.Second, "measurement window (heartbeats, CPU, RSS)")
-	commands := fs.Int("commands", 300, "commands to issue (identify to random devices), one every 100 ms")
-	lists := fs.Int("lists", 500, "device-list requests (a page of 50 in one site's subtree)")
-	heartbeat := fs.Duration("heartbeat", 60*time.Second, "heartbeat interval")
-	keep := fs.Bool("keep", false, "keep the temporary directory")
-	pprofAddr := fs.String("pprof", "127.0.0.1:0", "the server's profiling listener (go tool pprof http://ADDR/debug/pprof/profile)")
-	simPprof := fs.String("sim-pprof", "", "profiling listener of this process, the simulator (off by default)")
-	serverEnv := fs.String("server-env", "", "extra environment for the server, comma-separated KEY=VALUE (diagnostics, e.g. GOGC=200)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "mysystems-bench-")
+	cfg, err := benchFlags(args[1:], stderr)
 	if err != nil {
 		return err
 	}
-	if !*keep {
-		defer os.RemoveAll(dir)
+	dir, dbURL, cleanup, err := benchDatabase(ctx, cfg)
+	if err != nil {
+		return err
 	}
-	dbURL := filepath.Join(dir, "bench.db")
-	if *database != "" {
-		var drop func()
-		if dbURL, drop, err = benchSchema(ctx, *database); err != nil {
-			return err
-		}
-		defer drop()
-	}
+	defer cleanup()
 	say := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
 
-	say("seeding %d devices in %s", *devices, redactURL(dbURL))
+	say("seeding %d devices in %s", cfg.devices, redactURL(dbURL))
 	t0 := time.Now()
-	seed, err := benchSeed(ctx, dbURL, *devices, max(*sites, 10))
+	seed, err := benchSeed(ctx, dbURL, cfg.devices, max(cfg.sites, 10))
 	if err != nil {
 		return err
 	}
 	say("seeded in %v", time.Since(t0).Round(time.Second))
 
-	port, err := freePort()
+	srv, err := startBenchServer(ctx, cfg, dir, dbURL, stderr)
 	if err != nil {
 		return err
 	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, exe, "serve", "--database", dbURL, "--data-dir", dir, "--listen", "127.0.0.1:"+strconv.Itoa(port),
-		"--log-level", "warn", "--rate-limit", "0", "--heartbeat", heartbeat.String(), "--pprof", *pprofAddr)
-	cmd.Stdout, cmd.Stderr = io.Discard, stderr
-	if *serverEnv != "" {
-		cmd.Env = append(os.Environ(), strings.Split(*serverEnv, ",")...)
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	if err := waitReady(ctx, base); err != nil {
-		return err
-	}
-	pid := cmd.Process.Pid
-	say("server pid %d at %s", pid, base)
+	defer srv.stop()
+	say("server pid %d at %s", srv.pid, srv.base)
 
-	token, err := benchLogin(base)
-	if err != nil {
-		return err
-	}
 	// The list on its own first, with no device connected: the server
 	// holds the 100,000-device organization and does nothing else.
-	idle, err := runBenchClient(ctx, exe, benchClientWork{Base: base, Token: token, Org: seed.org, Lists: *lists, Sites: seed.sites})
+	idle, err := runBenchClient(ctx, srv.exe, benchClientWork{Base: srv.base, Token: srv.token, Org: seed.org, Lists: cfg.lists, Sites: seed.sites})
 	if err != nil {
 		return err
 	}
 	say("list 50 in a subtree, no device connected: p50 %v, p99 %v", ms(pct(idle.Lists, 50)), ms(pct(idle.Lists, 99)))
 
 	benchGC()
-	if *simPprof != "" {
-		if err := startPprof(*simPprof, slog.New(slog.NewTextHandler(stderr, nil))); err != nil {
+	if cfg.simPprof != "" {
+		if err := startPprof(cfg.simPprof, slog.New(slog.NewTextHandler(stderr, nil))); err != nil {
 			return err
 		}
 	}
-	received := sync.Map{} // command id → time the device got it
-	f, err := sim.New(sim.Config{Server: base, Sites: *sites, HTTP1: *http1, StartSpread: *ramp,
-		HeartbeatJitter: 5 * time.Second, StatsWindow: *measure,
-		OnCommand: func(_, id string, at time.Time) { received.LoadOrStore(id, at) }})
+	fl, err := startBenchFleet(ctx, cfg, srv, seed, say)
 	if err != nil {
 		return err
 	}
-	if err := f.Start(ctx, seed.ids); err != nil {
-		return err
-	}
-	defer f.Stop()
-	t0 = time.Now()
-	var onlineAfter time.Duration
-	deadline := time.Now().Add(*ramp + 5*time.Minute)
-	tick := 0
-	for {
-		s := f.Stats()
-		if s.Online == *devices {
-			onlineAfter = time.Since(t0).Round(time.Second)
-			say("all %d devices online after %v (%d connections)", s.Online, onlineAfter, s.Connections)
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d of %d devices online (hello errors %d)", s.Online, *devices, s.HelloErrors)
-		}
-		if err := sleepCtx(ctx, 2*time.Second); err != nil {
-			return err
-		}
-		if tick++; tick%5 == 0 {
-			say("%d online, %d hellos (%d errors), %d heartbeats (%d errors), %d polls (%d errors), %d connections; server CPU %.0f s, RSS %.2f GB",
-				s.Online, s.Hellos, s.HelloErrors, s.Heartbeats, s.HeartbeatErrors, s.Polls, s.PollErrors, s.Connections, procCPU(pid), float64(procRSS(pid))/1e9)
-		}
-	}
-	if err := sleepCtx(ctx, *settle); err != nil {
+	defer fl.Stop()
+	if err := sleepCtx(ctx, cfg.settle); err != nil {
 		return err
 	}
 
-	say("measuring for %v", *measure)
-	cpu0, simCPU0, wall0 := procCPU(pid), procCPU(os.Getpid()), time.Now()
+	say("measuring for %v", cfg.measure)
+	m, err := benchMeasure(ctx, cfg, srv, seed, fl)
+	if err != nil {
+		return err
+	}
+	m.idleLists = idle.Lists
+	m.report(stdout, cfg, dbURL, fl.Stats())
+	return nil
+}
+
+// benchConfig is what the flags of bench fleet ask for.
+type benchConfig struct {
+	devices, sites     int
+	http1              bool
+	database           string
+	ramp, settle       time.Duration
+	measure, heartbeat time.Duration
+	commands, lists    int
+	keep               bool
+	pprofAddr          string
+	simPprof           string
+	serverEnv          string
+}
+
+func benchFlags(args []string, stderr io.Writer) (benchConfig, error) {
+	var c benchConfig
+	fs := flag.NewFlagSet("bench fleet", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
+	fs.IntVar(&c.devices, "devices", 100000, "simulated devices")
+	fs.IntVar(&c.sites, "sites", 200, "sites, one HTTP/2 connection each (0: one TCP connection per device)")
+	fs.BoolVar(&c.http1, "http1", false, "with --sites 0: HTTP/1.1 instead of cleartext HTTP/2 per device")
+	fs.StringVar(&c.database, "database", "", "postgres:// URL of an empty database to use (default: a SQLite file in a temporary directory)")
+	fs.DurationVar(&c.ramp, "ramp", 60*time.Second, "spread the devices' first hellos over this duration")
+	fs.DurationVar(&c.settle, "settle", 30*time.Second, "wait after every device is online before measuring")
+	fs.DurationVar(&c.measure, "measure", 120*time.Second, "measurement window (heartbeats, CPU, RSS)")
+	fs.IntVar(&c.commands, "commands", 300, "commands to issue (identify to random devices), one every 100 ms")
+	fs.IntVar(&c.lists, "lists", 500, "device-list requests (a page of 50 in one site's subtree)")
+	fs.DurationVar(&c.heartbeat, "heartbeat", 60*time.Second, "heartbeat interval")
+	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory")
+	fs.StringVar(&c.pprofAddr, "pprof", "127.0.0.1:0", "the server's profiling listener (go tool pprof http://ADDR/debug/pprof/profile)")
+	fs.StringVar(&c.simPprof, "sim-pprof", "", "profiling listener of this process, the simulator (off by default)")
+	fs.StringVar(&c.serverEnv, "server-env", "", "extra environment for the server, comma-separated KEY=VALUE (diagnostics, e.g. GOGC=200)")
+	return c, fs.Parse(args)
+}
+
+// benchDatabase makes the temporary directory and the database the bench
+// runs on: a SQLite file in the directory, or a throwaway schema in the
+// PostgreSQL database of --database. cleanup removes what the run leaves.
+func benchDatabase(ctx context.Context, cfg benchConfig) (dir, dbURL string, cleanup func(), err error) {
+	dir, err = os.MkdirTemp("", "mysystems-bench-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	removeDir := func() {
+		if !cfg.keep {
+			os.RemoveAll(dir)
+		}
+	}
+	dbURL = filepath.Join(dir, "bench.db")
+	if cfg.database == "" {
+		return dir, dbURL, removeDir, nil
+	}
+	dbURL, drop, err := benchSchema(ctx, cfg.database)
+	if err != nil {
+		removeDir()
+		return "", "", nil, err
+	}
+	return dir, dbURL, func() { drop(); removeDir() }, nil
+}
+
+// benchServer is the server under measurement: 'mysystems serve' in a child
+// process, with the bench account signed in.
+type benchServer struct {
+	exe   string // this program, also started as the bench client
+	base  string
+	pid   int
+	token string
+	cmd   *exec.Cmd
+}
+
+func startBenchServer(ctx context.Context, cfg benchConfig, dir, dbURL string, stderr io.Writer) (*benchServer, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "serve", "--database", dbURL, "--data-dir", dir, "--listen", "127.0.0.1:"+strconv.Itoa(port),
+		"--log-level", "warn", "--rate-limit", "0", "--heartbeat", cfg.heartbeat.String(), "--pprof", cfg.pprofAddr)
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	if cfg.serverEnv != "" {
+		cmd.Env = append(os.Environ(), strings.Split(cfg.serverEnv, ",")...)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &benchServer{exe: exe, base: base, pid: cmd.Process.Pid, cmd: cmd}
+	if err := waitReady(ctx, base); err != nil {
+		s.stop()
+		return nil, err
+	}
+	if s.token, err = benchLogin(base); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *benchServer) stop() { _ = s.cmd.Process.Kill(); _ = s.cmd.Wait() }
+
+// benchFleet is the simulated fleet, all online.
+type benchFleet struct {
+	*sim.Fleet
+	received    *sync.Map // command id → time the device got it
+	onlineAfter time.Duration
+}
+
+// startBenchFleet plays the seeded devices and waits until all are online,
+// saying how far they are every 10 s.
+func startBenchFleet(ctx context.Context, cfg benchConfig, srv *benchServer, seed benchSeeded, say func(string, ...any)) (*benchFleet, error) {
+	fl := &benchFleet{received: &sync.Map{}}
+	f, err := sim.New(sim.Config{Server: srv.base, Sites: cfg.sites, HTTP1: cfg.http1, StartSpread: cfg.ramp,
+		HeartbeatJitter: 5 * time.Second, StatsWindow: cfg.measure,
+		OnCommand: func(_, id string, at time.Time) { fl.received.LoadOrStore(id, at) }})
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Start(ctx, seed.ids); err != nil {
+		return nil, err
+	}
+	fl.Fleet = f
+	t0 := time.Now()
+	deadline := time.Now().Add(cfg.ramp + 5*time.Minute)
+	tick := 0
+	for {
+		s := f.Stats()
+		if s.Online == cfg.devices {
+			fl.onlineAfter = time.Since(t0).Round(time.Second)
+			say("all %d devices online after %v (%d connections)", s.Online, fl.onlineAfter, s.Connections)
+			return fl, nil
+		}
+		if time.Now().After(deadline) {
+			f.Stop()
+			return nil, fmt.Errorf("only %d of %d devices online (hello errors %d)", s.Online, cfg.devices, s.HelloErrors)
+		}
+		if err := sleepCtx(ctx, 2*time.Second); err != nil {
+			f.Stop()
+			return nil, err
+		}
+		if tick++; tick%5 == 0 {
+			say("%d online, %d hellos (%d errors), %d heartbeats (%d errors), %d polls (%d errors), %d connections; server CPU %.0f s, RSS %.2f GB",
+				s.Online, s.Hellos, s.HelloErrors, s.Heartbeats, s.HeartbeatErrors, s.Polls, s.PollErrors, s.Connections, procCPU(srv.pid), float64(procRSS(srv.pid))/1e9)
+		}
+	}
+}
+
+// benchMeasured is what one measurement window found.
+type benchMeasured struct {
+	onlineAfter      time.Duration
+	wall0, wall1     time.Time       // the window
+	cpu0, cpu1       float64         // the server's CPU seconds at its start and end
+	simCPU0, simCPU1 float64         // this process's, the simulator's
+	rssMax, rssEnd   int64           // the server's RSS: the largest in the window, and at the end
+	cmdLat           []time.Duration // a command's issue to its device receiving it
+	missing          int             // commands not received
+	apiLat           []time.Duration // the API call that issues a command
+	toCreated        []time.Duration // the call to the command's creation
+	srvLat           []time.Duration // the command's creation to its delivery
+	toDevice         []time.Duration // its delivery to the device receiving it
+	listLat          []time.Duration // list requests, the fleet connected
+	idleLists        []time.Duration // list requests, before any device connected
+}
+
+// benchMeasure issues the commands and list requests from a client process
+// while the fleet heartbeats, sampling the server's CPU and RSS over the
+// window, then works out each command's way to its device.
+func benchMeasure(ctx context.Context, cfg benchConfig, srv *benchServer, seed benchSeeded, fl *benchFleet) (benchMeasured, error) {
+	m := benchMeasured{onlineAfter: fl.onlineAfter}
+	pid := srv.pid
+	m.cpu0, m.simCPU0, m.wall0 = procCPU(pid), procCPU(os.Getpid()), time.Now()
+	stopRSS := sampleRSS(pid)
+
+	// The API calls (commands, one every 100 ms while heartbeats go on,
+	// then list pages) come from a client process of their own, as an
+	// operator's browser or script would: made from this process they
+	// waited for the simulator's 100,000 goroutines to be scheduled.
+	work := benchClientWork{Base: srv.base, Token: srv.token, Org: seed.org, Commands: cfg.commands, Lists: cfg.lists, Sites: seed.sites}
+	for range cfg.commands {
+		work.Devices = append(work.Devices, seed.deviceIDs[mrand.IntN(len(seed.deviceIDs))])
+	}
+	res, err := runBenchClient(ctx, srv.exe, work)
+	if err != nil {
+		stopRSS()
+		return m, err
+	}
+	issued := map[string]time.Time{}
+	for _, c := range res.Issued {
+		issued[c.ID] = c.Start
+		m.apiLat = append(m.apiLat, c.Took)
+	}
+	m.listLat = res.Lists
+	if rest := cfg.measure - time.Since(m.wall0); rest > 0 {
+		if err := sleepCtx(ctx, rest); err != nil {
+			stopRSS()
+			return m, err
+		}
+	}
+	m.cpu1, m.simCPU1, m.wall1 = procCPU(pid), procCPU(os.Getpid()), time.Now()
+	m.rssMax = stopRSS()
+	// Wait a little for the last commands to arrive.
+	for end := time.Now().Add(10 * time.Second); ; {
+		m.cmdLat, m.missing = m.cmdLat[:0], 0
+		for id, start := range issued {
+			if at, ok := fl.received.Load(id); ok {
+				m.cmdLat = append(m.cmdLat, at.(time.Time).Sub(start))
+			} else {
+				m.missing++
+			}
+		}
+		if m.missing == 0 || time.Now().After(end) {
+			break
+		}
+		_ = sleepCtx(ctx, 200*time.Millisecond)
+	}
+	// The server's own share: from the command's creation to its delivery
+	// to the long-poll (the rest is the response's way to the device and
+	// the simulator's own scheduling).
+	client := &http.Client{Timeout: 30 * time.Second}
+	for id, start := range issued {
+		var c struct {
+			CreatedAt   time.Time  `json:"created_at"`
+			DeliveredAt *time.Time `json:"delivered_at"`
+		}
+		if err := apiJSON(client, "GET", srv.base+"/api/v1/orgs/"+seed.org+"/commands/"+id, srv.token, "", &c); err != nil {
+			return m, err
+		}
+		m.toCreated = append(m.toCreated, c.CreatedAt.Sub(start))
+		if c.DeliveredAt != nil {
+			m.srvLat = append(m.srvLat, c.DeliveredAt.Sub(c.CreatedAt))
+			if at, ok := fl.received.Load(id); ok {
+				m.toDevice = append(m.toDevice, at.(time.Time).Sub(*c.DeliveredAt))
+			}
+		}
+	}
+	m.rssEnd = procRSS(pid)
+	return m, nil
+}
+
+// sampleRSS reads a process's RSS every second until the returned stop is
+// called, which returns the largest seen.
+func sampleRSS(pid int) (stop func() int64) {
 	var rssMax int64
 	stopRSS := make(chan struct{})
-	var rssWG sync.WaitGroup
-	rssWG.Add(1)
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
-		defer rssWG.Done()
+		defer wg.Done()
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
@@ -202,77 +381,19 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 	}()
+	return func() int64 {
+		close(stopRSS)
+		wg.Wait()
+		return rssMax
+	}
+}
 
-	// The API calls (commands, one every 100 ms while heartbeats go on,
-	// then list pages) come from a client process of their own, as an
-	// operator's browser or script would: made from this process they
-	// waited for the simulator's 100,000 goroutines to be scheduled.
-	work := benchClientWork{Base: base, Token: token, Org: seed.org, Commands: *commands, Lists: *lists, Sites: seed.sites}
-	for range *commands {
-		work.Devices = append(work.Devices, seed.deviceIDs[mrand.IntN(len(seed.deviceIDs))])
-	}
-	res, err := runBenchClient(ctx, exe, work)
-	if err != nil {
-		return err
-	}
-	issued := map[string]time.Time{}
-	var apiLat, listLat []time.Duration
-	for _, c := range res.Issued {
-		issued[c.ID] = c.Start
-		apiLat = append(apiLat, c.Took)
-	}
-	listLat = res.Lists
-	client := &http.Client{Timeout: 30 * time.Second}
-	if rest := *measure - time.Since(wall0); rest > 0 {
-		if err := sleepCtx(ctx, rest); err != nil {
-			return err
-		}
-	}
-	cpu1, simCPU1, wall1 := procCPU(pid), procCPU(os.Getpid()), time.Now()
-	close(stopRSS)
-	rssWG.Wait()
-	// Wait a little for the last commands to arrive.
-	var cmdLat []time.Duration
-	missing := 0
-	for end := time.Now().Add(10 * time.Second); ; {
-		cmdLat, missing = cmdLat[:0], 0
-		for id, start := range issued {
-			if at, ok := received.Load(id); ok {
-				cmdLat = append(cmdLat, at.(time.Time).Sub(start))
-			} else {
-				missing++
-			}
-		}
-		if missing == 0 || time.Now().After(end) {
-			break
-		}
-		_ = sleepCtx(ctx, 200*time.Millisecond)
-	}
-	// The server's own share: from the command's creation to its delivery
-	// to the long-poll (the rest is the response's way to the device and
-	// the simulator's own scheduling).
-	var srvLat, toDevice, toCreated []time.Duration
-	for id, start := range issued {
-		var c struct {
-			CreatedAt   time.Time  `json:"created_at"`
-			DeliveredAt *time.Time `json:"delivered_at"`
-		}
-		if err := apiJSON(client, "GET", base+"/api/v1/orgs/"+seed.org+"/commands/"+id, token, "", &c); err != nil {
-			return err
-		}
-		toCreated = append(toCreated, c.CreatedAt.Sub(start))
-		if c.DeliveredAt != nil {
-			srvLat = append(srvLat, c.DeliveredAt.Sub(c.CreatedAt))
-			if at, ok := received.Load(id); ok {
-				toDevice = append(toDevice, at.(time.Time).Sub(*c.DeliveredAt))
-			}
-		}
-	}
-	s := f.Stats()
-	mode := fmt.Sprintf("%d sites (HTTP/2, one connection per site)", *sites)
-	if *sites == 0 {
+// report prints the figures of a run.
+func (m benchMeasured) report(stdout io.Writer, cfg benchConfig, dbURL string, s sim.Stats) {
+	mode := fmt.Sprintf("%d sites (HTTP/2, one connection per site)", cfg.sites)
+	if cfg.sites == 0 {
 		mode = "one TCP connection per device (HTTP/2 cleartext)"
-		if *http1 {
+		if cfg.http1 {
 			mode = "one TCP connection per device (HTTP/1.1)"
 		}
 	}
@@ -280,32 +401,32 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if store.IsPostgres(dbURL) {
 		dialect = "postgres"
 	}
-	fmt.Fprintf(stdout, "devices %d, %s, database %s, heartbeat %v\n", *devices, mode, dialect, *heartbeat)
-	fmt.Fprintf(stdout, "  online                 all %d after %v from the first hello (%d hellos refused or failed)\n", *devices, onlineAfter, s.HelloErrors)
-	fmt.Fprintf(stdout, "  heartbeat latency      p50 %v  p99 %v  (%d samples in %v)\n", ms(s.HeartbeatP50), ms(s.HeartbeatP99), s.HeartbeatSamples, *measure)
-	fmt.Fprintf(stdout, "  server CPU             %.0f%% of one core (mean over %v)\n", 100*(cpu1-cpu0)/wall1.Sub(wall0).Seconds(), wall1.Sub(wall0).Round(time.Second))
-	fmt.Fprintf(stdout, "  simulator CPU          %.0f%% of one core (same machine, same window)\n", 100*(simCPU1-simCPU0)/wall1.Sub(wall0).Seconds())
-	fmt.Fprintf(stdout, "  server RSS             %.2f GB max (%.2f GB at the end)\n", float64(rssMax)/1e9, float64(procRSS(pid))/1e9)
+	window := m.wall1.Sub(m.wall0)
+	fmt.Fprintf(stdout, "devices %d, %s, database %s, heartbeat %v\n", cfg.devices, mode, dialect, cfg.heartbeat)
+	fmt.Fprintf(stdout, "  online                 all %d after %v from the first hello (%d hellos refused or failed)\n", cfg.devices, m.onlineAfter, s.HelloErrors)
+	fmt.Fprintf(stdout, "  heartbeat latency      p50 %v  p99 %v  (%d samples in %v)\n", ms(s.HeartbeatP50), ms(s.HeartbeatP99), s.HeartbeatSamples, cfg.measure)
+	fmt.Fprintf(stdout, "  server CPU             %.0f%% of one core (mean over %v)\n", 100*(m.cpu1-m.cpu0)/window.Seconds(), window.Round(time.Second))
+	fmt.Fprintf(stdout, "  simulator CPU          %.0f%% of one core (same machine, same window)\n", 100*(m.simCPU1-m.simCPU0)/window.Seconds())
+	fmt.Fprintf(stdout, "  server RSS             %.2f GB max (%.2f GB at the end)\n", float64(m.rssMax)/1e9, float64(m.rssEnd)/1e9)
 	slow := 0
-	for _, d := range cmdLat {
+	for _, d := range m.cmdLat {
 		if d > 100*time.Millisecond {
 			slow++
 		}
 	}
 	fmt.Fprintf(stdout, "  command issue→receive  p50 %v  p99 %v  max %v  (%d commands, %d over 100 ms, %d not received)\n",
-		ms(pct(cmdLat, 50)), ms(pct(cmdLat, 99)), ms(pct(cmdLat, 100)), len(cmdLat), slow, missing)
+		ms(pct(m.cmdLat, 50)), ms(pct(m.cmdLat, 99)), ms(pct(m.cmdLat, 100)), len(m.cmdLat), slow, m.missing)
 	fmt.Fprintf(stdout, "    the API call         p50 %v  p99 %v  max %v  (POST …/actions, answered after the command is committed)\n",
-		ms(pct(apiLat, 50)), ms(pct(apiLat, 99)), ms(pct(apiLat, 100)))
+		ms(pct(m.apiLat, 50)), ms(pct(m.apiLat, 99)), ms(pct(m.apiLat, 100)))
 	fmt.Fprintf(stdout, "    call → created       p50 %v  p99 %v  max %v  (from the call to the server stamping the command, inside its write transaction)\n",
-		ms(pct(toCreated, 50)), ms(pct(toCreated, 99)), ms(pct(toCreated, 100)))
+		ms(pct(m.toCreated, 50)), ms(pct(m.toCreated, 99)), ms(pct(m.toCreated, 100)))
 	fmt.Fprintf(stdout, "    created → delivered  p50 %v  p99 %v  max %v  (in the server: the command's creation to its hand-over to the waiting poll)\n",
-		ms(pct(srvLat, 50)), ms(pct(srvLat, 99)), ms(pct(srvLat, 100)))
+		ms(pct(m.srvLat, 50)), ms(pct(m.srvLat, 99)), ms(pct(m.srvLat, 100)))
 	fmt.Fprintf(stdout, "    delivered → device   p50 %v  p99 %v  max %v  (the poll's answer on its way, and the simulator receiving it)\n",
-		ms(pct(toDevice, 50)), ms(pct(toDevice, 99)), ms(pct(toDevice, 100)))
-	fmt.Fprintf(stdout, "  list 50 in a subtree   p50 %v  p99 %v  (%d requests over HTTP, the fleet connected)\n", ms(pct(listLat, 50)), ms(pct(listLat, 99)), len(listLat))
-	fmt.Fprintf(stdout, "                         p50 %v  p99 %v  (%d requests over HTTP, before any device connected)\n", ms(pct(idle.Lists, 50)), ms(pct(idle.Lists, 99)), len(idle.Lists))
+		ms(pct(m.toDevice, 50)), ms(pct(m.toDevice, 99)), ms(pct(m.toDevice, 100)))
+	fmt.Fprintf(stdout, "  list 50 in a subtree   p50 %v  p99 %v  (%d requests over HTTP, the fleet connected)\n", ms(pct(m.listLat, 50)), ms(pct(m.listLat, 99)), len(m.listLat))
+	fmt.Fprintf(stdout, "                         p50 %v  p99 %v  (%d requests over HTTP, before any device connected)\n", ms(pct(m.idleLists, 50)), ms(pct(m.idleLists, 99)), len(m.idleLists))
 	fmt.Fprintf(stdout, "  errors                 hello %d, heartbeat %d, poll %d; connections %d\n", s.HelloErrors, s.HeartbeatErrors, s.PollErrors, s.Connections)
-	return nil
 }
 
 type benchSeeded struct {

@@ -145,6 +145,17 @@ func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, error
 	return db, nil
 }
 
+// openApp opens and migrates the database of cfg and assembles the
+// application on it, logging to w.
+func openApp(ctx context.Context, cfg Config, w io.Writer) (*app.App, *store.DB, *slog.Logger, error) {
+	log := newLogger(cfg, w)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return app.New(appConfig(cfg), db, nil, log), db, log, nil
+}
+
 func appConfig(cfg Config) app.Config {
 	ac := app.DefaultConfig()
 	ac.BaseURL = cfg.URL()
@@ -187,13 +198,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return fmt.Errorf("TLS certificate: %w", err)
 		}
 	}
-	log := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg, log)
+	a, db, log, err := openApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a := app.New(appConfig(cfg), db, nil, log)
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
@@ -326,13 +335,11 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg, log)
+	a, db, _, err := openApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a := app.New(appConfig(cfg), db, nil, log)
 	switch args[0] {
 	case "token":
 		t, secret, err := a.Platform.CreateToken(ctx, name)

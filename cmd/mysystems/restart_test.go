@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 
 	"mysystems/internal/app"
 	"mysystems/internal/audit"
+	"mysystems/internal/harness"
 	"mysystems/internal/sim"
 	"mysystems/internal/store"
 	"mysystems/internal/store/storetest"
@@ -33,22 +33,7 @@ func TestMain(m *testing.M) {
 }
 
 // syncBuffer collects a child process's output for a failure message.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = harness.Logs
 
 // Issue 4's acceptance: the server process is killed (SIGKILL) while
 // simulated devices are connected, some behind site controllers sharing an

@@ -25,7 +25,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 // GW-1 in production: with --tls-cert and --tls-key the server speaks
 // HTTPS, HTTP/2 negotiated by ALPN and HTTP/1.1 for clients without it, to
 // the API and the device gateway alike.
-func TestServeTLS(t *testing.T) {
+func TestGW1_ServeTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
 	var base string

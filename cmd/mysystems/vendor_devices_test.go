@@ -3,24 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdh"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/csv"
-	"encoding/json"
 	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"mysystems/internal/account"
-	"mysystems/internal/app"
 	"mysystems/internal/device"
 	"mysystems/internal/fleet"
+	"mysystems/internal/harness"
 	"mysystems/internal/store"
 )
 
@@ -108,58 +100,25 @@ func TestVendorDevicesMint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cfg := app.DefaultConfig()
-	cfg.Account.Hash = account.TestHashParams
-	a := app.New(cfg, db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(a.Handler)
-	defer srv.Close()
-	call := func(method, path, token string, body, out any) int {
-		t.Helper()
-		j, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(j))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		if out != nil {
-			_ = json.NewDecoder(res.Body).Decode(out)
-		}
-		return res.StatusCode
-	}
-	key, err := ecdh.X25519().GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := harness.New(t, db, harness.WallClock())
 	dev := rows[1]
-	hello := device.Hello{Serial: dev[0], Secret: dev[2], Model: dev[1], Firmware: "11.11.0",
-		PublicKey: base64.StdEncoding.EncodeToString(key.PublicKey().Bytes())}
-	var w device.Welcome
-	if code := call("POST", "/device/v1/hello", "", hello, &w); code != 200 || w.Token == "" || w.Claimed {
-		t.Fatalf("hello with a minted secret: %d %+v", code, w)
+	sd := s.Device(fleet.Minted{Serial: dev[0], Model: dev[1], Secret: dev[2]})
+	if w := sd.Hello(); w.Claimed {
+		t.Fatalf("hello with a minted secret: %+v", w)
 	}
-	hello.Secret = rows[2][2] // another device's secret
-	if code := call("POST", "/device/v1/hello", "", hello, nil); code != 401 {
-		t.Errorf("hello with another device's secret: %d, want 401", code)
+	hello := device.Hello{Serial: dev[0], Secret: rows[2][2], Model: dev[1], Firmware: "11.11.0", PublicKey: sd.PublicKey()} // another device's secret
+	if r := s.Call("POST", "/device/v1/hello", "", hello); r.Status != 401 {
+		t.Errorf("hello with another device's secret: %d, want 401", r.Status)
 	}
 
-	call("POST", "/api/v1/auth/register", "", map[string]string{"email": "o@example.com", "name": "O", "password": "a long enough passphrase"}, nil)
-	var login struct{ Token string }
-	call("POST", "/api/v1/auth/login", "", map[string]string{"email": "o@example.com", "password": "a long enough passphrase"}, &login)
-	var o struct{ ID string }
-	if code := call("POST", "/api/v1/orgs", login.Token, map[string]string{"name": "Acme"}, &o); code != 201 || o.ID == "" {
-		t.Fatalf("create org: %d", code)
-	}
+	owner := s.User("o@example.com")
+	orgID, _ := s.Org(owner.Token, "Acme")
 	var d struct{ Serial, Model, Firmware string }
-	if code := call("POST", "/api/v1/orgs/"+o.ID+"/devices", login.Token, map[string]string{"serial": dev[0], "oak": dev[3]}, &d); code != 201 ||
-		d.Serial != dev[0] || d.Model != "AXIS M3086-V" || d.Firmware != "11.11.0" {
-		t.Fatalf("claim with the minted OAK: %d %+v", code, d)
+	r := s.Call("POST", "/api/v1/orgs/"+orgID+"/devices", owner.Token, map[string]string{"serial": dev[0], "oak": dev[3]})
+	if err := r.Decode(&d); err != nil || r.Status != 201 || d.Serial != dev[0] || d.Model != "AXIS M3086-V" || d.Firmware != "11.11.0" {
+		t.Fatalf("claim with the minted OAK: %d %+v", r.Status, d)
 	}
-	if code := call("POST", "/api/v1/orgs/"+o.ID+"/devices", login.Token, map[string]string{"serial": rows[2][0], "oak": dev[3]}, nil); code != 400 {
-		t.Errorf("claim with another device's OAK: %d, want 400", code)
+	if r := s.Call("POST", "/api/v1/orgs/"+orgID+"/devices", owner.Token, map[string]string{"serial": rows[2][0], "oak": dev[3]}); r.Status != 400 {
+		t.Errorf("claim with another device's OAK: %d, want 400", r.Status)
 	}
 }

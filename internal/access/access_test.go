@@ -40,7 +40,7 @@ func TestAllowsMatrix(t *testing.T) {
 }
 
 // ACC-1: grants cover the folder and everything below.
-func TestSees(t *testing.T) {
+func TestACC1_Sees(t *testing.T) {
 	granted := map[string]bool{"b": true}
 	cases := []struct {
 		role     Role

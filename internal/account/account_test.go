@@ -8,7 +8,7 @@ import (
 )
 
 // ID-1: password policy.
-func TestCheckPassword(t *testing.T) {
+func TestID1_CheckPassword(t *testing.T) {
 	cases := []struct {
 		name, pw, email string
 		ok              bool
@@ -36,7 +36,7 @@ func TestCheckPassword(t *testing.T) {
 	}
 }
 
-func TestHashPassword(t *testing.T) {
+func TestID1_HashPassword(t *testing.T) {
 	h, err := HashPassword("correct horse battery", TestHashParams)
 	if err != nil {
 		t.Fatal(err)

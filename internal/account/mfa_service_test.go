@@ -161,7 +161,7 @@ func countMail(t *testing.T, db *store.DB, to string) int {
 }
 
 // ID-3: TOTP enrolment, the second step of login, replay and skew.
-func TestTOTPLogin(t *testing.T) {
+func TestID3_TOTPLogin(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newMFAEnv(t, db)
 		p := e.person("alice@example.com", "en")
@@ -296,7 +296,7 @@ func TestTOTPLogin(t *testing.T) {
 }
 
 // ID-3, ID-4: wrong codes are limited per challenge and per account.
-func TestMFAAttemptLimits(t *testing.T) {
+func TestID4_MFAAttemptLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newMFAEnv(t, db)
 		p := e.person("bob@example.com", "en")
@@ -337,7 +337,7 @@ func TestMFAAttemptLimits(t *testing.T) {
 
 // ID-3: e-mail codes: confirmation, login codes queued with the challenge,
 // 10 minutes, single use, in the person's language.
-func TestEmailMFA(t *testing.T) {
+func TestID3_EmailMFA(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newMFAEnv(t, db)
 		p := e.person("carol@example.com", "fr")

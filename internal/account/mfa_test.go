@@ -35,7 +35,7 @@ func TestTOTPCodeRFC6238(t *testing.T) {
 
 // ID-3: ±1 step of skew, and a step at or before the last accepted one is
 // refused (replay).
-func TestMatchTOTP(t *testing.T) {
+func TestID3_MatchTOTP(t *testing.T) {
 	secret := "JBSWY3DPEHPK3PXP"
 	now := time.Date(2026, 3, 1, 9, 0, 10, 0, time.UTC)
 	cur := TOTPStep(now)
@@ -108,7 +108,7 @@ func TestNewTOTP(t *testing.T) {
 	}
 }
 
-func TestRecoveryCodes(t *testing.T) {
+func TestID3_RecoveryCodes(t *testing.T) {
 	codes := NewRecoveryCodes(RecoveryCodeCount)
 	if len(codes) != 10 {
 		t.Fatalf("got %d codes, want 10", len(codes))

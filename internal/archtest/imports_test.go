@@ -29,7 +29,7 @@ var (
 	// the wiring.
 	adapter = []string{"store", "httpapi", "web", "gateway", "sim", "cli", "app", "edge"}
 	// testing: helpers for tests only.
-	testing_ = []string{"store/storetest", "testcert", "archtest"}
+	testing_ = []string{"store/storetest", "testcert", "harness", "archtest"}
 	// wiring: the packages allowed to import adapters besides edge.
 	wiring = []string{"app", "cmd/mysystems"}
 )

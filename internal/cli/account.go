@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"text/tabwriter"
 	"time"
 )
 
@@ -131,39 +129,27 @@ func cmdLogout(ctx context.Context, e *env, args []string) error {
 
 func cmdWhoami(ctx context.Context, e *env, args []string) error {
 	f := e.flags("whoami", "", "Show the signed-in user and their organizations.", withJSON)
-	if _, err := e.parse(f, args, 0, 0); err != nil {
-		return err
-	}
-	c, err := e.client(true)
+	_, c, err := e.start(f, args, 0, 0)
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodGet, "/api/v1/me", nil, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var me struct {
+	type answer struct {
 		User user  `json:"user"`
 		Orgs []org `json:"orgs"`
 	}
-	if err := json.Unmarshal(raw, &me); err != nil {
-		return fmt.Errorf("reading /api/v1/me: %w", err)
-	}
-	fmt.Fprintf(e.out, "%s <%s>\nuser id  %s\nserver   %s\n", clean(me.User.Name), clean(me.User.Email), clean(me.User.ID), c.Server)
-	if len(me.Orgs) == 0 {
-		fmt.Fprintln(e.out, "\nNo organizations yet: create one with 'mysystems orgs create NAME'.")
-		return nil
-	}
-	fmt.Fprintln(e.out)
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORGANIZATION\tNAME\tROLE")
-	for _, o := range me.Orgs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", clean(o.ID), clean(o.Name), clean(o.Role))
-	}
-	return tw.Flush()
+	return show(ctx, e, c, http.MethodGet, "/api/v1/me", nil, "user", func(me answer) error {
+		fmt.Fprintf(e.out, "%s <%s>\nuser id  %s\nserver   %s\n", clean(me.User.Name), clean(me.User.Email), clean(me.User.ID), c.Server)
+		if len(me.Orgs) == 0 {
+			fmt.Fprintln(e.out, "\nNo organizations yet: create one with 'mysystems orgs create NAME'.")
+			return nil
+		}
+		fmt.Fprintln(e.out)
+		rows := make([][]string, 0, len(me.Orgs))
+		for _, o := range me.Orgs {
+			rows = append(rows, []string{clean(o.ID), clean(o.Name), clean(o.Role)})
+		}
+		return printTable(e.out, []string{"ORGANIZATION", "NAME", "ROLE"}, rows)
+	})
 }
 
 func cmdRegister(ctx context.Context, e *env, args []string) error {

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,7 +15,7 @@ import (
 
 	"mysystems/internal/account"
 	"mysystems/internal/app"
-	"mysystems/internal/store/storetest"
+	hs "mysystems/internal/harness"
 )
 
 const (
@@ -24,21 +23,19 @@ const (
 	testPassword = "plum-orchard-lantern-42"
 )
 
-// harness runs client commands against a real in-process server.
+// harness runs client commands against a real in-process server
+// (internal/harness, on the wall clock).
 type harness struct {
 	t   *testing.T
 	env map[string]string
+	srv *hs.Server
 	app *app.App // the server's application; nil against a fake server
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	cfg := app.DefaultConfig()
-	cfg.Account.Hash = account.TestHashParams
-	a := app.New(cfg, storetest.SQLite(t), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(srv.Close)
-	return &harness{t: t, env: map[string]string{"MYSYSTEMS_SERVER": srv.URL, "MYSYSTEMS_CONFIG_DIR": t.TempDir()}, app: a}
+	s := hs.New(t, nil, hs.WallClock())
+	return &harness{t: t, env: map[string]string{"MYSYSTEMS_SERVER": s.URL, "MYSYSTEMS_CONFIG_DIR": t.TempDir()}, srv: s, app: s.App}
 }
 
 type result struct {

@@ -1,37 +1,24 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"crypto/ecdh"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"mysystems/internal/audit"
 	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
+	hs "mysystems/internal/harness"
 )
 
 // mint makes device identities as the vendor would.
-func (h *harness) mint(n int) []fleet.Minted {
-	h.t.Helper()
-	ms, err := h.app.Fleet.Mint(h.t.Context(), audit.Actor{Kind: audit.KindVendor, ID: "t"}, "AXIS P3265-LVE", n)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return ms
-}
+func (h *harness) mint(n int) []fleet.Minted { return h.srv.Mint(n) }
+
+// device is a simulated device for a minted identity (internal/sim).
+func (h *harness) device(m fleet.Minted) *hs.Device { return h.srv.Device(m) }
 
 // claim claims a minted device with the CLI and returns its id.
 func (h *harness) claim(orgID string, m fleet.Minted, extra ...string) string {
@@ -55,147 +42,13 @@ func (h *harness) listDevices(orgID string, filters ...string) []device {
 	return p.Items
 }
 
-// simDevice plays a device over the device protocol (/device/v1): hello
-// with its factory secret, then long-polls for commands and posts results.
-type simDevice struct {
-	t      *testing.T
-	server string
-	m      fleet.Minted
-	key    *ecdh.PrivateKey
-	token  string
-
-	mu        sync.Mutex
-	accounts  []proto.Account
-	passwords map[string]string // as opened from the sealed arguments
-	fail      map[string]string // command type → the reason to fail it with
-}
-
-func (h *harness) device(m fleet.Minted) *simDevice {
-	k, err := ecdh.X25519().GenerateKey(rand.Reader)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return &simDevice{t: h.t, server: h.env["MYSYSTEMS_SERVER"], m: m, key: k, passwords: map[string]string{}, fail: map[string]string{},
-		accounts: []proto.Account{
-			{Username: "root", Role: proto.RoleAdministrator},
-			{Username: "acs-service", Role: proto.RoleAdministrator, Service: true},
-		}}
-}
-
-func (d *simDevice) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, d.server+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if d.token != "" {
-		req.Header.Set("Authorization", "Bearer "+d.token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %s %s", method, path, res.Status, b)
-	}
-	return json.Unmarshal(b, out)
-}
-
-// hello connects the device: it is then seen, and reports its accounts and
-// public key.
-func (d *simDevice) hello() {
-	d.t.Helper()
-	var w proto.Welcome
-	err := d.call(d.t.Context(), http.MethodPost, "/device/v1/hello", proto.Hello{Serial: d.m.Serial, Secret: d.m.Secret,
-		Model: d.m.Model, Firmware: "11.11.0", Accounts: d.accounts, PublicKey: base64.StdEncoding.EncodeToString(d.key.PublicKey().Bytes())}, &w)
-	if err != nil || w.Token == "" {
-		d.t.Fatalf("hello: %v", err)
-	}
-	d.token = w.Token
-}
-
-// run serves commands until the test ends.
-func (d *simDevice) run() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	d.t.Cleanup(func() { cancel(); <-done })
-	go func() {
-		defer close(done)
-		for ctx.Err() == nil {
-			var cmds proto.Commands
-			if err := d.call(ctx, http.MethodGet, "/device/v1/commands?wait=5", nil, &cmds); err != nil {
-				if ctx.Err() == nil {
-					d.t.Errorf("device poll: %v", err)
-				}
-				return
-			}
-			for _, c := range cmds.Commands {
-				var reply proto.ResultReply
-				if err := d.call(ctx, http.MethodPost, "/device/v1/commands/"+c.ID+"/result", d.apply(c), &reply); err != nil {
-					if ctx.Err() == nil {
-						d.t.Errorf("device result: %v", err)
-					}
-					return
-				}
-			}
-		}
-	}()
-}
-
-func (d *simDevice) apply(c proto.WireCommand) proto.Result {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if reason, ok := d.fail[c.Type]; ok {
-		return proto.Result{OK: false, Message: reason}
-	}
-	var a proto.AccountArgs
-	_ = json.Unmarshal(c.Args, &a)
-	switch c.Type {
-	case proto.CmdAccountCreate, proto.CmdAccountPassword:
-		pw, err := proto.Open(d.key, a.SealedPassword)
-		if err != nil {
-			return proto.Result{OK: false, Message: "cannot open the password"}
-		}
-		d.passwords[a.Username] = string(pw)
-		if c.Type == proto.CmdAccountCreate {
-			d.accounts = append(d.accounts, proto.Account{Username: a.Username, Role: a.Role})
-		}
-	case proto.CmdAccountDelete:
-		var keep []proto.Account
-		for _, x := range d.accounts {
-			if x.Username != a.Username {
-				keep = append(keep, x)
-			}
-		}
-		d.accounts = keep
-		delete(d.passwords, a.Username)
-	default:
-		return proto.Result{OK: true}
-	}
-	return proto.Result{OK: true, Accounts: append([]proto.Account{}, d.accounts...)}
-}
-
-func (d *simDevice) password(username string) (string, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	p, ok := d.passwords[username]
-	return p, ok
-}
-
 func TestDevices(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
 	orgID := h.createOrg("Acme")
 	siteA := h.createFolder(orgID, "Site A", "")
 	ms := h.mint(3)
-	h.device(ms[0]).hello() // seen before the claim: online
+	h.device(ms[0]).Hello() // seen before the claim: online
 
 	r := h.fail(2, "--oak OAK is required", "devices", "claim", orgID, ms[0].Serial)
 	h.fail(1, "do not match a device that can be claimed (invalid)", "devices", "claim", orgID, ms[0].Serial, "--oak", ms[1].OAK)
@@ -408,14 +261,14 @@ func TestDevicesWait(t *testing.T) {
 	orgID := h.createOrg("Acme")
 	ms := h.mint(2)
 	dev := h.device(ms[0])
-	dev.hello()
+	dev.Hello()
 	id := h.claim(orgID, ms[0])
-	dev.fail[proto.CmdIdentify] = "the LED is broken"
-	dev.run()
+	dev.Fail(proto.CmdIdentify, "the LED is broken")
+	dev.Serve()
 
 	r := h.ok("", "devices", "reboot", orgID, id, "--wait")
 	got := lines(r.out)
-	if len(got) < 2 || !strings.HasPrefix(got[0], "Sent reboot to device "+id+": command cmd_") || got[len(got)-1] != "  applied" {
+	if len(got) < 2 || !strings.HasPrefix(got[0], "Sent reboot to device "+id+": command cmd_") || got[len(got)-1] != "  applied: rebooting" {
 		t.Errorf("devices reboot --wait: got\n%s", r.out)
 	}
 	r = h.fail(1, "error: the device could not apply identify (command cmd_", "devices", "identify", orgID, id, "--wait")
@@ -454,8 +307,8 @@ func TestDevicesWait(t *testing.T) {
 	if strings.Contains(r.out+r.stderr, pw) {
 		t.Errorf("devices accounts create printed the password: %q %q", r.out, r.stderr)
 	}
-	if got, _ := dev.password("alice"); got != pw {
-		t.Errorf("the device received the password %q, want %q", got, pw)
+	if !dev.CheckPassword("alice", pw) {
+		t.Errorf("the device did not receive the password %q", pw)
 	}
 	r = h.ok("", "devices", "accounts", "list", orgID, id)
 	contains(t, "devices accounts list after create", r.out, "alice", "operator")
@@ -470,8 +323,8 @@ func TestDevicesWait(t *testing.T) {
 		!strings.Contains(r.stderr, "Repeat the password: ") || strings.Contains(r.out+r.stderr, "Other-Pass-99") {
 		t.Errorf("interactive passwd: exit %d, stdout %q, stderr %q", r.code, r.out, r.stderr)
 	}
-	if got, _ := dev.password("alice"); got != "Other-Pass-99" {
-		t.Errorf("after passwd the device has %q", got)
+	if !dev.CheckPassword("alice", "Other-Pass-99") {
+		t.Errorf("after passwd the device does not have the new password")
 	}
 	if r = h.run(pw+"\n", "devices", "accounts", "passwd", orgID, id, "acs-service", "--password-stdin"); r.code != 1 ||
 		!strings.Contains(r.stderr, "service account") {
@@ -488,7 +341,7 @@ func TestDevicesWait(t *testing.T) {
 	}
 
 	// A device that does not answer: --wait gives up after --timeout.
-	h.device(ms[1]).hello()
+	h.device(ms[1]).Hello()
 	silent := h.claim(orgID, ms[1])
 	start := time.Now()
 	r = h.fail(1, "gave up after 300ms: command cmd_", "devices", "reboot", orgID, silent, "--wait", "--timeout", "300ms")

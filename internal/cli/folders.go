@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -21,7 +20,7 @@ type folder struct {
 // folders reads the folders the caller sees in an organization (every page),
 // as the server sent them and decoded.
 func (c *Client) folders(ctx context.Context, orgID string) (page, []folder, error) {
-	p, err := c.list(ctx, pathf("/api/v1/orgs/%s/folders", orgID), nil, true)
+	p, err := c.list(ctx, foldersPath([]string{orgID}), nil, true)
 	if err != nil {
 		return p, nil, err
 	}
@@ -57,10 +56,13 @@ func folderList(ids []string, names map[string]string) string {
 	return strings.Join(out, ", ")
 }
 
-// printTree prints folders as a tree indented by depth. Folders whose parent
-// is not in the list (the root, or the top of a subtree granted to a member)
-// start a tree; below the root they are shown with their full path.
-func printTree(tw *tabwriter.Writer, fs []folder) {
+func foldersPath(args []string) string { return pathf("/api/v1/orgs/%s/folders", args[0]) }
+
+// treeRows makes table rows of folders, a tree indented by depth. Folders
+// whose parent is not in the list (the root, or the top of a subtree granted
+// to a member) start a tree; below the root they are shown with their full
+// path.
+func treeRows(fs []folder) [][]string {
 	byID := make(map[string]bool, len(fs))
 	for _, f := range fs {
 		byID[f.ID] = true
@@ -75,6 +77,7 @@ func printTree(tw *tabwriter.Writer, fs []folder) {
 		}
 	}
 	printed := map[string]bool{}
+	var rows [][]string
 	var walk func(f folder, depth int)
 	walk = func(f folder, depth int) {
 		if printed[f.ID] {
@@ -85,7 +88,7 @@ func printTree(tw *tabwriter.Writer, fs []folder) {
 		if depth == 0 && f.ParentID != nil && f.Path != "" {
 			label = f.Path
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\n", strings.Repeat("  ", depth), clean(label), clean(f.ID))
+		rows = append(rows, []string{strings.Repeat("  ", depth) + clean(label), clean(f.ID)})
 		for _, c := range children[f.ID] {
 			walk(c, depth+1)
 		}
@@ -97,36 +100,23 @@ func printTree(tw *tabwriter.Writer, fs []folder) {
 	for _, f := range fs {
 		walk(f, 0)
 	}
+	return rows
 }
 
-func cmdFoldersList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("folders list", "ORG", "Show the folders of an organization you can see, as a tree indented by depth,\n"+
-		"with their ids. Owners and admins see every folder; other members see the folders\n"+
-		"they are granted and everything below them.", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	p, fs, err := c.folders(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	if len(fs) == 0 {
-		fmt.Fprintln(e.errw, "You see no folders in this organization: ask an admin to grant you some.")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FOLDER\tID")
-	printTree(tw, fs)
-	return tw.Flush()
-}
+var cmdFoldersList = listCommand[folder]{
+	name:     "folders list",
+	synopsis: "ORG",
+	about: "Show the folders of an organization you can see, as a tree indented by depth,\n" +
+		"with their ids. Owners and admins see every folder; other members see the folders\n" +
+		"they are granted and everything below them.",
+	args: 1,
+	path: foldersPath,
+	empty: func([]string, bool) string {
+		return "You see no folders in this organization: ask an admin to grant you some."
+	},
+	head: []string{"FOLDER", "ID"},
+	rows: treeRows,
+}.run
 
 func cmdFoldersCreate(ctx context.Context, e *env, args []string) error {
 	f := e.flags("folders create", "ORG NAME [--parent FOLDER_ID]",
@@ -141,7 +131,7 @@ func cmdFoldersCreate(ctx context.Context, e *env, args []string) error {
 	if *parent != "" {
 		body["parent_id"] = *parent
 	}
-	return e.folderCall(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/folders", pos[0]), body,
+	return callOne(ctx, e, "folder", http.MethodPost, pathf("/api/v1/orgs/%s/folders", pos[0]), body,
 		func(fo folder) string {
 			return fmt.Sprintf("Created folder %q (%s): %s.", clean(fo.Name), clean(fo.ID), clean(fo.Path))
 		})
@@ -153,7 +143,7 @@ func cmdFoldersRename(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.folderCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
+	return callOne(ctx, e, "folder", http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
 		func(fo folder) string {
 			return fmt.Sprintf("Renamed folder %s to %q: %s.", clean(fo.ID), clean(fo.Name), clean(fo.Path))
 		})
@@ -171,13 +161,8 @@ func cmdFoldersMove(ctx context.Context, e *env, args []string) error {
 	if *to == "" {
 		return usagef(f, "--to PARENT_ID is required")
 	}
-	return e.folderCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"parent_id": *to},
+	return callOne(ctx, e, "folder", http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"parent_id": *to},
 		func(fo folder) string { return fmt.Sprintf("Moved folder %s: now %s.", clean(fo.ID), clean(fo.Path)) })
-}
-
-// folderCall sends a request answered by a folder (see callOne).
-func (e *env) folderCall(ctx context.Context, method, path string, body any, done func(folder) string) error {
-	return callOne(ctx, e, method, path, body, "folder", done)
 }
 
 func cmdFoldersDelete(ctx context.Context, e *env, args []string) error {
@@ -190,26 +175,7 @@ func cmdFoldersDelete(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	orgID, id := pos[0], pos[1]
-	if !*yes && !e.interactive {
-		return e.confirm(f, false, "delete folder "+id, "")
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	if !*yes {
-		var fo folder
-		if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s/folders/%s", orgID, id), nil, &fo); err != nil {
-			return err
-		}
-		q := fmt.Sprintf("Delete folder %q (%s)?", clean(fo.Path), clean(fo.ID))
-		if err := e.confirm(f, false, "delete folder "+id, q); err != nil {
-			return err
-		}
-	}
-	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/orgs/%s/folders/%s", orgID, id)+"?confirm=true", nil, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "Deleted folder %s.\n", clean(id))
-	return nil
+	return deleteOne(ctx, e, f, *yes, "delete folder "+id, pathf("/api/v1/orgs/%s/folders/%s", orgID, id), func(fo folder) string {
+		return fmt.Sprintf("Delete folder %q (%s)?", clean(fo.Path), clean(fo.ID))
+	}, fmt.Sprintf("Deleted folder %s.", clean(id)))
 }

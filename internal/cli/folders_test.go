@@ -13,7 +13,7 @@ import (
 // configuration directory (saved login) of their own.
 func (h *harness) user(email, name string) *harness {
 	h.t.Helper()
-	u := &harness{t: h.t, app: h.app, env: map[string]string{
+	u := &harness{t: h.t, srv: h.srv, app: h.app, env: map[string]string{
 		"MYSYSTEMS_SERVER": h.env["MYSYSTEMS_SERVER"], "MYSYSTEMS_CONFIG_DIR": h.t.TempDir()}}
 	u.ok(testPassword+"\n", "register", "--email", email, "--name", name, "--password-stdin")
 	u.ok(testPassword+"\n", "login", "--email", email, "--password-stdin")

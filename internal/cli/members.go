@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -49,8 +48,10 @@ func grants(m member, names map[string]string) string {
 	return folderList(m.Folders, names)
 }
 
+func membersPath(args []string) string { return pathf("/api/v1/orgs/%s/members", args[0]) }
+
 func (c *Client) members(ctx context.Context, orgID string) (page, []member, error) {
-	p, err := c.list(ctx, pathf("/api/v1/orgs/%s/members", orgID), url.Values{"limit": {"500"}}, true)
+	p, err := c.list(ctx, membersPath([]string{orgID}), url.Values{"limit": {"500"}}, true)
 	if err != nil {
 		return p, nil, err
 	}
@@ -58,32 +59,20 @@ func (c *Client) members(ctx context.Context, orgID string) (page, []member, err
 	return p, ms, err
 }
 
-func cmdMembersList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("members list", "ORG", "List the members of an organization with their role and the folders they are\n"+
-		"granted (by name where you can see the folder; owners and admins see all folders).", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	p, ms, err := c.members(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	names := c.folderNames(ctx, pos[0])
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER ID\tEMAIL\tNAME\tROLE\tFOLDERS")
-	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clean(m.UserID), clean(m.Email), clean(m.Name), clean(m.Role), grants(m, names))
-	}
-	return tw.Flush()
-}
+var cmdMembersList = listCommand[member]{
+	name:     "members list",
+	synopsis: "ORG",
+	about: "List the members of an organization with their role and the folders they are\n" +
+		"granted (by name where you can see the folder; owners and admins see all folders).",
+	args:        1,
+	path:        membersPath,
+	query:       url.Values{"limit": {"500"}},
+	folderNames: true,
+	head:        []string{"USER ID", "EMAIL", "NAME", "ROLE", "FOLDERS"},
+	row: func(m member, names map[string]string) []string {
+		return []string{clean(m.UserID), clean(m.Email), clean(m.Name), clean(m.Role), grants(m, names)}
+	},
+}.run
 
 func cmdMembersSetRole(ctx context.Context, e *env, args []string) error {
 	f := e.flags("members set-role", "ORG USER_ID ROLE",
@@ -126,23 +115,14 @@ func (e *env) memberCall(ctx context.Context, orgID, userID string, body any, do
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s/members/%s", orgID, userID), body, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var m member
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return fmt.Errorf("reading the member: %w", err)
-	}
-	var names map[string]string
-	if len(m.Folders) > 0 {
-		names = c.folderNames(ctx, orgID)
-	}
-	fmt.Fprintln(e.out, done(m, names))
-	return nil
+	return show(ctx, e, c, http.MethodPatch, pathf("/api/v1/orgs/%s/members/%s", orgID, userID), body, "member", func(m member) error {
+		var names map[string]string
+		if len(m.Folders) > 0 {
+			names = c.folderNames(ctx, orgID)
+		}
+		fmt.Fprintln(e.out, done(m, names))
+		return nil
+	})
 }
 
 // refusedError is a refused removal with the server's reason for each member.
@@ -266,75 +246,41 @@ func cmdInvite(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
 	body := map[string]any{"email": pos[1], "folders": []string(folders)}
-	if err := c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/invitations", pos[0]), body, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var inv invitation
-	if err := json.Unmarshal(raw, &inv); err != nil {
-		return fmt.Errorf("reading the invitation: %w", err)
-	}
-	fmt.Fprintf(e.out, "Invited %s as a viewer of %s (invitation %s, expires %s).\n", clean(inv.Email),
-		folderList(inv.Folders, c.folderNames(ctx, pos[0])), clean(inv.ID), stamp(inv.ExpiresAt))
-	fmt.Fprintln(e.errw, "The e-mail with the link is on its way; they accept it signed in with that address.")
-	return nil
+	return show(ctx, e, c, http.MethodPost, pathf("/api/v1/orgs/%s/invitations", pos[0]), body, "invitation", func(inv invitation) error {
+		fmt.Fprintf(e.out, "Invited %s as a viewer of %s (invitation %s, expires %s).\n", clean(inv.Email),
+			folderList(inv.Folders, c.folderNames(ctx, pos[0])), clean(inv.ID), stamp(inv.ExpiresAt))
+		fmt.Fprintln(e.errw, "The e-mail with the link is on its way; they accept it signed in with that address.")
+		return nil
+	})
 }
 
-func cmdInvitationsList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("invitations list", "ORG", "List the pending invitations of an organization (owner or admin).", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	p, err := c.list(ctx, pathf("/api/v1/orgs/%s/invitations", pos[0]), url.Values{"limit": {"500"}}, true)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	invs, err := decodeItems[invitation](p.Items)
-	if err != nil {
-		return err
-	}
-	if len(invs) == 0 {
-		fmt.Fprintf(e.errw, "No pending invitations: invite someone with 'mysystems invite %s EMAIL --folder FOLDER_ID'.\n", clean(pos[0]))
-		return nil
-	}
-	names := c.folderNames(ctx, pos[0])
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tEMAIL\tROLE\tFOLDERS\tCREATED\tEXPIRES")
-	for _, i := range invs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(i.ID), clean(i.Email), clean(i.Role), folderList(i.Folders, names),
-			stamp(i.CreatedAt), stamp(i.ExpiresAt))
-	}
-	return tw.Flush()
-}
+var cmdInvitationsList = listCommand[invitation]{
+	name:     "invitations list",
+	synopsis: "ORG",
+	about:    "List the pending invitations of an organization (owner or admin).",
+	args:     1,
+	path:     func(pos []string) string { return pathf("/api/v1/orgs/%s/invitations", pos[0]) },
+	query:    url.Values{"limit": {"500"}},
+	empty: func(pos []string, _ bool) string {
+		return fmt.Sprintf("No pending invitations: invite someone with 'mysystems invite %s EMAIL --folder FOLDER_ID'.", clean(pos[0]))
+	},
+	folderNames: true,
+	head:        []string{"ID", "EMAIL", "ROLE", "FOLDERS", "CREATED", "EXPIRES"},
+	row: func(i invitation, names map[string]string) []string {
+		return []string{clean(i.ID), clean(i.Email), clean(i.Role), folderList(i.Folders, names), stamp(i.CreatedAt), stamp(i.ExpiresAt)}
+	},
+}.run
 
 func cmdInvitationsRevoke(ctx context.Context, e *env, args []string) error {
 	f := e.flags("invitations revoke", "ORG INVITATION_ID",
 		"Revoke a pending invitation (owner or admin): its link stops working.", 0)
-	pos, err := e.parse(f, args, 2, 2)
+	pos, c, err := e.start(f, args, 2, 2)
 	if err != nil {
 		return err
 	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/orgs/%s/invitations/%s", pos[0], pos[1]), nil, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "Revoked invitation %s.\n", clean(pos[1]))
-	return nil
+	return e.do(ctx, c, http.MethodDelete, pathf("/api/v1/orgs/%s/invitations/%s", pos[0], pos[1]), nil,
+		fmt.Sprintf("Revoked invitation %s.", clean(pos[1])))
 }
 
 // invitationToken takes the token out of an invitation link
@@ -381,24 +327,16 @@ func cmdAccept(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPost, "/api/v1/invitations/accept", map[string]string{"token": tok}, &raw); err != nil {
-		var ae *APIError
-		if link != nil && errors.As(err, &ae) && ae.Code == "not_found" && !sameHost(link, c.Server) {
-			fmt.Fprintf(e.errw, "note: the link is for %s://%s, but this command talks to %s (--server)\n", link.Scheme, link.Host, c.Server)
-		}
-		return err
+	err = show(ctx, e, c, http.MethodPost, "/api/v1/invitations/accept", map[string]string{"token": tok}, "organization", func(o org) error {
+		fmt.Fprintf(e.out, "Joined %q (%s) as a %s.\n", clean(o.Name), clean(o.ID), clean(o.Role))
+		fmt.Fprintf(e.errw, "See your folders with: mysystems folders list %s\n", clean(o.ID))
+		return nil
+	})
+	var ae *APIError
+	if link != nil && errors.As(err, &ae) && ae.Code == "not_found" && !sameHost(link, c.Server) {
+		fmt.Fprintf(e.errw, "note: the link is for %s://%s, but this command talks to %s (--server)\n", link.Scheme, link.Host, c.Server)
 	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var o org
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return fmt.Errorf("reading the organization: %w", err)
-	}
-	fmt.Fprintf(e.out, "Joined %q (%s) as a %s.\n", clean(o.Name), clean(o.ID), clean(o.Role))
-	fmt.Fprintf(e.errw, "See your folders with: mysystems folders list %s\n", clean(o.ID))
-	return nil
+	return err
 }
 
 func sameHost(link *url.URL, server string) bool {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"text/tabwriter"
+	"strconv"
 	"time"
 )
 
@@ -43,10 +43,7 @@ func (c *Client) mfaStatus(ctx context.Context) (json.RawMessage, mfaStatus, err
 
 func cmdMFAStatus(ctx context.Context, e *env, args []string) error {
 	f := e.flags("mfa status", "", "Show whether two-factor authentication is on for your account, and how.", withJSON)
-	if _, err := e.parse(f, args, 0, 0); err != nil {
-		return err
-	}
-	c, err := e.client(true)
+	_, c, err := e.start(f, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -57,23 +54,21 @@ func cmdMFAStatus(ctx context.Context, e *env, args []string) error {
 	if e.json {
 		return e.printJSON(raw)
 	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	if !st.Enabled {
-		fmt.Fprintln(tw, "two-factor authentication\toff")
-	} else {
+	fields := []string{"two-factor authentication", "off"}
+	if st.Enabled {
 		m := methodNames[st.Method]
 		if m == "" {
 			m = clean(st.Method)
 		}
-		fmt.Fprintf(tw, "two-factor authentication\ton: %s\n", m)
+		fields[1] = "on: " + m
 		if st.Method == "totp" {
-			fmt.Fprintf(tw, "recovery codes left\t%d\n", st.RecoveryCodesLeft)
+			fields = append(fields, "recovery codes left", strconv.Itoa(st.RecoveryCodesLeft))
 		}
 	}
 	if st.Pending != "" {
-		fmt.Fprintf(tw, "pending\t%s enrolment waiting for its first code\n", clean(st.Pending))
+		fields = append(fields, "pending", clean(st.Pending)+" enrolment waiting for its first code")
 	}
-	if err := tw.Flush(); err != nil {
+	if err := printFields(e.out, fields...); err != nil {
 		return err
 	}
 	switch {
@@ -95,10 +90,7 @@ func cmdMFATOTP(ctx context.Context, e *env, args []string) error {
 			"(--code C does the same: it confirms the enrolment already started, as running this\n"+
 			"again makes a new secret). Confirming prints 10 single-use recovery codes, once.", withJSON)
 	code := f.String("code", "", "confirm the enrolment already started with this code instead of starting one")
-	if _, err := e.parse(f, args, 0, 0); err != nil {
-		return err
-	}
-	c, err := e.client(true)
+	_, c, err := e.start(f, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -117,15 +109,12 @@ func cmdMFATOTP(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("reading the enrolment: the server sent no secret (%v)", err)
 	}
 	if e.json {
-		if err := e.printJSON(raw); err != nil {
-			return err
-		}
+		err = e.printJSON(raw)
 	} else {
-		tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "secret\t%s\notpauth URL\t%s\n", clean(enr.Secret), clean(enr.OTPAuthURL))
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		err = printFields(e.out, "secret", clean(enr.Secret), "otpauth URL", clean(enr.OTPAuthURL))
+	}
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(e.errw, "Add this account to your authenticator app: type the secret, or make a QR code of the URL.")
 	if !e.interactive {
@@ -147,11 +136,7 @@ func cmdMFATOTPConfirm(ctx context.Context, e *env, args []string) error {
 	f := e.flags("mfa totp confirm", "CODE",
 		"Finish the enrolment 'mysystems mfa totp' started with the app's current code: two-factor\n"+
 			"authentication is then on, and 10 single-use recovery codes are printed this once.", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, err := e.client(true)
+	pos, c, err := e.start(f, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -159,26 +144,21 @@ func cmdMFATOTPConfirm(ctx context.Context, e *env, args []string) error {
 }
 
 func (e *env) confirmTOTP(ctx context.Context, c *Client, code string) error {
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPost, "/api/v1/me/mfa/totp/confirm", map[string]string{"code": code}, &raw); err != nil {
+	rec, raw, err := decoded[struct {
+		RecoveryCodes []string `json:"recovery_codes"`
+	}](ctx, c, http.MethodPost, "/api/v1/me/mfa/totp/confirm", map[string]string{"code": code}, "recovery codes")
+	if err != nil {
 		return err
 	}
-	var rec struct {
-		RecoveryCodes []string `json:"recovery_codes"`
-	}
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return fmt.Errorf("reading the recovery codes: %w", err)
-	}
-	if e.json {
-		if err := e.printJSON(raw); err != nil {
-			return err
-		}
-	} else {
+	err = e.printJSONOr(raw, func() {
 		fmt.Fprintln(e.errw, "Two-factor authentication is on: signing in now asks for a code from your authenticator app.")
 		fmt.Fprintln(e.errw, "Recovery codes (each works once in place of an app code):")
 		for _, r := range rec.RecoveryCodes {
 			fmt.Fprintln(e.out, clean(r))
 		}
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(e.errw, "warning: store these %d recovery codes somewhere safe now (a password manager, a printout):\n"+
 		"they are shown only this once, and without them a lost authenticator locks you out.\n", len(rec.RecoveryCodes))
@@ -192,10 +172,7 @@ func cmdMFAEmail(ctx context.Context, e *env, args []string) error {
 			"'mysystems mfa email confirm CODE' (--code C does the same: it confirms with the code\n"+
 			"already sent instead of sending another).", withJSON)
 	code := f.String("code", "", "confirm with the code already sent instead of sending one")
-	if _, err := e.parse(f, args, 0, 0); err != nil {
-		return err
-	}
-	c, err := e.client(true)
+	_, c, err := e.start(f, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -218,18 +195,12 @@ func cmdMFAEmail(ctx context.Context, e *env, args []string) error {
 
 // sendCode asks the server to e-mail a code and says where it went.
 func (e *env) sendCode(ctx context.Context, c *Client, path string) (codeSent, error) {
-	var raw json.RawMessage
-	var sent codeSent
-	if err := c.do(ctx, http.MethodPost, path, nil, &raw); err != nil {
+	sent, raw, err := decoded[codeSent](ctx, c, http.MethodPost, path, nil, "answer")
+	if err != nil {
 		return sent, err
 	}
-	if err := json.Unmarshal(raw, &sent); err != nil {
-		return sent, fmt.Errorf("reading the answer: %w", err)
-	}
-	if e.json {
-		if err := e.printJSON(raw); err != nil {
-			return sent, err
-		}
+	if err := e.printJSONOr(raw, func() {}); err != nil {
+		return sent, err
 	}
 	fmt.Fprintf(e.errw, "A code was sent to %s; it is valid until %s.\n", clean(sent.SentTo), stamp(sent.ExpiresAt))
 	return sent, nil
@@ -238,11 +209,7 @@ func (e *env) sendCode(ctx context.Context, c *Client, path string) (codeSent, e
 func cmdMFAEmailConfirm(ctx context.Context, e *env, args []string) error {
 	f := e.flags("mfa email confirm", "CODE",
 		"Turn on e-mail codes with the code 'mysystems mfa email' sent.", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, err := e.client(true)
+	pos, c, err := e.start(f, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -250,15 +217,10 @@ func cmdMFAEmailConfirm(ctx context.Context, e *env, args []string) error {
 }
 
 func (e *env) confirmEmailMFA(ctx context.Context, c *Client, code string) error {
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPost, "/api/v1/me/mfa/email/confirm", map[string]string{"code": code}, &raw); err != nil {
+	return show(ctx, e, c, http.MethodPost, "/api/v1/me/mfa/email/confirm", map[string]string{"code": code}, "MFA state", func(mfaStatus) error {
+		_, err := fmt.Fprintln(e.out, "Two-factor authentication is on: signing in now asks for a code sent to your e-mail address.")
 		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	fmt.Fprintln(e.out, "Two-factor authentication is on: signing in now asks for a code sent to your e-mail address.")
-	return nil
+	})
 }
 
 func cmdMFADisable(ctx context.Context, e *env, args []string) error {

@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"text/tabwriter"
 	"time"
 )
 
@@ -24,37 +22,19 @@ type org struct {
 	Role         string     `json:"role"`
 }
 
-func cmdOrgsList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("orgs list", "", "List the organizations you belong to (every page).", withJSON)
-	if _, err := e.parse(f, args, 0, 0); err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	p, err := c.list(ctx, "/api/v1/orgs", url.Values{"limit": {"500"}}, true)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	orgs, err := decodeItems[org](p.Items)
-	if err != nil {
-		return err
-	}
-	if len(orgs) == 0 {
-		fmt.Fprintln(e.errw, "No organizations yet: create one with 'mysystems orgs create NAME'.")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED")
-	for _, o := range orgs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(o.ID), clean(o.Name), clean(o.Role), day(o.CreatedAt))
-	}
-	return tw.Flush()
-}
+var cmdOrgsList = listCommand[org]{
+	name:  "orgs list",
+	about: "List the organizations you belong to (every page).",
+	path:  func([]string) string { return "/api/v1/orgs" },
+	query: url.Values{"limit": {"500"}},
+	empty: func([]string, bool) string {
+		return "No organizations yet: create one with 'mysystems orgs create NAME'."
+	},
+	head: []string{"ID", "NAME", "ROLE", "CREATED"},
+	row: func(o org, _ map[string]string) []string {
+		return []string{clean(o.ID), clean(o.Name), clean(o.Role), day(o.CreatedAt)}
+	},
+}.run
 
 func cmdOrgsCreate(ctx context.Context, e *env, args []string) error {
 	f := e.flags("orgs create", "NAME [--notes N]", "Create an organization; you become its owner.", withJSON)
@@ -63,39 +43,24 @@ func cmdOrgsCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.orgCall(ctx, http.MethodPost, "/api/v1/orgs", map[string]string{"name": pos[0], "notes": *notes},
+	return callOne(ctx, e, "organization", http.MethodPost, "/api/v1/orgs", map[string]string{"name": pos[0], "notes": *notes},
 		func(o org) string { return fmt.Sprintf("Created organization %q (%s).", clean(o.Name), clean(o.ID)) })
 }
 
 func cmdOrgsShow(ctx context.Context, e *env, args []string) error {
 	f := e.flags("orgs show", "ORG", "Show an organization.", withJSON)
-	pos, err := e.parse(f, args, 1, 1)
+	pos, c, err := e.start(f, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s", pos[0]), nil, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var o org
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return fmt.Errorf("reading the organization: %w", err)
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "id\t%s\nname\t%s\nstatus\t%s\nyour role\t%s\nrequire MFA\t%t\nroot folder\t%s\ncreated\t%s\n",
-		clean(o.ID), clean(o.Name), clean(o.Status), clean(o.Role), o.RequireMFA, clean(o.RootFolderID), stamp(o.CreatedAt))
-	if o.ArchivedAt != nil {
-		fmt.Fprintf(tw, "archived\t%s\n", stamp(*o.ArchivedAt))
-	}
-	fmt.Fprintf(tw, "notes\t%s\n", clean(o.Notes))
-	return tw.Flush()
+	return show(ctx, e, c, http.MethodGet, pathf("/api/v1/orgs/%s", pos[0]), nil, "organization", func(o org) error {
+		fields := []string{"id", clean(o.ID), "name", clean(o.Name), "status", clean(o.Status), "your role", clean(o.Role),
+			"require MFA", strconv.FormatBool(o.RequireMFA), "root folder", clean(o.RootFolderID), "created", stamp(o.CreatedAt)}
+		if o.ArchivedAt != nil {
+			fields = append(fields, "archived", stamp(*o.ArchivedAt))
+		}
+		return printFields(e.out, append(fields, "notes", clean(o.Notes))...)
+	})
 }
 
 func cmdOrgsRename(ctx context.Context, e *env, args []string) error {
@@ -104,7 +69,7 @@ func cmdOrgsRename(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.orgCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"name": pos[1]},
+	return callOne(ctx, e, "organization", http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"name": pos[1]},
 		func(o org) string { return fmt.Sprintf("Renamed organization %s to %q.", clean(o.ID), clean(o.Name)) })
 }
 
@@ -115,36 +80,8 @@ func cmdOrgsNotes(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.orgCall(ctx, http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"notes": pos[1]},
+	return callOne(ctx, e, "organization", http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"notes": pos[1]},
 		func(o org) string { return fmt.Sprintf("Updated the notes of %s (%q).", clean(o.ID), clean(o.Name)) })
-}
-
-// orgCall sends a request answered by an organization (see callOne).
-func (e *env) orgCall(ctx context.Context, method, path string, body any, done func(org) string) error {
-	return callOne(ctx, e, method, path, body, "organization", done)
-}
-
-// callOne sends a request answered by one object and prints it as JSON
-// (--json) or as the sentence done makes of it; what names the object in
-// errors.
-func callOne[T any](ctx context.Context, e *env, method, path string, body any, what string, done func(T) string) error {
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := c.do(ctx, method, path, body, &raw); err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(raw)
-	}
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return fmt.Errorf("reading the %s: %w", what, err)
-	}
-	fmt.Fprintln(e.out, done(v))
-	return nil
 }
 
 func cmdOrgsArchive(ctx context.Context, e *env, args []string) error {
@@ -207,86 +144,30 @@ type auditEntry struct {
 	TargetID   string `json:"target_id"`
 }
 
-func cmdAudit(ctx context.Context, e *env, args []string) error {
-	f := e.flags("audit", "ORG [--action A] [--actor ID] [--target ID] [--since T] [--until T] [--limit N] [--cursor C] [--all] [--csv]",
-		"Read an organization's audit log, newest first. Without --all one page is shown\n"+
-			"(--limit entries); --csv exports the whole filtered log. Times are RFC 3339 or\n"+
-			"dates (2026-01-31); since is inclusive, until exclusive.", withJSON)
-	filters := map[string]*string{}
-	for _, name := range []string{"action", "actor", "target", "since", "until"} {
-		filters[name] = f.String(name, "", auditFlagHelp[name])
-	}
-	limit := f.Int("limit", 0, "entries per page (default: the server's)")
-	cursor := f.String("cursor", "", "go on from a previous page's next cursor")
-	all := f.Bool("all", false, "follow every page")
-	csv := f.Bool("csv", false, "write the whole filtered log as CSV")
-	pos, err := e.parse(f, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	switch {
-	case *csv && e.json:
-		return usagef(f, "--csv and --json do not go together")
-	case *csv && (*limit != 0 || *cursor != "" || *all):
-		return usagef(f, "--csv exports the whole filtered log: --limit, --cursor and --all do not apply")
-	case *limit < 0:
-		return usagef(f, "--limit must be a positive number")
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	q := url.Values{}
-	for name, v := range filters {
-		if *v != "" {
-			q.Set(name, *v)
-		}
-	}
-	path := pathf("/api/v1/orgs/%s/audit", pos[0])
-	if *csv {
-		q.Set("format", "csv")
-		return c.stream(ctx, path+"?"+q.Encode(), "text/csv", e.out)
-	}
-	if *limit > 0 {
-		q.Set("limit", strconv.Itoa(*limit))
-	}
-	if *cursor != "" {
-		q.Set("cursor", *cursor)
-	}
-	p, err := c.list(ctx, path, q, *all)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	entries, err := decodeItems[auditEntry](p.Items)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTIME\tACTOR\tACTION\tTARGET")
-	for _, a := range entries {
+var cmdAudit = listCommand[auditEntry]{
+	name:     "audit",
+	synopsis: "ORG [--action A] [--actor ID] [--target ID] [--since T] [--until T] [--limit N] [--cursor C] [--all] [--csv]",
+	about: "Read an organization's audit log, newest first. Without --all one page is shown\n" +
+		"(--limit entries); --csv exports the whole filtered log. Times are RFC 3339 or\n" +
+		"dates (2026-01-31); since is inclusive, until exclusive.",
+	args: 1,
+	path: func(pos []string) string { return pathf("/api/v1/orgs/%s/audit", pos[0]) },
+	filters: []listFilter{
+		{name: "action", help: "only this action, or actions starting with a prefix ending in '.' (org.)"},
+		{name: "actor", help: "only entries by this user id"},
+		{name: "target", help: "only entries about this id"},
+		{name: "since", help: "from this time or date (inclusive)"},
+		{name: "until", help: "before this time or date (exclusive)"},
+	},
+	paged: true,
+	noun:  "entries",
+	csv:   "the whole filtered log",
+	head:  []string{"ID", "TIME", "ACTOR", "ACTION", "TARGET"},
+	row: func(a auditEntry, _ map[string]string) []string {
 		actor := a.Actor.Email
 		if actor == "" {
 			actor = a.Actor.Kind + ":" + a.Actor.ID
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\n", clean(a.ID), stamp(a.At), clean(actor), clean(a.Action),
-			clean(a.TargetType), clean(a.TargetID))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if p.NextCursor != "" {
-		fmt.Fprintf(e.errw, "More entries: add --all, or --cursor %s for the next page.\n", p.NextCursor)
-	}
-	return nil
-}
-
-var auditFlagHelp = map[string]string{
-	"action": "only this action, or actions starting with a prefix ending in '.' (org.)",
-	"actor":  "only entries by this user id",
-	"target": "only entries about this id",
-	"since":  "from this time or date (inclusive)",
-	"until":  "before this time or date (exclusive)",
-}
+		return []string{clean(a.ID), stamp(a.At), clean(actor), clean(a.Action), clean(a.TargetType) + ":" + clean(a.TargetID)}
+	},
+}.run

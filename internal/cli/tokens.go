@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"text/tabwriter"
 	"time"
 )
 
@@ -18,37 +16,24 @@ type token struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-func cmdTokensList(ctx context.Context, e *env, args []string) error {
-	f := e.flags("tokens list", "", "List your personal API tokens (their secrets are never shown again).", withJSON)
-	if _, err := e.parse(f, args, 0, 0); err != nil {
-		return err
-	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	p, err := c.list(ctx, "/api/v1/me/tokens", nil, true)
-	if err != nil {
-		return err
-	}
-	if e.json {
-		return e.printJSON(p)
-	}
-	tokens, err := decodeItems[token](p.Items)
-	if err != nil {
-		return err
-	}
-	if len(tokens) == 0 {
-		fmt.Fprintln(e.errw, "No API tokens: create one with 'mysystems tokens create NAME'.")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tCREATED\tEXPIRES\tLAST USED")
-	for _, t := range tokens {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(t.ID), clean(t.Name), clean(t.Prefix), day(t.CreatedAt),
-			maybe(t.ExpiresAt, "never"), maybe(t.LastUsedAt, "never"))
-	}
-	return tw.Flush()
+var cmdTokensList = listCommand[token]{
+	name:  "tokens list",
+	about: "List your personal API tokens (their secrets are never shown again).",
+	path:  func([]string) string { return "/api/v1/me/tokens" },
+	empty: func([]string, bool) string {
+		return "No API tokens: create one with 'mysystems tokens create NAME'."
+	},
+	head: []string{"ID", "NAME", "PREFIX", "CREATED", "EXPIRES", "LAST USED"},
+	row: func(t token, _ map[string]string) []string {
+		return []string{clean(t.ID), clean(t.Name), clean(t.Prefix), day(t.CreatedAt),
+			maybe(t.ExpiresAt, "never"), maybe(t.LastUsedAt, "never")}
+	},
+}.run
+
+// newToken is a created token with its secret.
+type newToken struct {
+	Token  string `json:"token"`
+	Detail token  `json:"detail"`
 }
 
 func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
@@ -72,23 +57,12 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, http.MethodPost, "/api/v1/me/tokens", body, &raw); err != nil {
+	res, raw, err := decoded[newToken](ctx, c, http.MethodPost, "/api/v1/me/tokens", body, "new token")
+	if err != nil {
 		return err
 	}
-	var res struct {
-		Token  string `json:"token"`
-		Detail token  `json:"detail"`
-	}
-	if err := json.Unmarshal(raw, &res); err != nil {
-		return fmt.Errorf("reading the new token: %w", err)
-	}
-	if e.json {
-		if err := e.printJSON(raw); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintln(e.out, res.Token)
+	if err := e.printJSONOr(raw, func() { fmt.Fprintln(e.out, res.Token) }); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.errw, "Token %s (%q, expires %s) created. Its secret is shown only this once: store it now.\n",
 		clean(res.Detail.ID), clean(res.Detail.Name), maybe(res.Detail.ExpiresAt, "never"))
@@ -97,19 +71,11 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 
 func cmdTokensRevoke(ctx context.Context, e *env, args []string) error {
 	f := e.flags("tokens revoke", "ID", "Revoke a personal API token (its id from 'mysystems tokens list').", 0)
-	pos, err := e.parse(f, args, 1, 1)
+	pos, c, err := e.start(f, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	c, err := e.client(true)
-	if err != nil {
-		return err
-	}
-	if err := c.do(ctx, http.MethodDelete, pathf("/api/v1/me/tokens/%s", pos[0]), nil, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "Revoked token %s.\n", clean(pos[0]))
-	return nil
+	return e.do(ctx, c, http.MethodDelete, pathf("/api/v1/me/tokens/%s", pos[0]), nil, fmt.Sprintf("Revoked token %s.", clean(pos[0])))
 }
 
 func parseTime(s string) (time.Time, error) {

@@ -39,7 +39,7 @@ func TestSeal(t *testing.T) {
 }
 
 // DEV-6 account rules.
-func TestAccountRules(t *testing.T) {
+func TestDEV6_AccountRules(t *testing.T) {
 	accts := []device.Account{{Username: "root", Role: device.RoleAdministrator}, {Username: "acs-service", Role: device.RoleAdministrator, Service: true}, {Username: "ops", Role: device.RoleOperator}}
 	cases := []struct {
 		name string
@@ -76,7 +76,7 @@ func TestAccountRules(t *testing.T) {
 	}
 }
 
-func TestResultsAtMostOnce(t *testing.T) {
+func TestGW2_ResultsAtMostOnce(t *testing.T) {
 	c := Command{State: device.StateDelivered}
 	t0 := time.Unix(0, 0)
 	if !ApplyResult(&c, true, "", t0) || c.State != device.StateApplied {
@@ -90,7 +90,7 @@ func TestResultsAtMostOnce(t *testing.T) {
 // DEV-7: offline after exactly 3 silent intervals of the recorded last
 // contact; the gateway's resolution leaves room to write a silent device's
 // exact last contact before then.
-func TestOnline(t *testing.T) {
+func TestDEV7_Online(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	seen := now.Add(-179 * time.Second)
 	d := Device{LastSeenAt: &seen}

@@ -9,6 +9,7 @@ import (
 
 	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
+	"mysystems/internal/sim"
 	"mysystems/internal/store"
 	"mysystems/internal/store/storetest"
 )
@@ -45,9 +46,9 @@ func (e *env) claim(tok, org string, m fleet.Minted, folder string) deviceJSON {
 func (e *env) helloClaimed(owner string) (org string, dev *device, d deviceJSON) {
 	e.t.Helper()
 	org, root := e.org(owner)
-	m := e.mint(1)[0]
-	dev = e.device(m)
-	dev.hello()
+	m := e.Mint(1)[0]
+	dev = e.Device(m)
+	dev.Hello()
 	return org, dev, e.claim(owner, org, m, root)
 }
 
@@ -59,17 +60,17 @@ func (e *env) command(tok, org, id string) cmdJSON {
 
 // GW-1, GW-2, DEV-3, DEV-7: hello, claim, a command woken into a waiting
 // long-poll, applied at most once, state visible through the API.
-func TestCommandRoundTrip(t *testing.T) {
+func TestGW2_CommandRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
 		org, root := e.org(owner)
-		m := e.mint(1)[0]
-		dev := e.device(m)
-		if w := dev.hello(); w.Claimed || w.HeartbeatSeconds != 60 {
+		m := e.Mint(1)[0]
+		dev := e.Device(m)
+		if w := dev.Hello(); w.Claimed || w.HeartbeatSeconds != 60 {
 			t.Fatalf("welcome before claim: %+v", w)
 		}
-		if cmds := dev.poll(0); len(cmds) != 0 {
+		if cmds := dev.Poll(0); len(cmds) != 0 {
 			t.Fatalf("unclaimed device got %v", cmds)
 		}
 		d := e.claim(owner, org, m, root)
@@ -77,14 +78,14 @@ func TestCommandRoundTrip(t *testing.T) {
 			t.Fatalf("claimed device %+v", d)
 		}
 		// A poll waiting when the command is issued receives it.
-		got := make(chan []proto.WireCommand, 1)
-		go func() { got <- dev.poll(20) }()
-		waitFor(t, func() bool { return e.app.Gateway.Waiting() == 1 })
+		got := make(chan []sim.Command, 1)
+		go func() { got <- dev.Poll(20) }()
+		waitFor(t, func() bool { return e.App.Gateway.Waiting() == 1 })
 		var c cmdJSON
 		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "identify"}, &c); code != 202 || c.State != "pending" {
 			t.Fatalf("action: %d %+v", code, c)
 		}
-		var cmds []proto.WireCommand
+		var cmds []sim.Command
 		select {
 		case cmds = <-got:
 		case <-time.After(10 * time.Second):
@@ -97,41 +98,41 @@ func TestCommandRoundTrip(t *testing.T) {
 			t.Fatalf("state after delivery %s", st)
 		}
 		// Not redelivered before its redelivery time, then delivered again.
-		if again := dev.poll(0); len(again) != 0 {
+		if again := dev.Poll(0); len(again) != 0 {
 			t.Fatalf("redelivered at once: %v", again)
 		}
-		e.clock.Advance(61 * time.Second)
-		if again := dev.poll(0); len(again) != 1 || again[0].ID != c.ID {
+		e.Clock.Advance(61 * time.Second)
+		if again := dev.Poll(0); len(again) != 1 || again[0].ID != c.ID {
 			t.Fatalf("not redelivered after the timeout: %v", again)
 		}
-		if r := dev.apply(cmds[0]); r.State != "applied" {
+		if r := dev.Apply(cmds[0]); r.State != "applied" {
 			t.Fatalf("result: %+v", r)
 		}
 		// A repeated result is answered with the first outcome.
 		var r proto.ResultReply
-		e.do("POST", "/device/v1/commands/"+c.ID+"/result", dev.token, proto.Result{OK: false, Message: "late"}, &r)
+		e.do("POST", "/device/v1/commands/"+c.ID+"/result", dev.Token(), proto.Result{OK: false, Message: "late"}, &r)
 		if r.State != "applied" {
 			t.Fatalf("second result changed the outcome: %+v", r)
 		}
 		if cc := e.command(owner, org, c.ID); cc.State != "applied" {
 			t.Fatalf("command %+v", cc)
 		}
-		e.clock.Advance(200 * time.Second)
-		if cmds := dev.poll(0); len(cmds) != 0 {
+		e.Clock.Advance(200 * time.Second)
+		if cmds := dev.Poll(0); len(cmds) != 0 {
 			t.Fatalf("applied command delivered again: %v", cmds)
 		}
 		// DEV-7: silent for 3 heartbeats means offline, shown at the latest
 		// one interval plus the flush bound later (fleet.OnlineWindow).
-		e.clock.Advance(fleet.OnlineWindow(time.Minute))
-		if err := e.app.Gateway.Flush(context.Background()); err != nil {
+		e.Clock.Advance(fleet.OnlineWindow(time.Minute))
+		if err := e.App.Gateway.Flush(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
 		if d.Online {
 			t.Fatal("device silent for 3 intervals and the recording slack is online")
 		}
-		e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil)
-		if err := e.app.Gateway.Flush(context.Background()); err != nil {
+		e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
+		if err := e.App.Gateway.Flush(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
@@ -142,9 +143,9 @@ func TestCommandRoundTrip(t *testing.T) {
 }
 
 // GW-1: wrong secrets and tokens are refused.
-func TestDeviceAuth(t *testing.T) {
+func TestGW1_DeviceAuth(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
-	m := e.mint(1)[0]
+	m := e.Mint(1)[0]
 	if code := e.do("POST", "/device/v1/hello", "", proto.Hello{Serial: m.Serial, Secret: "wrong"}, nil); code != 401 {
 		t.Errorf("wrong secret: %d", code)
 	}
@@ -157,21 +158,21 @@ func TestDeviceAuth(t *testing.T) {
 	if code := e.do("GET", "/device/v1/commands", "msd_forged", nil, nil); code != 401 {
 		t.Errorf("forged token: %d", code)
 	}
-	dev := e.device(m)
-	w := dev.hello()
-	e.clock.Set(w.ExpiresAt.Add(time.Second))
-	if code := e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil); code != 401 {
+	dev := e.Device(m)
+	w := dev.Hello()
+	e.Clock.Set(w.ExpiresAt.Add(time.Second))
+	if code := e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil); code != 401 {
 		t.Errorf("expired token: %d", code)
 	}
-	dev.hello()
-	if code := e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil); code != 200 {
+	dev.Hello()
+	if code := e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil); code != 200 {
 		t.Errorf("after a new hello: %d", code)
 	}
 }
 
 // DEV-6: account changes go to the device sealed; the password is never in
 // the database or the logs; service accounts and root are protected.
-func TestDeviceAccounts(t *testing.T) {
+func TestDEV6_DeviceAccounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
@@ -181,12 +182,12 @@ func TestDeviceAccounts(t *testing.T) {
 		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, map[string]string{"username": "guard", "password": secret, "role": "viewer"}, &c); code != 202 {
 			t.Fatalf("create account: %d", code)
 		}
-		cmds := dev.poll(0)
+		cmds := dev.Poll(0)
 		if len(cmds) != 1 || strings.Contains(string(cmds[0].Args), secret) {
 			t.Fatalf("command %+v", cmds)
 		}
-		r := dev.apply(cmds[0])
-		if r.State != "applied" || !strings.Contains(r.Result, "has 23 characters") {
+		r := dev.Apply(cmds[0])
+		if r.State != "applied" || !dev.CheckPassword("guard", secret) {
 			t.Fatalf("device could not open the password: %+v", r)
 		}
 		var accts struct{ Items []proto.Account }
@@ -195,7 +196,7 @@ func TestDeviceAccounts(t *testing.T) {
 			t.Fatalf("accounts after create: %+v", accts.Items)
 		}
 		e.do("PATCH", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts/guard", owner, map[string]string{"password": secret + "2"}, &c)
-		dev.apply(dev.poll(0)[0])
+		dev.Apply(dev.Poll(0)[0])
 		for _, bad := range []struct {
 			method, path string
 			body         any
@@ -215,7 +216,7 @@ func TestDeviceAccounts(t *testing.T) {
 			}
 		}
 		e.do("DELETE", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts/guard", owner, nil, &c)
-		dev.apply(dev.poll(0)[0])
+		dev.Apply(dev.Poll(0)[0])
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, nil, &accts)
 		if len(accts.Items) != 3 {
 			t.Fatalf("accounts after delete: %+v", accts.Items)
@@ -225,7 +226,7 @@ func TestDeviceAccounts(t *testing.T) {
 			RootFolderID string `json:"root_folder_id"`
 		}
 		e.do("GET", "/api/v1/orgs/"+org, owner, nil, &o)
-		silent := e.claim(owner, org, e.mint(1)[0], o.RootFolderID)
+		silent := e.claim(owner, org, e.Mint(1)[0], o.RootFolderID)
 		var body struct{ Error struct{ Message string } }
 		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+silent.ID+"/accounts", owner,
 			map[string]string{"username": "guard", "password": secret, "role": "viewer"}, &body); code != 409 ||
@@ -240,10 +241,10 @@ func TestDeviceAccounts(t *testing.T) {
 // assertNowhere scans every text column of every table and the logs.
 func assertNowhere(t *testing.T, e *env, secret string) {
 	t.Helper()
-	if strings.Contains(e.logs.String(), secret) {
+	if strings.Contains(e.Logs.String(), secret) {
 		t.Fatal("the password is in the logs")
 	}
-	n, err := e.db.ScanForTest(context.Background(), secret)
+	n, err := e.DB.ScanForTest(context.Background(), secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +254,11 @@ func assertNowhere(t *testing.T, e *env, secret string) {
 }
 
 // DEV-5: removed and claimed again is a new record; history stays.
-func TestRemoveAndReclaim(t *testing.T) {
+func TestDEV5_RemoveAndReclaim(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	owner := e.user("owner@example.com")
 	org, root := e.org(owner)
-	m := e.mint(1)[0]
+	m := e.Mint(1)[0]
 	d1 := e.claim(owner, org, m, root)
 	if code := e.do("DELETE", "/api/v1/orgs/"+org+"/devices/"+d1.ID, owner, nil, nil); code != 400 {
 		t.Fatalf("unconfirmed removal: %d", code)
@@ -297,32 +298,32 @@ func TestRemoveAndReclaim(t *testing.T) {
 
 // Killing and restarting the server while a command waits: the device
 // reconnects to the new process, gets the command, applies it once.
-func TestRestartKeepsCommands(t *testing.T) {
+func TestGW2_RestartKeepsCommands(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
 		org, root := e.org(owner)
-		m := e.mint(1)[0]
-		dev := e.device(m)
-		dev.hello()
+		m := e.Mint(1)[0]
+		dev := e.Device(m)
+		dev.Hello()
 		d := e.claim(owner, org, m, root)
 		var c cmdJSON
 		e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "reboot"}, &c)
-		first := dev.poll(0)
+		first := dev.Poll(0)
 		if len(first) != 1 {
 			t.Fatalf("before restart: %v", first)
 		}
-		e.restart() // the device had the command but no result was recorded
-		if code := e.do("GET", "/device/v1/commands?wait=0", dev.token, nil, nil); code != 200 {
+		e.Restart() // the device had the command but no result was recorded
+		if code := e.do("GET", "/device/v1/commands?wait=0", dev.Token(), nil, nil); code != 200 {
 			t.Fatalf("token after restart: %d", code)
 		}
-		e.clock.Advance(61 * time.Second)
-		again := dev.poll(0)
+		e.Clock.Advance(61 * time.Second)
+		again := dev.Poll(0)
 		if len(again) != 1 || again[0].ID != c.ID {
 			t.Fatalf("after restart: %v", again)
 		}
-		dev.apply(again[0])
-		dev.apply(first[0]) // the earlier delivery's result arrives late: no second application
+		dev.Apply(again[0])
+		dev.Apply(first[0]) // the earlier delivery's result arrives late: no second application
 		var log struct{ Items []struct{ Action string } }
 		e.do("GET", "/api/v1/orgs/"+org+"/audit?action=device.command_result", owner, nil, &log)
 		if len(log.Items) != 1 {
@@ -333,7 +334,7 @@ func TestRestartKeepsCommands(t *testing.T) {
 
 // ACC-1, ACC-2: a viewer granted one folder sees exactly its devices, in
 // the list, the CSV export and by id.
-func TestViewerSeesOnlyGrantedDevices(t *testing.T) {
+func TestACC1_ViewerSeesOnlyGrantedDevices(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
@@ -343,7 +344,7 @@ func TestViewerSeesOnlyGrantedDevices(t *testing.T) {
 		e.do("POST", "/api/v1/orgs/"+org+"/folders", owner, map[string]string{"name": "B"}, &b)
 		var sub struct{ ID string }
 		e.do("POST", "/api/v1/orgs/"+org+"/folders", owner, map[string]string{"name": "A1", "parent_id": a.ID}, &sub)
-		ms := e.mint(5)
+		ms := e.Mint(5)
 		in1 := e.claim(owner, org, ms[0], a.ID)
 		in2 := e.claim(owner, org, ms[1], sub.ID)
 		out1 := e.claim(owner, org, ms[2], b.ID)
@@ -372,7 +373,7 @@ func TestViewerSeesOnlyGrantedDevices(t *testing.T) {
 		if len(ids) != 2 || !(contains(ids, in1.ID) && contains(ids, in2.ID)) {
 			t.Fatalf("viewer lists %v, want %s and %s", ids, in1.ID, in2.ID)
 		}
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/orgs/"+org+"/devices?format=csv", nil)
+		req, _ := http.NewRequest("GET", e.URL+"/api/v1/orgs/"+org+"/devices?format=csv", nil)
 		req.Header.Set("Authorization", "Bearer "+viewer)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -437,21 +438,20 @@ func waitFor(t *testing.T, cond func() bool) {
 
 // GW-2 across instances: a command issued on one instance reaches a device
 // long-polling on another, woken through PostgreSQL LISTEN/NOTIFY.
-func TestCrossInstanceWakeUp(t *testing.T) {
+func TestGW2_CrossInstanceWakeUp(t *testing.T) {
 	db := storetest.Postgres(t)
 	a := newEnv(t, db)
-	b := &env{t: t, db: db, clock: a.clock, logs: &logBuf{}}
-	b.start()
+	b := a.another()
 	owner := a.user("owner@example.com")
 	org, root := a.org(owner)
-	m := a.mint(1)[0]
-	dev := b.device(m) // the device talks to instance b
-	dev.hello()
+	m := a.Mint(1)[0]
+	dev := b.Device(m) // the device talks to instance b
+	dev.Hello()
 	d := a.claim(owner, org, m, root)
-	dev.poll(0) // first poll checks the database once
-	got := make(chan []proto.WireCommand, 1)
-	go func() { got <- dev.poll(30) }()
-	waitFor(t, func() bool { return b.app.Gateway.Waiting() == 1 })
+	dev.Poll(0) // first poll checks the database once
+	got := make(chan []sim.Command, 1)
+	go func() { got <- dev.Poll(30) }()
+	waitFor(t, func() bool { return b.App.Gateway.Waiting() == 1 })
 	start := time.Now()
 	var c cmdJSON
 	a.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "identify"}, &c)
@@ -470,15 +470,14 @@ func TestCrossInstanceWakeUp(t *testing.T) {
 // heartbeat interval is never shown offline, its contact is written at most
 // once per interval, and once it falls silent it is shown offline no later
 // than fleet.OnlineWindow after its last contact.
-func TestPresenceResolution(t *testing.T) {
+func TestDEV7_PresenceResolution(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
 		org, dev, d := e.helloClaimed(owner)
-		m := dev.m
 		flush := func() {
 			t.Helper()
-			if err := e.app.Gateway.Flush(context.Background()); err != nil {
+			if err := e.App.Gateway.Flush(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -487,7 +486,7 @@ func TestPresenceResolution(t *testing.T) {
 			var us int64
 			ctx := context.Background()
 			if err := db.Read(ctx, func(tx *store.Tx) error {
-				return tx.QueryRowForTest(ctx, `SELECT last_seen_at FROM devices WHERE serial = ?`, m.Serial).Scan(&us)
+				return tx.QueryRowForTest(ctx, `SELECT last_seen_at FROM devices WHERE serial = ?`, dev.Serial()).Scan(&us)
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -495,49 +494,49 @@ func TestPresenceResolution(t *testing.T) {
 		}
 		flush()
 		written := lastSeen()
-		if !written.Equal(e.clock.Now()) {
-			t.Fatalf("hello recorded at %v, want %v", written, e.clock.Now())
+		if !written.Equal(e.Clock.Now()) {
+			t.Fatalf("hello recorded at %v, want %v", written, e.Clock.Now())
 		}
 		// Contacts within one interval of the written one are not written.
 		for i := 0; i < 5; i++ {
-			e.clock.Advance(10 * time.Second)
-			dev.poll(0)
+			e.Clock.Advance(10 * time.Second)
+			dev.Poll(0)
 			flush()
 		}
 		if got := lastSeen(); !got.Equal(written) {
 			t.Fatalf("contact 50 s after the written one was written: %v", got)
 		}
-		e.clock.Advance(10 * time.Second) // 60 s: one interval
-		dev.poll(0)
+		e.Clock.Advance(10 * time.Second) // 60 s: one interval
+		dev.Poll(0)
 		flush()
-		if got := lastSeen(); !got.Equal(e.clock.Now()) {
-			t.Fatalf("contact one interval after the written one: recorded %v, want %v", got, e.clock.Now())
+		if got := lastSeen(); !got.Equal(e.Clock.Now()) {
+			t.Fatalf("contact one interval after the written one: recorded %v, want %v", got, e.Clock.Now())
 		}
 		// Heartbeating every interval (jittered up to 5 s late) for ten
 		// intervals: online at every moment checked, flushed or not.
 		for i := 0; i < 10; i++ {
 			for s := 0; s < 4; s++ {
-				e.clock.Advance(16 * time.Second)
+				e.Clock.Advance(16 * time.Second)
 				e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
 				if !d.Online {
 					t.Fatalf("device in contact every interval shown offline at interval %d", i)
 				}
 			}
-			e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil)
+			e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
 			if i%3 != 0 {
 				flush()
 			}
 		}
 		flush()
 		// Silent from now: offline by OnlineWindow later at the latest.
-		silentFrom := e.clock.Now()
-		e.clock.Advance(fleet.OfflineAfter*time.Minute - time.Second)
+		silentFrom := e.Clock.Now()
+		e.Clock.Advance(fleet.OfflineAfter*time.Minute - time.Second)
 		flush()
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
 		if !d.Online {
 			t.Fatal("offline before 3 silent intervals")
 		}
-		e.clock.Set(silentFrom.Add(fleet.OnlineWindow(time.Minute)))
+		e.Clock.Set(silentFrom.Add(fleet.OnlineWindow(time.Minute)))
 		flush()
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
 		if d.Online {
@@ -553,23 +552,23 @@ func TestPresenceResolution(t *testing.T) {
 		// 5 s, the device stays online until exactly 3 intervals after its
 		// last contact, the held-back one, and is offline then, in the
 		// device view and the list filter alike.
-		e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil)
+		e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
 		flush()
-		e.clock.Advance(30 * time.Second)
-		e.do("POST", "/device/v1/heartbeat", dev.token, proto.Heartbeat{}, nil)
-		last := e.clock.Now()
+		e.Clock.Advance(30 * time.Second)
+		e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
+		last := e.Clock.Now()
 		flush()
-		for e.clock.Now().Before(last.Add(fleet.OnlineWindow(time.Minute) - 5*time.Second)) {
-			e.clock.Advance(5 * time.Second)
+		for e.Clock.Now().Before(last.Add(fleet.OnlineWindow(time.Minute) - 5*time.Second)) {
+			e.Clock.Advance(5 * time.Second)
 			flush()
 			e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
 			e.do("GET", "/api/v1/orgs/"+org+"/devices?status=online", owner, nil, &page)
 			if !d.Online || len(page.Items) != 1 {
 				t.Fatalf("shown offline %v after its last contact (view online %v, %d listed online)",
-					e.clock.Now().Sub(last), d.Online, len(page.Items))
+					e.Clock.Now().Sub(last), d.Online, len(page.Items))
 			}
 		}
-		e.clock.Set(last.Add(fleet.OnlineWindow(time.Minute)))
+		e.Clock.Set(last.Add(fleet.OnlineWindow(time.Minute)))
 		flush()
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
 		e.do("GET", "/api/v1/orgs/"+org+"/devices?status=online", owner, nil, &page)

@@ -21,9 +21,9 @@ import (
 
 // GW-1: devices behind a site controller share one cleartext HTTP/2
 // connection, each device's long-poll a stream of it.
-func TestManyDevicesOverOneHTTP2Connection(t *testing.T) {
+func TestGW1_ManyDevicesOverOneHTTP2Connection(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
-	srv := e.app.Server("127.0.0.1:0")
+	srv := e.App.Server("127.0.0.1:0")
 	var conns atomic.Int32
 	srv.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
@@ -44,7 +44,7 @@ func TestManyDevicesOverOneHTTP2Connection(t *testing.T) {
 	defer tr.CloseIdleConnections()
 
 	const n = 300
-	ms := e.mint(n)
+	ms := e.Mint(n)
 	owner := e.user("owner@example.com")
 	org, root := e.org(owner)
 	tokens := make([]string, n)
@@ -83,7 +83,7 @@ func TestManyDevicesOverOneHTTP2Connection(t *testing.T) {
 			}
 		}(i)
 	}
-	waitFor(t, func() bool { return e.app.Gateway.Waiting() == n })
+	waitFor(t, func() bool { return e.App.Gateway.Waiting() == n })
 	e.do("POST", "/api/v1/orgs/"+org+"/devices/"+target.ID+"/actions", owner, map[string]string{"type": "identify"}, nil)
 	select {
 	case s := <-got:
@@ -97,15 +97,15 @@ func TestManyDevicesOverOneHTTP2Connection(t *testing.T) {
 		t.Fatalf("%d connections for %d devices, want 1", c, n)
 	}
 	_ = srv.Close()
-	e.app.EndRequests() // the hijacked cleartext HTTP/2 connection's polls answer now
+	e.App.EndRequests() // the hijacked cleartext HTTP/2 connection's polls answer now
 	wg.Wait()
 }
 
 // GW-3: firmware images download with HTTP ranges, so a download resumes.
-func TestFirmwareRanges(t *testing.T) {
+func TestGW3_FirmwareRanges(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	dir := t.TempDir()
-	e.app.Gateway.SetDataDirForTest(dir)
+	e.App.Gateway.SetDataDirForTest(dir)
 	if err := os.MkdirAll(filepath.Join(dir, "firmware"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -113,11 +113,11 @@ func TestFirmwareRanges(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "firmware", "rel_1.bin"), []byte(image), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	dev := e.device(e.mint(1)[0])
-	dev.hello()
+	dev := e.Device(e.Mint(1)[0])
+	dev.Hello()
 	get := func(path, rng string) (int, string) {
-		req, _ := http.NewRequestWithContext(context.Background(), "GET", e.srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+dev.token)
+		req, _ := http.NewRequestWithContext(context.Background(), "GET", e.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+dev.Token())
 		if rng != "" {
 			req.Header.Set("Range", rng)
 		}

@@ -15,7 +15,7 @@ import (
 
 // ID-1, ID-2: register, sign in, use the session, personal API tokens,
 // sign out.
-func TestAccountJourney(t *testing.T) {
+func TestID2_AccountJourney(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tok, id := e.user("Alice@Example.com")
@@ -47,9 +47,9 @@ func TestAccountJourney(t *testing.T) {
 				t.Errorf("last_used_at not recorded: %s", r.Body)
 			}
 			// An expired token fails.
-			e.clock.Advance(49 * time.Hour)
+			e.Clock.Advance(49 * time.Hour)
 			e.want(e.call("GET", "/api/v1/me", pat, nil), 401, "unauthenticated")
-			e.clock.Set(t0)
+			e.Clock.Set(t0)
 			e.want(e.call("DELETE", "/api/v1/me/tokens/"+tid, tok, nil), 204, "")
 			e.want(e.call("GET", "/api/v1/me", pat, nil), 401, "unauthenticated")
 			e.want(e.call("DELETE", "/api/v1/me/tokens/"+tid, tok, nil), 404, "not_found")
@@ -72,7 +72,7 @@ func TestAccountJourney(t *testing.T) {
 
 // ID-4: the answer never tells whether an account exists, and failures are
 // rate-limited per account and per client address.
-func TestLoginRateLimitAndNoEnumeration(t *testing.T) {
+func TestID4_LoginRateLimitAndNoEnumeration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		e.user("carol@example.com")
@@ -92,7 +92,7 @@ func TestLoginRateLimitAndNoEnumeration(t *testing.T) {
 		// Even the right password is refused while the account is locked out.
 		e.want(e.call("POST", "/api/v1/auth/login", "", map[string]string{"email": "carol@example.com", "password": "a long enough passphrase"}), 429, "rate_limited")
 		// After the window it works again.
-		e.clock.Advance(16 * time.Minute)
+		e.Clock.Advance(16 * time.Minute)
 		if r := e.call("POST", "/api/v1/auth/login", "", map[string]string{"email": "carol@example.com", "password": "a long enough passphrase"}); r.Status != 200 {
 			t.Fatalf("after the window: %d %s", r.Status, r.Body)
 		}
@@ -106,7 +106,7 @@ func TestLoginRateLimitAndNoEnumeration(t *testing.T) {
 
 // ORG-1..5 through the API: create, rename, notes, archive with the typed
 // id, hidden afterwards, vendor restore.
-func TestOrgLifecycle(t *testing.T) {
+func TestORG1_OrgLifecycle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tok, _ := e.user("owner@example.com")
@@ -134,7 +134,7 @@ func TestOrgLifecycle(t *testing.T) {
 		// not authenticated.
 		e.want(e.call("POST", "/api/v1/vendor/orgs/"+id+"/restore", tok, nil), 403, "forbidden")
 		e.want(e.call("POST", "/api/v1/vendor/orgs/"+id+"/restore", "msv_not-a-token", nil), 401, "unauthenticated")
-		_, vtok, err := e.app.Platform.CreateToken(context.Background(), "ops")
+		_, vtok, err := e.App.Platform.CreateToken(context.Background(), "ops")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +230,7 @@ func TestBadInput(t *testing.T) {
 // ORG-5, ACC-2: a second organization's owner gets 404 for every path
 // under the first organization's id. The walk covers every registered route
 // with {org}, so routes added later are covered too.
-func TestCrossOrgRouteWalk(t *testing.T) {
+func TestORG5_CrossOrgRouteWalk(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tokA, _ := e.user("a@example.com")
@@ -238,7 +238,7 @@ func TestCrossOrgRouteWalk(t *testing.T) {
 		orgA := e.org(tokA, "A")
 		e.org(tokB, "B")
 		walked := 0
-		for _, rt := range e.app.API.Routes() {
+		for _, rt := range e.App.API.Routes() {
 			if !strings.Contains(rt.Path, "{org}") || rt.Auth != httpapi.AuthUser {
 				continue
 			}
@@ -283,7 +283,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	served := map[string]bool{}
-	for _, rt := range e.app.API.Routes() {
+	for _, rt := range e.App.API.Routes() {
 		served[rt.Method+" "+rt.Path] = true
 		if !documented[rt.Method+" "+rt.Path] {
 			t.Errorf("served but not documented: %s %s", rt.Method, rt.Path)

@@ -1,9 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -11,38 +8,16 @@ import (
 	"mysystems/internal/store/storetest"
 )
 
-var linkRe = regexp.MustCompile(`https?://\S+/invitations/accept\?token=\S+`)
-
-// lastMailTo reads the newest outbox message to addr and returns its body.
-func (e *env) lastMailTo(addr string) string {
+// inviteToken is the token of the invitation link in the newest mail to
+// addr.
+func (e *env) inviteToken(addr string) string {
 	e.t.Helper()
-	var body string
-	err := e.app.DB.Read(context.Background(), func(tx *store.Tx) error {
-		return tx.QueryRowForTest(context.Background(),
-			`SELECT body_text FROM mail_outbox WHERE recipient = ? ORDER BY created_at DESC, id DESC LIMIT 1`, addr).Scan(&body)
-	})
-	if err != nil {
-		e.t.Fatalf("no mail to %s in the outbox: %v", addr, err)
-	}
-	return body
-}
-
-func inviteToken(t *testing.T, body string) string {
-	t.Helper()
-	link := linkRe.FindString(body)
-	if link == "" {
-		t.Fatalf("no invitation link in %q", body)
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Query().Get("token")
+	return e.InvitationLink(addr).Query().Get("token")
 }
 
 // USR-1, ACC-1, ACC-2 through the API: invite → accept from the e-mailed
 // link → the viewer sees only the granted folders.
-func TestInviteAcceptViewer(t *testing.T) {
+func TestUSR1_InviteAcceptViewer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, _ := e.user("owner@example.com")
@@ -67,7 +42,7 @@ func TestInviteAcceptViewer(t *testing.T) {
 		if r.Status != 201 || r.Str("role") != "viewer" {
 			t.Fatalf("invite: %d %s", r.Status, r.Body)
 		}
-		tok := inviteToken(t, e.lastMailTo("vic@example.com"))
+		tok := e.inviteToken("vic@example.com")
 		if p := e.call("POST", "/api/v1/invitations/preview", "", map[string]string{"token": tok}); p.Status != 200 || p.Str("org_name") != "Acme" || p.Str("status") != "pending" {
 			t.Fatalf("preview: %d %s", p.Status, p.Body)
 		}
@@ -105,7 +80,7 @@ func TestInviteAcceptViewer(t *testing.T) {
 
 // USR-2, USR-3: a member demoted or removed is refused on the very next
 // request, with a session and with a personal API token.
-func TestDemoteAndRemoveTakeEffectAtOnce(t *testing.T) {
+func TestUSR2_DemoteAndRemoveTakeEffectAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, _ := e.user("owner@example.com")
@@ -114,7 +89,7 @@ func TestDemoteAndRemoveTakeEffectAtOnce(t *testing.T) {
 		root := r.Str("root_folder_id")
 		e.call("POST", "/api/v1/orgs/"+id+"/invitations", owner, map[string]any{"email": "ann@example.com", "folders": []string{root}})
 		ann, annID := e.user("ann@example.com")
-		e.call("POST", "/api/v1/invitations/accept", ann, map[string]string{"token": inviteToken(t, e.lastMailTo("ann@example.com"))})
+		e.call("POST", "/api/v1/invitations/accept", ann, map[string]string{"token": e.inviteToken("ann@example.com")})
 		pat := e.call("POST", "/api/v1/me/tokens", ann, map[string]string{"name": "script"}).Str("token")
 		r = e.call("PATCH", "/api/v1/orgs/"+id+"/members/"+annID, owner, map[string]string{"role": "admin"})
 		if r.Status != 200 || r.Str("role") != "admin" {
@@ -138,7 +113,7 @@ func TestDemoteAndRemoveTakeEffectAtOnce(t *testing.T) {
 }
 
 // USR-3: bulk removal is all or nothing and says which and why.
-func TestBulkRemove(t *testing.T) {
+func TestUSR3_BulkRemove(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, ownerID := e.user("owner@example.com")
@@ -148,7 +123,7 @@ func TestBulkRemove(t *testing.T) {
 		for _, who := range []string{"a@example.com", "b@example.com"} {
 			e.call("POST", "/api/v1/orgs/"+id+"/invitations", owner, map[string]any{"email": who, "folders": []string{root}})
 			tok, uid := e.user(who)
-			e.call("POST", "/api/v1/invitations/accept", tok, map[string]string{"token": inviteToken(t, e.lastMailTo(who))})
+			e.call("POST", "/api/v1/invitations/accept", tok, map[string]string{"token": e.inviteToken(who)})
 			ids = append(ids, uid)
 		}
 		r := e.call("POST", "/api/v1/orgs/"+id+"/members/remove", owner, map[string]any{"user_ids": append(ids, ownerID, "usr_ghost")})
@@ -169,7 +144,7 @@ func TestBulkRemove(t *testing.T) {
 }
 
 // DEV-2 through the API: delete needs confirm=true and an empty folder.
-func TestFolderDelete(t *testing.T) {
+func TestDEV2_FolderDelete(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	owner, _ := e.user("owner@example.com")
 	id := e.org(owner, "Acme")

@@ -91,7 +91,7 @@ func (e *env) mfaStatus(tok string) map[string]any {
 
 // ID-3 acceptance: codes from an independent TOTP implementation are
 // accepted, and the same code a second time is refused.
-func TestMFATOTPWithOathtool(t *testing.T) {
+func TestID3_MFATOTPWithOathtool(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tok, _ := e.user("tess@example.com")
@@ -119,7 +119,7 @@ func TestMFATOTPWithOathtool(t *testing.T) {
 			t.Fatalf("mfa while pending: %v", m)
 		}
 		e.want(e.call("POST", "/api/v1/me/mfa/totp/confirm", tok, map[string]string{"code": "000000"}), 400, "invalid")
-		first := oathtool(t, secret, e.clock.Now())
+		first := oathtool(t, secret, e.Clock.Now())
 		r = e.call("POST", "/api/v1/me/mfa/totp/confirm", tok, map[string]string{"code": first})
 		codes, _ := r.JSON["recovery_codes"].([]any)
 		if r.Status != 200 || len(codes) != 10 {
@@ -134,8 +134,8 @@ func TestMFATOTPWithOathtool(t *testing.T) {
 			ch := e.mfaChallenge("tess@example.com", "totp")
 			e.want(e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": first}), 401, "unauthenticated")
 		})
-		e.clock.Advance(30 * time.Second)
-		code := oathtool(t, secret, e.clock.Now())
+		e.Clock.Advance(30 * time.Second)
+		code := oathtool(t, secret, e.Clock.Now())
 		t.Run("OK", func(t *testing.T) {
 			ch := e.mfaChallenge("tess@example.com", "totp")
 			r := e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": code})
@@ -151,9 +151,9 @@ func TestMFATOTPWithOathtool(t *testing.T) {
 			e.want(e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": code}), 401, "unauthenticated")
 		})
 		t.Run("OK/skew", func(t *testing.T) {
-			e.clock.Advance(time.Minute)
+			e.Clock.Advance(time.Minute)
 			ch := e.mfaChallenge("tess@example.com", "totp")
-			prev := oathtool(t, secret, e.clock.Now().Add(-30*time.Second))
+			prev := oathtool(t, secret, e.Clock.Now().Add(-30*time.Second))
 			if r := e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": prev}); r.Status != 200 {
 				t.Fatalf("code of the previous step: %d %s", r.Status, r.Body)
 			}
@@ -164,13 +164,13 @@ func TestMFATOTPWithOathtool(t *testing.T) {
 			e.want(e.call("POST", "/api/v1/auth/mfa", "", `{"challenge":1}`), 400, "invalid")
 		})
 		t.Run("AttemptLimits", func(t *testing.T) {
-			e.clock.Advance(time.Hour)
+			e.Clock.Advance(time.Hour)
 			ch := e.mfaChallenge("tess@example.com", "totp")
 			for i := 0; i < 5; i++ {
 				e.want(e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": "000000"}), 401, "unauthenticated")
 			}
 			// The challenge is spent: even the right code needs a new sign-in.
-			good := oathtool(t, secret, e.clock.Now())
+			good := oathtool(t, secret, e.Clock.Now())
 			e.want(e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": good}), 401, "unauthenticated")
 			ch = e.mfaChallenge("tess@example.com", "totp")
 			for i := 0; i < 5; i++ { // 10 wrong codes in the window for the account
@@ -182,9 +182,9 @@ func TestMFATOTPWithOathtool(t *testing.T) {
 			if r.Header.Get("Retry-After") == "" {
 				t.Error("429 without Retry-After")
 			}
-			e.clock.Advance(16 * time.Minute)
+			e.Clock.Advance(16 * time.Minute)
 			ch = e.mfaChallenge("tess@example.com", "totp")
-			if r := e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": oathtool(t, secret, e.clock.Now())}); r.Status != 200 {
+			if r := e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": oathtool(t, secret, e.Clock.Now())}); r.Status != 200 {
 				t.Fatalf("after the window: %d %s", r.Status, r.Body)
 			}
 		})
@@ -199,18 +199,18 @@ func TestMFATOTPWithOathtool(t *testing.T) {
 			if m := e.mfaStatus(tok); m["recovery_codes_left"] != 9.0 {
 				t.Fatalf("recovery codes left: %v", m)
 			}
-			e.clock.Advance(time.Minute)
-			r := e.call("POST", "/api/v1/me/mfa/recovery-codes", tok, map[string]string{"code": oathtool(t, secret, e.clock.Now())})
+			e.Clock.Advance(time.Minute)
+			r := e.call("POST", "/api/v1/me/mfa/recovery-codes", tok, map[string]string{"code": oathtool(t, secret, e.Clock.Now())})
 			if fresh, _ := r.JSON["recovery_codes"].([]any); r.Status != 200 || len(fresh) != 10 {
 				t.Fatalf("regenerate: %d %s", r.Status, r.Body)
 			}
 		})
 		t.Run("Disable", func(t *testing.T) {
-			e.clock.Advance(time.Minute)
+			e.Clock.Advance(time.Minute)
 			e.want(e.call("DELETE", "/api/v1/me/mfa", tok, map[string]string{"code": "000000"}), 400, "invalid")
 			e.want(e.call("DELETE", "/api/v1/me/mfa", tok, nil), 400, "invalid")
 			e.want(e.call("POST", "/api/v1/me/mfa/email/code", tok, nil), 400, "invalid") // TOTP users use the app
-			e.want(e.call("DELETE", "/api/v1/me/mfa", tok, map[string]string{"code": oathtool(t, secret, e.clock.Now())}), 204, "")
+			e.want(e.call("DELETE", "/api/v1/me/mfa", tok, map[string]string{"code": oathtool(t, secret, e.Clock.Now())}), 204, "")
 			if m := e.mfaStatus(tok); m["enabled"] != false {
 				t.Fatalf("mfa after disable: %v", m)
 			}
@@ -223,7 +223,7 @@ func TestMFATOTPWithOathtool(t *testing.T) {
 
 // ID-3: e-mail codes through the API; the login code is in the outbox,
 // committed with the challenge, when the login answers.
-func TestMFAEmail(t *testing.T) {
+func TestID3_MFAEmail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		tok, _ := e.user("emil@example.com")
@@ -238,26 +238,26 @@ func TestMFAEmail(t *testing.T) {
 			t.Fatalf("confirm email: %d %s", r.Status, r.Body)
 		}
 
-		e.clock.Advance(time.Second)
+		e.Clock.Advance(time.Second)
 		ch := e.mfaChallenge("emil@example.com", "email")
 		code = outboxCode(t, db, "emil@example.com")
 		r = e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": code})
 		if r.Status != 200 || r.Str("token") == "" {
 			t.Fatalf("second step with the e-mailed code: %d %s", r.Status, r.Body)
 		}
-		e.clock.Advance(time.Second)
+		e.Clock.Advance(time.Second)
 		ch = e.mfaChallenge("emil@example.com", "email")
 		e.want(e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": code}), 401, "unauthenticated")
 
 		t.Run("ErrExpired", func(t *testing.T) {
-			e.clock.Advance(time.Second)
+			e.Clock.Advance(time.Second)
 			ch := e.mfaChallenge("emil@example.com", "email")
 			code := outboxCode(t, db, "emil@example.com")
-			e.clock.Advance(10 * time.Minute)
+			e.Clock.Advance(10 * time.Minute)
 			e.want(e.call("POST", "/api/v1/auth/mfa", "", map[string]string{"challenge": ch, "code": code}), 401, "unauthenticated")
 		})
 		t.Run("Disable", func(t *testing.T) {
-			e.clock.Advance(time.Hour)
+			e.Clock.Advance(time.Hour)
 			r := e.call("POST", "/api/v1/me/mfa/email/code", tok, nil)
 			if r.Status != 202 {
 				t.Fatalf("send code: %d %s", r.Status, r.Body)

@@ -14,7 +14,7 @@ import (
 // SPEC §3 table and ACC-1/ACC-2 through the API: every role × every action
 // served so far × inside/outside the member's granted folder. Operators and
 // Viewers are granted folder "in"; folder "out" is not theirs.
-func TestPermissionTable(t *testing.T) {
+func TestACC2_PermissionTable(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, _ := e.user("owner@example.com")
@@ -28,7 +28,7 @@ func TestPermissionTable(t *testing.T) {
 			email := role + "@example.com"
 			e.call("POST", "/api/v1/orgs/"+id+"/invitations", owner, map[string]any{"email": email, "folders": []string{in}})
 			tok, uid := e.user(email)
-			e.call("POST", "/api/v1/invitations/accept", tok, map[string]string{"token": inviteToken(t, e.lastMailTo(email))})
+			e.call("POST", "/api/v1/invitations/accept", tok, map[string]string{"token": e.inviteToken(email)})
 			if r := e.call("PATCH", "/api/v1/orgs/"+id+"/members/"+uid, owner, map[string]string{"role": role}); r.Status != 200 {
 				t.Fatalf("set %s: %d %s", role, r.Status, r.Body)
 			}
@@ -37,7 +37,7 @@ func TestPermissionTable(t *testing.T) {
 		target := users["viewer"]
 		// One device in each folder (DEV, ACC-1): "in" is granted to the
 		// Operator and the Viewer, "out" is not.
-		ms, err := e.app.Fleet.Mint(context.Background(), audit.Actor{Kind: audit.KindVendor, ID: "plt_test"}, "AXIS P3265-LVE", 2)
+		ms, err := e.App.Fleet.Mint(context.Background(), audit.Actor{Kind: audit.KindVendor, ID: "plt_test"}, "AXIS P3265-LVE", 2)
 		if err != nil {
 			t.Fatal(err)
 		}

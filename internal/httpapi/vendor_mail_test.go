@@ -13,11 +13,11 @@ import (
 
 // Vendor operators read the outbox, bodies included, so a server without
 // SMTP still gets an invitation link to its recipient (AUD-2).
-func TestVendorOutbox(t *testing.T) {
+func TestAUD2_VendorOutbox(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
-		mailer := mail.NewMailer(e.clock, "https://portal.example.test")
+		mailer := mail.NewMailer(e.Clock, "https://portal.example.test")
 		var ids []string
 		for i, to := range []string{"zoe@example.com", "ada@example.com", "Zoe@Example.com"} {
 			m, err := mailer.Message("invitation", "en", to, map[string]string{
@@ -29,17 +29,17 @@ func TestVendorOutbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			ids = append(ids, m.ID)
-			e.clock.Advance(time.Second)
+			e.Clock.Advance(time.Second)
 		}
 		// No SMTP server: the deliverer holds the mail.
-		if err := e.app.Jobs.RunDue(ctx); err != nil {
+		if err := e.App.Jobs.RunDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 
 		utok, _ := e.user("someone@example.com")
 		e.want(e.call("GET", "/api/v1/vendor/outbox", utok, nil), 403, "forbidden") // signed in, but not a vendor operator
 		e.want(e.call("GET", "/api/v1/vendor/outbox", "", nil), 401, "unauthenticated")
-		_, vtok, err := e.app.Platform.CreateToken(ctx, "ops")
+		_, vtok, err := e.App.Platform.CreateToken(ctx, "ops")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func TestVendorOutbox(t *testing.T) {
 		}
 		e.want(e.call("GET", "/api/v1/vendor/outbox?cursor=nonsense", vtok, nil), 400, "invalid")
 		// Logs name the held message but never carry its body.
-		if logs := e.logs.String(); !strings.Contains(logs, ids[0]) || strings.Contains(logs, "/invitations/secret") {
+		if logs := e.Logs.String(); !strings.Contains(logs, ids[0]) || strings.Contains(logs, "/invitations/secret") {
 			t.Fatalf("logs:\n%s", logs)
 		}
 	})

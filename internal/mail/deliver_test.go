@@ -225,7 +225,7 @@ func TestDeliverImplicitTLS(t *testing.T) {
 
 // The server is down: nothing is lost, attempts back off, and when it comes
 // back every message is delivered exactly once.
-func TestDeliverServerDownThenBack(t *testing.T) {
+func TestAUD2_DeliverServerDownThenBack(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		srv := newSMTPD(t)
 		srv.down()
@@ -286,7 +286,7 @@ func TestDeliverServerDownThenBack(t *testing.T) {
 
 // The server process dies after the change committed and before any
 // delivery; a new process over the same database delivers the mail.
-func TestDeliverAfterRestart(t *testing.T) {
+func TestAUD2_DeliverAfterRestart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		srv := newSMTPD(t)

@@ -67,7 +67,7 @@ func tokenOf(t *testing.T, m mail.Message) string {
 
 // DEV-1, DEV-2 through the service: create, rename, move, delete, and the
 // checks around them.
-func TestFolderService(t *testing.T) {
+func TestDEV1_FolderService(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -129,7 +129,7 @@ func TestFolderService(t *testing.T) {
 
 // USR-1 end to end in the domain: invite as Viewer whatever is asked, accept
 // once, by the right person only; revoke and expiry give clear errors.
-func TestInvitations(t *testing.T) {
+func TestUSR1_Invitations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -218,7 +218,7 @@ func TestInvitations(t *testing.T) {
 }
 
 // USR-2, USR-3, ORG-3: role changes and all-or-nothing removal.
-func TestMembers(t *testing.T) {
+func TestUSR2_Members(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)

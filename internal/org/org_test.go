@@ -7,7 +7,7 @@ import (
 )
 
 // ORG-3: the last owner stays.
-func TestCanLeaveOwnership(t *testing.T) {
+func TestORG3_CanLeaveOwnership(t *testing.T) {
 	if err := CanLeaveOwnership(1); !errs.Is(err, errs.Conflict) {
 		t.Errorf("last owner: got %v, want conflict", err)
 	}
@@ -17,7 +17,7 @@ func TestCanLeaveOwnership(t *testing.T) {
 }
 
 // ORG-4: archiving needs the exact id and the acknowledgement.
-func TestCheckArchive(t *testing.T) {
+func TestORG4_CheckArchive(t *testing.T) {
 	o := Org{ID: "org_abc"}
 	cases := []struct {
 		name    string

@@ -59,7 +59,7 @@ func TestCheckMove(t *testing.T) {
 }
 
 // DEV-2.
-func TestCheckDelete(t *testing.T) {
+func TestDEV2_CheckDelete(t *testing.T) {
 	tr := tree()
 	if err := tr.CheckDelete("root", true); !errs.Is(err, errs.Conflict) {
 		t.Errorf("root: %v", err)
@@ -84,7 +84,7 @@ func TestSiblingNames(t *testing.T) {
 }
 
 // ACC-1: visible folders per role and grants.
-func TestVisible(t *testing.T) {
+func TestACC1_Visible(t *testing.T) {
 	tr := tree()
 	ids := func(fs []Folder) string {
 		var s []string
@@ -109,7 +109,7 @@ func TestVisible(t *testing.T) {
 }
 
 // USR-2, ORG-3: who may change which role.
-func TestCheckRoleChange(t *testing.T) {
+func TestUSR2_CheckRoleChange(t *testing.T) {
 	O, A, Op, V := access.Owner, access.Admin, access.Operator, access.Viewer
 	cases := []struct {
 		actor, from, to access.Role
@@ -134,7 +134,7 @@ func TestCheckRoleChange(t *testing.T) {
 }
 
 // USR-3, ORG-3.
-func TestCheckRemoval(t *testing.T) {
+func TestUSR3_CheckRemoval(t *testing.T) {
 	O, A, V := access.Owner, access.Admin, access.Viewer
 	cases := []struct {
 		actor, target access.Role

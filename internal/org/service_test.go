@@ -37,7 +37,7 @@ func join(t *testing.T, db *store.DB, orgID string, a audit.Actor, role access.R
 }
 
 // ORG-2, ORG-4, ID-5 by role: who may rename, require MFA, archive.
-func TestRoles(t *testing.T) {
+func TestORG2_Roles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		svc := org.NewService(db.Orgs(), clock.NewFake(t0), org.Config{})
@@ -114,7 +114,7 @@ func TestRoles(t *testing.T) {
 
 // ORG-1: a new organization has a root folder and its creator as owner; a
 // vendor cannot create one.
-func TestCreate(t *testing.T) {
+func TestORG1_Create(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		svc := org.NewService(db.Orgs(), clock.NewFake(t0), org.Config{})
@@ -146,7 +146,7 @@ func TestCreate(t *testing.T) {
 
 // ID-5: an organization that requires MFA is closed to members without it,
 // and an owner cannot require it before turning it on for themselves.
-func TestRequireMFA(t *testing.T) {
+func TestID5_RequireMFA(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		svc := org.NewService(db.Orgs(), clock.NewFake(t0), org.Config{})

@@ -72,7 +72,7 @@ func resultOf(t *testing.T, g *fakeGW, id string) device.Result {
 	return g.resultsOf(id)[0]
 }
 
-func TestHelloHeartbeatPollResult(t *testing.T) {
+func TestGW4_HelloHeartbeatPollResult(t *testing.T) {
 	g := newFakeGW(t)
 	id := g.add("ACCC8E000001")
 	var mu sync.Mutex
@@ -133,7 +133,7 @@ func TestHelloHeartbeatPollResult(t *testing.T) {
 	}
 }
 
-func TestRedeliveredCommandAppliedOnce(t *testing.T) {
+func TestGW2_RedeliveredCommandAppliedOnce(t *testing.T) {
 	g := newFakeGW(t)
 	id := g.add("ACCC8E000002")
 	f := startFleet(t, testConfig(g), id)
@@ -256,7 +256,7 @@ func TestAccountCommands(t *testing.T) {
 	}
 }
 
-func TestProbabilisticAndScriptedAccountRefusal(t *testing.T) {
+func TestGW4_ProbabilisticAndScriptedAccountRefusal(t *testing.T) {
 	g := newFakeGW(t)
 	a, b := g.add("ACCC8E000004"), g.add("ACCC8E000005")
 	cfg := testConfig(g)
@@ -475,7 +475,7 @@ func TestHTTP1OneConnectionPerDevice(t *testing.T) {
 	}
 }
 
-func TestOfflineWindow(t *testing.T) {
+func TestGW4_OfflineWindow(t *testing.T) {
 	g := newFakeGW(t)
 	id := g.add("ACCC8E000010")
 	f := startFleet(t, testConfig(g), id)

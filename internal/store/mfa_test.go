@@ -13,7 +13,7 @@ import (
 
 // ID-3 storage: state, single-use codes (compare-and-set), challenges, and
 // one person's rows never touched through another's id.
-func TestMFAStore(t *testing.T) {
+func TestID3_MFAStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		a := mkUser(t, db, "a@example.com")

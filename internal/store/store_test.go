@@ -86,7 +86,7 @@ func TestUsers(t *testing.T) {
 }
 
 // ORG-5: two organizations never see each other's rows.
-func TestOrgIsolation(t *testing.T) {
+func TestORG5_OrgIsolation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		a, b := mkUser(t, db, "a@example.com"), mkUser(t, db, "b@example.com")
@@ -153,7 +153,7 @@ func TestFolderSiblingNames(t *testing.T) {
 	})
 }
 
-func TestAuditPagination(t *testing.T) {
+func TestAUD1_AuditPagination(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		a := mkUser(t, db, "a@example.com")

@@ -2,9 +2,6 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -13,37 +10,17 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"mysystems/internal/account"
-	"mysystems/internal/app"
+	"mysystems/internal/harness"
 	"mysystems/internal/sim"
-	"mysystems/internal/store/storetest"
 )
 
 // startedServer is server with the app's background work running (the
 // gateway's presence and wake-ups, jobs), serving HTTP/1.1 to the browser
 // and cleartext HTTP/2 to simulated devices, as cmd/mysystems does.
-func startedServer(t *testing.T) (*httptest.Server, *app.App) {
+func startedServer(t *testing.T) (*httptest.Server, *harness.Server) {
 	t.Helper()
-	cfg := app.DefaultConfig()
-	cfg.Account.Hash = account.TestHashParams
-	a := app.New(cfg, storetest.SQLite(t), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewUnstartedServer(a.Handler)
-	p := new(http.Protocols)
-	p.SetHTTP1(true)
-	p.SetUnencryptedHTTP2(true)
-	srv.Config.Protocols = p
-	srv.Start()
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		cancel()
-		_ = a.Shutdown(context.Background())
-	})
-	return srv, a
+	a := harness.New(t, nil, harness.WallClock(), harness.Started())
+	return a.HTTP, a
 }
 
 // waitUntil polls cond until it holds, failing the test after a deadline.
@@ -85,14 +62,14 @@ func (b *browser) listedSerials() []string {
 	return s
 }
 
-// TestBrowserOnboarding: an Owner adds a device with the form (after a
+// TestDEV3_BrowserOnboarding: an Owner adds a device with the form (after a
 // wrong OAK), imports two from CSV (after a refused file with its report),
 // finds the three in the list, and removes one behind "I understand the
 // risks" (DEV-3, DEV-4, DEV-5).
-func TestBrowserOnboarding(t *testing.T) {
+func TestDEV3_BrowserOnboarding(t *testing.T) {
 	b := newBrowser(t)
 	srv, a := server(t)
-	ms := mint(t, a, 3)
+	ms := a.Mint(3)
 	orgID := b.newOrg(srv.URL, "onboarder@example.com", "Oscar Onboarder", "Onboard Org")
 
 	b.step("devices",
@@ -194,14 +171,14 @@ func TestBrowserOnboarding(t *testing.T) {
 	b.check("after remove", slices.Equal(listed, want), "the list shows %v", listed)
 }
 
-// TestBrowserDeviceAccounts: with a simulated device connected, an Owner
+// TestDEV6_BrowserDeviceAccounts: with a simulated device connected, an Owner
 // identifies it, creates a local account on it and changes that account's
 // password, each command followed live to "applied" without reloading the
 // page; service accounts offer no change control (DEV-6, GW-2, GW-4).
-func TestBrowserDeviceAccounts(t *testing.T) {
+func TestDEV6_BrowserDeviceAccounts(t *testing.T) {
 	b := newBrowser(t)
 	srv, a := startedServer(t)
-	ms := mint(t, a, 1)
+	ms := a.Mint(1)
 	orgID := b.newOrg(srv.URL, "accounts.owner@example.com", "Ada Admin", "Accounts Org")
 
 	f, err := sim.New(sim.Config{Server: srv.URL, Speed: 1000, HeartbeatEvery: 200 * time.Millisecond, PollWait: 5,

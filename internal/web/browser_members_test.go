@@ -73,11 +73,11 @@ func (b *browser) folderIDOf(name string) string {
 	return m[1]
 }
 
-// TestBrowserInvitation: an Owner builds a folder tree and invites a
+// TestUSR1_BrowserInvitation: an Owner builds a folder tree and invites a
 // Viewer to one subtree; the invited person opens the link in another
 // browser, registers from it, lands in the organization and sees only that
 // subtree (USR-1, ACC-1, DEV-1, DEV-2).
-func TestBrowserInvitation(t *testing.T) {
+func TestUSR1_BrowserInvitation(t *testing.T) {
 	b := newBrowser(t)
 	srv, a := server(t)
 	start := time.Now()
@@ -167,7 +167,7 @@ func TestBrowserInvitation(t *testing.T) {
 	b.check("invite", strings.Contains(pending, "guest@example.com") && strings.Contains(pending, "Default / Site A"),
 		"pending invitations: %q", pending)
 
-	link := inviteLink.FindString(lastMail(t, a, "guest@example.com"))
+	link := inviteLink.FindString(a.LastMail("guest@example.com"))
 	b.check("invitation mail", link != "", "no link in the invitation mail")
 
 	g := b.fresh()
@@ -262,10 +262,10 @@ func TestBrowserInvitation(t *testing.T) {
 	t.Logf("invitation journey took %s", time.Since(start).Round(time.Millisecond))
 }
 
-// TestBrowserTOTP turns on an authenticator app in the security settings,
+// TestID3_BrowserTOTP turns on an authenticator app in the security settings,
 // signs out and signs in again with a code (ID-3). The app's clock is
 // fake, so the second code is from the next time step, not a replay.
-func TestBrowserTOTP(t *testing.T) {
+func TestID3_BrowserTOTP(t *testing.T) {
 	b := newBrowser(t)
 	clk := clock.NewFake(time.Now())
 	srv, _ := serverAt(t, clk)

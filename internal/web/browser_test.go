@@ -124,10 +124,10 @@ func (b *browser) screenshot(name string) {
 	b.t.Logf("screenshot of the failed step: %s", abs)
 }
 
-// TestBrowserJourney walks the main path a person takes, in a real browser:
+// TestID1_BrowserJourney walks the main path a person takes, in a real browser:
 // register, create an organization, rename it, read a page in French,
 // archive the organization, and see it gone (ID-1, ID-2, ORG-1, ORG-2, ORG-4).
-func TestBrowserJourney(t *testing.T) {
+func TestID1_BrowserJourney(t *testing.T) {
 	b := newBrowser(t)
 	srv, _ := server(t)
 	start := time.Now()

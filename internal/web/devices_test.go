@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"mysystems/internal/access"
-	proto "mysystems/internal/device"
+	"mysystems/internal/device"
 )
 
 // upload posts a multipart form with one file, as a browser's file input
@@ -45,16 +45,16 @@ func (c *client) upload(path string, fields url.Values, file, name, content stri
 
 var fieldError = regexp.MustCompile(`<p class="field-error" id="oak-error">([^<]*)</p>`)
 
-// TestDeviceOnboarding adds devices one at a time through the form, with
+// TestDEV3_DeviceOnboarding adds devices one at a time through the form, with
 // its errors (DEV-3).
-func TestDeviceOnboarding(t *testing.T) {
+func TestDEV3_DeviceOnboarding(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "onboard@example.com")
 	id := createOrg(t, owner, "Onboard Corp")
 	root := rootOf(t, owner, id)
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 2)
+	ms := a.Mint(2)
 
 	r := owner.get(base)
 	wantStatus(t, "devices page", r, http.StatusOK)
@@ -117,9 +117,9 @@ func TestDeviceOnboarding(t *testing.T) {
 	})
 }
 
-// TestDeviceImport imports devices from CSV, all or nothing with a
+// TestDEV3_DeviceImport imports devices from CSV, all or nothing with a
 // per-line report (DEV-3).
-func TestDeviceImport(t *testing.T) {
+func TestDEV3_DeviceImport(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "import@example.com")
 	id := createOrg(t, owner, "Import Corp")
@@ -127,7 +127,7 @@ func TestDeviceImport(t *testing.T) {
 	siteA := createFolder(t, owner, id, root, "Site A")
 	createFolder(t, owner, id, siteA, "Lobby")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 3)
+	ms := a.Mint(3)
 
 	wantBody(t, "import page", owner.get(base+"/import"), `enctype="multipart/form-data"`, `name="file"`, `name="csv"`)
 	good0 := ms[0].Serial + "," + ms[0].OAK + ","
@@ -183,13 +183,13 @@ func TestDeviceImport(t *testing.T) {
 	wantStatus(t, "hidden folder", owner.get(base+"?folder=fld_nope"), http.StatusNotFound)
 }
 
-// TestDeviceListPages walks the list page by page (DEV-4).
-func TestDeviceListPages(t *testing.T) {
+// TestDEV4_DeviceListPages walks the list page by page (DEV-4).
+func TestDEV4_DeviceListPages(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "pages@example.com")
 	id := createOrg(t, owner, "Pages Corp")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 53)
+	ms := a.Mint(53)
 	var lines []string
 	for _, m := range ms {
 		lines = append(lines, m.Serial+","+m.OAK+",")
@@ -221,16 +221,16 @@ func TestDeviceListPages(t *testing.T) {
 	wantNoBody(t, "bad cursor", r, "Could not save")
 }
 
-// TestDeviceExportCSV exports the filtered list, every page, with what a
+// TestDEV4_DeviceExportCSV exports the filtered list, every page, with what a
 // member may see (DEV-4, ACC-1).
-func TestDeviceExportCSV(t *testing.T) {
+func TestDEV4_DeviceExportCSV(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "export@example.com")
 	id := createOrg(t, owner, "Export Corp")
 	root := rootOf(t, owner, id)
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 3)
+	ms := a.Mint(3)
 	inA := claim(t, owner, id, ms[0], siteA, "=HYPERLINK(\"x\")")
 	claim(t, owner, id, ms[1], root, "Gate")
 	claim(t, owner, id, ms[2], root, "Yard")
@@ -285,17 +285,17 @@ func commandOf(t *testing.T, c *client, orgID, cmd string) (int, map[string]any)
 	return r.status, out
 }
 
-// TestDevicePermissions: Viewers and Operators see only the devices of
+// TestACC2_DevicePermissions: Viewers and Operators see only the devices of
 // their folders (ACC-1, ACC-2); Viewers cannot control devices, Operators
 // can but cannot manage them (USR roles table).
-func TestDevicePermissions(t *testing.T) {
+func TestACC2_DevicePermissions(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "perm@example.com")
 	id := createOrg(t, owner, "Perm Corp")
 	root := rootOf(t, owner, id)
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 3)
+	ms := a.Mint(3)
 	devA := claim(t, owner, id, ms[0], siteA, "Camera A")
 	devB := claim(t, owner, id, ms[1], root, "Camera B")
 
@@ -411,15 +411,15 @@ func TestDevicePermissions(t *testing.T) {
 	})
 }
 
-// TestDeviceRemove removes a device after the confirmation that says what
+// TestDEV5_DeviceRemove removes a device after the confirmation that says what
 // happens (DEV-5); it can then be claimed again as a new device.
-func TestDeviceRemove(t *testing.T) {
+func TestDEV5_DeviceRemove(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "remove@example.com")
 	id := createOrg(t, owner, "Remove Corp")
 	root := rootOf(t, owner, id)
 	base := "/orgs/" + id + "/devices"
-	ms := mint(t, a, 1)
+	ms := a.Mint(1)
 	dev := claim(t, owner, id, ms[0], root, "Old camera")
 
 	r := owner.get(base + "/" + dev + "/remove")
@@ -450,16 +450,16 @@ func accountRow(body, username string) string {
 	return regexp.MustCompile(`(?s)<tr data-username="` + regexp.QuoteMeta(username) + `".*?</tr>`).FindString(body)
 }
 
-// TestDeviceAccounts lists, creates, changes and deletes device local
+// TestDEV6_DeviceAccounts lists, creates, changes and deletes device local
 // accounts through a device that applies them (DEV-6).
-func TestDeviceAccounts(t *testing.T) {
+func TestDEV6_DeviceAccounts(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "accounts@example.com")
 	id := createOrg(t, owner, "Accounts Corp")
 	root := rootOf(t, owner, id)
-	ms := mint(t, a, 1)
-	d := newDevice(t, srv, ms[0])
-	d.hello()
+	ms := a.Mint(1)
+	d := a.Device(ms[0])
+	d.Hello()
 	dev := claim(t, owner, id, ms[0], root, "Door")
 	accounts := "/orgs/" + id + "/devices/" + dev + "/accounts"
 
@@ -507,8 +507,8 @@ func TestDeviceAccounts(t *testing.T) {
 	wantBody(t, "pending", r, "Create the account “op1”", `data-state="pending"`, `id="command-refresh" hidden`)
 	wantNoBody(t, "pending", r, secret)
 
-	cmds := d.poll()
-	if len(cmds) != 1 || cmds[0].ID != m[1] || cmds[0].Type != proto.CmdAccountCreate {
+	cmds := d.Poll(0)
+	if len(cmds) != 1 || cmds[0].ID != m[1] || cmds[0].Type != device.CmdAccountCreate {
 		t.Fatalf("the device received %+v", cmds)
 	}
 	if strings.Contains(string(cmds[0].Args), secret) {
@@ -517,8 +517,8 @@ func TestDeviceAccounts(t *testing.T) {
 	if status, c := commandOf(t, owner, id, m[1]); status != http.StatusOK || c["state"] != "delivered" {
 		t.Fatalf("delivered: %d %v", status, c)
 	}
-	if pw := d.apply(cmds[0], true, "account op1 created"); pw != secret {
-		t.Fatalf("the device received the password %q", pw)
+	if r := d.Apply(cmds[0]); r.Result != "account op1 created" || !d.CheckPassword("op1", secret) {
+		t.Fatalf("the device did not create op1 with the password sent: %+v", r)
 	}
 	status, c := commandOf(t, owner, id, m[1])
 	if status != http.StatusOK || c["state"] != "applied" || c["done"] != true || c["result"] != "account op1 created" {
@@ -539,11 +539,12 @@ func TestDeviceAccounts(t *testing.T) {
 	if m == nil {
 		t.Fatalf("password: got %d to %q; body:\n%s", r.status, r.location(), r.body)
 	}
-	cmds = d.poll()
-	if len(cmds) != 1 || cmds[0].Type != proto.CmdAccountPassword {
+	cmds = d.Poll(0)
+	if len(cmds) != 1 || cmds[0].Type != device.CmdAccountPassword {
 		t.Fatalf("the device received %+v", cmds)
 	}
-	d.apply(cmds[0], false, "the account database is locked")
+	d.RefuseAccountChanges(1, "the account database is locked")
+	d.Apply(cmds[0])
 	wantBody(t, "failed", owner.get(accounts+"?cmd="+m[1]), `data-state="failed"`, "Failed", "the account database is locked",
 		"Change the password of “op1”")
 
@@ -553,8 +554,10 @@ func TestDeviceAccounts(t *testing.T) {
 	if m == nil {
 		t.Fatalf("delete: got %d to %q", r.status, r.location())
 	}
-	cmds = d.poll()
-	d.apply(cmds[0], true, "account op1 deleted")
+	cmds = d.Poll(0)
+	if r := d.Apply(cmds[0]); r.Result != "account op1 deleted" {
+		t.Fatalf("delete: %+v", r)
+	}
 	r = owner.get(accounts + "?cmd=" + m[1])
 	wantBody(t, "deleted", r, "Delete the account “op1”", `data-state="applied"`)
 	wantNoBody(t, "deleted", r, `<tr data-username="op1">`)

@@ -8,32 +8,17 @@ import (
 	"testing"
 
 	"mysystems/internal/access"
-	"mysystems/internal/app"
-	"mysystems/internal/store"
+	"mysystems/internal/harness"
 )
 
 // userID returns the id of the client's person.
-func userID(t *testing.T, a *app.App, c *client) string {
+func userID(t *testing.T, a *harness.Server, c *client) string {
 	t.Helper()
-	p, err := a.Accounts.Authenticate(context.Background(), c.cookie("mysystems_session"))
+	p, err := a.App.Accounts.Authenticate(context.Background(), c.cookie("mysystems_session"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p.User.ID
-}
-
-// lastMail returns the text of the newest e-mail queued for recipient.
-func lastMail(t *testing.T, a *app.App, recipient string) string {
-	t.Helper()
-	ctx := context.Background()
-	var body string
-	if err := a.DB.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRowForTest(ctx, "SELECT body_text FROM mail_outbox WHERE recipient = ? ORDER BY created_at DESC LIMIT 1",
-			recipient).Scan(&body)
-	}); err != nil {
-		t.Fatalf("no mail for %s: %v", recipient, err)
-	}
-	return body
 }
 
 var selectedFolder = regexp.MustCompile(`\?folder=(fld_[a-z0-9]+)$`)
@@ -64,7 +49,7 @@ func rootOf(t *testing.T, c *client, orgID string) string {
 }
 
 // grant sets a member's role and folders through "Roles and access".
-func grant(t *testing.T, a *app.App, by *client, orgID string, member *client, role access.Role, folders ...string) {
+func grant(t *testing.T, a *harness.Server, by *client, orgID string, member *client, role access.Role, folders ...string) {
 	t.Helper()
 	uid := userID(t, a, member)
 	r := by.post("/orgs/"+orgID+"/users/"+uid+"/access", url.Values{"role": {string(role)}, "folders": folders})

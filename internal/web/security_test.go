@@ -227,7 +227,7 @@ func TestSecurityEmail(t *testing.T) {
 	r := c.post("/account/security/email", nil)
 	wantStatus(t, "start", r, http.StatusOK)
 	wantBody(t, "start", r, "A code was sent to mailmfa@example.com", `id="email_code"`)
-	code := mailedCode.FindStringSubmatch(lastMail(t, a, "mailmfa@example.com"))[1]
+	code := mailedCode.FindStringSubmatch(a.LastMail("mailmfa@example.com"))[1]
 	r = c.post("/account/security/email/confirm", url.Values{"code": {"999999"}})
 	wantStatus(t, "wrong code", r, http.StatusBadRequest)
 	wantBody(t, "wrong code", r, `id="email_code-error"`)
@@ -240,14 +240,14 @@ func TestSecurityEmail(t *testing.T) {
 	other.get("/login")
 	wantRedirect(t, "password", other.post("/login", url.Values{"email": {"mailmfa@example.com"}, "password": {password}}), "/login/mfa")
 	wantBody(t, "code page", other.get("/login/mfa"), "sent a 6-digit code to your e-mail")
-	code = mailedCode.FindStringSubmatch(lastMail(t, a, "mailmfa@example.com"))[1]
+	code = mailedCode.FindStringSubmatch(a.LastMail("mailmfa@example.com"))[1]
 	wantRedirect(t, "code", other.post("/login/mfa", url.Values{"code": {code}}), "/")
 
 	clk.Advance(time.Second)
 	r = c.post("/account/security/code", nil)
 	wantStatus(t, "send code", r, http.StatusOK)
 	wantBody(t, "send code", r, `id="code-sent"`, `name="sent" value="1"`)
-	code = mailedCode.FindStringSubmatch(lastMail(t, a, "mailmfa@example.com"))[1]
+	code = mailedCode.FindStringSubmatch(a.LastMail("mailmfa@example.com"))[1]
 	wantRedirect(t, "disable", c.post("/account/security/disable", url.Values{"code": {code}}), "/account/security")
 	wantBody(t, "off", c.get("/account/security"), `data-enabled="false"`)
 }

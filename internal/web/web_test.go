@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,28 +14,24 @@ import (
 
 	"mysystems/internal/access"
 	"mysystems/internal/account"
-	"mysystems/internal/app"
 	"mysystems/internal/clock"
-	"mysystems/internal/org"
-	"mysystems/internal/store/storetest"
+	"mysystems/internal/harness"
 )
 
 // server starts the whole server (API and UI) over a fresh SQLite database,
-// exactly as cmd/mysystems assembles it.
-func server(t *testing.T) (*httptest.Server, *app.App) {
+// exactly as cmd/mysystems assembles it (internal/harness), on the wall
+// clock.
+func server(t *testing.T) (*httptest.Server, *harness.Server) {
 	t.Helper()
-	return serverAt(t, nil)
+	a := harness.New(t, nil, harness.WallClock())
+	return a.HTTP, a
 }
 
-// serverAt is server with the app's clock (nil: the wall clock).
-func serverAt(t *testing.T, clk clock.Clock) (*httptest.Server, *app.App) {
+// serverAt is server with a fake clock.
+func serverAt(t *testing.T, clk *clock.Fake) (*httptest.Server, *harness.Server) {
 	t.Helper()
-	cfg := app.DefaultConfig()
-	cfg.Account.Hash = account.TestHashParams
-	a := app.New(cfg, storetest.SQLite(t), clk, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(srv.Close)
-	return srv, a
+	a := harness.New(t, nil, harness.SharedClock(clk))
+	return a.HTTP, a
 }
 
 // client is a cookie-keeping HTTP client that does not follow redirects,
@@ -308,7 +303,7 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-func TestRegisterErrors(t *testing.T) {
+func TestID1_RegisterErrors(t *testing.T) {
 	srv, _ := server(t)
 	c := newClient(t, srv)
 	page := c.get("/register")
@@ -384,7 +379,7 @@ func TestSettings(t *testing.T) {
 	wantStatus(t, "org index", c.get("/orgs/"+id), http.StatusSeeOther)
 }
 
-func TestArchive(t *testing.T) {
+func TestORG4_Archive(t *testing.T) {
 	srv, _ := server(t)
 	c := register(t, srv, "archiver@example.com")
 	id := createOrg(t, c, "Doomed")
@@ -463,7 +458,7 @@ func TestLanguage(t *testing.T) {
 	})
 }
 
-func TestTokens(t *testing.T) {
+func TestID2_Tokens(t *testing.T) {
 	srv, a := server(t)
 	c := register(t, srv, "tokens@example.com")
 	wantBody(t, "no tokens", c.get("/account/tokens"), `id="tokens-none"`)
@@ -482,7 +477,7 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("create: no secret shown; body:\n%s", r.body)
 	}
 	wantBody(t, "create", r, "it will not be shown again")
-	if _, err := a.Accounts.Authenticate(context.Background(), secret[1]); err != nil {
+	if _, err := a.App.Accounts.Authenticate(context.Background(), secret[1]); err != nil {
 		t.Fatalf("the shown secret does not authenticate: %v", err)
 	}
 
@@ -501,12 +496,12 @@ func TestTokens(t *testing.T) {
 	wantBody(t, "confirm page", c.get("/account/tokens/"+tokID[1]+"/revoke"), "Revoke the token “ci”")
 	wantRedirect(t, "revoke", c.post("/account/tokens/"+tokID[1]+"/revoke", nil), "/account/tokens")
 	wantBody(t, "after revoke", c.get("/account/tokens"), "API token “ci” revoked.", `id="tokens-none"`)
-	if _, err := a.Accounts.Authenticate(context.Background(), secret[1]); err == nil {
+	if _, err := a.App.Accounts.Authenticate(context.Background(), secret[1]); err == nil {
 		t.Fatal("a revoked token still authenticates")
 	}
 }
 
-func TestAuditLog(t *testing.T) {
+func TestAUD1_AuditLog(t *testing.T) {
 	srv, _ := server(t)
 	c := register(t, srv, "audit@example.com")
 	id := createOrg(t, c, "Audited")
@@ -587,18 +582,9 @@ func TestStatic(t *testing.T) {
 
 // join makes the client's person a member of the organization with role,
 // directly in the store (invitations have their own tests).
-func join(t *testing.T, a *app.App, c *client, orgID string, role access.Role) {
+func join(t *testing.T, a *harness.Server, c *client, orgID string, role access.Role) {
 	t.Helper()
-	ctx := context.Background()
-	p, err := a.Accounts.Authenticate(ctx, c.cookie("mysystems_session"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.DB.Orgs().Write(ctx, func(tx org.Tx) error {
-		return tx.AddMember(ctx, org.Membership{OrgID: orgID, UserID: p.User.ID, Role: role, CreatedAt: time.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	a.Join(orgID, userID(t, a, c), role)
 }
 
 func TestRoles(t *testing.T) {

@@ -30,16 +30,35 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // SQLite opens a migrated database in a new file under t.TempDir.
 func SQLite(t testing.TB) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	return migrated(t, filepath.Join(t.TempDir(), "test.db"))
+}
+
+// Open opens a database setting (e.g. from Empty) without migrating it;
+// it is closed at the end of the test.
+func Open(t testing.TB, database string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), database)
 	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
+		t.Fatalf("open %s database: %v", kindOf(database), err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate sqlite: %v", err)
+	return db
+}
+
+func migrated(t testing.TB, database string) *store.DB {
+	t.Helper()
+	db := Open(t, database)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate %s: %v", kindOf(database), err)
 	}
 	return db
+}
+
+func kindOf(database string) string {
+	if store.IsPostgres(database) {
+		return "postgres"
+	}
+	return "sqlite"
 }
 
 // PostgresURL returns the test server's URL, skipping the test when none is
@@ -59,6 +78,24 @@ func PostgresURL(t testing.TB) string {
 // Postgres opens a migrated database in a throwaway schema, dropped at the
 // end of the test, so concurrent runs never see each other's rows.
 func Postgres(t testing.TB) *store.DB {
+	t.Helper()
+	return migrated(t, postgresSchema(t))
+}
+
+// Empty returns a database setting for a fresh database of the given kind
+// ("sqlite" or "postgres") on which no migration has run: the schema tests
+// load a fixture into it first.
+func Empty(t testing.TB, kind string) string {
+	t.Helper()
+	if kind == "sqlite" {
+		return filepath.Join(t.TempDir(), "empty.db")
+	}
+	return postgresSchema(t)
+}
+
+// postgresSchema creates an empty throwaway schema, dropped at the end of
+// the test, and returns a URL whose search_path names it.
+func postgresSchema(t testing.TB) string {
 	t.Helper()
 	ctx := context.Background()
 	base := PostgresURL(t)
@@ -81,15 +118,7 @@ func Postgres(t testing.TB) *store.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String())
-	if err != nil {
-		t.Fatalf("open postgres schema: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate postgres: %v", err)
-	}
-	return db
+	return u.String()
 }
 
 // URL returns a database setting for a fresh database of the given kind

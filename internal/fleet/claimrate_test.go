@@ -1,4 +1,4 @@
-package gateway_test
+package fleet_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
+	"mysystems/internal/harness"
 	"mysystems/internal/store/storetest"
 )
 
@@ -17,19 +18,17 @@ import (
 // are limited per client address, 20 per 15 minutes, and per organization
 // five times as loosely: one person's mistakes hold up that person, not the
 // organization, and guessing from many addresses stays bounded.
-func TestClaimRateLimit(t *testing.T) {
-	e := newEnv(t, storetest.SQLite(t))
-	owner := e.user("owner@example.com")
-	org, root := e.org(owner)
-	var me struct{ User struct{ ID, Email string } }
-	e.do("GET", "/api/v1/me", owner, nil, &me)
+func TestDEV3_ClaimRateLimit(t *testing.T) {
+	e := harness.New(t, storetest.SQLite(t))
+	owner := e.User("owner@example.com")
+	org, root := e.Org(owner.Token, "Acme")
 	ctx := context.Background()
 	from := func(addr string) audit.Actor {
-		return audit.Actor{Kind: audit.KindUser, ID: me.User.ID, Email: me.User.Email, ClientAddr: addr}
+		return audit.Actor{Kind: audit.KindUser, ID: owner.ID, Email: owner.Email, ClientAddr: addr}
 	}
-	ms := e.mint(4)
+	ms := e.Mint(4)
 	claim := func(addr string, m fleet.Minted, oak string) error {
-		_, err := e.app.Fleet.Claim(ctx, from(addr), org, fleet.ClaimInput{Serial: m.Serial, OAK: oak, FolderID: root})
+		_, err := e.App.Fleet.Claim(ctx, from(addr), org, fleet.ClaimInput{Serial: m.Serial, OAK: oak, FolderID: root})
 		return err
 	}
 	limited := func(err error) bool {
@@ -57,7 +56,7 @@ func TestClaimRateLimit(t *testing.T) {
 	for i := range 20 {
 		csv += fmt.Sprintf("ACCC8E%06X,WRONG-OAK\n", 0xF00000+i)
 	}
-	if _, err := e.app.Fleet.Import(ctx, from("203.0.113.9"), org, strings.NewReader(csv)); err == nil || limited(err) {
+	if _, err := e.App.Fleet.Import(ctx, from("203.0.113.9"), org, strings.NewReader(csv)); err == nil || limited(err) {
 		t.Fatalf("import of wrong OAKs: %v", err)
 	}
 	if err := claim("203.0.113.9", ms[1], ms[1].OAK); !limited(err) {
@@ -72,7 +71,7 @@ func TestClaimRateLimit(t *testing.T) {
 		t.Fatalf("claim after 100 wrong ones in the organization: %v", err)
 	}
 	// After the window, claims go through again.
-	e.clock.Advance(15*time.Minute + time.Second)
+	e.Clock.Advance(15*time.Minute + time.Second)
 	if err := claim("192.0.2.1", ms[3], ms[3].OAK); err != nil {
 		t.Fatalf("claim after the window: %v", err)
 	}

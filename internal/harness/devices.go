@@ -1,0 +1,118 @@
+package harness
+
+import (
+	"context"
+	"net/http"
+
+	"mysystems/internal/audit"
+	"mysystems/internal/device"
+	"mysystems/internal/fleet"
+	"mysystems/internal/sim"
+)
+
+// Model is the model of the devices Mint makes.
+const Model = "AXIS P3265-LVE"
+
+// Firmware is the firmware version simulated devices report.
+const Firmware = "11.11.0"
+
+// Vendor is the vendor operator who mints devices.
+var Vendor = audit.Actor{Kind: audit.KindVendor, ID: "plt_test"}
+
+// Mint makes n device identities as the vendor does.
+func (s *Server) Mint(n int) []fleet.Minted {
+	s.T.Helper()
+	ms, err := s.App.Fleet.Mint(context.Background(), Vendor, Model, n)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	return ms
+}
+
+// Claim claims a minted device into folder (DEV-3) through the API and
+// returns the device's JSON.
+func (s *Server) Claim(token, orgID string, m fleet.Minted, folder string) Resp {
+	s.T.Helper()
+	r := s.Call("POST", "/api/v1/orgs/"+orgID+"/devices", token, map[string]string{"serial": m.Serial, "oak": m.OAK, "folder_id": folder})
+	if r.Status != http.StatusCreated {
+		s.T.Fatalf("claim %s: %d %s", m.Serial, r.Status, r.Body)
+	}
+	return r
+}
+
+// Device is a simulated device for a minted identity that the test steps
+// itself (sim.Stepped): Hello, Poll, Apply, Step.
+func (s *Server) Device(m fleet.Minted) *Device {
+	s.T.Helper()
+	d, err := sim.NewStepped(sim.Config{Server: s.URL, Firmware: Firmware}, sim.Identity{Serial: m.Serial, Model: m.Model, Secret: m.Secret})
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	s.T.Cleanup(d.Close)
+	return &Device{Stepped: d, t: s.T}
+}
+
+// Device is a stepped simulated device whose steps fail the test on error.
+type Device struct {
+	*sim.Stepped
+	t interface {
+		Helper()
+		Fatalf(string, ...any)
+		Errorf(string, ...any)
+		Cleanup(func())
+	}
+}
+
+// Hello says hello and returns the welcome.
+func (d *Device) Hello() device.Welcome {
+	d.t.Helper()
+	w, err := d.Stepped.Hello(context.Background())
+	if err != nil || w.Token == "" {
+		d.t.Fatalf("hello of %s: %v", d.Serial(), err)
+	}
+	return w
+}
+
+// Poll polls for commands, waiting up to wait seconds.
+func (d *Device) Poll(wait int) []sim.Command {
+	d.t.Helper()
+	cmds, err := d.Stepped.Poll(context.Background(), wait)
+	if err != nil {
+		d.t.Fatalf("poll of %s: %v", d.Serial(), err)
+	}
+	return cmds
+}
+
+// Apply applies a command and posts its result.
+func (d *Device) Apply(c sim.Command) device.ResultReply {
+	d.t.Helper()
+	r, err := d.Stepped.Apply(context.Background(), c)
+	if err != nil {
+		d.t.Fatalf("result of %s from %s: %v", c.ID, d.Serial(), err)
+	}
+	return r
+}
+
+// Step polls without waiting and applies what came.
+func (d *Device) Step() []sim.Command {
+	d.t.Helper()
+	cmds, err := d.Stepped.Step(context.Background())
+	if err != nil {
+		d.t.Fatalf("step of %s: %v", d.Serial(), err)
+	}
+	return cmds
+}
+
+// Serve makes the device long-poll and apply commands on its own until the
+// test ends.
+func (d *Device) Serve() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	d.t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		if err := d.Stepped.Run(ctx, 5); err != nil {
+			d.t.Errorf("device %s: %v", d.Serial(), err)
+		}
+	}()
+}
