@@ -4,8 +4,10 @@ package audit
 
 import (
 	"context"
+	"strings"
 	"time"
 
+	"mysystems/internal/access"
 	"mysystems/internal/errs"
 )
 
@@ -42,7 +44,10 @@ type Entry struct {
 
 // Filter narrows a read of the log. Zero values do not filter.
 type Filter struct {
-	Action  string // exact, or a prefix ending in "." ("org.")
+	// Action keeps entries whose action is this exact code or starts with
+	// this prefix ending in "." ("org."), or any of several of those
+	// separated by commas (an action group).
+	Action  string
 	ActorID string
 	Target  string
 	Since   time.Time
@@ -70,6 +75,22 @@ func (p Page) Normalize(def, max int) Page {
 type Tx interface {
 	RecordAudit(ctx context.Context, e Entry) error
 	AuditEntries(ctx context.Context, orgID string, f Filter, p Page) ([]Entry, string, error)
+	// AuditNames returns the current names of the refs that still exist in
+	// the organization (one query for a whole page).
+	AuditNames(ctx context.Context, orgID string, refs []Ref) (Names, error)
+	// MemberRole is the user's role in the organization; not found if none.
+	MemberRole(ctx context.Context, orgID, userID string) (access.Role, error)
+}
+
+// Actions splits the action filter into its codes and prefixes.
+func (f Filter) Actions() []string {
+	var out []string
+	for _, a := range strings.Split(f.Action, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Store runs transactions.
@@ -84,18 +105,45 @@ type Service struct{ store Store }
 // NewService returns an audit service.
 func NewService(s Store) *Service { return &Service{store: s} }
 
-// List returns one page of the organization's log, newest first. The caller
-// has already checked that the actor may read it.
-func (s *Service) List(ctx context.Context, orgID string, f Filter, p Page) ([]Entry, string, error) {
+// Listing is one page of the log with the names of what it refers to.
+type Listing struct {
+	Entries []Entry
+	Next    string // the cursor of the next page; empty on the last
+	Names   Names
+}
+
+// List returns one page of the organization's log, newest first, to an
+// actor allowed to read it (AUD-1: Admins and Owners).
+func (s *Service) List(ctx context.Context, actor Actor, orgID string, f Filter, p Page) (Listing, error) {
 	if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.Before(f.Since) {
-		return nil, "", errs.InvalidField("until", "until must not be before since")
+		return Listing{}, errs.InvalidField("until", "until must not be before since")
 	}
-	var out []Entry
-	var next string
+	var out Listing
 	err := s.store.Read(ctx, func(tx Tx) error {
+		if err := s.check(ctx, tx, actor, orgID); err != nil {
+			return err
+		}
 		var err error
-		out, next, err = tx.AuditEntries(ctx, orgID, f, p.Normalize(50, 1000))
+		if out.Entries, out.Next, err = tx.AuditEntries(ctx, orgID, f, p.Normalize(50, 1000)); err != nil {
+			return err
+		}
+		out.Names, err = tx.AuditNames(ctx, orgID, Refs(out.Entries))
 		return err
 	})
-	return out, next, err
+	return out, err
+}
+
+// check applies AUD-1: only members with the right to view the log read it.
+func (s *Service) check(ctx context.Context, tx Tx, actor Actor, orgID string) error {
+	if actor.Kind != KindUser {
+		return errs.E(errs.Forbidden, "only members of the organization read its audit log")
+	}
+	role, err := tx.MemberRole(ctx, orgID, actor.ID)
+	if errs.Is(err, errs.NotFound) {
+		return errs.NotFoundf("organization %s not found", orgID)
+	}
+	if err != nil {
+		return err
+	}
+	return access.Check(role, access.ViewAudit)
 }

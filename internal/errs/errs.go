@@ -93,3 +93,16 @@ func As(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// DetailsAs returns the structured details of the *Error in err's chain when
+// they are a T: the one way callers read typed details back (e.g.
+// errs.DetailsAs[fleet.ImportReport](err)).
+func DetailsAs[T any](err error) (T, bool) {
+	var zero T
+	e, ok := As(err)
+	if !ok {
+		return zero, false
+	}
+	d, ok := e.Details.(T)
+	return d, ok
+}

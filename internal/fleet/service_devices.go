@@ -26,6 +26,12 @@ type ImportLine struct {
 	Error  string `json:"error,omitempty"`
 }
 
+// ImportReport is the detail of a refused import: every line with its
+// error, if any; in JSON {"lines": [...]}.
+type ImportReport struct {
+	Lines []ImportLine `json:"lines"`
+}
+
 // MaxImportLines bounds one CSV import.
 const MaxImportLines = 10000
 
@@ -90,7 +96,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 			}
 			return &errs.Error{Code: errs.Invalid, Field: "csv",
 				Message: fmt.Sprintf("no device was claimed: %d of %d lines have errors", n, len(report)),
-				Details: map[string]any{"lines": report}}
+				Details: ImportReport{Lines: report}}
 		}
 		return nil
 	})

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +49,9 @@ type Deps struct {
 	// and per organization (0: no limit); Burst is the bucket size.
 	RateLimit float64
 	Burst     int
+	// Translate gives a catalogue text in a language (the sentences of
+	// the audit CSV); nil shows the keys.
+	Translate func(lang, key string, args ...any) string
 }
 
 // Auth says who may call a route.
@@ -343,33 +345,4 @@ var pageParams = []Param{
 	{"cursor", "next_cursor of the previous page"},
 }
 
-func page(r *http.Request) (audit.Page, error) {
-	var p audit.Page
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return p, errs.InvalidField("limit", "limit must be a positive whole number")
-		}
-		p.Limit = n
-	}
-	p.Cursor = r.URL.Query().Get("cursor")
-	if len(p.Cursor) > 512 {
-		return p, errs.InvalidField("cursor", "the cursor is not valid")
-	}
-	return p, nil
-}
-
-func queryTime(r *http.Request, name string) (time.Time, error) {
-	s := r.URL.Query().Get(name)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		if d, err2 := time.Parse("2006-01-02", s); err2 == nil {
-			return d.UTC(), nil
-		}
-		return time.Time{}, errs.InvalidField(name, "%s must be an RFC 3339 time or a date (YYYY-MM-DD)", name)
-	}
-	return t.UTC(), nil
-}
+func page(r *http.Request) (audit.Page, error) { return audit.ParsePage(r.URL.Query()) }

@@ -118,11 +118,7 @@ var deviceParams = append([]Param{
 	{"format", "json (default) or csv (every matching device)"},
 }, pageParams...)
 
-func deviceFilter(r *http.Request) fleet.Filter {
-	q := r.URL.Query()
-	return fleet.Filter{FolderID: q.Get("folder"), Model: q.Get("model"), Firmware: q.Get("firmware"),
-		Status: q.Get("status"), Query: q.Get("q"), Sort: q.Get("sort"), Upgrade: q.Get("upgrade")}
-}
+func deviceFilter(r *http.Request) fleet.Filter { return fleet.ParseFilter(r.URL.Query()) }
 
 func (a *API) deviceRoutes() []Route {
 	return []Route{

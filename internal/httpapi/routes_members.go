@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"mysystems/internal/access"
-	"mysystems/internal/errs"
 	"mysystems/internal/org"
 )
 
@@ -230,10 +229,7 @@ func (a *API) memberRoutes() []Route {
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
-				if in.Role != "" && in.Role != string(access.Viewer) {
-					return nil, errs.InvalidField("role", "an invitation always grants the viewer role; change the role once the person has joined")
-				}
-				inv, err := a.d.Orgs.Invite(c.R.Context(), c.Actor, c.Org.ID, org.InviteInput{Email: in.Email, Folders: in.Folders})
+				inv, err := a.d.Orgs.Invite(c.R.Context(), c.Actor, c.Org.ID, org.InviteInput{Email: in.Email, Folders: in.Folders, Role: access.Role(in.Role)})
 				if err != nil {
 					return nil, err
 				}
@@ -265,7 +261,7 @@ func (a *API) memberRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				return InvitationPreviewJSON{OrgName: p.OrgName, Email: org.MaskEmail(p.Invitation.Email), Status: p.Status, ExpiresAt: p.Invitation.ExpiresAt}, nil
+				return InvitationPreviewJSON{OrgName: p.OrgName, Email: p.Email, Status: p.Status, ExpiresAt: p.Invitation.ExpiresAt}, nil
 			}},
 	}
 }

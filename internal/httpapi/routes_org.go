@@ -1,13 +1,11 @@
 package httpapi
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"net/http"
-	"time"
 
 	"mysystems/internal/access"
 	"mysystems/internal/audit"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/org"
 )
@@ -32,11 +30,11 @@ type ArchiveRequest struct {
 }
 
 var auditParams = append([]Param{
-	{"action", "action, or a prefix ending in '.' (org.)"},
+	{"action", "action, a prefix ending in '.' (org.), or several separated by commas"},
 	{"actor", "actor id"},
 	{"target", "target id"},
 	{"since", "RFC 3339 time or date, inclusive"},
-	{"until", "RFC 3339 time or date, exclusive"},
+	{"until", "RFC 3339 time (exclusive) or date (that whole day included)"},
 	{"format", "json (default) or csv (the whole filtered log)"},
 }, pageParams...)
 
@@ -100,25 +98,8 @@ func (a *API) orgRoutes() []Route {
 	}
 }
 
-// AuditFilter parses the audit-log filters of a request (shared with the web UI).
-func AuditFilter(r *http.Request) (audit.Filter, error) {
-	q := r.URL.Query()
-	f := audit.Filter{Action: q.Get("action"), ActorID: q.Get("actor"), Target: q.Get("target")}
-	var err error
-	if f.Since, err = queryTime(r, "since"); err != nil {
-		return f, err
-	}
-	if f.Until, err = queryTime(r, "until"); err != nil {
-		return f, err
-	}
-	return f, nil
-}
-
 func (a *API) auditLog(c *Call) (any, error) {
-	if err := access.Check(c.Membership.Role, access.ViewAudit); err != nil {
-		return nil, err
-	}
-	f, err := AuditFilter(c.R)
+	f, err := audit.ParseFilter(c.R.URL.Query())
 	if err != nil {
 		return nil, err
 	}
@@ -129,61 +110,29 @@ func (a *API) auditLog(c *Call) (any, error) {
 	switch c.R.URL.Query().Get("format") {
 	case "", "json":
 	case "csv":
-		return written, WriteAuditCSV(c.R, c.W, a.d.Audit, c.Org, f)
+		out := edge.NewCSV(c.W, "audit-"+c.Org.ID+".csv")
+		return written, out.End(a.d.Log, c.R, a.d.Audit.Export(c.R.Context(), c.Actor, c.Org.ID, f, a.translator("en"), out))
 	default:
 		return nil, errs.InvalidField("format", "format must be json or csv")
 	}
-	entries, next, err := a.d.Audit.List(c.R.Context(), c.Org.ID, f, p)
+	l, err := a.d.Audit.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
 	if err != nil {
 		return nil, err
 	}
-	out := List[AuditJSON]{Items: []AuditJSON{}, NextCursor: next}
-	for _, e := range entries {
+	out := List[AuditJSON]{Items: []AuditJSON{}, NextCursor: l.Next}
+	for _, e := range l.Entries {
 		out.Items = append(out.Items, auditJSON(e))
 	}
 	return out, nil
 }
 
-// WriteAuditCSV streams the whole filtered log as CSV, page by page (shared
-// with the web UI). Errors before the first byte are returned for the caller
-// to report; later ones end the stream.
-func WriteAuditCSV(r *http.Request, w http.ResponseWriter, svc *audit.Service, o org.Org, f audit.Filter) error {
-	p := audit.Page{Limit: 1000}
-	entries, next, err := svc.List(r.Context(), o.ID, f, p)
-	if err != nil {
-		return err
+// translator gives the catalogue texts of lang (keys themselves without
+// catalogues).
+func (a *API) translator(lang string) audit.Translator {
+	if a.d.Translate == nil {
+		return func(key string, _ ...any) string { return key }
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+o.ID+`.csv"`)
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"id", "time", "actor_kind", "actor_id", "actor_email", "client_addr", "action", "target_type", "target_id", "details"})
-	for {
-		for _, e := range entries {
-			details := ""
-			if len(e.Details) > 0 {
-				b, _ := json.Marshal(e.Details)
-				details = string(b)
-			}
-			_ = cw.Write([]string{itoa(e.Seq), e.At.Format(time.RFC3339), e.Actor.Kind, e.Actor.ID, csvSafe(e.Actor.Email),
-				e.Actor.ClientAddr, e.Action, e.TargetType, e.TargetID, csvSafe(details)})
-		}
-		cw.Flush()
-		if next == "" || cw.Error() != nil {
-			return nil
-		}
-		p.Cursor = next
-		if entries, next, err = svc.List(r.Context(), o.ID, f, p); err != nil {
-			return nil
-		}
-	}
-}
-
-// csvSafe defuses spreadsheet formula injection in user-controlled cells.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
+	return func(key string, args ...any) string { return a.d.Translate(lang, key, args...) }
 }
 
 func (a *API) vendorRoutes() []Route {

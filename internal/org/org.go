@@ -5,6 +5,7 @@ package org
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"mysystems/internal/access"
@@ -130,11 +131,21 @@ func CanLeaveOwnership(owners int) error {
 	return nil
 }
 
+// ErrMFAEnrolment is the cause of every ErrMFARequired answer: callers test
+// for it with errors.Is to send the person to enrolment.
+var ErrMFAEnrolment = errors.New("two-factor enrolment required")
+
+// MFAEnrolment is the detail of an ErrMFARequired answer; in JSON
+// {"mfa_enrolment_required": true}.
+type MFAEnrolment struct {
+	Required bool `json:"mfa_enrolment_required"`
+}
+
 // ErrMFARequired is the answer to a member without MFA in an organization
 // that requires it (ID-5). Its Details let clients send the person to
 // enrolment.
 func ErrMFARequired(o Org) error {
-	return &errs.Error{Code: errs.Forbidden, Details: map[string]any{"mfa_enrolment_required": true},
+	return &errs.Error{Code: errs.Forbidden, Details: MFAEnrolment{Required: true}, Err: ErrMFAEnrolment,
 		Message: o.Name + " requires two-factor authentication: turn it on in your account's security settings to continue"}
 }
 

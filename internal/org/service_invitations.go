@@ -21,12 +21,17 @@ var errBadLink = errs.NotFoundf("this invitation link is not valid: check that y
 type InviteInput struct {
 	Email   string
 	Folders []string
+	// Role may be empty; anything but Viewer is refused.
+	Role access.Role
 }
 
 // Invite invites a person by e-mail as a Viewer of the chosen folders
 // (USR-1). The e-mail, with its single-use link, is queued in the same
 // transaction. A new invitation to the same address replaces a pending one.
 func (s *Service) Invite(ctx context.Context, actor audit.Actor, orgID string, in InviteInput) (Invitation, error) {
+	if in.Role != "" && in.Role != access.Viewer {
+		return Invitation{}, errs.InvalidField("role", "an invitation always grants the viewer role; change the role once the person has joined")
+	}
 	norm, err := account.NormalizeEmail(in.Email)
 	if err != nil {
 		return Invitation{}, err
@@ -160,6 +165,8 @@ type InvitationPreview struct {
 	Invitation Invitation
 	OrgName    string
 	Status     string
+	// Email is the invited address masked, the only form a link shows.
+	Email string
 }
 
 // PreviewInvitation resolves a link's token without accepting it (for the
@@ -181,7 +188,7 @@ func (s *Service) PreviewInvitation(ctx context.Context, token string) (Invitati
 		if o.Status != Active {
 			return errBadLink
 		}
-		out = InvitationPreview{Invitation: inv, OrgName: o.Name, Status: inv.StatusAt(s.clock.Now())}
+		out = InvitationPreview{Invitation: inv, OrgName: o.Name, Status: inv.StatusAt(s.clock.Now()), Email: MaskEmail(inv.Email)}
 		return nil
 	})
 	return out, err

@@ -143,6 +143,12 @@ type Refusal struct {
 	Reason string `json:"reason"`
 }
 
+// Refusals is the detail of a refused bulk removal; in JSON
+// {"refused": [{"user_id", "reason"}]}.
+type Refusals struct {
+	Refused []Refusal `json:"refused"`
+}
+
 // MaxBatch bounds bulk member operations.
 const MaxBatch = 500
 
@@ -209,7 +215,7 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 				return errNoMember(userIDs[0])
 			}
 			return &errs.Error{Code: code, Message: "no member was removed: " + strings.Join(parts, "; "),
-				Details: map[string]any{"refused": refusals}}
+				Details: Refusals{Refused: refusals}}
 		}
 		now := s.clock.Now()
 		for _, m := range targets {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"mysystems/internal/access"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 )
@@ -29,14 +30,18 @@ func (t *Tx) AuditEntries(ctx context.Context, orgID string, f audit.Filter, p a
 	q := `SELECT seq, org_id, at, actor_kind, actor_id, actor_email, client_addr, action, target_type, target_id, details
 		FROM audit_log WHERE org_id = ?`
 	args := []any{orgID}
-	if f.Action != "" {
-		if strings.HasSuffix(f.Action, ".") {
-			q += ` AND action LIKE ? ESCAPE '\'`
-			args = append(args, likeEscape(f.Action)+"%")
-		} else {
-			q += ` AND action = ?`
-			args = append(args, f.Action)
+	if actions := f.Actions(); len(actions) > 0 {
+		var or []string
+		for _, a := range actions {
+			if strings.HasSuffix(a, ".") {
+				or = append(or, `action LIKE ? ESCAPE '\'`)
+				args = append(args, likeEscape(a)+"%")
+			} else {
+				or = append(or, `action = ?`)
+				args = append(args, a)
+			}
 		}
+		q += ` AND (` + strings.Join(or, " OR ") + `)`
 	}
 	if f.ActorID != "" {
 		q += ` AND actor_id = ?`
@@ -95,4 +100,62 @@ func (t *Tx) AuditEntries(ctx context.Context, orgID string, f audit.Filter, p a
 		next = encodeCursor(out[len(out)-1].Seq)
 	}
 	return out, next, nil
+}
+
+// AuditNames returns the current names of the refs that still exist in the
+// organization, in one query: devices, folders and invitations (by address)
+// of the organization, the organization itself, and people who are or were
+// its members (by membership or an accepted invitation), never anyone else.
+func (t *Tx) AuditNames(ctx context.Context, orgID string, refs []audit.Ref) (audit.Names, error) {
+	ids := map[string][]any{}
+	for _, r := range refs {
+		ids[r.Type] = append(ids[r.Type], r.ID)
+	}
+	in := func(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+	var parts []string
+	var args []any
+	add := func(typ, sel string) {
+		if len(ids[typ]) == 0 {
+			return
+		}
+		parts = append(parts, strings.ReplaceAll(sel, "(…)", "("+in(len(ids[typ]))+")"))
+		for range strings.Count(sel, "org_id = ?") + strings.Count(sel, "WHERE id = ?") {
+			args = append(args, orgID)
+		}
+		args = append(args, ids[typ]...)
+	}
+	add(audit.TargetDevice, `SELECT 'device', id, name FROM devices WHERE org_id = ? AND id IN (…)`)
+	add(audit.TargetFolder, `SELECT 'folder', id, name FROM folders WHERE org_id = ? AND id IN (…)`)
+	add(audit.TargetInvitation, `SELECT 'invitation', id, email FROM invitations WHERE org_id = ? AND id IN (…)`)
+	add(audit.TargetOrg, `SELECT 'org', id, name FROM orgs WHERE id = ? AND id IN (…)`)
+	add(audit.TargetUser, `SELECT 'user', u.id, u.name FROM users u JOIN memberships m ON m.user_id = u.id
+			WHERE m.org_id = ? AND u.id IN (…)`)
+	ids[audit.FormerMember] = ids[audit.TargetUser]
+	add(audit.FormerMember, `SELECT '`+audit.FormerMember+`', u.id, u.name FROM users u WHERE u.id IN (
+			SELECT accepted_by FROM invitations WHERE org_id = ? AND accepted_by <> ''
+			EXCEPT SELECT user_id FROM memberships WHERE org_id = ?) AND u.id IN (…)`)
+	out := audit.Names{}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	rows, err := t.query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "audit names")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r audit.Ref
+		var name string
+		if err := rows.Scan(&r.Type, &r.ID, &name); err != nil {
+			return nil, errs.Wrap(err, "scan audit names")
+		}
+		out[r] = name
+	}
+	return out, errs.Wrap(rows.Err(), "audit names")
+}
+
+// MemberRole returns a user's role in an organization.
+func (t *Tx) MemberRole(ctx context.Context, orgID, userID string) (access.Role, error) {
+	m, err := t.Membership(ctx, orgID, userID)
+	return m.Role, err
 }

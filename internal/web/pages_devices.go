@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mysystems/internal/access"
+	"mysystems/internal/audit"
 	"mysystems/internal/device"
 	"mysystems/internal/edge"
 	"mysystems/internal/errs"
@@ -23,21 +24,20 @@ const devicesPageSize = 50
 
 // deviceQuery is the Devices page's filters, as in its URL (DEV-4).
 type deviceQuery struct {
-	Folder, Model, Firmware, Status, Q, Sort string
+	Folder, Model, Firmware, Status, Q, Sort, Upgrade string
 }
 
 func (c *call) deviceQuery() deviceQuery {
-	q := c.r.URL.Query()
-	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
-	return deviceQuery{Folder: get("folder"), Model: get("model"), Firmware: get("firmware"), Status: get("status"),
-		Q: get("q"), Sort: get("sort")}
+	f := fleet.ParseFilter(c.r.URL.Query())
+	return deviceQuery{Folder: f.FolderID, Model: f.Model, Firmware: f.Firmware, Status: f.Status, Q: f.Query, Sort: f.Sort,
+		Upgrade: f.Upgrade}
 }
 
 // values are the filters that are set, for links that keep them.
 func (q deviceQuery) values() url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"folder": q.Folder, "model": q.Model, "firmware": q.Firmware,
-		"status": q.Status, "q": q.Q, "sort": q.Sort} {
+		"status": q.Status, "q": q.Q, "sort": q.Sort, "upgrade": q.Upgrade} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -46,7 +46,8 @@ func (q deviceQuery) values() url.Values {
 }
 
 func (q deviceQuery) filter() fleet.Filter {
-	return fleet.Filter{FolderID: q.Folder, Model: q.Model, Firmware: q.Firmware, Status: q.Status, Query: q.Q, Sort: q.Sort}
+	return fleet.Filter{FolderID: q.Folder, Model: q.Model, Firmware: q.Firmware, Status: q.Status, Query: q.Q, Sort: q.Sort,
+		Upgrade: q.Upgrade}
 }
 
 // href is path with the filters of q, plus extra parameters.
@@ -170,9 +171,11 @@ func (u *UI) deviceList(c *call) {
 		c.fail(err)
 		return
 	}
-	cursor := c.r.URL.Query().Get("cursor")
-	if len(cursor) > 512 {
-		cursor = ""
+	p, err := audit.ParsePage(c.r.URL.Query())
+	cursor := p.Cursor
+	if err != nil {
+		c.listFailed("devices", v, err)
+		return
 	}
 	ds, next, t, err := u.d.Fleet.List(c.r.Context(), c.actor, c.org.ID, q.filter(), fleet.Page{Limit: devicesPageSize, Cursor: cursor})
 	if err != nil {
@@ -296,14 +299,11 @@ func (u *UI) importDevices(c *call) {
 	}
 	ds, err := u.d.Fleet.Import(c.r.Context(), c.actor, c.org.ID, body)
 	if err != nil {
-		if e, ok := errs.As(err); ok {
-			if d, ok := e.Details.(map[string]any); ok {
-				if lines, ok := d["lines"].([]fleet.ImportLine); ok {
-					page.Report, page.Refused = lines, e.Message
-					c.render(edge.Status(err), "device_import", v)
-					return
-				}
-			}
+		if rep, ok := errs.DetailsAs[fleet.ImportReport](err); ok {
+			e, _ := errs.As(err)
+			page.Report, page.Refused = rep.Lines, e.Message
+			c.render(edge.Status(err), "device_import", v)
+			return
 		}
 		c.formFailed("device_import", v, err)
 		return

@@ -222,13 +222,12 @@ func (u *UI) removeUsers(c *call) {
 		c.redirect(c.orgURL("users"))
 		return
 	}
-	e, ok := errs.As(err)
-	if !ok {
+	if _, ok := errs.As(err); !ok {
 		c.fail(err)
 		return
 	}
-	d, _ := e.Details.(map[string]any)
-	refused, _ := d["refused"].([]org.Refusal)
+	rs, _ := errs.DetailsAs[org.Refusals](err)
+	refused := rs.Refused
 	if len(refused) == 0 {
 		c.formFailed("users_remove", v, err)
 		return
@@ -453,7 +452,7 @@ func (c *call) acceptView() (*view, *org.InvitationPreview, error) {
 	if err != nil {
 		return v, nil, err
 	}
-	page.OrgName, page.Email, page.Expires = p.OrgName, org.MaskEmail(p.Invitation.Email), p.Invitation.ExpiresAt
+	page.OrgName, page.Email, page.Expires = p.OrgName, p.Email, p.Invitation.ExpiresAt
 	if err := org.CheckAcceptable(p.Invitation, c.now(), "", ""); err != nil {
 		return v, &p, err
 	}
@@ -532,5 +531,5 @@ func (c *call) invitationNote(next string) *invitationNote {
 	if err != nil || p.Status != org.InvitePending {
 		return nil
 	}
-	return &invitationNote{OrgName: p.OrgName, Email: org.MaskEmail(p.Invitation.Email)}
+	return &invitationNote{OrgName: p.OrgName, Email: p.Email}
 }

@@ -2,13 +2,8 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
-	"time"
 
 	"mysystems/internal/access"
-	"mysystems/internal/audit"
-	"mysystems/internal/httpapi"
 	"mysystems/internal/org"
 )
 
@@ -126,97 +121,4 @@ func (u *UI) archive(c *call) {
 	}
 	c.flash("flash.org.archived", c.org.Name)
 	c.redirect("/")
-}
-
-// auditPage is the data of the audit log page.
-type auditPage struct {
-	Entries []audit.Entry
-	// Links keep the filters; Next is empty on the last page, First on the
-	// first.
-	Next, First, Export string
-}
-
-const auditPageSize = 50
-
-// auditFilter reads the filters with the API's own parser. A date given as
-// "until" means through the end of that day.
-func (c *call) auditFilter() (audit.Filter, url.Values, error) {
-	f, err := httpapi.AuditFilter(c.r)
-	q := url.Values{}
-	for _, k := range []string{"action", "since", "until"} {
-		if s := strings.TrimSpace(c.r.URL.Query().Get(k)); s != "" {
-			q.Set(k, s)
-		}
-	}
-	if err != nil {
-		return f, q, err
-	}
-	if s := q.Get("until"); len(s) == len("2006-01-02") && !f.Until.IsZero() {
-		f.Until = f.Until.Add(24*time.Hour - time.Nanosecond)
-	}
-	return f, q, nil
-}
-
-// auditLog shows the organization's log, newest first, to Admins and
-// Owners (AUD-1).
-func (u *UI) auditLog(c *call) {
-	if err := access.Check(c.member.Role, access.ViewAudit); err != nil {
-		c.fail(err)
-		return
-	}
-	v := c.view("auditlog.title", "audit")
-	f, q, err := c.auditFilter()
-	for k := range q {
-		v.Form[k] = q.Get(k)
-	}
-	page := &auditPage{Export: c.orgURL("audit/export.csv")}
-	if enc := q.Encode(); enc != "" {
-		page.Export += "?" + enc
-	}
-	v.Data = page
-	if err != nil {
-		c.formFailed("audit", v, err)
-		return
-	}
-	cursor := c.r.URL.Query().Get("cursor")
-	if len(cursor) > 512 {
-		cursor = ""
-	}
-	entries, next, err := u.d.Audit.List(c.r.Context(), c.org.ID, f, audit.Page{Limit: auditPageSize, Cursor: cursor})
-	if err != nil {
-		c.formFailed("audit", v, err)
-		return
-	}
-	page.Entries = entries
-	if next != "" {
-		nq := url.Values{}
-		for k, vs := range q {
-			nq[k] = vs
-		}
-		nq.Set("cursor", next)
-		page.Next = c.orgURL("audit") + "?" + nq.Encode()
-	}
-	if cursor != "" {
-		page.First = c.orgURL("audit")
-		if enc := q.Encode(); enc != "" {
-			page.First += "?" + enc
-		}
-	}
-	c.render(http.StatusOK, "audit", v)
-}
-
-// auditCSV streams the filtered log as CSV with the API's own writer.
-func (u *UI) auditCSV(c *call) {
-	if err := access.Check(c.member.Role, access.ViewAudit); err != nil {
-		c.fail(err)
-		return
-	}
-	f, _, err := c.auditFilter()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if err := httpapi.WriteAuditCSV(c.r, c.w, u.d.Audit, *c.org, f); err != nil {
-		c.fail(err)
-	}
 }

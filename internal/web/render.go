@@ -6,6 +6,8 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -32,7 +34,10 @@ type pageTemplate = template.Template
 
 // layoutFile holds the frame every page is drawn in; each other file in
 // templates/ is a page that defines "title" and "content".
-const layoutFile = "templates/layout.html"
+const (
+	layoutFile   = "templates/layout.html"
+	partialsFile = "templates/partials.html"
+)
 
 func funcs(lang string) template.FuncMap {
 	return template.FuncMap{
@@ -47,6 +52,25 @@ func funcs(lang string) template.FuncMap {
 		"role": func(r access.Role) string {
 			return translate(lang, "role."+string(r))
 		},
+		// dict and list build the arguments of shared pieces
+		// (templates/partials.html); attrs marks attributes written in a
+		// template as safe.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"list":  func(xs ...any) []any { return xs },
+		"attrs": func(s string) template.HTMLAttr { return template.HTMLAttr(s) }, // only ever given literals written in templates
 		"json": func(v any) string {
 			b, err := json.Marshal(v)
 			if err != nil {
@@ -66,13 +90,13 @@ func parsePages() (map[string]map[string]*pageTemplate, error) {
 	}
 	out := map[string]map[string]*pageTemplate{}
 	for _, lang := range langs {
-		base, err := template.New(path.Base(layoutFile)).Funcs(funcs(lang)).ParseFS(templateFS, layoutFile)
+		base, err := template.New(path.Base(layoutFile)).Funcs(funcs(lang)).ParseFS(templateFS, layoutFile, partialsFile)
 		if err != nil {
 			return nil, err
 		}
 		out[lang] = map[string]*pageTemplate{}
 		for _, n := range names {
-			if n == layoutFile {
+			if n == layoutFile || n == partialsFile {
 				continue
 			}
 			tp, err := base.Clone()
@@ -340,8 +364,7 @@ func (c *call) acknowledged(page string, v *view) bool {
 // mfaEnrolmentRequired reports whether e is the refusal of an organization
 // that requires two-factor authentication of a member who has none (ID-5).
 func mfaEnrolmentRequired(e *errs.Error) bool {
-	d, ok := e.Details.(map[string]any)
-	return ok && d["mfa_enrolment_required"] == true
+	return errors.Is(e, org.ErrMFAEnrolment)
 }
 
 // toSecurity sends a member without two-factor authentication to the

@@ -1,0 +1,232 @@
+package web
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"mysystems/internal/audit"
+	"mysystems/internal/edge"
+)
+
+// auditPage is the data of the audit log page.
+type auditPage struct {
+	Entries []auditRow
+	Groups  []auditGroup // the choices of the action filter
+	Other   *option      // an action filter typed in the URL that no choice matches
+	// Links keep the filters; Next is empty on the last page, First on the
+	// first.
+	Next, First, Export string
+}
+
+// auditGroup is one group of the action filter: the whole group, then each
+// of its actions.
+type auditGroup struct {
+	Label   string
+	All     option
+	Actions []option
+}
+
+// auditRow is one entry as people read it.
+type auditRow struct {
+	audit.Entry
+	Sentence template.HTML
+	Lines    []auditLine
+	Who      string // the actor as recorded: e-mail, or kind:id
+}
+
+type auditLine struct {
+	Label    string
+	From, To template.HTML // From empty for a plain value
+}
+
+const auditPageSize = 50
+
+// auditQuery reads the filters with the API's own parser and the values
+// that links keep.
+func (c *call) auditQuery() (audit.Filter, url.Values, error) {
+	q := c.r.URL.Query()
+	f, err := audit.ParseFilter(q)
+	keep := url.Values{}
+	for _, k := range audit.FilterParams {
+		if s := strings.TrimSpace(q.Get(k)); s != "" {
+			keep.Set(k, s)
+		}
+	}
+	return f, keep, err
+}
+
+// auditLog shows the organization's log, newest first, as sentences
+// (AUD-1: the audit service decides who reads it).
+func (u *UI) auditLog(c *call) {
+	v := c.view("auditlog.title", "audit")
+	f, q, err := c.auditQuery()
+	for k := range q {
+		v.Form[k] = q.Get(k)
+	}
+	page := &auditPage{Export: c.orgURL("audit/export.csv")}
+	if enc := q.Encode(); enc != "" {
+		page.Export += "?" + enc
+	}
+	page.Groups, page.Other = c.auditGroups(q.Get("action"))
+	v.Data = page
+	if err != nil {
+		c.auditFailed(v, err)
+		return
+	}
+	p, err := audit.ParsePage(c.r.URL.Query())
+	if err != nil {
+		c.auditFailed(v, err)
+		return
+	}
+	l, err := u.d.Audit.List(c.r.Context(), c.actor, c.org.ID, f, audit.Page{Limit: auditPageSize, Cursor: p.Cursor})
+	if err != nil {
+		c.auditFailed(v, err)
+		return
+	}
+	for _, e := range l.Entries {
+		page.Entries = append(page.Entries, c.auditRow(e, l.Names))
+	}
+	if l.Next != "" {
+		nq := url.Values{}
+		for k, vs := range q {
+			nq[k] = vs
+		}
+		nq.Set("cursor", l.Next)
+		page.Next = c.orgURL("audit") + "?" + nq.Encode()
+	}
+	if p.Cursor != "" {
+		page.First = c.orgURL("audit")
+		if enc := q.Encode(); enc != "" {
+			page.First += "?" + enc
+		}
+	}
+	c.render(http.StatusOK, "audit", v)
+}
+
+// auditFailed shows a refused read: a role that may not read the log gets
+// the error page, a bad filter the form with its error.
+func (c *call) auditFailed(v *view, err error) {
+	if edge.Status(err) == http.StatusForbidden {
+		c.fail(err)
+		return
+	}
+	c.formFailed("audit", v, err)
+}
+
+// auditGroups are the choices of the action filter, with selected marked.
+func (c *call) auditGroups(selected string) ([]auditGroup, *option) {
+	var out []auditGroup
+	found := selected == ""
+	for _, g := range audit.Groups {
+		label := c.t("audit.group." + g.Name)
+		ag := auditGroup{Label: label, All: option{Value: g.Filter(), Label: c.t("audit.group.all", label)}}
+		ag.All.Selected = ag.All.Value == selected
+		found = found || ag.All.Selected
+		for _, a := range g.Actions {
+			o := option{Value: a, Label: c.t("audit.action." + a), Selected: a == selected}
+			found = found || o.Selected
+			ag.Actions = append(ag.Actions, o)
+		}
+		out = append(out, ag)
+	}
+	if !found {
+		return out, &option{Value: selected, Label: selected, Selected: true}
+	}
+	return out, nil
+}
+
+// auditRow renders an entry in the page's language.
+func (c *call) auditRow(e audit.Entry, n audit.Names) auditRow {
+	d := audit.Describe(e, n)
+	row := auditRow{Entry: e, Sentence: c.phraseHTML(d.Sentence), Who: e.Actor.Email}
+	if row.Who == "" {
+		row.Who = e.Actor.Kind + ":" + e.Actor.ID
+	}
+	for _, l := range d.Lines {
+		line := auditLine{Label: c.t(l.Label), To: c.argHTML(l.To)}
+		if l.From != nil {
+			line.From = c.argHTML(l.From)
+		}
+		row.Lines = append(row.Lines, line)
+	}
+	return row
+}
+
+// phraseHTML renders a phrase: the catalogue text escaped, its arguments
+// escaped or rendered in turn, and targets that still exist as links.
+func (c *call) phraseHTML(p audit.Phrase) template.HTML {
+	args := make([]any, len(p.Args))
+	for i, a := range p.Args {
+		args[i] = c.argHTML(a)
+	}
+	return sprintfHTML(c.t(p.Key), args...)
+}
+
+func (c *call) argHTML(a any) template.HTML {
+	switch a := a.(type) {
+	case audit.Phrase:
+		return c.phraseHTML(a)
+	case audit.Target:
+		if a.Name == "" {
+			return template.HTML(html.EscapeString(c.t(a.Key())))
+		}
+		name := `<span class="target">` + html.EscapeString(a.Name) + `</span>`
+		if href := c.targetURL(a); href != "" {
+			name = `<a class="target" href="` + html.EscapeString(href) + `">` + html.EscapeString(a.Name) + `</a>`
+		}
+		return sprintfHTML(c.t(a.Key()), template.HTML(name))
+	}
+	return template.HTML(html.EscapeString(audit.ArgText(a, c.t)))
+}
+
+// sprintfHTML formats an escaped catalogue text with HTML arguments.
+func sprintfHTML(format string, args ...any) template.HTML {
+	if len(args) == 0 {
+		return template.HTML(html.EscapeString(format))
+	}
+	return template.HTML(fmt.Sprintf(html.EscapeString(format), args...)) // every part is escaped
+}
+
+// targetURL is the page of a target that still exists, if it has one.
+func (c *call) targetURL(t audit.Target) string {
+	if !t.Exists {
+		return ""
+	}
+	switch t.Type {
+	case audit.TargetDevice:
+		return c.orgURL("devices/" + url.PathEscape(t.ID))
+	case audit.TargetFolder:
+		return c.orgURL("devices") + "?folder=" + url.QueryEscape(t.ID)
+	case audit.TargetUser:
+		return c.orgURL("users/" + url.PathEscape(t.ID) + "/access")
+	case audit.TargetInvitation:
+		return c.orgURL("users")
+	case audit.TargetOrg:
+		if t.ID == c.org.ID {
+			return c.orgURL("settings")
+		}
+	}
+	return ""
+}
+
+// auditCSV streams the filtered log as CSV, the same export as the API's,
+// the sentences in the page's language.
+func (u *UI) auditCSV(c *call) {
+	f, _, err := c.auditQuery()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	out := edge.NewCSV(c.w, "audit-"+c.org.ID+".csv")
+	if err := out.End(u.d.Log, c.r, u.d.Audit.Export(c.r.Context(), c.actor, c.org.ID, f, c.t, out)); err != nil {
+		c.fail(err)
+	}
+}
+
+// Translate gives the text of key in lang, formatted with args (the
+// catalogues, for the API's audit CSV).
+func Translate(lang, key string, args ...any) string { return translate(lang, key, args...) }
