@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"mysystems/internal/device"
 	"mysystems/internal/fleet"
 	"mysystems/internal/harness"
 	"mysystems/internal/store"
@@ -105,7 +106,7 @@ func TestVendorDevicesMint(t *testing.T) {
 	if w := sd.Hello(); w.Claimed {
 		t.Fatalf("hello with a minted secret: %+v", w)
 	}
-	hello := fleet.Hello{Serial: dev[0], Secret: rows[2][2], Model: dev[1], Firmware: "11.11.0", PublicKey: sd.PublicKey()} // another device's secret
+	hello := device.Hello{Serial: dev[0], Secret: rows[2][2], Model: dev[1], Firmware: "11.11.0", PublicKey: sd.PublicKey()} // another device's secret
 	if r := s.Call("POST", "/device/v1/hello", "", hello); r.Status != 401 {
 		t.Errorf("hello with another device's secret: %d, want 401", r.Status)
 	}

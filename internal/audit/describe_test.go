@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"mysystems/internal/audit"
-	"mysystems/internal/fleet"
+	"mysystems/internal/device"
 )
 
 // Every action code the product writes has a place in a filter group (and
@@ -35,7 +35,7 @@ func TestAUD1_EveryWrittenActionIsKnown(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Commands are written as "device." + their type.
-	for _, c := range []string{fleet.CmdReboot, fleet.CmdIdentify, fleet.CmdAccountCreate, fleet.CmdAccountPassword, fleet.CmdAccountDelete} {
+	for _, c := range []string{device.CmdReboot, device.CmdIdentify, device.CmdAccountCreate, device.CmdAccountPassword, device.CmdAccountDelete} {
 		written["device."+c] = true
 	}
 	if len(written) < 15 {

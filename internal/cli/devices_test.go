@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
 	hs "mysystems/internal/harness"
 )
@@ -262,7 +263,7 @@ func TestDevicesWait(t *testing.T) {
 	dev := h.device(ms[0])
 	dev.Hello()
 	id := h.claim(orgID, ms[0])
-	dev.Fail(fleet.CmdIdentify, "the LED is broken")
+	dev.Fail(proto.CmdIdentify, "the LED is broken")
 	dev.Serve()
 
 	r := h.ok("", "devices", "reboot", orgID, id, "--wait")

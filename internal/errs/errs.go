@@ -1,6 +1,6 @@
 // Package errs holds the one error type of the product. Domain code returns
 // *errs.Error with one of a few codes; the HTTP layer maps codes to statuses in
-// one place and only logs internal errors in detail.
+// one place (edge.Status) and only logs internal errors in detail.
 //
 // Every error a person can meet carries a message key of the catalogues in
 // internal/i18n and its arguments besides its English text: the constructors

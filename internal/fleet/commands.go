@@ -4,26 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"mysystems/internal/errs"
-)
-
-// Command types a device understands (GW-2).
-const (
-	CmdReboot          = "reboot"
-	CmdIdentify        = "identify"
-	CmdAccountCreate   = "account.create"
-	CmdAccountPassword = "account.password"
-	CmdAccountDelete   = "account.delete"
-)
-
-// Command states: written pending, delivered when a device took it in a
-// poll (it may be delivered again until a result arrives), then applied or
-// failed with the device's reason.
-const (
-	StatePending   = "pending"
-	StateDelivered = "delivered"
-	StateApplied   = "applied"
-	StateFailed    = "failed"
+	"mysystems/internal/device"
 )
 
 // Command is an order for one device. It is written to the database before
@@ -47,16 +28,7 @@ type Command struct {
 }
 
 // Done reports whether the command has its outcome.
-func (c Command) Done() bool { return c.State == StateApplied || c.State == StateFailed }
-
-// CheckAction validates a device action type (reboot, identify).
-func CheckAction(t string) error {
-	switch t {
-	case CmdReboot, CmdIdentify:
-		return nil
-	}
-	return errs.InvalidField("type", "err.command.type")
-}
+func (c Command) Done() bool { return c.State == device.StateApplied || c.State == device.StateFailed }
 
 // ApplyResult records a device's result on c and reports whether it changed
 // anything: a result for a command already done is ignored (at most once).
@@ -64,9 +36,9 @@ func ApplyResult(c *Command, ok bool, message string, at time.Time) bool {
 	if c.Done() {
 		return false
 	}
-	c.State = StateFailed
+	c.State = device.StateFailed
 	if ok {
-		c.State = StateApplied
+		c.State = device.StateApplied
 	}
 	if len(message) > 500 {
 		message = message[:500]
@@ -74,4 +46,25 @@ func ApplyResult(c *Command, ok bool, message string, at time.Time) bool {
 	c.Result = message
 	c.DoneAt = &at
 	return true
+}
+
+// Wire is the command as its device receives it.
+func (c Command) Wire() device.WireCommand {
+	return device.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args, IssuedAt: c.CreatedAt}
+}
+
+// Due picks, among a device's open commands, those to deliver now (GW-2, at
+// least once): never delivered, or delivered redeliver ago or more without a
+// result. next is when the first of the others falls due, zero if none.
+func Due(open []Command, now time.Time, redeliver time.Duration) (due []Command, next time.Time) {
+	for _, c := range open {
+		if c.State == device.StateDelivered && c.DeliveredAt != nil && now.Sub(*c.DeliveredAt) < redeliver {
+			if at := c.DeliveredAt.Add(redeliver); next.IsZero() || at.Before(next) {
+				next = at
+			}
+			continue
+		}
+		due = append(due, c)
+	}
+	return due, next
 }

@@ -11,12 +11,9 @@ import (
 	"mysystems/internal/errs"
 )
 
-// DefaultHeartbeat is how often devices heartbeat; a device silent for
-// OfflineAfter heartbeats is offline (DEV-7).
-const (
-	DefaultHeartbeat = 60 * time.Second
-	OfflineAfter     = 3
-)
+// OfflineAfter is how many heartbeat intervals a device may stay silent
+// before it is offline (DEV-7).
+const OfflineAfter = 3
 
 // Identity is a device as the vendor made it: serial, model, and the hashes
 // of its factory secret and owner authentication key (OAK).

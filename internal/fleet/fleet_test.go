@@ -4,6 +4,7 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/base64"
+	"mysystems/internal/device"
 	"strings"
 	"testing"
 	"time"
@@ -17,71 +18,71 @@ func TestSeal(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := base64.StdEncoding.EncodeToString(priv.PublicKey().Bytes())
-	sealed, err := Seal(pub, []byte("s3cret pass"))
+	sealed, err := device.Seal(pub, []byte("s3cret pass"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(sealed, "s3cret") {
 		t.Fatal("sealed text holds the secret")
 	}
-	got, err := Open(priv, sealed)
+	got, err := device.Open(priv, sealed)
 	if err != nil || string(got) != "s3cret pass" {
 		t.Fatalf("open: %q %v", got, err)
 	}
 	other, _ := ecdh.X25519().GenerateKey(rand.Reader)
-	if _, err := Open(other, sealed); err == nil {
+	if _, err := device.Open(other, sealed); err == nil {
 		t.Error("another key opened the secret")
 	}
-	if _, err := Seal("not-a-key", []byte("x")); !errs.Is(err, errs.Conflict) {
+	if _, err := device.Seal("not-a-key", []byte("x")); !errs.Is(err, errs.Conflict) {
 		t.Errorf("bad key: %v", err)
 	}
 }
 
 // DEV-6 account rules.
 func TestDEV6_AccountRules(t *testing.T) {
-	accts := []Account{{Username: "root", Role: RoleAdministrator}, {Username: "acs-service", Role: RoleAdministrator, Service: true}, {Username: "ops", Role: RoleOperator}}
+	accts := []device.Account{{Username: "root", Role: device.RoleAdministrator}, {Username: "acs-service", Role: device.RoleAdministrator, Service: true}, {Username: "ops", Role: device.RoleOperator}}
 	cases := []struct {
 		name string
 		err  error
 		code errs.Code
 	}{
-		{"create OK", CheckCreateAccount(accts, "guard", RoleViewer, "pa ss~!"), ""},
-		{"create dup", CheckCreateAccount(accts, "ops", RoleViewer, "x"), errs.Conflict},
-		{"create bad role", CheckCreateAccount(accts, "x", "god", "x"), errs.Invalid},
-		{"create empty password", CheckCreateAccount(accts, "x", RoleViewer, ""), errs.Invalid},
-		{"create long password", CheckCreateAccount(accts, "x", RoleViewer, strings.Repeat("a", 65)), errs.Invalid},
-		{"create non-ASCII", CheckCreateAccount(accts, "x", RoleViewer, "mötley"), errs.Invalid},
-		{"create control char", CheckCreateAccount(accts, "x", RoleViewer, "a\tb"), errs.Invalid},
-		{"create bad name", CheckCreateAccount(accts, "-x", RoleViewer, "p"), errs.Invalid},
-		{"password OK", CheckChangePassword(accts, "ops", strings.Repeat("z", 64)), ""},
-		{"password service", CheckChangePassword(accts, "acs-service", "p"), errs.Conflict},
-		{"password missing", CheckChangePassword(accts, "nobody", "p"), errs.NotFound},
-		{"delete OK", CheckDeleteAccount(accts, "ops"), ""},
-		{"delete root", CheckDeleteAccount(accts, "root"), errs.Conflict},
-		{"delete service", CheckDeleteAccount(accts, "acs-service"), errs.Conflict},
-		{"delete missing", CheckDeleteAccount(accts, "nobody"), errs.NotFound},
+		{"create OK", device.CheckCreateAccount(accts, "guard", device.RoleViewer, "pa ss~!"), ""},
+		{"create dup", device.CheckCreateAccount(accts, "ops", device.RoleViewer, "x"), errs.Conflict},
+		{"create bad role", device.CheckCreateAccount(accts, "x", "god", "x"), errs.Invalid},
+		{"create empty password", device.CheckCreateAccount(accts, "x", device.RoleViewer, ""), errs.Invalid},
+		{"create long password", device.CheckCreateAccount(accts, "x", device.RoleViewer, strings.Repeat("a", 65)), errs.Invalid},
+		{"create non-ASCII", device.CheckCreateAccount(accts, "x", device.RoleViewer, "mötley"), errs.Invalid},
+		{"create control char", device.CheckCreateAccount(accts, "x", device.RoleViewer, "a\tb"), errs.Invalid},
+		{"create bad name", device.CheckCreateAccount(accts, "-x", device.RoleViewer, "p"), errs.Invalid},
+		{"password OK", device.CheckChangePassword(accts, "ops", strings.Repeat("z", 64)), ""},
+		{"password service", device.CheckChangePassword(accts, "acs-service", "p"), errs.Conflict},
+		{"password missing", device.CheckChangePassword(accts, "nobody", "p"), errs.NotFound},
+		{"delete OK", device.CheckDeleteAccount(accts, "ops"), ""},
+		{"delete root", device.CheckDeleteAccount(accts, "root"), errs.Conflict},
+		{"delete service", device.CheckDeleteAccount(accts, "acs-service"), errs.Conflict},
+		{"delete missing", device.CheckDeleteAccount(accts, "nobody"), errs.NotFound},
 	}
 	for _, c := range cases {
 		if got := errs.CodeOf(c.err); got != c.code {
 			t.Errorf("%s: got %q (%v), want %q", c.name, got, c.err, c.code)
 		}
 	}
-	var full []Account
-	for i := 0; i < MaxAccounts; i++ {
-		full = append(full, Account{Username: "u" + strings.Repeat("x", i%20) + string(rune('a'+i%26)), Role: RoleViewer})
+	var full []device.Account
+	for i := 0; i < device.MaxAccounts; i++ {
+		full = append(full, device.Account{Username: "u" + strings.Repeat("x", i%20) + string(rune('a'+i%26)), Role: device.RoleViewer})
 	}
-	if err := CheckCreateAccount(full, "one-more", RoleViewer, "p"); !errs.Is(err, errs.Conflict) {
+	if err := device.CheckCreateAccount(full, "one-more", device.RoleViewer, "p"); !errs.Is(err, errs.Conflict) {
 		t.Errorf("101st account: %v", err)
 	}
 }
 
 func TestGW2_ResultsAtMostOnce(t *testing.T) {
-	c := Command{State: StateDelivered}
+	c := Command{State: device.StateDelivered}
 	t0 := time.Unix(0, 0)
-	if !ApplyResult(&c, true, "", t0) || c.State != StateApplied {
+	if !ApplyResult(&c, true, "", t0) || c.State != device.StateApplied {
 		t.Fatalf("first result: %+v", c)
 	}
-	if ApplyResult(&c, false, "late failure", t0.Add(time.Second)) || c.State != StateApplied || !c.DoneAt.Equal(t0) {
+	if ApplyResult(&c, false, "late failure", t0.Add(time.Second)) || c.State != device.StateApplied || !c.DoneAt.Equal(t0) {
 		t.Fatalf("second result changed the command: %+v", c)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	"mysystems/internal/device"
 	"mysystems/internal/errs"
 	"mysystems/internal/i18n"
 	"mysystems/internal/org"
@@ -32,7 +33,7 @@ type Config struct {
 
 // DefaultConfig is the production configuration.
 func DefaultConfig() Config {
-	return Config{Heartbeat: DefaultHeartbeat, ClaimLimit: 20, ClaimWindow: 15 * time.Minute}
+	return Config{Heartbeat: device.DefaultHeartbeat, ClaimLimit: 20, ClaimWindow: 15 * time.Minute}
 }
 
 // Service implements the device use cases of members (the device side is
@@ -48,7 +49,7 @@ type Service struct {
 // wired.
 func NewService(s Store, c clock.Clock, cfg Config, notify Notifier) *Service {
 	if cfg.Heartbeat <= 0 {
-		cfg.Heartbeat = DefaultHeartbeat
+		cfg.Heartbeat = device.DefaultHeartbeat
 	}
 	if cfg.ClaimLimit <= 0 {
 		cfg.ClaimLimit, cfg.ClaimWindow = DefaultConfig().ClaimLimit, DefaultConfig().ClaimWindow

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mysystems/internal/device"
 	"strings"
 
 	"mysystems/internal/access"
@@ -443,7 +444,7 @@ func (s *Service) Remove(ctx context.Context, actor audit.Actor, orgID, id strin
 		if err := tx.SetClaim(ctx, d.Serial, "", ""); err != nil {
 			return err
 		}
-		if err := tx.FailOpenCommands(ctx, d.Serial, "the device was removed from the organization", s.clock.Now()); err != nil {
+		if err := tx.FailOpenCommands(ctx, orgID, d.Serial, "the device was removed from the organization", s.clock.Now()); err != nil {
 			return err
 		}
 		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "device.remove",
@@ -460,7 +461,7 @@ func (s *Service) command(ctx context.Context, tx Tx, actor audit.Actor, d Devic
 	}
 	now := s.clock.Now()
 	c := Command{ID: account.NewID("cmd_"), OrgID: d.OrgID, DeviceID: d.ID, Serial: d.Serial, Type: typ, Args: raw,
-		State: StatePending, CreatedBy: actor.ID, CreatedAt: now}
+		State: device.StatePending, CreatedBy: actor.ID, CreatedAt: now}
 	if err := tx.CreateCommand(ctx, c); err != nil {
 		return Command{}, err
 	}
@@ -480,7 +481,7 @@ func (s *Service) wake(serial string) {
 
 // Action sends reboot or identify to a device (Operators and up).
 func (s *Service) Action(ctx context.Context, actor audit.Actor, orgID, id, typ string) (Command, error) {
-	if err := CheckAction(typ); err != nil {
+	if err := device.CheckAction(typ); err != nil {
 		return Command{}, err
 	}
 	var c Command
@@ -521,8 +522,8 @@ func (s *Service) Command(ctx context.Context, actor audit.Actor, orgID, id stri
 
 // Accounts lists a device's local accounts as it last reported them
 // (DEV-6; Admins and Owners).
-func (s *Service) Accounts(ctx context.Context, actor audit.Actor, orgID, id string) ([]Account, error) {
-	var out []Account
+func (s *Service) Accounts(ctx context.Context, actor audit.Actor, orgID, id string) ([]device.Account, error) {
+	var out []device.Account
 	err := s.store.Read(ctx, func(tx Tx) error {
 		d, err := s.seesDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
 		if err != nil {
@@ -534,7 +535,7 @@ func (s *Service) Accounts(ctx context.Context, actor audit.Actor, orgID, id str
 		}
 		out = rep.Accounts
 		if out == nil {
-			out = []Account{}
+			out = []device.Account{}
 		}
 		return nil
 	})
@@ -566,22 +567,12 @@ func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, i
 		if rep.HelloAt == nil && len(rep.Accounts) == 0 && rep.PublicKey == "" {
 			return errs.E(errs.Conflict, "err.devaccount.never_connected")
 		}
-		switch ch.Op {
-		case CmdAccountCreate:
-			err = CheckCreateAccount(rep.Accounts, ch.Username, ch.Role, ch.Password)
-		case CmdAccountPassword:
-			err = CheckChangePassword(rep.Accounts, ch.Username, ch.Password)
-		case CmdAccountDelete:
-			err = CheckDeleteAccount(rep.Accounts, ch.Username)
-		default:
-			err = errs.E(errs.Invalid, "err.devaccount.unknown_op", i18n.Quoted(ch.Op))
-		}
-		if err != nil {
+		if err := device.CheckAccountChange(rep.Accounts, ch.Op, ch.Username, ch.Role, ch.Password); err != nil {
 			return err
 		}
-		args := AccountArgs{Username: ch.Username, Role: ch.Role}
-		if ch.Op != CmdAccountDelete {
-			if args.SealedPassword, err = Seal(rep.PublicKey, []byte(ch.Password)); err != nil {
+		args := device.AccountArgs{Username: ch.Username, Role: ch.Role}
+		if ch.Op != device.CmdAccountDelete {
+			if args.SealedPassword, err = device.Seal(rep.PublicKey, []byte(ch.Password)); err != nil {
 				return err
 			}
 		}

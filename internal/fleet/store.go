@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"mysystems/internal/device"
 	"time"
 
 	"mysystems/internal/audit"
@@ -43,7 +44,7 @@ type Reported struct {
 	Serial    string
 	Model     string
 	Firmware  string
-	Accounts  []Account
+	Accounts  []device.Account
 	PublicKey string
 	HelloAt   *time.Time
 	// OrgID and DeviceID name the current claim, if any.
@@ -69,7 +70,7 @@ type Tx interface {
 
 	CreateCommand(ctx context.Context, c Command) error
 	Command(ctx context.Context, orgID, id string) (Command, error)
-	FailOpenCommands(ctx context.Context, serial, reason string, at time.Time) error
+	FailOpenCommands(ctx context.Context, orgID, serial, reason string, at time.Time) error
 
 	HitRate(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
 	RateCount(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
@@ -79,6 +80,33 @@ type Tx interface {
 type Store interface {
 	Read(ctx context.Context, fn func(Tx) error) error
 	Write(ctx context.Context, fn func(Tx) error) error
+}
+
+// DeviceTx is what the device side of the fleet (the gateway's use cases)
+// needs of a store transaction. A device knows its serial, not its
+// organization: reads are keyed by the serial it authenticated with, unique
+// across the platform, and writes to a command or device record carry the
+// organization of the record they read.
+type DeviceTx interface {
+	Reported(ctx context.Context, serial string) (Reported, error)
+	SetReported(ctx context.Context, r Reported) error
+	SetReportedBatch(ctx context.Context, reps []Reported) error
+	SettingOrInit(ctx context.Context, name, value string) (string, error)
+	OpenCommands(ctx context.Context, serial string, limit int) ([]Command, error)
+	OpenCommandSerials(ctx context.Context) ([]string, error)
+	CommandByID(ctx context.Context, serial, id string) (Command, error)
+	MarkDelivered(ctx context.Context, orgID string, ids []string, at time.Time) error
+	SaveCommandOutcome(ctx context.Context, c Command) error
+	TouchDevices(ctx context.Context, seen map[string]time.Time) error
+	RecordAudit(ctx context.Context, e audit.Entry) error
+}
+
+// DeviceStore runs the device side's transactions, and answers a hello's
+// read in one round trip.
+type DeviceStore interface {
+	Read(ctx context.Context, fn func(DeviceTx) error) error
+	Write(ctx context.Context, fn func(DeviceTx) error) error
+	HelloView(ctx context.Context, serial string) (secretHash string, rep Reported, err error)
 }
 
 // Notifier wakes whatever waits for a device's commands (a long-poll on

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
 	"mysystems/internal/sim"
 	"mysystems/internal/store"
@@ -108,8 +109,8 @@ func TestGW2_CommandRoundTrip(t *testing.T) {
 			t.Fatalf("result: %+v", r)
 		}
 		// A repeated result is answered with the first outcome.
-		var r fleet.ResultReply
-		e.do("POST", "/device/v1/commands/"+c.ID+"/result", dev.Token(), fleet.Result{OK: false, Message: "late"}, &r)
+		var r proto.ResultReply
+		e.do("POST", "/device/v1/commands/"+c.ID+"/result", dev.Token(), proto.Result{OK: false, Message: "late"}, &r)
 		if r.State != "applied" {
 			t.Fatalf("second result changed the outcome: %+v", r)
 		}
@@ -130,7 +131,7 @@ func TestGW2_CommandRoundTrip(t *testing.T) {
 		if d.Online {
 			t.Fatal("device silent for 3 intervals and the recording slack is online")
 		}
-		e.do("POST", "/device/v1/heartbeat", dev.Token(), fleet.Heartbeat{}, nil)
+		e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
 		if err := e.App.Gateway.Flush(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -145,10 +146,10 @@ func TestGW2_CommandRoundTrip(t *testing.T) {
 func TestGW1_DeviceAuth(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
 	m := e.Mint(1)[0]
-	if code := e.do("POST", "/device/v1/hello", "", fleet.Hello{Serial: m.Serial, Secret: "wrong"}, nil); code != 401 {
+	if code := e.do("POST", "/device/v1/hello", "", proto.Hello{Serial: m.Serial, Secret: "wrong"}, nil); code != 401 {
 		t.Errorf("wrong secret: %d", code)
 	}
-	if code := e.do("POST", "/device/v1/hello", "", fleet.Hello{Serial: "ACCC8E000000", Secret: m.Secret}, nil); code != 401 {
+	if code := e.do("POST", "/device/v1/hello", "", proto.Hello{Serial: "ACCC8E000000", Secret: m.Secret}, nil); code != 401 {
 		t.Errorf("unknown serial: %d", code)
 	}
 	if code := e.do("POST", "/device/v1/hello", "", "{", nil); code != 400 {
@@ -160,11 +161,11 @@ func TestGW1_DeviceAuth(t *testing.T) {
 	dev := e.Device(m)
 	w := dev.Hello()
 	e.Clock.Set(w.ExpiresAt.Add(time.Second))
-	if code := e.do("POST", "/device/v1/heartbeat", dev.Token(), fleet.Heartbeat{}, nil); code != 401 {
+	if code := e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil); code != 401 {
 		t.Errorf("expired token: %d", code)
 	}
 	dev.Hello()
-	if code := e.do("POST", "/device/v1/heartbeat", dev.Token(), fleet.Heartbeat{}, nil); code != 200 {
+	if code := e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil); code != 200 {
 		t.Errorf("after a new hello: %d", code)
 	}
 }
@@ -189,7 +190,7 @@ func TestDEV6_DeviceAccounts(t *testing.T) {
 		if r.State != "applied" || !dev.CheckPassword("guard", secret) {
 			t.Fatalf("device could not open the password: %+v", r)
 		}
-		var accts struct{ Items []fleet.Account }
+		var accts struct{ Items []proto.Account }
 		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, nil, &accts)
 		if len(accts.Items) != 4 {
 			t.Fatalf("accounts after create: %+v", accts.Items)
@@ -521,7 +522,7 @@ func TestDEV7_PresenceResolution(t *testing.T) {
 					t.Fatalf("device in contact every interval shown offline at interval %d", i)
 				}
 			}
-			e.do("POST", "/device/v1/heartbeat", dev.Token(), fleet.Heartbeat{}, nil)
+			e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
 			if i%3 != 0 {
 				flush()
 			}
@@ -551,10 +552,10 @@ func TestDEV7_PresenceResolution(t *testing.T) {
 		// 5 s, the device stays online until exactly 3 intervals after its
 		// last contact, the held-back one, and is offline then, in the
 		// device view and the list filter alike.
-		e.do("POST", "/device/v1/heartbeat", dev.Token(), fleet.Heartbeat{}, nil)
+		e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
 		flush()
 		e.Clock.Advance(30 * time.Second)
-		e.do("POST", "/device/v1/heartbeat", dev.Token(), fleet.Heartbeat{}, nil)
+		e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
 		last := e.Clock.Now()
 		flush()
 		for e.Clock.Now().Before(last.Add(fleet.OnlineWindow(time.Minute) - 5*time.Second)) {

@@ -8,21 +8,24 @@ import (
 	"time"
 
 	"mysystems/internal/clock"
+	"mysystems/internal/fleet"
 )
 
 // touchStore records the presence the gateway writes; nothing else of the
 // store is used by Flush with no pending reports.
 type touchStore struct {
-	Store
+	fleet.DeviceStore
 	touched map[string]time.Time
 }
 
 type touchTx struct {
-	Tx
+	fleet.DeviceTx
 	s *touchStore
 }
 
-func (s *touchStore) Write(_ context.Context, fn func(Tx) error) error { return fn(touchTx{s: s}) }
+func (s *touchStore) Write(_ context.Context, fn func(fleet.DeviceTx) error) error {
+	return fn(touchTx{s: s})
+}
 
 func (t touchTx) TouchDevices(_ context.Context, seen map[string]time.Time) error {
 	for k, v := range seen {

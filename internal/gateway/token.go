@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mysystems/internal/errs"
+	"mysystems/internal/fleet"
 )
 
 // signer issues and checks device tokens: "msd_" + the serial and expiry,
@@ -47,7 +48,7 @@ func (s *signer) keyFor(ctx context.Context, g *Gateway) ([]byte, error) {
 		return nil, errs.Wrap(err, "token key")
 	}
 	var stored string
-	err := g.store.Write(ctx, func(tx Tx) error {
+	err := g.store.Write(ctx, func(tx fleet.DeviceTx) error {
 		var err error
 		stored, err = tx.SettingOrInit(ctx, tokenKeySetting, hex.EncodeToString(fresh))
 		return err

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"mysystems/internal/fleet"
+	proto "mysystems/internal/device"
 	"mysystems/internal/store/storetest"
 )
 
@@ -54,7 +54,7 @@ func TestGW1_ManyDevicesOverOneHTTP2Connection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var w fleet.Welcome
+		var w proto.Welcome
 		_ = json.NewDecoder(res.Body).Decode(&w)
 		res.Body.Close()
 		if res.ProtoMajor != 2 || w.Token == "" {
@@ -76,7 +76,7 @@ func TestGW1_ManyDevicesOverOneHTTP2Connection(t *testing.T) {
 				return
 			}
 			defer res.Body.Close()
-			var cmds fleet.Commands
+			var cmds proto.Commands
 			_ = json.NewDecoder(res.Body).Decode(&cmds)
 			for _, c := range cmds.Commands {
 				got <- ms[i].Serial + ":" + c.Type

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"mysystems/internal/audit"
+	"mysystems/internal/device"
 	"mysystems/internal/fleet"
 	"mysystems/internal/sim"
 )
@@ -63,7 +64,7 @@ type Device struct {
 }
 
 // Hello says hello and returns the welcome.
-func (d *Device) Hello() fleet.Welcome {
+func (d *Device) Hello() device.Welcome {
 	d.t.Helper()
 	w, err := d.Stepped.Hello(context.Background())
 	if err != nil || w.Token == "" {
@@ -83,7 +84,7 @@ func (d *Device) Poll(wait int) []sim.Command {
 }
 
 // Apply applies a command and posts its result.
-func (d *Device) Apply(c sim.Command) fleet.ResultReply {
+func (d *Device) Apply(c sim.Command) device.ResultReply {
 	d.t.Helper()
 	r, err := d.Stepped.Apply(context.Background(), c)
 	if err != nil {

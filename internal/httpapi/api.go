@@ -23,6 +23,7 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/i18n"
@@ -202,10 +203,10 @@ func (a *API) Register(mux *http.ServeMux) {
 		_, _ = w.Write(doc)
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(a.d.Log, w, r, errs.NotFoundf("err.api.no_endpoint", r.Method, r.URL.Path))
+		edge.WriteError(a.d.Log, w, r, errs.NotFoundf("err.api.no_endpoint", r.Method, r.URL.Path))
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		edge.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if a.d.Ready != nil {
@@ -213,11 +214,11 @@ func (a *API) Register(mux *http.ServeMux) {
 			defer cancel()
 			if err := a.d.Ready(ctx); err != nil {
 				a.d.Log.WarnContext(r.Context(), "not ready", "err", err)
-				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+				edge.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 				return
 			}
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		edge.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	if a.d.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(a.d.Gatherer, promhttp.HandlerOpts{}))
@@ -238,12 +239,12 @@ func (a *API) handler(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &Call{R: r, W: w, api: a}
 		if err := a.prepare(c, rt); err != nil {
-			writeError(a.d.Log, w, r, err)
+			edge.WriteError(a.d.Log, w, r, err)
 			return
 		}
 		body, err := rt.handle(c)
 		if err != nil {
-			writeError(a.d.Log, w, r, err)
+			edge.WriteError(a.d.Log, w, r, err)
 			return
 		}
 		if body == written {
@@ -256,7 +257,7 @@ func (a *API) handler(rt Route) http.Handler {
 		if body == nil {
 			status = http.StatusNoContent
 		}
-		writeJSON(w, status, body)
+		edge.WriteJSON(w, status, body)
 	})
 }
 
@@ -265,7 +266,7 @@ var written = &struct{ x int }{}
 
 func (a *API) prepare(c *Call, rt Route) error {
 	r := c.R
-	addr := ClientAddr(r, a.d.TrustProxy)
+	addr := edge.ClientAddr(r, a.d.TrustProxy)
 	switch rt.Auth {
 	case AuthUser:
 		tok := bearer(r)

@@ -1,28 +1,18 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"mysystems/internal/edge"
 )
-
-type ctxKey int
-
-const requestIDKey ctxKey = 1
-
-// RequestID returns the id of the request in ctx, if any.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
 
 // Metrics are the HTTP server's Prometheus metrics.
 type Metrics struct {
@@ -103,7 +93,7 @@ func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)
 		}
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		r = r.WithContext(edge.WithRequestID(r.Context(), id))
 		sw := &statusWriter{ResponseWriter: w, id: id}
 		if r.ProtoMajor == 1 {
 			// The server has no ReadTimeout or WriteTimeout (see
@@ -119,7 +109,7 @@ func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 				}
 				log.ErrorContext(r.Context(), "panic", "panic", p, "request_id", id, "path", r.URL.Path)
 				if sw.status == 0 {
-					writeJSON(sw, http.StatusInternalServerError, ErrorBody{Error: ErrorDetail{Code: "internal", Message: "internal error", RequestID: id}})
+					edge.WriteJSON(sw, http.StatusInternalServerError, edge.ErrorBody{Error: edge.ErrorDetail{Code: "internal", Message: "internal error", RequestID: id}})
 				}
 			}
 			route := r.Pattern
@@ -147,23 +137,4 @@ func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 		}()
 		h.ServeHTTP(sw, r)
 	})
-}
-
-// ClientAddr returns the caller's address: the connection's peer, or with
-// trustProxy the first address of X-Forwarded-For (set by the proxy in
-// front of the server).
-func ClientAddr(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first := strings.TrimSpace(strings.Split(xff, ",")[0])
-			if ip := net.ParseIP(first); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

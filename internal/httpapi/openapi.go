@@ -7,13 +7,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mysystems/internal/edge"
 )
 
 // OpenAPI builds the OpenAPI 3 document from the route table: every served
 // route is documented and nothing else is.
 func (a *API) OpenAPI() map[string]any {
 	g := &schemaGen{components: map[string]any{}}
-	errRef := g.schema(reflect.TypeOf(ErrorBody{}))
+	errRef := g.schema(reflect.TypeOf(edge.ErrorBody{}))
 	paths := map[string]any{}
 	for _, rt := range a.routes {
 		item, _ := paths[rt.Path].(map[string]any)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"mysystems/internal/device"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
@@ -213,7 +215,7 @@ func (a *API) deviceRoutes() []Route {
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
-				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountCreate, Username: in.Username, Role: in.Role, Password: in.Password})
+				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountCreate, Username: in.Username, Role: in.Role, Password: in.Password})
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Change a device account's password (DEV-6)",
 			Auth: AuthUser, Request: AccountPassword{}, Response: CommandJSON{}, Status: http.StatusAccepted,
@@ -222,11 +224,11 @@ func (a *API) deviceRoutes() []Route {
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
-				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountPassword, Username: c.R.PathValue("username"), Password: in.Password})
+				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountPassword, Username: c.R.PathValue("username"), Password: in.Password})
 			}},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Delete a device account (DEV-6)",
 			Auth: AuthUser, Response: CommandJSON{}, Status: http.StatusAccepted, handle: func(c *Call) (any, error) {
-				return a.accountCommand(c, fleet.AccountChange{Op: fleet.CmdAccountDelete, Username: c.R.PathValue("username")})
+				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountDelete, Username: c.R.PathValue("username")})
 			}},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/commands/{id}", Tag: "devices", Summary: "State and result of a device command",
 			Auth: AuthUser, Response: CommandJSON{}, handle: func(c *Call) (any, error) {
@@ -313,36 +315,8 @@ func (a *API) listDevices(c *Call) (any, error) {
 	return out, nil
 }
 
-// devicesCSV streams every matching device, page by page.
+// devicesCSV streams every matching device (DEV-4).
 func (a *API) devicesCSV(c *Call, f fleet.Filter) error {
-	p := fleet.Page{Limit: 1000}
-	ds, next, t, err := a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
-	if err != nil {
-		return err
-	}
-	c.W.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	c.W.Header().Set("Content-Disposition", `attachment; filename="devices-`+c.Org.ID+`.csv"`)
-	cw := csv.NewWriter(c.W)
-	_ = cw.Write([]string{"id", "serial", "name", "model", "firmware", "folder", "status", "last_seen"})
-	for {
-		for _, d := range ds {
-			j := a.deviceJSON(d, t)
-			status, seen := "offline", ""
-			if j.Online {
-				status = "online"
-			}
-			if d.LastSeenAt != nil {
-				seen = d.LastSeenAt.Format(time.RFC3339)
-			}
-			_ = cw.Write([]string{d.ID, d.Serial, csvSafe(d.Name), d.Model, d.Firmware, csvSafe(j.FolderPath), status, seen})
-		}
-		cw.Flush()
-		if next == "" || cw.Error() != nil {
-			return nil
-		}
-		p.Cursor = next
-		if ds, next, t, err = a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p); err != nil {
-			return nil
-		}
-	}
+	out := edge.NewCSV(c.W, "devices-"+c.Org.ID+".csv")
+	return out.End(a.d.Log, c.R, a.d.Fleet.Export(c.R.Context(), c.Actor, c.Org.ID, f, out))
 }

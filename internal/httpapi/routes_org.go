@@ -1,12 +1,11 @@
 package httpapi
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 
 	"mysystems/internal/access"
 	"mysystems/internal/audit"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/org"
 )
@@ -111,7 +110,8 @@ func (a *API) auditLog(c *Call) (any, error) {
 	switch c.R.URL.Query().Get("format") {
 	case "", "json":
 	case "csv":
-		return written, AuditCSV(c.R.Context(), c.W, a.d.Audit, c.Actor, c.Org.ID, f, a.translator("en"), a.d.Log)
+		out := edge.NewCSV(c.W, "audit-"+c.Org.ID+".csv")
+		return written, out.End(a.d.Log, c.R, a.d.Audit.Export(c.R.Context(), c.Actor, c.Org.ID, f, a.translator("en"), out))
 	default:
 		return nil, errs.InvalidField("format", "err.api.format")
 	}
@@ -133,32 +133,6 @@ func (a *API) translator(lang string) audit.Translator {
 		return func(key string, _ ...any) string { return key }
 	}
 	return func(key string, args ...any) string { return a.d.Translate(lang, key, args...) }
-}
-
-// AuditCSV streams the organization's filtered log as a CSV attachment
-// (shared with the web UI). An error before the first byte is returned for
-// the caller to report; a later one ends the stream and is logged.
-func AuditCSV(ctx context.Context, w http.ResponseWriter, svc *audit.Service, actor audit.Actor, orgID string, f audit.Filter,
-	tr audit.Translator, log *slog.Logger) error {
-	started := false
-	err := svc.WriteCSV(ctx, actor, orgID, f, tr, w, func() {
-		started = true
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="audit-`+orgID+`.csv"`)
-	})
-	if started && err != nil {
-		log.ErrorContext(ctx, "audit export", "err", err)
-		return nil
-	}
-	return err
-}
-
-// csvSafe defuses spreadsheet formula injection in user-controlled cells.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
 }
 
 func (a *API) vendorRoutes() []Route {

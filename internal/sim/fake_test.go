@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"mysystems/internal/fleet"
+	"mysystems/internal/device"
 )
 
 // fakeGW is an in-memory device gateway serving the five /device/v1 routes
@@ -31,7 +31,7 @@ type fakeGW struct {
 	mu      sync.Mutex
 	devs    map[string]*fakeDev
 	tokens  map[string]string // token → serial
-	results map[string][]fleet.Result
+	results map[string][]device.Result
 	failRes map[string]int // answer this many result posts of an id with 503
 	protos  map[int]int    // requests by HTTP major version
 	remotes map[string]bool
@@ -43,7 +43,7 @@ type fakeDev struct {
 	pub        string
 	model      string
 	firmware   string
-	accounts   []fleet.Account
+	accounts   []device.Account
 	hellos     int
 	badHellos  int
 	heartbeats int
@@ -64,7 +64,7 @@ func newFakeGW(t testing.TB) *fakeGW {
 	g := &fakeGW{
 		t: t, hbSeconds: 60,
 		devs: map[string]*fakeDev{}, tokens: map[string]string{},
-		results: map[string][]fleet.Result{}, failRes: map[string]int{},
+		results: map[string][]device.Result{}, failRes: map[string]int{},
 		protos: map[int]int{}, remotes: map[string]bool{},
 	}
 	mux := http.NewServeMux()
@@ -152,9 +152,9 @@ func (g *fakeGW) send(serial, typ string, args any, again int) string {
 // sendAccount seals password with the device's public key from its Hello.
 func (g *fakeGW) sendAccount(serial, typ, username, role, password string) string {
 	g.t.Helper()
-	args := fleet.AccountArgs{Username: username, Role: role}
+	args := device.AccountArgs{Username: username, Role: role}
 	if password != "" {
-		sealed, err := fleet.Seal(g.dev(serial).pub, []byte(password))
+		sealed, err := device.Seal(g.dev(serial).pub, []byte(password))
 		if err != nil {
 			g.t.Fatal(err)
 		}
@@ -163,10 +163,10 @@ func (g *fakeGW) sendAccount(serial, typ, username, role, password string) strin
 	return g.send(serial, typ, args, 0)
 }
 
-func (g *fakeGW) resultsOf(id string) []fleet.Result {
+func (g *fakeGW) resultsOf(id string) []device.Result {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]fleet.Result(nil), g.results[id]...)
+	return append([]device.Result(nil), g.results[id]...)
 }
 
 func (g *fakeGW) distinctRemotes() int {
@@ -210,7 +210,7 @@ func (g *fakeGW) auth(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (g *fakeGW) hello(w http.ResponseWriter, r *http.Request) {
-	var h fleet.Hello
+	var h device.Hello
 	if err := json.NewDecoder(r.Body).Decode(&h); err != nil {
 		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
 		return
@@ -231,7 +231,7 @@ func (g *fakeGW) hello(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b)
 	tok := base64.RawURLEncoding.EncodeToString(b)
 	g.tokens[tok] = h.Serial
-	writeJSON(w, http.StatusOK, fleet.Welcome{Token: tok, ExpiresAt: time.Now().Add(time.Hour), HeartbeatSeconds: g.hbSeconds, Claimed: true})
+	writeJSON(w, http.StatusOK, device.Welcome{Token: tok, ExpiresAt: time.Now().Add(time.Hour), HeartbeatSeconds: g.hbSeconds, Claimed: true})
 }
 
 func (g *fakeGW) heartbeat(w http.ResponseWriter, r *http.Request) {
@@ -239,7 +239,7 @@ func (g *fakeGW) heartbeat(w http.ResponseWriter, r *http.Request) {
 	if serial == "" {
 		return
 	}
-	var hb fleet.Heartbeat
+	var hb device.Heartbeat
 	if err := json.NewDecoder(r.Body).Decode(&hb); err != nil {
 		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
 		return
@@ -251,12 +251,12 @@ func (g *fakeGW) heartbeat(w http.ResponseWriter, r *http.Request) {
 		d.accounts = hb.Accounts
 	}
 	g.mu.Unlock()
-	writeJSON(w, http.StatusOK, fleet.HeartbeatReply{HeartbeatSeconds: g.hbSeconds, Claimed: true})
+	writeJSON(w, http.StatusOK, device.HeartbeatReply{HeartbeatSeconds: g.hbSeconds, Claimed: true})
 }
 
-// wireOut is fleet.WireCommand plus the issued_at a gateway may send.
+// wireOut is device.WireCommand plus the issued_at a gateway may send.
 type wireOut struct {
-	fleet.WireCommand
+	device.WireCommand
 	IssuedAt time.Time `json:"issued_at"`
 }
 
@@ -280,7 +280,7 @@ func (g *fakeGW) poll(w http.ResponseWriter, r *http.Request) {
 				c.again--
 			}
 			c.sent++
-			out = append(out, wireOut{WireCommand: fleet.WireCommand{ID: c.id, Type: c.typ, Args: c.args}, IssuedAt: c.issued})
+			out = append(out, wireOut{WireCommand: device.WireCommand{ID: c.id, Type: c.typ, Args: c.args}, IssuedAt: c.issued})
 		}
 		wake := d.wake
 		g.mu.Unlock()
@@ -291,7 +291,7 @@ func (g *fakeGW) poll(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-wake:
 		case <-timer.C:
-			writeJSON(w, http.StatusOK, fleet.Commands{Commands: []fleet.WireCommand{}})
+			writeJSON(w, http.StatusOK, device.Commands{Commands: []device.WireCommand{}})
 			return
 		case <-r.Context().Done():
 			return
@@ -304,7 +304,7 @@ func (g *fakeGW) result(w http.ResponseWriter, r *http.Request) {
 	if serial == "" {
 		return
 	}
-	var res fleet.Result
+	var res device.Result
 	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
 		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
 		return
@@ -335,9 +335,9 @@ func (g *fakeGW) result(w http.ResponseWriter, r *http.Request) {
 			g.devs[serial].accounts = res.Accounts
 		}
 	}
-	state := fleet.StateFailed
+	state := device.StateFailed
 	if first.OK {
-		state = fleet.StateApplied
+		state = device.StateApplied
 	}
-	writeJSON(w, http.StatusOK, fleet.ResultReply{State: state, Result: first.Message})
+	writeJSON(w, http.StatusOK, device.ResultReply{State: state, Result: first.Message})
 }

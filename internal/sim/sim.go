@@ -10,6 +10,12 @@
 // it has its own connection, that connection's HTTP/2 read loop. Devices
 // either each have one TCP connection (HTTP/2 cleartext, or HTTP/1.1 with
 // --http1) or share one HTTP/2 cleartext connection per site.
+//
+// It speaks only the protocol (internal/device) and knows nothing else of
+// the portal. Files: sim.go the fleet, device.go one device's state,
+// session.go its hello, heartbeats and run loop, commands.go long-polls and
+// results, accounts.go its local accounts, faults.go injected faults,
+// request.go one exchange with the gateway, transport.go connections.
 package sim
 
 import (

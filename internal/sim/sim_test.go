@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"mysystems/internal/fleet"
+	"mysystems/internal/device"
 )
 
 // waitFor polls cond until it holds or the deadline passes.
@@ -66,7 +66,7 @@ func startFleet(t *testing.T, cfg Config, ids ...Identity) *Fleet {
 	return f
 }
 
-func resultOf(t *testing.T, g *fakeGW, id string) fleet.Result {
+func resultOf(t *testing.T, g *fakeGW, id string) device.Result {
 	t.Helper()
 	waitFor(t, "result of "+id, func() bool { return len(g.resultsOf(id)) > 0 })
 	return g.resultsOf(id)[0]
@@ -94,16 +94,16 @@ func TestGW4_HelloHeartbeatPollResult(t *testing.T) {
 	if dev.pub != f.Device(id.Serial).PublicKey() || dev.model != "AXIS Q1615" || dev.firmware == "" {
 		t.Fatalf("hello = %+v", dev)
 	}
-	want := []fleet.Account{
-		{Username: "root", Role: fleet.RoleAdministrator},
-		{Username: "acs-service", Role: fleet.RoleAdministrator, Service: true},
-		{Username: "adm-service", Role: fleet.RoleOperator, Service: true},
+	want := []device.Account{
+		{Username: "root", Role: device.RoleAdministrator},
+		{Username: "acs-service", Role: device.RoleAdministrator, Service: true},
+		{Username: "adm-service", Role: device.RoleOperator, Service: true},
 	}
 	if !slices.Equal(dev.accounts, want) {
 		t.Fatalf("hello accounts = %+v", dev.accounts)
 	}
 
-	cmd := g.send(id.Serial, fleet.CmdIdentify, nil, 0)
+	cmd := g.send(id.Serial, device.CmdIdentify, nil, 0)
 	if r := resultOf(t, g, cmd); !r.OK {
 		t.Fatalf("identify: %+v", r)
 	}
@@ -139,11 +139,11 @@ func TestGW2_RedeliveredCommandAppliedOnce(t *testing.T) {
 	f := startFleet(t, testConfig(g), id)
 	waitFor(t, "hello", func() bool { return g.hellos(id.Serial) == 1 })
 
-	sealed, err := fleet.Seal(g.dev(id.Serial).pub, []byte("first-pass"))
+	sealed, err := device.Seal(g.dev(id.Serial).pub, []byte("first-pass"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := g.send(id.Serial, fleet.CmdAccountCreate, fleet.AccountArgs{Username: "alice", Role: fleet.RoleViewer, SealedPassword: sealed}, 1)
+	cmd := g.send(id.Serial, device.CmdAccountCreate, device.AccountArgs{Username: "alice", Role: device.RoleViewer, SealedPassword: sealed}, 1)
 	waitFor(t, "two results", func() bool { return len(g.resultsOf(cmd)) == 2 })
 	rs := g.resultsOf(cmd)
 	if !rs[0].OK || rs[0].Message != rs[1].Message || !slices.Equal(rs[0].Accounts, rs[1].Accounts) {
@@ -167,7 +167,7 @@ func TestGW2_RedeliveredCommandAppliedOnce(t *testing.T) {
 	g.mu.Lock()
 	g.failRes["cmd-2"] = 2
 	g.mu.Unlock()
-	cmd2 := g.sendAccount(id.Serial, fleet.CmdAccountPassword, "alice", "", "second-pass")
+	cmd2 := g.sendAccount(id.Serial, device.CmdAccountPassword, "alice", "", "second-pass")
 	if cmd2 != "cmd-2" {
 		t.Fatalf("command id %s", cmd2)
 	}
@@ -189,7 +189,7 @@ func TestAccountCommands(t *testing.T) {
 	d := f.Device(id.Serial)
 	waitFor(t, "hello", func() bool { return g.hellos(id.Serial) == 1 })
 
-	ok := func(typ, user, role, pw string) fleet.Result {
+	ok := func(typ, user, role, pw string) device.Result {
 		t.Helper()
 		r := resultOf(t, g, g.sendAccount(id.Serial, typ, user, role, pw))
 		if !r.OK {
@@ -208,8 +208,8 @@ func TestAccountCommands(t *testing.T) {
 		}
 	}
 
-	r := ok(fleet.CmdAccountCreate, "alice", fleet.RoleOperator, "s3cret pass!")
-	if !slices.Contains(r.Accounts, fleet.Account{Username: "alice", Role: fleet.RoleOperator}) {
+	r := ok(device.CmdAccountCreate, "alice", device.RoleOperator, "s3cret pass!")
+	if !slices.Contains(r.Accounts, device.Account{Username: "alice", Role: device.RoleOperator}) {
 		t.Fatalf("result accounts = %+v", r.Accounts)
 	}
 	if !slices.Equal(g.dev(id.Serial).accounts, d.Accounts()) {
@@ -218,32 +218,32 @@ func TestAccountCommands(t *testing.T) {
 	if !d.CheckPassword("alice", "s3cret pass!") {
 		t.Fatal("password not set")
 	}
-	ok(fleet.CmdAccountPassword, "alice", "", "n3w-pass")
+	ok(device.CmdAccountPassword, "alice", "", "n3w-pass")
 	if !d.CheckPassword("alice", "n3w-pass") {
 		t.Fatal("password not changed")
 	}
-	refused(fleet.CmdAccountCreate, "alice", fleet.RoleViewer, "x", "already has an account named alice")
-	refused(fleet.CmdAccountCreate, "bob", fleet.RoleViewer, "pässword", "printable ASCII")
-	refused(fleet.CmdAccountCreate, "bob", "superuser", "pw", "role must be")
-	refused(fleet.CmdAccountPassword, "acs-service", "", "pw", "service account")
-	refused(fleet.CmdAccountDelete, "adm-service", "", "", "service account")
-	refused(fleet.CmdAccountDelete, "root", "", "", "root account cannot be deleted")
-	refused(fleet.CmdAccountDelete, "nobody", "", "", "no account named nobody")
+	refused(device.CmdAccountCreate, "alice", device.RoleViewer, "x", "already has an account named alice")
+	refused(device.CmdAccountCreate, "bob", device.RoleViewer, "pässword", "printable ASCII")
+	refused(device.CmdAccountCreate, "bob", "superuser", "pw", "role must be")
+	refused(device.CmdAccountPassword, "acs-service", "", "pw", "service account")
+	refused(device.CmdAccountDelete, "adm-service", "", "", "service account")
+	refused(device.CmdAccountDelete, "root", "", "", "root account cannot be deleted")
+	refused(device.CmdAccountDelete, "nobody", "", "", "no account named nobody")
 
 	// A password sealed for another device's key does not open.
 	other, _ := ecdh.X25519().GenerateKey(rand.Reader)
-	sealed, _ := fleet.Seal(publicKey(other), []byte("pw"))
-	cmd := g.send(id.Serial, fleet.CmdAccountCreate, fleet.AccountArgs{Username: "carol", Role: fleet.RoleViewer, SealedPassword: sealed}, 0)
+	sealed, _ := device.Seal(publicKey(other), []byte("pw"))
+	cmd := g.send(id.Serial, device.CmdAccountCreate, device.AccountArgs{Username: "carol", Role: device.RoleViewer, SealedPassword: sealed}, 0)
 	if r := resultOf(t, g, cmd); r.OK || !strings.Contains(r.Message, "not sealed for this device") {
 		t.Fatalf("foreign seal: %+v", r)
 	}
 
 	// Injected refusal: the next valid change fails with the device's reason.
 	d.RefuseAccountChanges(1, "flash storage is read-only")
-	refused(fleet.CmdAccountCreate, "bob", fleet.RoleViewer, "pw", "flash storage is read-only")
-	ok(fleet.CmdAccountCreate, "bob", fleet.RoleViewer, "pw")
+	refused(device.CmdAccountCreate, "bob", device.RoleViewer, "pw", "flash storage is read-only")
+	ok(device.CmdAccountCreate, "bob", device.RoleViewer, "pw")
 
-	ok(fleet.CmdAccountDelete, "alice", "", "")
+	ok(device.CmdAccountDelete, "alice", "", "")
 	names := []string{}
 	for _, a := range d.Accounts() {
 		names = append(names, a.Username)
@@ -264,10 +264,10 @@ func TestGW4_ProbabilisticAndScriptedAccountRefusal(t *testing.T) {
 	f := startFleet(t, cfg, a, b)
 	waitFor(t, "hellos", func() bool { return g.hellos(a.Serial) == 1 && g.hellos(b.Serial) == 1 })
 
-	if r := resultOf(t, g, g.sendAccount(b.Serial, fleet.CmdAccountCreate, "eve", fleet.RoleViewer, "pw")); r.OK || r.Message != "maintenance mode" {
+	if r := resultOf(t, g, g.sendAccount(b.Serial, device.CmdAccountCreate, "eve", device.RoleViewer, "pw")); r.OK || r.Message != "maintenance mode" {
 		t.Fatalf("scripted refusal: %+v", r)
 	}
-	if r := resultOf(t, g, g.sendAccount(a.Serial, fleet.CmdAccountCreate, "eve", fleet.RoleViewer, "pw")); !r.OK {
+	if r := resultOf(t, g, g.sendAccount(a.Serial, device.CmdAccountCreate, "eve", device.RoleViewer, "pw")); !r.OK {
 		t.Fatalf("unscripted device: %+v", r)
 	}
 	f.Stop()
@@ -278,7 +278,7 @@ func TestGW4_ProbabilisticAndScriptedAccountRefusal(t *testing.T) {
 	cfg.FailAccounts = 1
 	startFleet(t, cfg, c)
 	waitFor(t, "hello", func() bool { return g2.hellos(c.Serial) == 1 })
-	if r := resultOf(t, g2, g2.sendAccount(c.Serial, fleet.CmdAccountCreate, "eve", fleet.RoleViewer, "pw")); r.OK || !strings.Contains(r.Message, "simulated fault") {
+	if r := resultOf(t, g2, g2.sendAccount(c.Serial, device.CmdAccountCreate, "eve", device.RoleViewer, "pw")); r.OK || !strings.Contains(r.Message, "simulated fault") {
 		t.Fatalf("probabilistic refusal: %+v", r)
 	}
 }
@@ -289,7 +289,7 @@ func TestRebootGoesAwayAndComesBack(t *testing.T) {
 	f := startFleet(t, testConfig(g), id)
 	waitFor(t, "hello", func() bool { return g.hellos(id.Serial) == 1 })
 
-	cmd := g.send(id.Serial, fleet.CmdReboot, nil, 1) // delivered again after the reboot
+	cmd := g.send(id.Serial, device.CmdReboot, nil, 1) // delivered again after the reboot
 	if r := resultOf(t, g, cmd); !r.OK {
 		t.Fatalf("reboot: %+v", r)
 	}
@@ -320,7 +320,7 @@ func TestReHelloOn401(t *testing.T) {
 	n := g.heartbeats(id.Serial)
 	waitFor(t, "heartbeats with the new token", func() bool { return g.heartbeats(id.Serial) >= n+3 })
 	waitFor(t, "online", func() bool { return f.Stats().Online == 1 })
-	cmd := g.send(id.Serial, fleet.CmdIdentify, nil, 0)
+	cmd := g.send(id.Serial, device.CmdIdentify, nil, 0)
 	if r := resultOf(t, g, cmd); !r.OK {
 		t.Fatalf("identify: %+v", r)
 	}
@@ -357,7 +357,7 @@ func TestSitesShareOneConnectionEach(t *testing.T) {
 	})
 	var cmds []string
 	for _, id := range ids {
-		cmds = append(cmds, g.send(id.Serial, fleet.CmdIdentify, nil, 0))
+		cmds = append(cmds, g.send(id.Serial, device.CmdIdentify, nil, 0))
 	}
 	for _, c := range cmds {
 		if r := resultOf(t, g, c); !r.OK {
@@ -383,7 +383,7 @@ func TestSitesShareOneConnectionEach(t *testing.T) {
 	// connection.
 	d := f.Device(ids[0].Serial)
 	d.Drop()
-	cmd := g.send(ids[0].Serial, fleet.CmdIdentify, nil, 0)
+	cmd := g.send(ids[0].Serial, device.CmdIdentify, nil, 0)
 	if r := resultOf(t, g, cmd); !r.OK {
 		t.Fatalf("after drop: %+v", r)
 	}
@@ -409,7 +409,7 @@ func TestOneConnectionPerDevice(t *testing.T) {
 		return true
 	})
 	for _, id := range ids {
-		if r := resultOf(t, g, g.send(id.Serial, fleet.CmdIdentify, nil, 0)); !r.OK {
+		if r := resultOf(t, g, g.send(id.Serial, device.CmdIdentify, nil, 0)); !r.OK {
 			t.Fatal(r)
 		}
 	}
@@ -425,7 +425,7 @@ func TestOneConnectionPerDevice(t *testing.T) {
 	// Dropping a device's connection: it reconnects and gets commands.
 	f.Device(ids[1].Serial).Drop()
 	waitFor(t, "reconnect", func() bool { return g.newConns.Load() >= 5 })
-	if r := resultOf(t, g, g.send(ids[1].Serial, fleet.CmdIdentify, nil, 0)); !r.OK {
+	if r := resultOf(t, g, g.send(ids[1].Serial, device.CmdIdentify, nil, 0)); !r.OK {
 		t.Fatal(r)
 	}
 	if n := g.newConns.Load(); n != 5 {
@@ -456,7 +456,7 @@ func TestHTTP1OneConnectionPerDevice(t *testing.T) {
 		return true
 	})
 	for _, id := range ids {
-		if r := resultOf(t, g, g.sendAccount(id.Serial, fleet.CmdAccountCreate, "op", fleet.RoleOperator, "pw")); !r.OK {
+		if r := resultOf(t, g, g.sendAccount(id.Serial, device.CmdAccountCreate, "op", device.RoleOperator, "pw")); !r.OK {
 			t.Fatal(r)
 		}
 	}

@@ -2,14 +2,13 @@ package sim
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
 	"time"
 
-	"mysystems/internal/fleet"
+	"mysystems/internal/device"
 )
 
 // Stepped is a simulated device that does nothing by itself: a test drives
@@ -27,11 +26,7 @@ type Stepped struct {
 }
 
 // Command is a command as delivered to a device.
-type Command struct {
-	ID   string
-	Type string
-	Args json.RawMessage
-}
+type Command = device.WireCommand
 
 // NewStepped makes a stepped device for id. cfg.Server is the gateway's
 // base URL; the device speaks HTTP/1.1 (or whatever the server offers to a
@@ -61,14 +56,14 @@ func (s *Stepped) Close() {
 }
 
 // Hello presents the factory credential and starts a session.
-func (s *Stepped) Hello(ctx context.Context) (fleet.Welcome, error) {
+func (s *Stepped) Hello(ctx context.Context) (device.Welcome, error) {
 	if _, err := s.hello(ctx); err != nil {
-		return fleet.Welcome{}, err
+		return device.Welcome{}, err
 	}
 	d := s.Device
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return fleet.Welcome{Token: d.token, ExpiresAt: d.expires, HeartbeatSeconds: int(d.every / time.Second), Claimed: d.claimed}, nil
+	return device.Welcome{Token: d.token, ExpiresAt: d.expires, HeartbeatSeconds: int(d.every / time.Second), Claimed: d.claimed}, nil
 }
 
 // Token is the device's current session token ("" before Hello).
@@ -80,17 +75,11 @@ func (s *Stepped) Token() string {
 
 // Poll asks for commands, holding the request up to wait seconds.
 func (s *Stepped) Poll(ctx context.Context, wait int) ([]Command, error) {
-	var body struct {
-		Commands []wireCommand `json:"commands"`
-	}
+	var body device.Commands
 	if err := s.do(ctx, http.MethodGet, "/device/v1/commands?wait="+strconv.Itoa(wait), s.Token(), nil, &body); err != nil {
 		return nil, err
 	}
-	out := make([]Command, len(body.Commands))
-	for i, c := range body.Commands {
-		out[i] = Command{ID: c.ID, Type: c.Type, Args: c.Args}
-	}
-	return out, nil
+	return body.Commands, nil
 }
 
 // Fail makes the device answer every later command of type typ with a
@@ -103,20 +92,20 @@ func (s *Stepped) Fail(typ, reason string) {
 
 // Apply applies c (once: a redelivered command is answered with its
 // earlier outcome) and posts the result; it returns the gateway's reply.
-func (s *Stepped) Apply(ctx context.Context, c Command) (fleet.ResultReply, error) {
+func (s *Stepped) Apply(ctx context.Context, c Command) (device.ResultReply, error) {
 	res, seen := s.Applied(c.ID)
 	if !seen {
 		s.mu.Lock()
 		reason, fail := s.fail[c.Type]
 		s.mu.Unlock()
 		if fail {
-			res = fleet.Result{OK: false, Message: reason}
+			res = device.Result{OK: false, Message: reason}
 		} else {
-			res, _ = s.apply(wireCommand{ID: c.ID, Type: c.Type, Args: c.Args})
+			res, _ = s.apply(c)
 		}
 		s.remember(c.ID, res)
 	}
-	var reply fleet.ResultReply
+	var reply device.ResultReply
 	err := s.do(ctx, http.MethodPost, "/device/v1/commands/"+url.PathEscape(c.ID)+"/result", s.Token(), res, &reply)
 	return reply, err
 }

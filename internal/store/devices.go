@@ -10,7 +10,6 @@ import (
 
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
-	"mysystems/internal/gateway"
 	"mysystems/internal/i18n"
 )
 
@@ -70,8 +69,9 @@ func (t *Tx) SetReported(ctx context.Context, r fleet.Reported) error {
 		r.Firmware, string(accounts), r.PublicKey, nullMicros(r.HelloAt), r.Serial); err != nil {
 		return err
 	}
-	if r.Firmware != "" {
-		_, err = t.exec(ctx, `UPDATE devices SET firmware = ? WHERE serial = ? AND firmware <> ?`, r.Firmware, r.Serial, r.Firmware)
+	if r.Firmware != "" && r.OrgID != "" {
+		_, err = t.exec(ctx, `UPDATE devices SET firmware = ? WHERE org_id = ? AND serial = ? AND firmware <> ?`,
+			r.Firmware, r.OrgID, r.Serial, r.Firmware)
 		return errs.Wrap(err, "device firmware")
 	}
 	return nil
@@ -310,12 +310,12 @@ func (t *Tx) CommandByID(ctx context.Context, serial, id string) (fleet.Command,
 	return c, nil
 }
 
-// MarkDelivered records a delivery of commands.
-func (t *Tx) MarkDelivered(ctx context.Context, ids []string, at time.Time) error {
+// MarkDelivered records a delivery of an organization's commands.
+func (t *Tx) MarkDelivered(ctx context.Context, orgID string, ids []string, at time.Time) error {
 	for _, id := range ids {
 		if _, err := t.exec(ctx, `UPDATE device_commands SET deliveries = deliveries + 1,
 			state = CASE WHEN state = 'pending' THEN 'delivered' ELSE state END,
-			delivered_at = COALESCE(delivered_at, ?) WHERE id = ?`, micros(at), id); err != nil {
+			delivered_at = COALESCE(delivered_at, ?) WHERE org_id = ? AND id = ?`, micros(at), orgID, id); err != nil {
 			return errs.Wrap(err, "mark delivered")
 		}
 	}
@@ -325,7 +325,8 @@ func (t *Tx) MarkDelivered(ctx context.Context, ids []string, at time.Time) erro
 // SaveCommandOutcome stores a command's outcome.
 func (t *Tx) SaveCommandOutcome(ctx context.Context, c fleet.Command) error {
 	return t.execOne(ctx, errs.NotFoundf("err.command.not_found", c.ID),
-		`UPDATE device_commands SET state = ?, result = ?, done_at = ? WHERE id = ?`, c.State, c.Result, nullMicros(c.DoneAt), c.ID)
+		`UPDATE device_commands SET state = ?, result = ?, done_at = ? WHERE org_id = ? AND id = ?`,
+		c.State, c.Result, nullMicros(c.DoneAt), c.OrgID, c.ID)
 }
 
 // SettingOrInit returns a platform-wide setting, storing value first if the
@@ -393,8 +394,8 @@ func (t *Tx) SetReportedBatch(ctx context.Context, reps []fleet.Reported) error 
 				hello = strconv.FormatInt(micros(*r.HelloAt), 10) // VALUES columns are untyped: text
 			}
 			args = append(args, r.Serial, r.Firmware, string(accounts), r.PublicKey, hello)
-			if r.Firmware != "" {
-				fw = append(fw, r.Serial, r.Firmware)
+			if r.Firmware != "" && r.OrgID != "" {
+				fw = append(fw, r.Serial, r.Firmware, r.OrgID)
 			}
 		}
 		if _, err := t.exec(ctx, `UPDATE device_identities SET firmware = v.column2, accounts = v.column3,
@@ -404,8 +405,8 @@ func (t *Tx) SetReportedBatch(ctx context.Context, reps []fleet.Reported) error 
 		}
 		if len(fw) > 0 {
 			if _, err := t.exec(ctx, `UPDATE devices SET firmware = v.column2
-				FROM (VALUES `+valuesList(len(fw)/2, 2)+`) AS v
-				WHERE devices.serial = v.column1 AND devices.firmware <> v.column2`, fw...); err != nil {
+				FROM (VALUES `+valuesList(len(fw)/3, 3)+`) AS v
+				WHERE devices.org_id = v.column3 AND devices.serial = v.column1 AND devices.firmware <> v.column2`, fw...); err != nil {
 				return errs.Wrap(err, "device firmware")
 			}
 		}
@@ -413,12 +414,13 @@ func (t *Tx) SetReportedBatch(ctx context.Context, reps []fleet.Reported) error 
 	return nil
 }
 
-// Gateway returns the device gateway's store.
-func (db *DB) Gateway() gateway.Store {
-	return gatewayStore{runner[gateway.Tx]{db, func(t *Tx) gateway.Tx { return t }}}
+// Gateway returns the store of the fleet's device side, which the device
+// gateway uses.
+func (db *DB) Gateway() fleet.DeviceStore {
+	return gatewayStore{runner[fleet.DeviceTx]{db, func(t *Tx) fleet.DeviceTx { return t }}}
 }
 
-type gatewayStore struct{ runner[gateway.Tx] }
+type gatewayStore struct{ runner[fleet.DeviceTx] }
 
 // HelloView reads what a hello needs (the secret's hash and the device's
 // last report) in one statement outside any transaction: one round trip.
@@ -439,11 +441,11 @@ func (s gatewayStore) HelloView(ctx context.Context, serial string) (string, fle
 	return hash, r, nil
 }
 
-// FailOpenCommands ends a device's commands that have no outcome yet (the
-// device left the organization).
-func (t *Tx) FailOpenCommands(ctx context.Context, serial, reason string, at time.Time) error {
+// FailOpenCommands ends a device's commands in an organization that have no
+// outcome yet (the device left the organization).
+func (t *Tx) FailOpenCommands(ctx context.Context, orgID, serial, reason string, at time.Time) error {
 	_, err := t.exec(ctx, `UPDATE device_commands SET state = 'failed', result = ?, done_at = ?
-		WHERE serial = ? AND state IN ('pending', 'delivered')`, reason, micros(at), serial)
+		WHERE org_id = ? AND serial = ? AND state IN ('pending', 'delivered')`, reason, micros(at), orgID, serial)
 	return errs.Wrap(err, "fail open commands")
 }
 

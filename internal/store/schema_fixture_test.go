@@ -31,6 +31,7 @@ import (
 	"mysystems/internal/access"
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
+	"mysystems/internal/device"
 	"mysystems/internal/fleet"
 	"mysystems/internal/jobs"
 	"mysystems/internal/mail"
@@ -108,13 +109,13 @@ var (
 	fxUnclaimedSerial = "ACCC8E8C9D0E1F"
 
 	fxCmdApplied = fleet.Command{ID: "cmd_r1e2b3o4o5t6a7p8", OrgID: fxAcme.ID, DeviceID: fxCamLyon.ID, Serial: fxCamLyon.Serial,
-		Type: fleet.CmdReboot, Args: json.RawMessage(`{}`), State: fleet.StateApplied, Result: "rebooting", CreatedBy: fxAlice.ID,
+		Type: device.CmdReboot, Args: json.RawMessage(`{}`), State: device.StateApplied, Result: "rebooting", CreatedBy: fxAlice.ID,
 		CreatedAt: fxAt(70 * time.Minute), DeliveredAt: fxPtr(70*time.Minute + 2*time.Second), DoneAt: fxPtr(70*time.Minute + 9*time.Second), Deliveries: 1}
 	fxCmdPending = fleet.Command{ID: "cmd_a1c2c3t4p5e6n7d8", OrgID: fxAcme.ID, DeviceID: fxCamLyon.ID, Serial: fxCamLyon.Serial,
-		Type: fleet.CmdAccountCreate, Args: json.RawMessage(`{"username":"operator2","role":"operator","sealed":"x25519:Zm9vYmFyYmF6"}`),
-		State: fleet.StatePending, CreatedBy: fxChloe.ID, CreatedAt: fxAt(112 * time.Minute)}
+		Type: device.CmdAccountCreate, Args: json.RawMessage(`{"username":"operator2","role":"operator","sealed":"x25519:Zm9vYmFyYmF6"}`),
+		State: device.StatePending, CreatedBy: fxChloe.ID, CreatedAt: fxAt(112 * time.Minute)}
 	fxCmdDelivered = fleet.Command{ID: "cmd_i1d2e3n4t5i6f7y8", OrgID: fxGlobex.ID, DeviceID: fxCamMtl.ID, Serial: fxCamMtl.Serial,
-		Type: fleet.CmdIdentify, Args: json.RawMessage(`{}`), State: fleet.StateDelivered, CreatedBy: fxBruno.ID,
+		Type: device.CmdIdentify, Args: json.RawMessage(`{}`), State: device.StateDelivered, CreatedBy: fxBruno.ID,
 		CreatedAt: fxAt(80 * time.Minute), DeliveredAt: fxPtr(80*time.Minute + time.Second), Deliveries: 2}
 
 	fxAccountsLyon = `[{"username":"root","role":"admin"},{"username":"viewer1","role":"viewer"},{"username":"acs","role":"operator","service":true}]`

@@ -14,8 +14,8 @@ import (
 	"mysystems/internal/access"
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
-	"mysystems/internal/httpapi"
 	"mysystems/internal/i18n"
 	"mysystems/internal/org"
 )
@@ -107,7 +107,7 @@ func (u *UI) wrap(m mode, fn func(*call)) http.Handler {
 // session makes an anonymous request (and drops the cookie); only a store
 // failure stops the request.
 func (c *call) authenticate() bool {
-	c.actor = audit.Actor{ClientAddr: httpapi.ClientAddr(c.r, c.u.d.TrustProxy)}
+	c.actor = audit.Actor{ClientAddr: edge.ClientAddr(c.r, c.u.d.TrustProxy)}
 	ck, err := c.r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
 		return true

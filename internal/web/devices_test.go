@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"mysystems/internal/access"
-	"mysystems/internal/fleet"
+	"mysystems/internal/device"
 )
 
 // upload posts a multipart form with one file, as a browser's file input
@@ -508,7 +508,7 @@ func TestDEV6_DeviceAccounts(t *testing.T) {
 	wantNoBody(t, "pending", r, secret)
 
 	cmds := d.Poll(0)
-	if len(cmds) != 1 || cmds[0].ID != m[1] || cmds[0].Type != fleet.CmdAccountCreate {
+	if len(cmds) != 1 || cmds[0].ID != m[1] || cmds[0].Type != device.CmdAccountCreate {
 		t.Fatalf("the device received %+v", cmds)
 	}
 	if strings.Contains(string(cmds[0].Args), secret) {
@@ -540,7 +540,7 @@ func TestDEV6_DeviceAccounts(t *testing.T) {
 		t.Fatalf("password: got %d to %q; body:\n%s", r.status, r.location(), r.body)
 	}
 	cmds = d.Poll(0)
-	if len(cmds) != 1 || cmds[0].Type != fleet.CmdAccountPassword {
+	if len(cmds) != 1 || cmds[0].Type != device.CmdAccountPassword {
 		t.Fatalf("the device received %+v", cmds)
 	}
 	d.RefuseAccountChanges(1, "the account database is locked")

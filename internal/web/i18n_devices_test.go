@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"mysystems/internal/fleet"
+	proto "mysystems/internal/device"
 )
 
 // TestDeviceKeysExist checks the catalogue keys that the device pages
@@ -12,13 +12,13 @@ import (
 // roles.
 func TestDeviceKeysExist(t *testing.T) {
 	var keys []string
-	for _, s := range []string{fleet.StatePending, fleet.StateDelivered, fleet.StateApplied, fleet.StateFailed} {
+	for _, s := range []string{proto.StatePending, proto.StateDelivered, proto.StateApplied, proto.StateFailed} {
 		keys = append(keys, "command.state."+s)
 	}
-	for _, typ := range []string{fleet.CmdReboot, fleet.CmdIdentify, fleet.CmdAccountCreate, fleet.CmdAccountPassword, fleet.CmdAccountDelete} {
+	for _, typ := range []string{proto.CmdReboot, proto.CmdIdentify, proto.CmdAccountCreate, proto.CmdAccountPassword, proto.CmdAccountDelete} {
 		keys = append(keys, "command.what."+typ)
 	}
-	for _, r := range []string{fleet.RoleAdministrator, fleet.RoleOperator, fleet.RoleViewer} {
+	for _, r := range []string{proto.RoleAdministrator, proto.RoleOperator, proto.RoleViewer} {
 		keys = append(keys, "devaccounts.role."+r)
 	}
 	for _, k := range keys {
@@ -27,7 +27,7 @@ func TestDeviceKeysExist(t *testing.T) {
 		}
 	}
 	// The account commands name their account; the others take no argument.
-	for _, typ := range []string{fleet.CmdAccountCreate, fleet.CmdAccountPassword, fleet.CmdAccountDelete} {
+	for _, typ := range []string{proto.CmdAccountCreate, proto.CmdAccountPassword, proto.CmdAccountDelete} {
 		for _, l := range langs {
 			if got := translate(l, "command.what."+typ, "op1"); got == "" || !strings.Contains(got, "op1") {
 				t.Errorf("%s %s: %q does not name the account", l, typ, got)

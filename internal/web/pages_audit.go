@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"mysystems/internal/audit"
-	"mysystems/internal/httpapi"
+	"mysystems/internal/edge"
 )
 
 // auditPage is the data of the audit log page.
@@ -110,7 +110,7 @@ func (u *UI) auditLog(c *call) {
 // auditFailed shows a refused read: a role that may not read the log gets
 // the error page, a bad filter the form with its error.
 func (c *call) auditFailed(v *view, err error) {
-	if httpapi.Status(err) == http.StatusForbidden {
+	if edge.Status(err) == http.StatusForbidden {
 		c.fail(err)
 		return
 	}
@@ -213,15 +213,16 @@ func (c *call) targetURL(t audit.Target) string {
 	return ""
 }
 
-// auditCSV streams the filtered log as CSV with the API's own writer, the
-// sentences in the page's language.
+// auditCSV streams the filtered log as CSV, the same export as the API's,
+// the sentences in the page's language.
 func (u *UI) auditCSV(c *call) {
 	f, _, err := c.auditQuery()
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	if err := httpapi.AuditCSV(c.r.Context(), c.w, u.d.Audit, c.actor, c.org.ID, f, c.t, u.d.Log); err != nil {
+	out := edge.NewCSV(c.w, "audit-"+c.org.ID+".csv")
+	if err := out.End(u.d.Log, c.r, u.d.Audit.Export(c.r.Context(), c.actor, c.org.ID, f, c.t, out)); err != nil {
 		c.fail(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"mysystems/internal/access"
+	"mysystems/internal/device"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 )
@@ -13,14 +14,14 @@ import (
 // (DEV-6): service accounts are listed without controls, root cannot be
 // deleted.
 type accountRow struct {
-	fleet.Account
+	device.Account
 	RoleLabel string
 	CanChange bool
 	CanDelete bool
 	Base      string // …/accounts/{username}, for the row actions
 }
 
-func (c *call) accountRows(deviceID string, accts []fleet.Account) []accountRow {
+func (c *call) accountRows(deviceID string, accts []device.Account) []accountRow {
 	out := make([]accountRow, 0, len(accts))
 	for _, a := range accts {
 		label := a.Role
@@ -31,7 +32,7 @@ func (c *call) accountRows(deviceID string, accts []fleet.Account) []accountRow 
 			Account:   a,
 			RoleLabel: label,
 			CanChange: !a.Service,
-			CanDelete: !a.Service && a.Username != fleet.RootAccount,
+			CanDelete: !a.Service && a.Username != device.RootAccount,
 			Base:      c.deviceURL(deviceID) + "/accounts/" + url.PathEscape(a.Username),
 		})
 	}
@@ -51,8 +52,8 @@ func (c *call) accountsView(titleKey string) (*view, *devicePage, bool) {
 		return nil, nil, false
 	}
 	page.Accounts = c.accountRows(page.Device.ID, accts)
-	page.Roles = c.options(fleet.RoleViewer, fleet.RoleAdministrator, "devaccounts.role.administrator",
-		fleet.RoleOperator, "devaccounts.role.operator", fleet.RoleViewer, "devaccounts.role.viewer")
+	page.Roles = c.options(device.RoleViewer, device.RoleAdministrator, "devaccounts.role.administrator",
+		device.RoleOperator, "devaccounts.role.operator", device.RoleViewer, "devaccounts.role.viewer")
 	return v, page, true
 }
 
@@ -125,11 +126,11 @@ func (u *UI) createAccount(c *call) {
 	if !ok {
 		return
 	}
-	ch := fleet.AccountChange{Op: fleet.CmdAccountCreate, Username: c.r.PostFormValue("username"),
+	ch := fleet.AccountChange{Op: device.CmdAccountCreate, Username: c.r.PostFormValue("username"),
 		Role: c.r.PostFormValue("role"), Password: c.r.PostFormValue("password")}
 	v.Form["username"] = ch.Username
-	page.Roles = c.options(ch.Role, fleet.RoleAdministrator, "devaccounts.role.administrator",
-		fleet.RoleOperator, "devaccounts.role.operator", fleet.RoleViewer, "devaccounts.role.viewer")
+	page.Roles = c.options(ch.Role, device.RoleAdministrator, "devaccounts.role.administrator",
+		device.RoleOperator, "devaccounts.role.operator", device.RoleViewer, "devaccounts.role.viewer")
 	if err := c.confirmed(); err != nil {
 		c.formFailed("device_account_new", v, err)
 		return
@@ -152,7 +153,7 @@ func (u *UI) passwordForm(c *call) {
 func (u *UI) changePassword(c *call) {
 	u.sendAccountChange(c, "devaccounts.password.title", "device_account_password", false, true,
 		func(username string) fleet.AccountChange {
-			return fleet.AccountChange{Op: fleet.CmdAccountPassword, Username: username, Password: c.r.PostFormValue("password")}
+			return fleet.AccountChange{Op: device.CmdAccountPassword, Username: username, Password: c.r.PostFormValue("password")}
 		})
 }
 
@@ -166,7 +167,7 @@ func (u *UI) deleteAccountForm(c *call) {
 func (u *UI) deleteAccount(c *call) {
 	u.sendAccountChange(c, "devaccounts.delete.title", "device_account_delete", true, false,
 		func(username string) fleet.AccountChange {
-			return fleet.AccountChange{Op: fleet.CmdAccountDelete, Username: username}
+			return fleet.AccountChange{Op: device.CmdAccountDelete, Username: username}
 		})
 }
 

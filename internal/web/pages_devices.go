@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,9 +12,10 @@ import (
 
 	"mysystems/internal/access"
 	"mysystems/internal/audit"
+	"mysystems/internal/device"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
-	"mysystems/internal/httpapi"
 	"mysystems/internal/org"
 )
 
@@ -203,51 +203,13 @@ func (u *UI) deviceList(c *call) {
 	c.render(http.StatusOK, "devices", v)
 }
 
-// devicesCSV streams every device of the filtered list as CSV, page by
-// page, with the columns of the API's export (DEV-4).
+// devicesCSV streams every device of the filtered list as CSV, the same
+// export as the API's (DEV-4).
 func (u *UI) devicesCSV(c *call) {
-	f := c.deviceQuery().filter()
-	p := fleet.Page{Limit: 1000}
-	ds, next, t, err := u.d.Fleet.List(c.r.Context(), c.actor, c.org.ID, f, p)
-	if err != nil {
+	out := edge.NewCSV(c.w, "devices-"+c.org.ID+".csv")
+	if err := out.End(u.d.Log, c.r, u.d.Fleet.Export(c.r.Context(), c.actor, c.org.ID, c.deviceQuery().filter(), out)); err != nil {
 		c.fail(err)
-		return
 	}
-	h := c.w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="devices-`+c.org.ID+`.csv"`)
-	cw := csv.NewWriter(c.w)
-	_ = cw.Write([]string{"id", "serial", "name", "model", "firmware", "folder", "status", "last_seen"})
-	for {
-		for _, d := range ds {
-			status, seen := "offline", ""
-			if d.Online(c.now(), u.d.Fleet.Heartbeat()) {
-				status = "online"
-			}
-			if d.LastSeenAt != nil {
-				seen = d.LastSeenAt.UTC().Format(time.RFC3339)
-			}
-			_ = cw.Write([]string{d.ID, d.Serial, csvSafe(d.Name), d.Model, d.Firmware, csvSafe(t.Path(d.FolderID)), status, seen})
-		}
-		cw.Flush()
-		if next == "" || cw.Error() != nil {
-			return
-		}
-		p.Cursor = next
-		if ds, next, t, err = u.d.Fleet.List(c.r.Context(), c.actor, c.org.ID, f, p); err != nil {
-			// The response has started: the log keeps the reason.
-			u.d.Log.ErrorContext(c.r.Context(), "web: device export", "err", err)
-			return
-		}
-	}
-}
-
-// csvSafe keeps a spreadsheet from reading a cell as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsAny(s[:1], "=+-@\t\r") {
-		return "'" + s
-	}
-	return s
 }
 
 // onboardPage is the data of the Add device and CSV import pages.
@@ -340,7 +302,7 @@ func (u *UI) importDevices(c *call) {
 		if rep, ok := errs.DetailsAs[fleet.ImportReport](err); ok {
 			e, _ := errs.As(err)
 			page.Report, page.Refused = c.importReport(rep.Lines), e.In(c.lang)
-			c.render(httpapi.Status(err), "device_import", v)
+			c.render(edge.Status(err), "device_import", v)
 			return
 		}
 		c.formFailed("device_import", v, err)
@@ -367,10 +329,10 @@ func (c *call) commandView(cmd fleet.Command, refresh string) *commandView {
 	cv := &commandView{ID: cmd.ID, Type: cmd.Type, State: cmd.State, StateLabel: c.t("command.state." + cmd.State),
 		Result: cmd.Result, Done: cmd.Done(), URL: c.orgURL("commands/" + url.PathEscape(cmd.ID) + ".json"), Refresh: refresh}
 	switch cmd.Type {
-	case fleet.CmdReboot, fleet.CmdIdentify:
+	case device.CmdReboot, device.CmdIdentify:
 		cv.What = c.t("command.what." + cmd.Type)
-	case fleet.CmdAccountCreate, fleet.CmdAccountPassword, fleet.CmdAccountDelete:
-		var a fleet.AccountArgs
+	case device.CmdAccountCreate, device.CmdAccountPassword, device.CmdAccountDelete:
+		var a device.AccountArgs
 		_ = json.Unmarshal(cmd.Args, &a)
 		cv.What = c.t("command.what."+cmd.Type, a.Username)
 	default:
@@ -449,16 +411,16 @@ func (c *call) importReport(lines []fleet.ImportLine) []fleet.ImportLine {
 }
 
 // jsonError answers a JSON request that failed, with the status
-// httpapi.Status gives and no internal detail.
+// edge.Status gives and no internal detail.
 func (c *call) jsonError(err error) {
-	status := httpapi.Status(err)
+	status := edge.Status(err)
 	msg := c.t("error.notfound.body")
 	if e, ok := errs.As(err); ok && status < 500 && status != http.StatusNotFound {
 		msg = e.In(c.lang)
 	}
 	if status >= 500 {
 		c.u.d.Log.ErrorContext(c.r.Context(), "web: internal error", "err", err, "path", c.r.URL.Path,
-			"request_id", httpapi.RequestID(c.r.Context()))
+			"request_id", edge.RequestID(c.r.Context()))
 		msg = c.t("error.internal.body")
 	}
 	c.writeJSON(status, map[string]string{"error": msg})

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"mysystems/internal/access"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
-	"mysystems/internal/httpapi"
 	"mysystems/internal/org"
 )
 
@@ -244,7 +244,7 @@ func (u *UI) removeUsers(c *call) {
 		page.Refusals = append(page.Refusals, refusalRow{Member: m, Reason: r.In(c.lang)})
 	}
 	v.FormError = c.t("users.remove.refused", len(page.Refusals))
-	c.render(httpapi.Status(err), "users_remove", v)
+	c.render(edge.Status(err), "users_remove", v)
 }
 
 // accessPage is the data of a member's "Roles and access" (USR-2, ACC-3).
@@ -481,7 +481,7 @@ func (c *call) speakInvitation(inv org.Invitation) bool {
 // service's message in a translated frame; internal errors go to fail.
 func (c *call) acceptProblem(v *view, err error) {
 	e, ok := errs.As(err)
-	status := httpapi.Status(err)
+	status := edge.Status(err)
 	if !ok || status >= 500 || status == http.StatusUnauthorized {
 		c.fail(err)
 		return

@@ -15,8 +15,8 @@ import (
 	"github.com/pquerna/otp"
 
 	"mysystems/internal/account"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
-	"mysystems/internal/httpapi"
 )
 
 // mfaCookie holds the secret of a sign-in waiting for its second step (the
@@ -339,7 +339,7 @@ func (u *UI) mfaLogin(c *call) {
 // service's reason, shown next to field too.
 func (c *call) signInFailed(page, rateKey, field string, v *view, err error) {
 	e, ok := errs.As(err)
-	status := httpapi.Status(err)
+	status := edge.Status(err)
 	if !ok || status >= 500 {
 		c.fail(err)
 		return

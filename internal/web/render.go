@@ -19,8 +19,8 @@ import (
 
 	"mysystems/internal/access"
 	"mysystems/internal/account"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
-	"mysystems/internal/httpapi"
 	"mysystems/internal/org"
 )
 
@@ -213,7 +213,7 @@ func (c *call) view(titleKey, active string) *view {
 	c.ensureCSRF()
 	v := &view{Lang: c.lang, Title: c.t(titleKey), CSRF: c.csrf, AssetV: c.u.assetVersion,
 		Path: localPath(c.r.URL.RequestURI()), Org: c.org, Nav: c.sidePanel(active), Flash: c.takeFlash(),
-		RequestID: httpapi.RequestID(c.r.Context()), Form: map[string]string{}, Errors: map[string]string{}}
+		RequestID: edge.RequestID(c.r.Context()), Form: map[string]string{}, Errors: map[string]string{}}
 	if c.r.Method != http.MethodGet {
 		// A form re-rendered after a POST comes back to the form itself:
 		// every form posts to the URL that shows it.
@@ -261,7 +261,7 @@ func (c *call) render(status int, page string, v *view) {
 func (c *call) plainError() {
 	c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	c.w.WriteHeader(http.StatusInternalServerError)
-	_, _ = c.w.Write([]byte("internal error; request id " + httpapi.RequestID(c.r.Context()) + "\n"))
+	_, _ = c.w.Write([]byte("internal error; request id " + edge.RequestID(c.r.Context()) + "\n"))
 }
 
 // errorPage is the body of the error template.
@@ -284,9 +284,9 @@ func (c *call) notFound() {
 }
 
 // fail answers a request that could not be served: the status comes from
-// httpapi.Status, internal details stay in the log with the request id.
+// edge.Status, internal details stay in the log with the request id.
 func (c *call) fail(err error) {
-	status := httpapi.Status(err)
+	status := edge.Status(err)
 	e, ok := errs.As(err)
 	switch {
 	case status == http.StatusUnauthorized:
@@ -297,7 +297,7 @@ func (c *call) fail(err error) {
 	case ok && mfaEnrolmentRequired(e):
 		c.toSecurity()
 	case !ok || status >= 500:
-		id := httpapi.RequestID(c.r.Context())
+		id := edge.RequestID(c.r.Context())
 		c.u.d.Log.ErrorContext(c.r.Context(), "web: internal error", "err", err, "method", c.r.Method,
 			"path", c.r.URL.Path, "request_id", id)
 		c.renderError(http.StatusInternalServerError, "error.internal.title", c.t("error.internal.body"), id)
@@ -319,7 +319,7 @@ func (c *call) fail(err error) {
 }
 
 // formFailed re-renders a form with err: its message next to the field it
-// names and in a summary at the top, with the status httpapi.Status gives.
+// names and in a summary at the top, with the status edge.Status gives.
 // Errors that are not about the input (internal, not found) go to fail.
 func (c *call) formFailed(page string, v *view, err error) {
 	c.inputFailed(page, v, err, "form.error")
@@ -332,7 +332,7 @@ func (c *call) listFailed(page string, v *view, err error) {
 }
 
 func (c *call) inputFailed(page string, v *view, err error, summary string) {
-	status := httpapi.Status(err)
+	status := edge.Status(err)
 	e, ok := errs.As(err)
 	if !ok || status >= 500 || status == http.StatusNotFound || mfaEnrolmentRequired(e) {
 		c.fail(err)

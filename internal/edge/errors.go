@@ -1,4 +1,4 @@
-package httpapi
+package edge
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 )
 
 // Status maps an error code to its HTTP status. This is the only place the
-// mapping is made; the web UI uses it too.
+// mapping is made: the API, the web UI and the device gateway use it.
 func Status(err error) int {
 	switch errs.CodeOf(err) {
 	case "":
@@ -73,15 +73,18 @@ func Public(log *slog.Logger, r *http.Request, err error) (int, ErrorDetail) {
 	return status, d
 }
 
-func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+// WriteError answers err as the JSON error body, with its status and, for a
+// rate limit, Retry-After.
+func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	status, d := Public(log, r, err)
 	if e, ok := errs.As(err); ok && e.RetryAfterSeconds > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfterSeconds))
 	}
-	writeJSON(w, status, ErrorBody{Error: d})
+	WriteJSON(w, status, ErrorBody{Error: d})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers v as JSON with status; answers are never cached.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

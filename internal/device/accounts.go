@@ -1,9 +1,10 @@
-package fleet
+package device
 
 import (
 	"regexp"
 
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 )
 
 // Device account roles (DEV-6).
@@ -114,4 +115,20 @@ func CheckDeleteAccount(accounts []Account, username string) error {
 		return errs.E(errs.Conflict, "err.devaccount.root_delete")
 	}
 	return nil
+}
+
+// CheckAccountChange applies DEV-6 to one account command (op is
+// CmdAccountCreate, CmdAccountPassword or CmdAccountDelete) on a device
+// holding accounts: the portal checks it before sending the command, and a
+// device checks it again before applying it.
+func CheckAccountChange(accounts []Account, op, username, role, password string) error {
+	switch op {
+	case CmdAccountCreate:
+		return CheckCreateAccount(accounts, username, role, password)
+	case CmdAccountPassword:
+		return CheckChangePassword(accounts, username, password)
+	case CmdAccountDelete:
+		return CheckDeleteAccount(accounts, username)
+	}
+	return errs.E(errs.Invalid, "err.devaccount.unknown_op", i18n.Quoted(op))
 }

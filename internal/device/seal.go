@@ -1,4 +1,4 @@
-package fleet
+package device
 
 import (
 	"crypto/aes"

@@ -1,0 +1,144 @@
+package gateway
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"mysystems/internal/device"
+	"mysystems/internal/errs"
+	"mysystems/internal/fleet"
+)
+
+// maxBatch bounds the commands one poll returns.
+const maxBatch = 20
+
+func (g *Gateway) poll(c *call) (any, error) {
+	wait := 30 * time.Second
+	if s, _ := queryValue(c.r.URL.RawQuery, "wait"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, errs.InvalidField("wait", "err.gateway.wait")
+		}
+		wait = min(time.Duration(n)*time.Second, g.cfg.MaxWait)
+	}
+	g.polls.Add(1)
+	defer g.polls.Done()
+	g.presence.seen(c.serial, g.clock.Now())
+	ctx := c.r.Context()
+	deadline := g.deadlines.after(wait)
+	g.hub.enter(c.serial)
+	defer g.hub.leave(c.serial)
+	for {
+		due, w := g.hub.check(c.serial, g.clock.Now())
+		if due {
+			cmds, recheck, err := g.deliver(ctx, c.serial)
+			if err != nil {
+				return nil, err
+			}
+			if len(cmds) > 0 {
+				return device.Commands{Commands: cmds}, nil
+			}
+			if !recheck.IsZero() {
+				g.hub.recheckAt(c.serial, recheck)
+			}
+			continue
+		}
+		var again <-chan time.Time
+		if at := g.hub.nextCheck(c.serial); !at.IsZero() {
+			t := time.NewTimer(max(at.Sub(g.clock.Now()), time.Millisecond))
+			defer t.Stop()
+			again = t.C
+		}
+		select {
+		case <-w:
+		case <-again:
+		case <-deadline:
+			return device.Commands{Commands: []device.WireCommand{}}, nil
+		case <-ctx.Done():
+			return nil, nil
+		}
+	}
+}
+
+// deliver returns the device's open commands that are due (never delivered,
+// or delivered long enough ago without a result) and marks them delivered.
+// recheck is when a delivered command falls due again, if any.
+func (g *Gateway) deliver(ctx context.Context, serial string) ([]device.WireCommand, time.Time, error) {
+	now := g.clock.Now()
+	var due []fleet.Command
+	var recheck time.Time
+	err := g.store.Read(ctx, func(tx fleet.DeviceTx) error {
+		cmds, err := tx.OpenCommands(ctx, serial, maxBatch)
+		if err != nil {
+			return err
+		}
+		due, recheck = fleet.Due(cmds, now, g.cfg.Redeliver)
+		return nil
+	})
+	if err != nil || len(due) == 0 {
+		return nil, recheck, err
+	}
+	out := make([]device.WireCommand, 0, len(due))
+	ids := map[string][]string{} // by organization
+	for _, c := range due {
+		out = append(out, c.Wire())
+		ids[c.OrgID] = append(ids[c.OrgID], c.ID)
+	}
+	err = g.store.Write(ctx, func(tx fleet.DeviceTx) error {
+		for orgID, ids := range ids {
+			if err := tx.MarkDelivered(ctx, orgID, ids, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, recheck, err
+	}
+	// Delivered commands come again if no result arrives in time.
+	if again := now.Add(g.cfg.Redeliver); recheck.IsZero() || again.Before(recheck) {
+		recheck = again
+	}
+	g.hub.recheckAt(serial, recheck)
+	return out, recheck, nil
+}
+
+func (g *Gateway) result(c *call) (any, error) {
+	var in device.Result
+	if err := decode(c.r, c.w, &in); err != nil {
+		return nil, err
+	}
+	id := c.r.PathValue("id")
+	now := g.clock.Now()
+	var reply device.ResultReply
+	err := g.store.Write(c.r.Context(), func(tx fleet.DeviceTx) error {
+		var err error
+		reply, err = fleet.RecordResult(c.r.Context(), tx, c.serial, id, in, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.presence.seen(c.serial, now)
+	return reply, nil
+}
+
+// queryValue returns the first value of key in a raw query, without
+// building the whole url.Values map (a long-poll's only parameter).
+func queryValue(raw, key string) (string, bool) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if k == key {
+			if u, err := url.QueryUnescape(v); err == nil {
+				return u, true
+			}
+			return v, true
+		}
+	}
+	return "", false
+}
