@@ -101,6 +101,15 @@ func (h *harness) signedIn() {
 	h.ok(testPassword+"\n", "login", "--email", testEmail, "--password-stdin")
 }
 
+// withOrg starts a harness with the test user signed in and owning an
+// organization "Acme"; it returns the harness and the organization's id.
+func withOrg(t *testing.T) (*harness, string) {
+	t.Helper()
+	h := newHarness(t)
+	h.signedIn()
+	return h, h.createOrg("Acme")
+}
+
 func (h *harness) createOrg(name string) string {
 	h.t.Helper()
 	r := h.ok("", "orgs", "create", name, "--json")
@@ -278,9 +287,7 @@ func TestOrgs(t *testing.T) {
 }
 
 func TestAudit(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	id := h.createOrg("Acme")
+	h, id := withOrg(t)
 	h.ok("", "orgs", "rename", id, "Acme 2")
 	h.ok("", "orgs", "notes", id, "n")
 

@@ -43,9 +43,7 @@ func (h *harness) listDevices(orgID string, filters ...string) []device {
 }
 
 func TestDevices(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	siteA := h.createFolder(orgID, "Site A", "")
 	ms := h.mint(3)
 	h.device(ms[0]).Hello() // seen before the claim: online
@@ -192,9 +190,7 @@ func TestDevices(t *testing.T) {
 }
 
 func TestDevicesImport(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	siteA := h.createFolder(orgID, "Site A", "")
 	lobby := h.createFolder(orgID, "Lobby", siteA)
 	ms := h.mint(5)
@@ -256,9 +252,7 @@ func fastPolling(t *testing.T) {
 
 func TestDevicesWait(t *testing.T) {
 	fastPolling(t)
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	ms := h.mint(2)
 	dev := h.device(ms[0])
 	dev.Hello()

@@ -2,11 +2,8 @@ package cli
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
-
-	"mysystems/internal/store"
 )
 
 // user registers and signs in another person on the same server, with a
@@ -45,34 +42,6 @@ func (h *harness) rootFolder(orgID string) string {
 	return o.RootFolderID
 }
 
-// lastMail returns the text of the newest e-mail of a kind to an address.
-func (h *harness) lastMail(to, kind string) string {
-	h.t.Helper()
-	ctx := h.t.Context()
-	var body string
-	err := h.app.DB.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRowForTest(ctx, `SELECT body_text FROM mail_outbox WHERE recipient = ? AND kind = ? ORDER BY created_at DESC LIMIT 1`,
-			to, kind).Scan(&body)
-	})
-	if err != nil {
-		h.t.Fatalf("no %s mail to %s in the outbox: %v", kind, to, err)
-	}
-	return body
-}
-
-var invitationLinkRE = regexp.MustCompile(`https?://\S+/invitations/accept\?token=[^\s"<>]+`)
-
-// invitationLink reads the link of the newest invitation to an address.
-func (h *harness) invitationLink(to string) string {
-	h.t.Helper()
-	body := h.lastMail(to, "invitation")
-	link := invitationLinkRE.FindString(body)
-	if link == "" {
-		h.t.Fatalf("no invitation link in the mail to %s: %q", to, body)
-	}
-	return link
-}
-
 // lines returns the non-empty lines of s.
 func lines(s string) []string {
 	var out []string
@@ -85,9 +54,7 @@ func lines(s string) []string {
 }
 
 func TestFolders(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	root := h.rootFolder(orgID)
 
 	r := h.ok("", "folders", "create", orgID, "Site A")

@@ -20,6 +20,12 @@ func (h *harness) join(orgID, email, name string, folders ...string) *harness {
 	return u
 }
 
+// invitationLink is the link of the newest invitation mailed to an address.
+func (h *harness) invitationLink(to string) string {
+	h.t.Helper()
+	return h.srv.InvitationLink(to).String()
+}
+
 // memberIDs maps members' e-mail addresses to their user ids.
 func (h *harness) memberIDs(orgID string) map[string]string {
 	h.t.Helper()
@@ -36,9 +42,7 @@ func (h *harness) memberIDs(orgID string) map[string]string {
 }
 
 func TestInviteAccept(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	root := h.rootFolder(orgID)
 	siteA := h.createFolder(orgID, "Site A", "")
 	lobby := h.createFolder(orgID, "Lobby", siteA)
@@ -132,9 +136,7 @@ func TestInvitationToken(t *testing.T) {
 }
 
 func TestMembers(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	siteA := h.createFolder(orgID, "Site A", "")
 	siteB := h.createFolder(orgID, "Site B", "")
 	bob := h.join(orgID, "bob@example.com", "Bob", siteA)

@@ -37,7 +37,7 @@ var mailCodeRE = regexp.MustCompile(`\b\d{6}\b`)
 
 func (h *harness) mailedCode(to string) string {
 	h.t.Helper()
-	body := h.lastMail(to, "mfa_code")
+	body := h.srv.LastMailOf(to, "mfa_code")
 	code := mailCodeRE.FindString(body)
 	if code == "" {
 		h.t.Fatalf("no code in the mail: %q", body)

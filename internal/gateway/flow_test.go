@@ -302,11 +302,7 @@ func TestGW2_RestartKeepsCommands(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner := e.user("owner@example.com")
-		org, root := e.org(owner)
-		m := e.Mint(1)[0]
-		dev := e.Device(m)
-		dev.Hello()
-		d := e.claim(owner, org, m, root)
+		org, dev, d := e.helloClaimed(owner)
 		var c cmdJSON
 		e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "reboot"}, &c)
 		first := dev.Poll(0)

@@ -288,22 +288,14 @@ func TestAUD2_DeliverServerDownThenBack(t *testing.T) {
 // delivery; a new process over the same database delivers the mail.
 func TestAUD2_DeliverAfterRestart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
 		srv := newSMTPD(t)
 		clk := clock.NewFake(t0)
-		first, err := store.Open(ctx, db.DSN())
-		if err != nil {
-			t.Fatal(err)
-		}
+		first := storetest.Open(t, db.DSN()) // a process of its own over the same database
 		instance(first, sender(t, smtpURL(srv, "")), clk, "first")
 		m := enqueueMail(t, first, clk, "zoe@example.com")
 		first.Close() // killed: its runner never ran
 
-		second, err := store.Open(ctx, db.DSN())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer second.Close()
+		second := storetest.Open(t, db.DSN())
 		r, _ := instance(second, sender(t, smtpURL(srv, "")), clk, "second")
 		tick(t, r)
 		if got := messageIDs(srv.messages()); len(got) != 1 || got[0] != m.MessageID {
@@ -319,11 +311,7 @@ func TestDeliverTwoInstances(t *testing.T) {
 		ctx := context.Background()
 		srv := newSMTPD(t)
 		clk := clock.NewFake(t0)
-		other, err := store.Open(ctx, db.DSN())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer other.Close()
+		other := storetest.Open(t, db.DSN()) // a second instance's handle
 		want := map[string]bool{}
 		for i := 0; i < 25; i++ {
 			want[enqueueMail(t, db, clk, fmt.Sprintf("u%d@example.com", i)).MessageID] = true
