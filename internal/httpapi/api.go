@@ -338,12 +338,6 @@ func (a *API) allow(key, _ string) error {
 	return nil
 }
 
-// List is the JSON shape of every paginated list.
-type List[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor"`
-}
-
 var pageParams = []Param{
 	{"limit", "page size"},
 	{"cursor", "next_cursor of the previous page"},

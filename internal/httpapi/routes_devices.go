@@ -3,8 +3,8 @@ package httpapi
 import (
 	"encoding/csv"
 	"net/http"
-	"time"
 
+	"mysystems/internal/api"
 	"mysystems/internal/device"
 	"mysystems/internal/edge"
 	"mysystems/internal/errs"
@@ -12,100 +12,14 @@ import (
 	"mysystems/internal/org"
 )
 
-// DeviceJSON is a device as members see it.
-type DeviceJSON struct {
-	ID         string     `json:"id"`
-	Serial     string     `json:"serial"`
-	Name       string     `json:"name"`
-	Model      string     `json:"model"`
-	Firmware   string     `json:"firmware"`
-	FolderID   string     `json:"folder_id"`
-	FolderPath string     `json:"folder_path"`
-	Online     bool       `json:"online"`
-	LastSeenAt *time.Time `json:"last_seen_at"`
-	ClaimedAt  time.Time  `json:"claimed_at"`
-}
-
-func (a *API) deviceJSON(d fleet.Device, t org.Tree) DeviceJSON {
-	return DeviceJSON{ID: d.ID, Serial: d.Serial, Name: d.Name, Model: d.Model, Firmware: d.Firmware, FolderID: d.FolderID,
+func (a *API) deviceJSON(d fleet.Device, t org.Tree) api.DeviceJSON {
+	return api.DeviceJSON{ID: d.ID, Serial: d.Serial, Name: d.Name, Model: d.Model, Firmware: d.Firmware, FolderID: d.FolderID,
 		FolderPath: t.Path(d.FolderID), Online: d.Online(a.d.Clock.Now(), a.d.Fleet.Heartbeat()), LastSeenAt: d.LastSeenAt, ClaimedAt: d.ClaimedAt}
 }
 
-// ClaimRequest claims a device with its serial and OAK (DEV-3).
-type ClaimRequest struct {
-	Serial   string `json:"serial"`
-	OAK      string `json:"oak"`
-	FolderID string `json:"folder_id,omitempty"`
-	Name     string `json:"name,omitempty"`
-}
-
-// DevicePatch renames or moves a device.
-type DevicePatch struct {
-	Name     *string `json:"name,omitempty"`
-	FolderID *string `json:"folder_id,omitempty"`
-}
-
-// MoveRequest moves several devices into a folder.
-type MoveRequest struct {
-	DeviceIDs []string `json:"device_ids"`
-	FolderID  string   `json:"folder_id"`
-}
-
-// ActionRequest sends reboot or identify.
-type ActionRequest struct {
-	Type string `json:"type"`
-}
-
-// CommandJSON is a device command's state (pending, delivered, applied,
-// failed with the device's reason).
-type CommandJSON struct {
-	ID          string     `json:"id"`
-	DeviceID    string     `json:"device_id"`
-	Type        string     `json:"type"`
-	State       string     `json:"state"`
-	Result      string     `json:"result,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
-	DoneAt      *time.Time `json:"done_at,omitempty"`
-}
-
-func commandJSON(c fleet.Command) CommandJSON {
-	return CommandJSON{ID: c.ID, DeviceID: c.DeviceID, Type: c.Type, State: c.State, Result: c.Result,
+func commandJSON(c fleet.Command) api.CommandJSON {
+	return api.CommandJSON{ID: c.ID, DeviceID: c.DeviceID, Type: c.Type, State: c.State, Result: c.Result,
 		CreatedAt: c.CreatedAt, DeliveredAt: c.DeliveredAt, DoneAt: c.DoneAt}
-}
-
-// DeviceAccountJSON is a local account of a device.
-type DeviceAccountJSON struct {
-	Username string `json:"username"`
-	Role     string `json:"role"`
-	Service  bool   `json:"service"`
-}
-
-// AccountCreate creates a device account. The password goes to the device
-// only (DEV-6).
-type AccountCreate struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Role     string `json:"role"`
-}
-
-// AccountPassword changes a device account's password.
-type AccountPassword struct {
-	Password string `json:"password"`
-}
-
-// MintRequest mints device identities (vendor).
-type MintRequest struct {
-	Model string `json:"model"`
-	Count int    `json:"count"`
-}
-
-// MintedJSON is a minted identity with its secrets, shown once.
-type MintedJSON struct {
-	Serial string `json:"serial"`
-	Model  string `json:"model"`
-	Secret string `json:"secret"`
-	OAK    string `json:"oak"`
 }
 
 var deviceParams = append([]Param{
@@ -123,11 +37,11 @@ func deviceFilter(r *http.Request) fleet.Filter { return fleet.ParseFilter(r.URL
 func (a *API) deviceRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/orgs/{org}/devices", Tag: "devices", Summary: "Devices I can see, filtered, sorted, paginated; CSV export (DEV-4)",
-			Auth: AuthUser, Response: List[DeviceJSON]{}, Query: deviceParams, CSV: true, handle: a.listDevices},
+			Auth: AuthUser, Response: api.List[api.DeviceJSON]{}, Query: deviceParams, CSV: true, handle: a.listDevices},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices", Tag: "devices", Summary: "Claim a device with its serial and OAK (DEV-3)",
-			Auth: AuthUser, Request: ClaimRequest{}, Response: DeviceJSON{}, Status: http.StatusCreated,
+			Auth: AuthUser, Request: api.ClaimRequest{}, Response: api.DeviceJSON{}, Status: http.StatusCreated,
 			handle: func(c *Call) (any, error) {
-				var in ClaimRequest
+				var in api.ClaimRequest
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
@@ -138,14 +52,14 @@ func (a *API) deviceRoutes() []Route {
 				return a.oneDevice(c, d.ID)
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/import", Tag: "devices", Summary: "Claim devices from CSV (serial,oak,folder path), all or nothing with a per-line report (DEV-3)",
-			Auth: AuthUser, RawBody: "text/csv", Response: List[DeviceJSON]{}, Status: http.StatusCreated,
+			Auth: AuthUser, RawBody: "text/csv", Response: api.List[api.DeviceJSON]{}, Status: http.StatusCreated,
 			handle: func(c *Call) (any, error) {
 				body := http.MaxBytesReader(c.W, c.R.Body, 4<<20)
 				ds, err := a.d.Fleet.Import(c.R.Context(), c.Actor, c.Org.ID, body)
 				if err != nil {
 					return nil, err
 				}
-				out := List[DeviceJSON]{Items: []DeviceJSON{}}
+				out := api.List[api.DeviceJSON]{Items: []api.DeviceJSON{}}
 				for _, d := range ds {
 					j, err := a.oneDevice(c, d.ID)
 					if err != nil {
@@ -156,20 +70,20 @@ func (a *API) deviceRoutes() []Route {
 				return out, nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/move", Tag: "devices", Summary: "Move devices into a folder, all or nothing (DEV-4)",
-			Auth: AuthUser, Request: MoveRequest{}, handle: func(c *Call) (any, error) {
-				var in MoveRequest
+			Auth: AuthUser, Request: api.MoveRequest{}, handle: func(c *Call) (any, error) {
+				var in api.MoveRequest
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
 				return nil, a.d.Fleet.Move(c.R.Context(), c.Actor, c.Org.ID, in.DeviceIDs, in.FolderID)
 			}},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Read a device",
-			Auth: AuthUser, Response: DeviceJSON{}, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.DeviceJSON{}, handle: func(c *Call) (any, error) {
 				return a.oneDevice(c, c.R.PathValue("id"))
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Rename or move a device",
-			Auth: AuthUser, Request: DevicePatch{}, Response: DeviceJSON{}, handle: func(c *Call) (any, error) {
-				var in DevicePatch
+			Auth: AuthUser, Request: api.DevicePatch{}, Response: api.DeviceJSON{}, handle: func(c *Call) (any, error) {
+				var in api.DevicePatch
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
@@ -184,9 +98,9 @@ func (a *API) deviceRoutes() []Route {
 				return nil, a.d.Fleet.Remove(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), c.R.URL.Query().Get("confirm") == "true")
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/{id}/actions", Tag: "devices", Summary: "Reboot or identify a device",
-			Auth: AuthUser, Request: ActionRequest{}, Response: CommandJSON{}, Status: http.StatusAccepted,
+			Auth: AuthUser, Request: api.ActionRequest{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
 			handle: func(c *Call) (any, error) {
-				var in ActionRequest
+				var in api.ActionRequest
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
@@ -197,41 +111,41 @@ func (a *API) deviceRoutes() []Route {
 				return commandJSON(cmd), nil
 			}},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/devices/{id}/accounts", Tag: "devices", Summary: "Device local accounts as last reported (DEV-6)",
-			Auth: AuthUser, Response: List[DeviceAccountJSON]{}, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.List[api.DeviceAccountJSON]{}, handle: func(c *Call) (any, error) {
 				accts, err := a.d.Fleet.Accounts(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
 				if err != nil {
 					return nil, err
 				}
-				out := List[DeviceAccountJSON]{Items: []DeviceAccountJSON{}}
+				out := api.List[api.DeviceAccountJSON]{Items: []api.DeviceAccountJSON{}}
 				for _, ac := range accts {
-					out.Items = append(out.Items, DeviceAccountJSON{Username: ac.Username, Role: ac.Role, Service: ac.Service})
+					out.Items = append(out.Items, api.DeviceAccountJSON{Username: ac.Username, Role: ac.Role, Service: ac.Service})
 				}
 				return out, nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/{id}/accounts", Tag: "devices", Summary: "Create a device account; answered with the command to follow (DEV-6)",
-			Auth: AuthUser, Request: AccountCreate{}, Response: CommandJSON{}, Status: http.StatusAccepted,
+			Auth: AuthUser, Request: api.AccountCreate{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
 			handle: func(c *Call) (any, error) {
-				var in AccountCreate
+				var in api.AccountCreate
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountCreate, Username: in.Username, Role: in.Role, Password: in.Password})
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Change a device account's password (DEV-6)",
-			Auth: AuthUser, Request: AccountPassword{}, Response: CommandJSON{}, Status: http.StatusAccepted,
+			Auth: AuthUser, Request: api.AccountPassword{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
 			handle: func(c *Call) (any, error) {
-				var in AccountPassword
+				var in api.AccountPassword
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountPassword, Username: c.R.PathValue("username"), Password: in.Password})
 			}},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Delete a device account (DEV-6)",
-			Auth: AuthUser, Response: CommandJSON{}, Status: http.StatusAccepted, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.CommandJSON{}, Status: http.StatusAccepted, handle: func(c *Call) (any, error) {
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountDelete, Username: c.R.PathValue("username")})
 			}},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/commands/{id}", Tag: "devices", Summary: "State and result of a device command",
-			Auth: AuthUser, Response: CommandJSON{}, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.CommandJSON{}, handle: func(c *Call) (any, error) {
 				cmd, err := a.d.Fleet.Command(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
 				if err != nil {
 					return nil, err
@@ -239,9 +153,9 @@ func (a *API) deviceRoutes() []Route {
 				return commandJSON(cmd), nil
 			}},
 		{Method: "POST", Path: "/api/v1/vendor/devices", Tag: "vendor", Summary: "Mint device identities: serial, factory secret, OAK (shown once)",
-			Auth: AuthVendor, Request: MintRequest{}, Response: List[MintedJSON]{}, Status: http.StatusCreated, CSV: true,
+			Auth: AuthVendor, Request: api.MintRequest{}, Response: api.List[api.MintedJSON]{}, Status: http.StatusCreated, CSV: true,
 			handle: func(c *Call) (any, error) {
-				var in MintRequest
+				var in api.MintRequest
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
@@ -254,9 +168,9 @@ func (a *API) deviceRoutes() []Route {
 					c.W.WriteHeader(http.StatusCreated)
 					return written, WriteMintedCSV(c.W, ms)
 				}
-				out := List[MintedJSON]{Items: []MintedJSON{}}
+				out := api.List[api.MintedJSON]{Items: []api.MintedJSON{}}
 				for _, m := range ms {
-					out.Items = append(out.Items, MintedJSON{Serial: m.Serial, Model: m.Model, Secret: m.Secret, OAK: m.OAK})
+					out.Items = append(out.Items, api.MintedJSON{Serial: m.Serial, Model: m.Model, Secret: m.Secret, OAK: m.OAK})
 				}
 				return out, nil
 			}},
@@ -275,10 +189,10 @@ func WriteMintedCSV(w interface{ Write([]byte) (int, error) }, ms []fleet.Minted
 	return cw.Error()
 }
 
-func (a *API) oneDevice(c *Call, id string) (DeviceJSON, error) {
+func (a *API) oneDevice(c *Call, id string) (api.DeviceJSON, error) {
 	d, t, err := a.d.Fleet.Device(c.R.Context(), c.Actor, c.Org.ID, id)
 	if err != nil {
-		return DeviceJSON{}, err
+		return api.DeviceJSON{}, err
 	}
 	return a.deviceJSON(d, t), nil
 }
@@ -308,7 +222,7 @@ func (a *API) listDevices(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := List[DeviceJSON]{Items: []DeviceJSON{}, NextCursor: next}
+	out := api.List[api.DeviceJSON]{Items: []api.DeviceJSON{}, NextCursor: next}
 	for _, d := range ds {
 		out.Items = append(out.Items, a.deviceJSON(d, t))
 	}

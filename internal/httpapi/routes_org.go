@@ -4,30 +4,12 @@ import (
 	"net/http"
 
 	"mysystems/internal/access"
+	"mysystems/internal/api"
 	"mysystems/internal/audit"
 	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 	"mysystems/internal/org"
 )
-
-// OrgCreate creates an organization.
-type OrgCreate struct {
-	Name  string `json:"name"`
-	Notes string `json:"notes,omitempty"`
-}
-
-// OrgPatch edits an organization; absent fields are unchanged.
-type OrgPatch struct {
-	Name       *string `json:"name,omitempty"`
-	Notes      *string `json:"notes,omitempty"`
-	RequireMFA *bool   `json:"require_mfa,omitempty"`
-}
-
-// ArchiveRequest confirms archiving (ORG-4).
-type ArchiveRequest struct {
-	ConfirmID   string `json:"confirm_id"`
-	Acknowledge bool   `json:"acknowledge"`
-}
 
 var auditParams = append([]Param{
 	{"action", "action, a prefix ending in '.' (org.), or several separated by commas"},
@@ -41,7 +23,7 @@ var auditParams = append([]Param{
 func (a *API) orgRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/orgs", Tag: "organizations", Summary: "List my organizations",
-			Auth: AuthUser, Response: List[OrgJSON]{}, Query: pageParams, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.List[api.OrgJSON]{}, Query: pageParams, handle: func(c *Call) (any, error) {
 				p, err := page(c.R)
 				if err != nil {
 					return nil, err
@@ -50,16 +32,16 @@ func (a *API) orgRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				out := List[OrgJSON]{Items: []OrgJSON{}, NextCursor: next}
+				out := api.List[api.OrgJSON]{Items: []api.OrgJSON{}, NextCursor: next}
 				for _, m := range mine {
 					out.Items = append(out.Items, orgJSON(m.Org, string(m.Role)))
 				}
 				return out, nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs", Tag: "organizations", Summary: "Create an organization; the creator becomes its owner (ORG-1)",
-			Auth: AuthUser, Request: OrgCreate{}, Response: OrgJSON{}, Status: http.StatusCreated,
+			Auth: AuthUser, Request: api.OrgCreate{}, Response: api.OrgJSON{}, Status: http.StatusCreated,
 			handle: func(c *Call) (any, error) {
-				var in OrgCreate
+				var in api.OrgCreate
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
@@ -70,12 +52,12 @@ func (a *API) orgRoutes() []Route {
 				return orgJSON(o, string(access.Owner)), nil
 			}},
 		{Method: "GET", Path: "/api/v1/orgs/{org}", Tag: "organizations", Summary: "Read an organization",
-			Auth: AuthUser, Response: OrgJSON{}, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.OrgJSON{}, handle: func(c *Call) (any, error) {
 				return orgJSON(c.Org, string(c.Membership.Role)), nil
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}", Tag: "organizations", Summary: "Rename, edit notes, require MFA (ORG-2, ID-5)",
-			Auth: AuthUser, Request: OrgPatch{}, Response: OrgJSON{}, handle: func(c *Call) (any, error) {
-				var in OrgPatch
+			Auth: AuthUser, Request: api.OrgPatch{}, Response: api.OrgJSON{}, handle: func(c *Call) (any, error) {
+				var in api.OrgPatch
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
@@ -86,15 +68,15 @@ func (a *API) orgRoutes() []Route {
 				return orgJSON(o, string(c.Membership.Role)), nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/archive", Tag: "organizations", Summary: "Archive the organization (owner; ORG-4)",
-			Auth: AuthUser, Request: ArchiveRequest{}, handle: func(c *Call) (any, error) {
-				var in ArchiveRequest
+			Auth: AuthUser, Request: api.ArchiveRequest{}, handle: func(c *Call) (any, error) {
+				var in api.ArchiveRequest
 				if err := c.Decode(&in); err != nil {
 					return nil, err
 				}
 				return nil, a.d.Orgs.Archive(c.R.Context(), c.Actor, c.Org.ID, in.ConfirmID, in.Acknowledge)
 			}},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/audit", Tag: "audit", Summary: "Read or export the audit log (AUD-1)",
-			Auth: AuthUser, Response: List[AuditJSON]{}, Query: auditParams, CSV: true, handle: a.auditLog},
+			Auth: AuthUser, Response: api.List[api.AuditJSON]{}, Query: auditParams, CSV: true, handle: a.auditLog},
 	}
 }
 
@@ -119,7 +101,7 @@ func (a *API) auditLog(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := List[AuditJSON]{Items: []AuditJSON{}, NextCursor: l.Next}
+	out := api.List[api.AuditJSON]{Items: []api.AuditJSON{}, NextCursor: l.Next}
 	for _, e := range l.Entries {
 		out.Items = append(out.Items, auditJSON(e))
 	}
@@ -138,7 +120,7 @@ func (a *API) translator(lang string) audit.Translator {
 func (a *API) vendorRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: "/api/v1/vendor/orgs/{org}/restore", Tag: "vendor", Summary: "Restore an archived organization (ORG-4)",
-			Auth: AuthVendor, Response: OrgJSON{}, handle: func(c *Call) (any, error) {
+			Auth: AuthVendor, Response: api.OrgJSON{}, handle: func(c *Call) (any, error) {
 				o, err := a.d.Orgs.Restore(c.R.Context(), c.Actor, c.R.PathValue("org"))
 				if err != nil {
 					return nil, err
