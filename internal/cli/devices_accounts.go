@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-)
 
-type deviceAccount struct {
-	Username string `json:"username"`
-	Role     string `json:"role"`
-	Service  bool   `json:"service"`
-}
+	"mysystems/internal/api"
+)
 
 // accountsSubcommands are the subcommands of devices accounts.
 const accountsSubcommands = "list | create | passwd | delete"
@@ -28,7 +24,7 @@ func cmdDevicesAccounts(_ context.Context, e *env, args []string) error {
 	return &usageError{msg: fmt.Sprintf("devices accounts: unknown command %q (%s)", args[0], accountsSubcommands)}
 }
 
-var cmdDevicesAccountsList = listCommand[deviceAccount]{
+var cmdDevicesAccountsList = listCommand[api.DeviceAccountJSON]{
 	name:     "devices accounts list",
 	synopsis: "ORG ID",
 	about: "List a device's local accounts as the device last reported them (owner or admin).\n" +
@@ -41,7 +37,7 @@ var cmdDevicesAccountsList = listCommand[deviceAccount]{
 		return "The device has reported no accounts yet (it reports them when it connects)."
 	},
 	head: []string{"USERNAME", "ROLE", "SERVICE"},
-	row: func(a deviceAccount, _ map[string]string) []string {
+	row: func(a api.DeviceAccountJSON, _ map[string]string) []string {
 		svc := ""
 		if a.Service {
 			svc = "yes"
@@ -79,9 +75,9 @@ func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error 
 	if err != nil {
 		return err
 	}
-	body := map[string]string{"username": a.username, "role": *role, "password": pw}
+	body := api.AccountCreate{Username: a.username, Password: pw, Role: *role}
 	return e.sendCommand(ctx, a.org, http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/accounts", a.org, a.device), body, a.w,
-		func(cmd command) string {
+		func(cmd api.CommandJSON) string {
 			return fmt.Sprintf("Sent the creation of account %s (%s) to device %s: command %s.", clean(a.username), clean(*role), clean(a.device), clean(cmd.ID))
 		})
 }
@@ -122,8 +118,8 @@ func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error 
 	if err != nil {
 		return err
 	}
-	return e.sendCommand(ctx, a.org, http.MethodPatch, a.path(), map[string]string{"password": pw}, a.w,
-		func(cmd command) string {
+	return e.sendCommand(ctx, a.org, http.MethodPatch, a.path(), api.AccountPassword{Password: pw}, a.w,
+		func(cmd api.CommandJSON) string {
 			return fmt.Sprintf("Sent the new password of %s to device %s: command %s.", clean(a.username), clean(a.device), clean(cmd.ID))
 		})
 }
@@ -143,7 +139,7 @@ func cmdDevicesAccountsDelete(ctx context.Context, e *env, args []string) error 
 		return err
 	}
 	return e.sendCommand(ctx, a.org, http.MethodDelete, a.path(), nil, a.w,
-		func(cmd command) string {
+		func(cmd api.CommandJSON) string {
 			return fmt.Sprintf("Sent the deletion of account %s to device %s: command %s.", clean(a.username), clean(a.device), clean(cmd.ID))
 		})
 }
