@@ -120,6 +120,18 @@ func (c *Call) Decode(dst any) error {
 	return nil
 }
 
+// withBody makes the handler of a route whose request body is a T: the
+// body is decoded as Decode does, then handed to h.
+func withBody[T any](h func(c *Call, in T) (any, error)) func(*Call) (any, error) {
+	return func(c *Call) (any, error) {
+		var in T
+		if err := c.Decode(&in); err != nil {
+			return nil, err
+		}
+		return h(c, in)
+	}
+}
+
 func decodeError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError

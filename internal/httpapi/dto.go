@@ -27,3 +27,13 @@ func auditJSON(e audit.Entry) api.AuditJSON {
 	return api.AuditJSON{ID: itoa(e.Seq), At: e.At, Actor: api.ActorJSON{Kind: e.Actor.Kind, ID: e.Actor.ID, Email: e.Actor.Email},
 		ClientAddr: e.Actor.ClientAddr, Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, Details: e.Details}
 }
+
+// listOf is the API list of items as conv shows them, with the cursor of
+// the next page ("" at the end, or for lists that are never paged).
+func listOf[D, J any](items []D, next string, conv func(D) J) api.List[J] {
+	out := api.List[J]{Items: make([]J, 0, len(items)), NextCursor: next}
+	for _, it := range items {
+		out.Items = append(out.Items, conv(it))
+	}
+	return out
+}

@@ -15,25 +15,17 @@ func (a *API) accountRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: "/api/v1/auth/register", Tag: "accounts", Summary: "Register an account (ID-1)",
 			Auth: AuthNone, Request: api.RegisterRequest{}, Response: api.UserResponse{}, Status: http.StatusCreated,
-			handle: func(c *Call) (any, error) {
-				var in api.RegisterRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.RegisterRequest) (any, error) {
 				u, err := a.d.Accounts.Register(c.R.Context(), account.RegisterInput{Email: in.Email, Name: in.Name,
 					Password: in.Password, Lang: in.Lang}, c.Actor.ClientAddr)
 				if err != nil {
 					return nil, err
 				}
 				return api.UserResponse{User: userJSON(u)}, nil
-			}},
+			})},
 		{Method: "POST", Path: "/api/v1/auth/login", Tag: "accounts", Summary: "Sign in and get a session token (ID-2)",
 			Auth: AuthNone, Request: api.LoginRequest{}, Response: api.LoginResponse{},
-			handle: func(c *Call) (any, error) {
-				var in api.LoginRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.LoginRequest) (any, error) {
 				res, err := a.d.Accounts.Login(c.R.Context(), in.Email, in.Password, c.Actor.ClientAddr, c.R.UserAgent())
 				if err != nil {
 					return nil, err
@@ -42,7 +34,7 @@ func (a *API) accountRoutes() []Route {
 					return api.LoginResponse{MFARequired: true, Challenge: ch.Secret, Method: string(ch.Method), ExpiresAt: ch.ExpiresAt}, nil
 				}
 				return api.LoginResponse{Token: res.Secret, ExpiresAt: res.Session.ExpiresAt, User: userJSON(res.User)}, nil
-			}},
+			})},
 		{Method: "POST", Path: "/api/v1/auth/logout", Tag: "accounts", Summary: "End the current session",
 			Auth: AuthUser, handle: func(c *Call) (any, error) {
 				return nil, a.d.Accounts.Logout(c.R.Context(), c.Principal)
@@ -52,11 +44,7 @@ func (a *API) accountRoutes() []Route {
 				return a.me(c, c.Principal.User)
 			}},
 		{Method: "PATCH", Path: "/api/v1/me", Tag: "accounts", Summary: "Update the signed-in user's preferences",
-			Auth: AuthUser, Request: api.MePatch{}, Response: api.MeResponse{}, handle: func(c *Call) (any, error) {
-				var in api.MePatch
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.MePatch{}, Response: api.MeResponse{}, handle: withBody(func(c *Call, in api.MePatch) (any, error) {
 				u := c.Principal.User
 				if in.Lang != nil {
 					var err error
@@ -65,32 +53,24 @@ func (a *API) accountRoutes() []Route {
 					}
 				}
 				return a.me(c, u)
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/me/tokens", Tag: "accounts", Summary: "List personal API tokens",
 			Auth: AuthUser, Response: api.List[api.TokenJSON]{}, handle: func(c *Call) (any, error) {
 				ts, err := a.d.Accounts.Tokens(c.R.Context(), c.Principal)
 				if err != nil {
 					return nil, err
 				}
-				out := api.List[api.TokenJSON]{Items: []api.TokenJSON{}}
-				for _, t := range ts {
-					out.Items = append(out.Items, tokenJSON(t))
-				}
-				return out, nil
+				return listOf(ts, "", tokenJSON), nil
 			}},
 		{Method: "POST", Path: "/api/v1/me/tokens", Tag: "accounts", Summary: "Create a personal API token (shown once)",
 			Auth: AuthUser, Request: api.TokenRequest{}, Response: api.TokenCreated{}, Status: http.StatusCreated,
-			handle: func(c *Call) (any, error) {
-				var in api.TokenRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.TokenRequest) (any, error) {
 				t, secret, err := a.d.Accounts.CreateToken(c.R.Context(), c.Principal, in.Name, in.ExpiresAt)
 				if err != nil {
 					return nil, err
 				}
 				return api.TokenCreated{Token: secret, Detail: tokenJSON(t)}, nil
-			}},
+			})},
 		{Method: "DELETE", Path: "/api/v1/me/tokens/{id}", Tag: "accounts", Summary: "Revoke a personal API token",
 			Auth: AuthUser, handle: func(c *Call) (any, error) {
 				return nil, a.d.Accounts.RevokeToken(c.R.Context(), c.Principal, c.R.PathValue("id"))

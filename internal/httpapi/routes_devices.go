@@ -22,6 +22,14 @@ func commandJSON(c fleet.Command) api.CommandJSON {
 		CreatedAt: c.CreatedAt, DeliveredAt: c.DeliveredAt, DoneAt: c.DoneAt}
 }
 
+func deviceAccountJSON(ac device.Account) api.DeviceAccountJSON {
+	return api.DeviceAccountJSON{Username: ac.Username, Role: ac.Role, Service: ac.Service}
+}
+
+func mintedJSON(m fleet.Minted) api.MintedJSON {
+	return api.MintedJSON{Serial: m.Serial, Model: m.Model, Secret: m.Secret, OAK: m.OAK}
+}
+
 var deviceParams = append([]Param{
 	{"folder", "folder id: that folder and everything below it"},
 	{"model", "model name"},
@@ -40,17 +48,13 @@ func (a *API) deviceRoutes() []Route {
 			Auth: AuthUser, Response: api.List[api.DeviceJSON]{}, Query: deviceParams, CSV: true, handle: a.listDevices},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices", Tag: "devices", Summary: "Claim a device with its serial and OAK (DEV-3)",
 			Auth: AuthUser, Request: api.ClaimRequest{}, Response: api.DeviceJSON{}, Status: http.StatusCreated,
-			handle: func(c *Call) (any, error) {
-				var in api.ClaimRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.ClaimRequest) (any, error) {
 				d, err := a.d.Fleet.Claim(c.R.Context(), c.Actor, c.Org.ID, fleet.ClaimInput{Serial: in.Serial, OAK: in.OAK, FolderID: in.FolderID, Name: in.Name})
 				if err != nil {
 					return nil, err
 				}
 				return a.oneDevice(c, d.ID)
-			}},
+			})},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/import", Tag: "devices", Summary: "Claim devices from CSV (serial,oak,folder path), all or nothing with a per-line report (DEV-3)",
 			Auth: AuthUser, RawBody: "text/csv", Response: api.List[api.DeviceJSON]{}, Status: http.StatusCreated,
 			handle: func(c *Call) (any, error) {
@@ -70,76 +74,52 @@ func (a *API) deviceRoutes() []Route {
 				return out, nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/move", Tag: "devices", Summary: "Move devices into a folder, all or nothing (DEV-4)",
-			Auth: AuthUser, Request: api.MoveRequest{}, handle: func(c *Call) (any, error) {
-				var in api.MoveRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.MoveRequest{}, handle: withBody(func(c *Call, in api.MoveRequest) (any, error) {
 				return nil, a.d.Fleet.Move(c.R.Context(), c.Actor, c.Org.ID, in.DeviceIDs, in.FolderID)
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Read a device",
 			Auth: AuthUser, Response: api.DeviceJSON{}, handle: func(c *Call) (any, error) {
 				return a.oneDevice(c, c.R.PathValue("id"))
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Rename or move a device",
-			Auth: AuthUser, Request: api.DevicePatch{}, Response: api.DeviceJSON{}, handle: func(c *Call) (any, error) {
-				var in api.DevicePatch
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.DevicePatch{}, Response: api.DeviceJSON{}, handle: withBody(func(c *Call, in api.DevicePatch) (any, error) {
 				d, err := a.d.Fleet.Update(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), fleet.DevicePatch{Name: in.Name, FolderID: in.FolderID})
 				if err != nil {
 					return nil, err
 				}
 				return a.oneDevice(c, d.ID)
-			}},
+			})},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Remove a device from the organization; needs ?confirm=true (DEV-5)",
 			Auth: AuthUser, Query: []Param{{"confirm", "must be true"}}, handle: func(c *Call) (any, error) {
 				return nil, a.d.Fleet.Remove(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), c.R.URL.Query().Get("confirm") == "true")
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/{id}/actions", Tag: "devices", Summary: "Reboot or identify a device",
 			Auth: AuthUser, Request: api.ActionRequest{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
-			handle: func(c *Call) (any, error) {
-				var in api.ActionRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.ActionRequest) (any, error) {
 				cmd, err := a.d.Fleet.Action(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), in.Type)
 				if err != nil {
 					return nil, err
 				}
 				return commandJSON(cmd), nil
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/devices/{id}/accounts", Tag: "devices", Summary: "Device local accounts as last reported (DEV-6)",
 			Auth: AuthUser, Response: api.List[api.DeviceAccountJSON]{}, handle: func(c *Call) (any, error) {
 				accts, err := a.d.Fleet.Accounts(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
 				if err != nil {
 					return nil, err
 				}
-				out := api.List[api.DeviceAccountJSON]{Items: []api.DeviceAccountJSON{}}
-				for _, ac := range accts {
-					out.Items = append(out.Items, api.DeviceAccountJSON{Username: ac.Username, Role: ac.Role, Service: ac.Service})
-				}
-				return out, nil
+				return listOf(accts, "", deviceAccountJSON), nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/{id}/accounts", Tag: "devices", Summary: "Create a device account; answered with the command to follow (DEV-6)",
 			Auth: AuthUser, Request: api.AccountCreate{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
-			handle: func(c *Call) (any, error) {
-				var in api.AccountCreate
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.AccountCreate) (any, error) {
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountCreate, Username: in.Username, Role: in.Role, Password: in.Password})
-			}},
+			})},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Change a device account's password (DEV-6)",
 			Auth: AuthUser, Request: api.AccountPassword{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
-			handle: func(c *Call) (any, error) {
-				var in api.AccountPassword
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.AccountPassword) (any, error) {
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountPassword, Username: c.R.PathValue("username"), Password: in.Password})
-			}},
+			})},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Delete a device account (DEV-6)",
 			Auth: AuthUser, Response: api.CommandJSON{}, Status: http.StatusAccepted, handle: func(c *Call) (any, error) {
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountDelete, Username: c.R.PathValue("username")})
@@ -154,11 +134,7 @@ func (a *API) deviceRoutes() []Route {
 			}},
 		{Method: "POST", Path: "/api/v1/vendor/devices", Tag: "vendor", Summary: "Mint device identities: serial, factory secret, OAK (shown once)",
 			Auth: AuthVendor, Request: api.MintRequest{}, Response: api.List[api.MintedJSON]{}, Status: http.StatusCreated, CSV: true,
-			handle: func(c *Call) (any, error) {
-				var in api.MintRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.MintRequest) (any, error) {
 				ms, err := a.d.Fleet.Mint(c.R.Context(), c.Actor, in.Model, in.Count)
 				if err != nil {
 					return nil, err
@@ -168,12 +144,8 @@ func (a *API) deviceRoutes() []Route {
 					c.W.WriteHeader(http.StatusCreated)
 					return written, WriteMintedCSV(c.W, ms)
 				}
-				out := api.List[api.MintedJSON]{Items: []api.MintedJSON{}}
-				for _, m := range ms {
-					out.Items = append(out.Items, api.MintedJSON{Serial: m.Serial, Model: m.Model, Secret: m.Secret, OAK: m.OAK})
-				}
-				return out, nil
-			}},
+				return listOf(ms, "", mintedJSON), nil
+			})},
 	}
 }
 
@@ -222,11 +194,7 @@ func (a *API) listDevices(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := api.List[api.DeviceJSON]{Items: []api.DeviceJSON{}, NextCursor: next}
-	for _, d := range ds {
-		out.Items = append(out.Items, a.deviceJSON(d, t))
-	}
-	return out, nil
+	return listOf(ds, next, func(d fleet.Device) api.DeviceJSON { return a.deviceJSON(d, t) }), nil
 }
 
 // devicesCSV streams every matching device (DEV-4).

@@ -38,25 +38,17 @@ func (a *API) memberRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				out := api.List[api.FolderJSON]{Items: []api.FolderJSON{}}
-				for _, f := range fs {
-					out.Items = append(out.Items, folderJSON(f))
-				}
-				return out, nil
+				return listOf(fs, "", folderJSON), nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/folders", Tag: "folders", Summary: "Create a folder (DEV-1)",
 			Auth: AuthUser, Request: api.FolderCreate{}, Response: api.FolderJSON{}, Status: http.StatusCreated,
-			handle: func(c *Call) (any, error) {
-				var in api.FolderCreate
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.FolderCreate) (any, error) {
 				f, err := a.d.Orgs.CreateFolder(c.R.Context(), c.Actor, c.Org.ID, in.ParentID, in.Name)
 				if err != nil {
 					return nil, err
 				}
 				return folderJSON(f), nil
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/folders/{id}", Tag: "folders", Summary: "Read a folder",
 			Auth: AuthUser, Response: api.FolderJSON{}, handle: func(c *Call) (any, error) {
 				f, err := a.d.Orgs.Folder(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
@@ -66,17 +58,13 @@ func (a *API) memberRoutes() []Route {
 				return folderJSON(f), nil
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/folders/{id}", Tag: "folders", Summary: "Rename or move a folder (DEV-1)",
-			Auth: AuthUser, Request: api.FolderPatch{}, Response: api.FolderJSON{}, handle: func(c *Call) (any, error) {
-				var in api.FolderPatch
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.FolderPatch{}, Response: api.FolderJSON{}, handle: withBody(func(c *Call, in api.FolderPatch) (any, error) {
 				f, err := a.d.Orgs.UpdateFolder(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), in.Name, in.ParentID)
 				if err != nil {
 					return nil, err
 				}
 				return folderJSON(f), nil
-			}},
+			})},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/folders/{id}", Tag: "folders", Summary: "Delete an empty folder; needs ?confirm=true (DEV-2)",
 			Auth: AuthUser, Query: []Param{{"confirm", "must be true"}}, handle: func(c *Call) (any, error) {
 				confirm := c.R.URL.Query().Get("confirm") == "true"
@@ -92,18 +80,10 @@ func (a *API) memberRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				out := api.List[api.MemberJSON]{Items: []api.MemberJSON{}, NextCursor: next}
-				for _, m := range ms {
-					out.Items = append(out.Items, memberJSON(m))
-				}
-				return out, nil
+				return listOf(ms, next, memberJSON), nil
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/members/{user}", Tag: "members", Summary: "Change a member's role or folder grants (USR-2, ACC-3)",
-			Auth: AuthUser, Request: api.MemberPatch{}, Response: api.MemberJSON{}, handle: func(c *Call) (any, error) {
-				var in api.MemberPatch
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.MemberPatch{}, Response: api.MemberJSON{}, handle: withBody(func(c *Call, in api.MemberPatch) (any, error) {
 				var p org.MemberPatch
 				if in.Role != nil {
 					r, err := access.ParseRole(*in.Role)
@@ -118,19 +98,15 @@ func (a *API) memberRoutes() []Route {
 					return nil, err
 				}
 				return memberJSON(m), nil
-			}},
+			})},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/members/{user}", Tag: "members", Summary: "Remove a member (USR-3)",
 			Auth: AuthUser, handle: func(c *Call) (any, error) {
 				return nil, a.d.Orgs.RemoveMembers(c.R.Context(), c.Actor, c.Org.ID, []string{c.R.PathValue("user")})
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/members/remove", Tag: "members", Summary: "Remove several members, all or nothing (USR-3)",
-			Auth: AuthUser, Request: api.RemoveMembersRequest{}, handle: func(c *Call) (any, error) {
-				var in api.RemoveMembersRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.RemoveMembersRequest{}, handle: withBody(func(c *Call, in api.RemoveMembersRequest) (any, error) {
 				return nil, a.d.Orgs.RemoveMembers(c.R.Context(), c.Actor, c.Org.ID, in.UserIDs)
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/invitations", Tag: "members", Summary: "Pending invitations (USR-1)",
 			Auth: AuthUser, Response: api.List[api.InvitationJSON]{}, Query: pageParams, handle: func(c *Call) (any, error) {
 				p, err := page(c.R)
@@ -141,52 +117,36 @@ func (a *API) memberRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				out := api.List[api.InvitationJSON]{Items: []api.InvitationJSON{}, NextCursor: next}
-				for _, i := range invs {
-					out.Items = append(out.Items, invitationJSON(i, org.InvitePending))
-				}
-				return out, nil
+				return listOf(invs, next, func(i org.Invitation) api.InvitationJSON { return invitationJSON(i, org.InvitePending) }), nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/invitations", Tag: "members", Summary: "Invite a person by e-mail as a Viewer of some folders (USR-1)",
 			Auth: AuthUser, Request: api.InviteRequest{}, Response: api.InvitationJSON{}, Status: http.StatusCreated,
-			handle: func(c *Call) (any, error) {
-				var in api.InviteRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.InviteRequest) (any, error) {
 				inv, err := a.d.Orgs.Invite(c.R.Context(), c.Actor, c.Org.ID, org.InviteInput{Email: in.Email, Folders: in.Folders, Role: access.Role(in.Role)})
 				if err != nil {
 					return nil, err
 				}
 				return invitationJSON(inv, org.InvitePending), nil
-			}},
+			})},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/invitations/{id}", Tag: "members", Summary: "Revoke a pending invitation",
 			Auth: AuthUser, handle: func(c *Call) (any, error) {
 				return nil, a.d.Orgs.RevokeInvitation(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
 			}},
 		{Method: "POST", Path: "/api/v1/invitations/accept", Tag: "members", Summary: "Accept an invitation as the signed-in user (USR-1)",
-			Auth: AuthUser, Request: api.AcceptRequest{}, Response: api.OrgJSON{}, handle: func(c *Call) (any, error) {
-				var in api.AcceptRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.AcceptRequest{}, Response: api.OrgJSON{}, handle: withBody(func(c *Call, in api.AcceptRequest) (any, error) {
 				o, err := a.d.Orgs.AcceptInvitation(c.R.Context(), c.Actor, in.Token)
 				if err != nil {
 					return nil, err
 				}
 				return orgJSON(o, string(access.Viewer)), nil
-			}},
+			})},
 		{Method: "POST", Path: "/api/v1/invitations/preview", Tag: "members", Summary: "What an invitation link is for, before accepting it",
-			Auth: AuthNone, Request: api.AcceptRequest{}, Response: api.InvitationPreviewJSON{}, handle: func(c *Call) (any, error) {
-				var in api.AcceptRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthNone, Request: api.AcceptRequest{}, Response: api.InvitationPreviewJSON{}, handle: withBody(func(c *Call, in api.AcceptRequest) (any, error) {
 				p, err := a.d.Orgs.PreviewInvitation(c.R.Context(), in.Token)
 				if err != nil {
 					return nil, err
 				}
 				return api.InvitationPreviewJSON{OrgName: p.OrgName, Email: p.Email, Status: p.Status, ExpiresAt: p.Invitation.ExpiresAt}, nil
-			}},
+			})},
 	}
 }

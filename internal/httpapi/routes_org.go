@@ -32,49 +32,33 @@ func (a *API) orgRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				out := api.List[api.OrgJSON]{Items: []api.OrgJSON{}, NextCursor: next}
-				for _, m := range mine {
-					out.Items = append(out.Items, orgJSON(m.Org, string(m.Role)))
-				}
-				return out, nil
+				return listOf(mine, next, func(m org.Mine) api.OrgJSON { return orgJSON(m.Org, string(m.Role)) }), nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs", Tag: "organizations", Summary: "Create an organization; the creator becomes its owner (ORG-1)",
 			Auth: AuthUser, Request: api.OrgCreate{}, Response: api.OrgJSON{}, Status: http.StatusCreated,
-			handle: func(c *Call) (any, error) {
-				var in api.OrgCreate
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			handle: withBody(func(c *Call, in api.OrgCreate) (any, error) {
 				o, err := a.d.Orgs.Create(c.R.Context(), c.Actor, in.Name, in.Notes)
 				if err != nil {
 					return nil, err
 				}
 				return orgJSON(o, string(access.Owner)), nil
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}", Tag: "organizations", Summary: "Read an organization",
 			Auth: AuthUser, Response: api.OrgJSON{}, handle: func(c *Call) (any, error) {
 				return orgJSON(c.Org, string(c.Membership.Role)), nil
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}", Tag: "organizations", Summary: "Rename, edit notes, require MFA (ORG-2, ID-5)",
-			Auth: AuthUser, Request: api.OrgPatch{}, Response: api.OrgJSON{}, handle: func(c *Call) (any, error) {
-				var in api.OrgPatch
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.OrgPatch{}, Response: api.OrgJSON{}, handle: withBody(func(c *Call, in api.OrgPatch) (any, error) {
 				o, err := a.d.Orgs.Update(c.R.Context(), c.Actor, c.Org.ID, org.Patch{Name: in.Name, Notes: in.Notes, RequireMFA: in.RequireMFA})
 				if err != nil {
 					return nil, err
 				}
 				return orgJSON(o, string(c.Membership.Role)), nil
-			}},
+			})},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/archive", Tag: "organizations", Summary: "Archive the organization (owner; ORG-4)",
-			Auth: AuthUser, Request: api.ArchiveRequest{}, handle: func(c *Call) (any, error) {
-				var in api.ArchiveRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.ArchiveRequest{}, handle: withBody(func(c *Call, in api.ArchiveRequest) (any, error) {
 				return nil, a.d.Orgs.Archive(c.R.Context(), c.Actor, c.Org.ID, in.ConfirmID, in.Acknowledge)
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/audit", Tag: "audit", Summary: "Read or export the audit log (AUD-1)",
 			Auth: AuthUser, Response: api.List[api.AuditJSON]{}, Query: auditParams, CSV: true, handle: a.auditLog},
 	}
@@ -101,11 +85,7 @@ func (a *API) auditLog(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := api.List[api.AuditJSON]{Items: []api.AuditJSON{}, NextCursor: l.Next}
-	for _, e := range l.Entries {
-		out.Items = append(out.Items, auditJSON(e))
-	}
-	return out, nil
+	return listOf(l.Entries, l.Next, auditJSON), nil
 }
 
 // translator gives the catalogue texts of lang (keys themselves without

@@ -29,11 +29,7 @@ func (a *API) vendorMailRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				out := api.List[api.OutboxMessageJSON]{Items: []api.OutboxMessageJSON{}, NextCursor: next}
-				for _, m := range ms {
-					out.Items = append(out.Items, outboxMessageJSON(m))
-				}
-				return out, nil
+				return listOf(ms, next, outboxMessageJSON), nil
 			}},
 	}
 }
