@@ -356,3 +356,19 @@ var pageParams = []Param{
 }
 
 func page(r *http.Request) (audit.Page, error) { return audit.ParsePage(r.URL.Query()) }
+
+// exportable reads the query of a list that can also be exported: its page,
+// and whether ?format asks for the CSV instead of JSON (the default); any
+// other format is refused.
+func exportable(r *http.Request) (p audit.Page, csv bool, err error) {
+	if p, err = page(r); err != nil {
+		return p, false, err
+	}
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		return p, false, nil
+	case "csv":
+		return p, true, nil
+	}
+	return p, false, errs.InvalidField("format", "err.api.format")
+}

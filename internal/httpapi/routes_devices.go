@@ -7,7 +7,6 @@ import (
 	"mysystems/internal/api"
 	"mysystems/internal/device"
 	"mysystems/internal/edge"
-	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
 )
@@ -179,16 +178,12 @@ func (a *API) accountCommand(c *Call, ch fleet.AccountChange) (any, error) {
 
 func (a *API) listDevices(c *Call) (any, error) {
 	f := deviceFilter(c.R)
-	p, err := page(c.R)
+	p, asCSV, err := exportable(c.R)
 	if err != nil {
 		return nil, err
 	}
-	switch c.R.URL.Query().Get("format") {
-	case "", "json":
-	case "csv":
+	if asCSV {
 		return written, a.devicesCSV(c, f)
-	default:
-		return nil, errs.InvalidField("format", "err.api.format")
 	}
 	ds, next, t, err := a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"mysystems/internal/api"
 	"mysystems/internal/audit"
 	"mysystems/internal/edge"
-	"mysystems/internal/errs"
 	"mysystems/internal/org"
 )
 
@@ -69,17 +68,13 @@ func (a *API) auditLog(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := page(c.R)
+	p, asCSV, err := exportable(c.R)
 	if err != nil {
 		return nil, err
 	}
-	switch c.R.URL.Query().Get("format") {
-	case "", "json":
-	case "csv":
+	if asCSV {
 		out := edge.NewCSV(c.W, "audit-"+c.Org.ID+".csv")
 		return written, out.End(a.d.Log, c.R, a.d.Audit.Export(c.R.Context(), c.Actor, c.Org.ID, f, a.translator("en"), out))
-	default:
-		return nil, errs.InvalidField("format", "err.api.format")
 	}
 	l, err := a.d.Audit.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
 	if err != nil {
