@@ -46,11 +46,18 @@ var cmdDevicesAccountsList = listCommand[api.DeviceAccountJSON]{
 	},
 }.run
 
-// devicePassword reads a device account's password: from stdin with
-// --password-stdin, else prompted twice without echo on a terminal. It is
-// never taken from MYSYSTEMS_PASSWORD, which is the portal password.
-func (e *env) devicePassword(f *flags, fromStdin bool, username string) (string, error) {
-	return e.secret(f, fromStdin, true, "", fmt.Sprintf("Password for %s on the device: ", clean(username)))
+// accountPassword is accountArgs for a command that sets a device account's
+// password: it adds --password-stdin, then reads the password from stdin
+// with it, else prompted twice without echo on a terminal. It is never taken
+// from MYSYSTEMS_PASSWORD, which is the portal password.
+func (e *env) accountPassword(f *flags, args []string, check func() error) (accountCmd, string, error) {
+	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
+	a, err := e.accountArgs(f, args, check)
+	if err != nil {
+		return a, "", err
+	}
+	pw, err := e.secret(f, *fromStdin, true, "", fmt.Sprintf("Password for %s on the device: ", clean(a.username)))
+	return a, pw, err
 }
 
 func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error {
@@ -61,17 +68,12 @@ func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error 
 			"to the device and is never stored by the portal. Prints the command id; with --wait,\n"+
 			"follows it until the device has applied it.", withJSON)
 	role := f.String("role", "", "administrator, operator or viewer (required)")
-	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
-	a, err := e.accountArgs(f, args, func() error {
+	a, pw, err := e.accountPassword(f, args, func() error {
 		if *role == "" {
 			return usagef(f, "--role is required: administrator, operator or viewer")
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	pw, err := e.devicePassword(f, *fromStdin, a.username)
 	if err != nil {
 		return err
 	}
@@ -109,12 +111,7 @@ func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error 
 		"Change the password of a device's local account (owner or admin); service accounts\n"+
 			"cannot be changed. The new password is prompted twice on a terminal or read from the\n"+
 			"first line of stdin (--password-stdin), and travels sealed to the device.", withJSON)
-	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
-	a, err := e.accountArgs(f, args, nil)
-	if err != nil {
-		return err
-	}
-	pw, err := e.devicePassword(f, *fromStdin, a.username)
+	a, pw, err := e.accountPassword(f, args, nil)
 	if err != nil {
 		return err
 	}
