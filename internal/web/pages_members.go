@@ -35,36 +35,16 @@ type invitationRow struct {
 
 // members lists every member of the organization.
 func (c *call) members() ([]org.Member, error) {
-	var out []org.Member
-	p := org.Page{Limit: 500}
-	for {
-		page, next, err := c.u.d.Orgs.Members(c.r.Context(), c.actor, c.org.ID, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		p.Cursor = next
-	}
+	return everyPage(func(p org.Page) ([]org.Member, string, error) {
+		return c.u.d.Orgs.Members(c.r.Context(), c.actor, c.org.ID, p)
+	})
 }
 
 // invitations lists the pending invitations (Owners and Admins).
 func (c *call) invitations() ([]org.Invitation, error) {
-	var out []org.Invitation
-	p := org.Page{Limit: 500}
-	for {
-		page, next, err := c.u.d.Orgs.Invitations(c.r.Context(), c.actor, c.org.ID, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		p.Cursor = next
-	}
+	return everyPage(func(p org.Page) ([]org.Invitation, string, error) {
+		return c.u.d.Orgs.Invitations(c.r.Context(), c.actor, c.org.ID, p)
+	})
 }
 
 // folderPaths names the folders of ids that the caller sees, sorted; the
