@@ -328,4 +328,14 @@ func everyPage[T any](list func(org.Page) ([]T, string, error)) ([]T, error) {
 // action.
 func (c *call) can(a access.Action) bool { return c.org != nil && access.Allows(c.member.Role, a) }
 
+// allowed reports whether the caller's role in the current organization
+// allows action; if not, it shows the refusal.
+func (c *call) allowed(a access.Action) bool {
+	if err := access.Check(c.member.Role, a); err != nil {
+		c.fail(err)
+		return false
+	}
+	return true
+}
+
 func (c *call) now() time.Time { return c.u.d.Clock.Now() }

@@ -123,8 +123,7 @@ type refusalRow struct {
 // removeView loads the members chosen on the Users page; any id that is
 // not a member makes the page not found.
 func (c *call) removeView(ids []string) (*view, bool) {
-	if err := access.Check(c.member.Role, access.ManageMembers); err != nil {
-		c.fail(err)
+	if !c.allowed(access.ManageMembers) {
 		return nil, false
 	}
 	ms, err := c.members()
@@ -236,6 +235,20 @@ type accessPage struct {
 	Folders []*folderNode
 }
 
+// grantableFolders returns the folders the caller can grant access to, if
+// they may manage members; false when not (the error page is shown).
+func (c *call) grantableFolders() ([]org.FolderView, bool) {
+	if !c.allowed(access.ManageMembers) {
+		return nil, false
+	}
+	fs, err := c.folders()
+	if err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	return fs, true
+}
+
 // accessView loads the member of the path and the folder picker.
 func (c *call) accessView() (*view, bool) {
 	ms, err := c.members()
@@ -253,13 +266,8 @@ func (c *call) accessView() (*view, bool) {
 		c.notFound()
 		return nil, false
 	}
-	if err := access.Check(c.member.Role, access.ManageMembers); err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	_, fs, err := c.folderIndex()
-	if err != nil {
-		c.fail(err)
+	fs, ok := c.grantableFolders()
+	if !ok {
 		return nil, false
 	}
 	page := &accessPage{Member: *target, Locked: target.Role == access.Owner && c.member.Role != access.Owner}
@@ -322,13 +330,8 @@ type invitePage struct {
 }
 
 func (c *call) inviteView(checked []string) (*view, bool) {
-	if err := access.Check(c.member.Role, access.ManageMembers); err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	_, fs, err := c.folderIndex()
-	if err != nil {
-		c.fail(err)
+	fs, ok := c.grantableFolders()
+	if !ok {
 		return nil, false
 	}
 	v := c.view("invite.title", "users")
