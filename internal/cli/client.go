@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"mysystems/internal/api"
 )
 
 const userAgent = "mysystems-cli"
@@ -184,10 +186,7 @@ func isJSON(contentType string) bool {
 
 // page is one page of a list, items kept as the server sent them so --json
 // prints fields this client does not know about.
-type page struct {
-	Items      []json.RawMessage `json:"items"`
-	NextCursor string            `json:"next_cursor"`
-}
+type page = api.List[json.RawMessage]
 
 // list reads a paginated list, following next_cursor when all is set. The
 // result's NextCursor is where the caller can go on from ("" at the end).

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"mysystems/internal/api"
 )
 
 // user registers and signs in another person on the same server, with a
@@ -26,7 +28,7 @@ func (h *harness) createFolder(orgID, name, parent string) string {
 		args = append(args, "--parent", parent)
 	}
 	r := h.ok("", args...)
-	var f folder
+	var f api.FolderJSON
 	if err := json.Unmarshal([]byte(r.out), &f); err != nil || f.ID == "" {
 		h.t.Fatalf("folders create --json: %q is no folder (%v)", r.out, err)
 	}
@@ -35,7 +37,7 @@ func (h *harness) createFolder(orgID, name, parent string) string {
 
 func (h *harness) rootFolder(orgID string) string {
 	h.t.Helper()
-	var o org
+	var o api.OrgJSON
 	if r := h.ok("", "orgs", "show", orgID, "--json"); json.Unmarshal([]byte(r.out), &o) != nil || o.RootFolderID == "" {
 		h.t.Fatalf("orgs show --json: %q has no root folder", r.out)
 	}
@@ -60,7 +62,7 @@ func TestFolders(t *testing.T) {
 	r := h.ok("", "folders", "create", orgID, "Site A")
 	contains(t, "folders create", r.out, `Created folder "Site A"`, "Default / Site A")
 	r = h.ok("", "--json", "folders", "list", orgID)
-	var list struct{ Items []folder }
+	var list struct{ Items []api.FolderJSON }
 	if err := json.Unmarshal([]byte(r.out), &list); err != nil || len(list.Items) != 2 || list.Items[1].Name != "Site A" {
 		t.Fatalf("folders list --json: got %q (%v), want the root and Site A", r.out, err)
 	}

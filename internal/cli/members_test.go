@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"mysystems/internal/api"
 )
 
 // join invites a person as a viewer of folders and has them register, sign
@@ -30,7 +32,7 @@ func (h *harness) invitationLink(to string) string {
 func (h *harness) memberIDs(orgID string) map[string]string {
 	h.t.Helper()
 	r := h.ok("", "members", "list", orgID, "--json")
-	var p struct{ Items []member }
+	var p struct{ Items []api.MemberJSON }
 	if err := json.Unmarshal([]byte(r.out), &p); err != nil {
 		h.t.Fatalf("members list --json: %q (%v)", r.out, err)
 	}
@@ -84,7 +86,7 @@ func TestInviteAccept(t *testing.T) {
 	// Revoke: the link then fails.
 	h.ok("", "invite", orgID, "carol@example.com", "--folder", siteB, "--folder", lobby)
 	r = h.ok("", "invitations", "list", orgID, "--json")
-	var invs struct{ Items []invitation }
+	var invs struct{ Items []api.InvitationJSON }
 	if err := json.Unmarshal([]byte(r.out), &invs); err != nil || len(invs.Items) != 1 || len(invs.Items[0].Folders) != 2 {
 		t.Fatalf("invitations list --json: got %q (%v), want carol's invitation with 2 folders", r.out, err)
 	}
@@ -169,7 +171,7 @@ func TestMembers(t *testing.T) {
 	r = h.ok("", "members", "set-folders", orgID, bobID, "--none")
 	contains(t, "members set-folders --none", r.out, "now sees: (none).")
 	r = h.ok("", "members", "set-folders", orgID, bobID, siteB, "--json")
-	var m member
+	var m api.MemberJSON
 	if err := json.Unmarshal([]byte(r.out), &m); err != nil || len(m.Folders) != 1 || m.Folders[0] != siteB {
 		t.Errorf("members set-folders --json: got %q (%v)", r.out, err)
 	}

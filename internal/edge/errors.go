@@ -11,24 +11,23 @@ import (
 	"mysystems/internal/i18n"
 )
 
+// statuses is the HTTP status of each error code ("": no error); any other
+// code is an internal error.
+var statuses = map[errs.Code]int{
+	"":                   http.StatusOK,
+	errs.Invalid:         http.StatusBadRequest,
+	errs.Unauthenticated: http.StatusUnauthorized,
+	errs.Forbidden:       http.StatusForbidden,
+	errs.NotFound:        http.StatusNotFound,
+	errs.Conflict:        http.StatusConflict,
+	errs.RateLimited:     http.StatusTooManyRequests,
+}
+
 // Status maps an error code to its HTTP status. This is the only place the
 // mapping is made: the API, the web UI and the device gateway use it.
 func Status(err error) int {
-	switch errs.CodeOf(err) {
-	case "":
-		return http.StatusOK
-	case errs.Invalid:
-		return http.StatusBadRequest
-	case errs.Unauthenticated:
-		return http.StatusUnauthorized
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.NotFound:
-		return http.StatusNotFound
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.RateLimited:
-		return http.StatusTooManyRequests
+	if status, ok := statuses[errs.CodeOf(err)]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }

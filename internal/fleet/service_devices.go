@@ -525,11 +525,7 @@ func (s *Service) Command(ctx context.Context, actor audit.Actor, orgID, id stri
 func (s *Service) Accounts(ctx context.Context, actor audit.Actor, orgID, id string) ([]device.Account, error) {
 	var out []device.Account
 	err := s.store.Read(ctx, func(tx Tx) error {
-		d, err := s.seesDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
-		if err != nil {
-			return err
-		}
-		rep, err := tx.Reported(ctx, d.Serial)
+		_, rep, err := s.accountsOf(ctx, tx, actor, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -540,6 +536,17 @@ func (s *Service) Accounts(ctx context.Context, actor audit.Actor, orgID, id str
 		return nil
 	})
 	return out, err
+}
+
+// accountsOf finds a device whose accounts the actor may manage (DEV-6)
+// and what it last reported.
+func (s *Service) accountsOf(ctx context.Context, tx Tx, actor audit.Actor, orgID, id string) (Device, Reported, error) {
+	d, err := s.seesDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
+	if err != nil {
+		return Device{}, Reported{}, err
+	}
+	rep, err := tx.Reported(ctx, d.Serial)
+	return d, rep, err
 }
 
 // AccountChange is a device account operation.
@@ -556,11 +563,7 @@ type AccountChange struct {
 func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, id string, ch AccountChange) (Command, error) {
 	var c Command
 	err := s.store.Write(ctx, func(tx Tx) error {
-		d, err := s.seesDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
-		if err != nil {
-			return err
-		}
-		rep, err := tx.Reported(ctx, d.Serial)
+		d, rep, err := s.accountsOf(ctx, tx, actor, orgID, id)
 		if err != nil {
 			return err
 		}

@@ -224,8 +224,7 @@ type onboardPage struct {
 
 // onboardView opens an onboarding page, for Owners and Admins (DEV-3).
 func (c *call) onboardView(titleKey, folder string) (*view, bool) {
-	if err := access.Check(c.member.Role, access.ManageFleet); err != nil {
-		c.fail(err)
+	if !c.allowed(access.ManageFleet) {
 		return nil, false
 	}
 	fs, err := c.folders()
@@ -449,8 +448,7 @@ func (c *call) deviceView(titleKey string, action access.Action) (*view, *device
 		return nil, nil, false
 	}
 	if action != "" {
-		if err := access.Check(c.member.Role, action); err != nil {
-			c.fail(err)
+		if !c.allowed(action) {
 			return nil, nil, false
 		}
 	}
