@@ -301,7 +301,7 @@ func (u *UI) importDevices(c *call) {
 	if err != nil {
 		if rep, ok := errs.DetailsAs[fleet.ImportReport](err); ok {
 			e, _ := errs.As(err)
-			page.Report, page.Refused = c.importReport(rep.Lines), e.In(c.lang)
+			page.Report, page.Refused = rep.Localized(c.lang).Lines, e.In(c.lang)
 			c.render(edge.Status(err), "device_import", v)
 			return
 		}
@@ -396,18 +396,6 @@ func (c *call) writeJSON(status int, v any) {
 	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	c.w.WriteHeader(status)
 	_, _ = c.w.Write(append(b, '\n'))
-}
-
-// importReport is an import's report by line, the errors in the page's
-// language.
-func (c *call) importReport(lines []fleet.ImportLine) []fleet.ImportLine {
-	out := slices.Clone(lines)
-	for i, l := range out {
-		if l.Err != nil {
-			out[i].Error = l.Err.In(c.lang)
-		}
-	}
-	return out
 }
 
 // jsonError answers a JSON request that failed, with the status
