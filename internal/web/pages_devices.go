@@ -73,7 +73,11 @@ type deviceRow struct {
 }
 
 func (c *call) deviceRow(d fleet.Device, t org.Tree) deviceRow {
-	return deviceRow{ID: d.ID, Name: d.Name, Serial: d.Serial, Model: d.Model, Firmware: d.Firmware,
+	fw := d.Firmware
+	if fw == fleet.FirmwareUnknown {
+		fw = c.t("devices.firmware.unknown")
+	}
+	return deviceRow{ID: d.ID, Name: d.Name, Serial: d.Serial, Model: d.Model, Firmware: fw,
 		FolderID: d.FolderID, Folder: t.Path(d.FolderID), Online: d.Online(c.now(), c.u.d.Fleet.Heartbeat()),
 		LastSeen: d.LastSeenAt, ClaimedAt: d.ClaimedAt, Href: c.deviceURL(d.ID)}
 }
