@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"mysystems/internal/access"
@@ -24,28 +25,7 @@ func TestI18nDEV3_USR3_APIDetailsLanguage(t *testing.T) {
 		id, _ := e.Org(owner.Token, "Acme")
 		call := func(method, path, contentType, lang, body string) (int, []byte, map[string]any) {
 			t.Helper()
-			req, err := http.NewRequest(method, e.URL+path, bytes.NewReader([]byte(body)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+owner.Token)
-			req.Header.Set("Content-Type", contentType)
-			if lang != "" {
-				req.Header.Set("Accept-Language", lang)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			b, _ := io.ReadAll(res.Body)
-			var out struct {
-				Error map[string]any `json:"error"`
-			}
-			if err := json.Unmarshal(b, &out); err != nil {
-				t.Fatalf("%s %s: %v: %s", method, path, err, b)
-			}
-			return res.StatusCode, b, out.Error
+			return e.callIn(method, path, owner.Token, contentType, lang, body)
 		}
 		texts := func(details any, list, field string) []string {
 			t.Helper()
@@ -102,6 +82,34 @@ func TestI18nDEV3_USR3_APIDetailsLanguage(t *testing.T) {
 			})
 		}
 	})
+}
+
+// callIn sends a raw body with Accept-Language: lang (none when empty) and
+// returns the status, the answer and its decoded "error".
+func (e *env) callIn(method, path, token, contentType, lang, body string) (int, []byte, map[string]any) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", contentType)
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var out struct {
+		Error map[string]any `json:"error"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		e.t.Fatalf("%s %s: %v: %s", method, path, err, b)
+	}
+	return res.StatusCode, b, out.Error
 }
 
 // shape is a JSON value with every string replaced by "": what must not
