@@ -98,6 +98,7 @@ func cmdLogout(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	c := NewClient(creds.Server, creds.Token)
+	c.Lang = localeLang(e.getenv)
 	callErr := c.do(ctx, http.MethodPost, "/api/v1/auth/logout", nil, nil)
 	var apiErr *APIError
 	if errors.As(callErr, &apiErr) && apiErr.Code == "unauthenticated" {

@@ -49,15 +49,17 @@ type ErrorDetail struct {
 }
 
 // Public returns what a client may see of err: its code and message, with
-// internal causes replaced by a generic message. The message is English
-// unless the request's Accept-Language asks for another language of the
-// catalogues. It logs internal errors.
+// internal causes replaced by a generic message. The message, and the texts
+// of its details (errs.LocalDetails), are English unless the request's
+// Accept-Language asks for another language of the catalogues. It logs
+// internal errors.
 func Public(log *slog.Logger, r *http.Request, err error) (int, ErrorDetail) {
 	status := Status(err)
-	msg := errs.LocalMessage(err, i18n.Match(r.Header.Get("Accept-Language")))
+	lang := i18n.Match(r.Header.Get("Accept-Language"))
+	msg := errs.LocalMessage(err, lang)
 	d := ErrorDetail{Code: string(errs.CodeOf(err)), Message: msg, RequestID: RequestID(r.Context())}
 	if e, ok := errs.As(err); ok && e.Code != errs.Internal {
-		d.Field, d.Details = e.Field, e.Details
+		d.Field, d.Details = e.Field, e.DetailsIn(lang)
 		d.RequestID = ""
 	} else {
 		d.Code = string(errs.Internal)

@@ -41,6 +41,22 @@ type ImportReport struct {
 	Lines []ImportLine `json:"lines"`
 }
 
+// Localized returns the report with each line's error in lang.
+func (r ImportReport) Localized(lang string) ImportReport {
+	lines := make([]ImportLine, len(r.Lines))
+	for i, l := range r.Lines {
+		if l.Err != nil {
+			l.Error = l.Err.In(lang)
+		}
+		lines[i] = l
+	}
+	return ImportReport{Lines: lines}
+}
+
+// DetailsIn is Localized, for the API's answer in the request's language
+// (errs.LocalDetails).
+func (r ImportReport) DetailsIn(lang string) any { return r.Localized(lang) }
+
 // MaxImportLines bounds one CSV import.
 const MaxImportLines = 10000
 

@@ -184,6 +184,17 @@ type Refusals struct {
 	Refused []Refusal `json:"refused"`
 }
 
+// DetailsIn returns the refusals with each reason in lang (for the API's
+// answer in the request's language).
+func (r Refusals) DetailsIn(lang string) any {
+	out := make([]Refusal, len(r.Refused))
+	for i, f := range r.Refused {
+		f.Reason = f.In(lang)
+		out[i] = f
+	}
+	return Refusals{Refused: out}
+}
+
 // MaxBatch bounds bulk member operations.
 const MaxBatch = 500
 

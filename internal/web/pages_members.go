@@ -514,7 +514,8 @@ func (u *UI) accept(c *call) {
 
 // invitationNote is what the sign-in and registration pages say when they
 // were opened from an invitation link: the organization and the masked
-// address the invitation was sent to.
+// address the invitation was sent to. Like the invitation's own page, they
+// speak the invitation's language to a guest who has chosen none.
 type invitationNote struct {
 	OrgName, Email string
 }
@@ -532,5 +533,6 @@ func (c *call) invitationNote(next string) *invitationNote {
 	if err != nil || p.Status != org.InvitePending {
 		return nil
 	}
+	c.speakInvitation(p.Invitation)
 	return &invitationNote{OrgName: p.OrgName, Email: p.Email}
 }
