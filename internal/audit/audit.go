@@ -25,6 +25,19 @@ type Actor struct {
 	ID         string // user id, platform token id, or job name
 	Email      string // for users: their e-mail at the time
 	ClientAddr string
+	// Lang is the language the person is using in this request (the web
+	// page's, or the API's Accept-Language), when known; it is not recorded.
+	// Texts made for others on their behalf (an invitation e-mail, a new
+	// organization's root folder) follow it before their stored preference.
+	Lang string
+}
+
+// LangOr returns the language the actor is using, else preferred.
+func (a Actor) LangOr(preferred string) string {
+	if a.Lang != "" {
+		return a.Lang
+	}
+	return preferred
 }
 
 // System returns the actor for changes made by the product itself.

@@ -53,6 +53,12 @@ func (r Resp) Decode(out any) error { return json.Unmarshal(r.Body, out) }
 // answer that does not match the OpenAPI document too.
 func (s *Server) Call(method, path, token string, body any) Resp {
 	s.T.Helper()
+	return s.CallIn(method, path, token, "", body)
+}
+
+// CallIn is Call with an Accept-Language header (none when lang is empty).
+func (s *Server) CallIn(method, path, token, lang string, body any) Resp {
+	s.T.Helper()
 	var rd io.Reader
 	var raw []byte
 	switch b := body.(type) {
@@ -77,6 +83,9 @@ func (s *Server) Call(method, path, token string, body any) Resp {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

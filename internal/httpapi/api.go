@@ -293,7 +293,8 @@ func (a *API) prepare(c *Call, rt Route) error {
 			return err
 		}
 		c.Principal = p
-		c.Actor = audit.Actor{Kind: audit.KindUser, ID: p.User.ID, Email: p.User.Email, ClientAddr: addr}
+		c.Actor = audit.Actor{Kind: audit.KindUser, ID: p.User.ID, Email: p.User.Email, ClientAddr: addr,
+			Lang: i18n.Asked(c.R.Header.Get("Accept-Language"))}
 	case AuthVendor:
 		tok := bearer(r)
 		if tok == "" {

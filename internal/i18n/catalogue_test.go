@@ -123,6 +123,13 @@ func TestI18nFallbacks(t *testing.T) {
 			t.Errorf("Match(%q) = %q, want %q", in, got, want)
 		}
 	}
+	// Asked tells a header that asks for none of ours from one asking for
+	// English: then the person's own preference applies.
+	for in, want := range map[string]string{"": "", "de": "", "french": "", "fr;q=0": "", "de, fr;q=0.5": "fr", "en-GB": "en"} {
+		if got := Asked(in); got != want {
+			t.Errorf("Asked(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 // keyFuncs are the calls whose argument at the index is a message key:

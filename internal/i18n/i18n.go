@@ -164,6 +164,16 @@ func isCount(v any) bool {
 // one we have (French for fr, fr-CA …), English when none is. Quality values
 // are honoured only to skip q=0.
 func Match(header string) string {
+	if l := Asked(header); l != "" {
+		return l
+	}
+	return Default
+}
+
+// Asked returns the first language of the catalogues that an Accept-Language
+// header asks for, or "" when it asks for none of them (or is empty): then
+// the person's own preference applies.
+func Asked(header string) string {
 	for _, part := range strings.Split(header, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		tag = strings.ToLower(strings.TrimSpace(tag))
@@ -176,7 +186,7 @@ func Match(header string) string {
 			}
 		}
 	}
-	return Default
+	return ""
 }
 
 // Keys returns the sorted keys of lang's catalogue.

@@ -68,12 +68,13 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, name, notes str
 	root := Folder{ID: account.NewID("fld_"), OrgID: o.ID, Name: RootFolderName, CreatedAt: now}
 	o.RootFolderID = root.ID
 	err = s.store.Write(ctx, func(tx Tx) error {
-		// The root folder is named in its creator's language.
+		// The root folder is named in the language its creator is using
+		// (else their preference).
 		creator, err := tx.UserByID(ctx, actor.ID)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
-		root.Name = RootFolderNameIn(creator.Lang)
+		root.Name = RootFolderNameIn(actor.LangOr(creator.Lang))
 		if err := tx.CreateOrg(ctx, o); err != nil {
 			return err
 		}

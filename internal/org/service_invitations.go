@@ -60,11 +60,12 @@ func (s *Service) Invite(ctx context.Context, actor audit.Actor, orgID string, i
 		if err != nil {
 			return err
 		}
-		// The recipient's language when they have an account, else the
-		// inviter's; the invitation remembers it.
-		lang, inviterName := i18n.Default, actor.Email
+		// The recipient's language when they have an account, else the one
+		// the inviter is using (else the inviter's preference); the
+		// invitation remembers it.
+		lang, inviterName := actor.LangOr(i18n.Default), actor.Email
 		if inviter, err := tx.UserByID(ctx, actor.ID); err == nil {
-			lang, inviterName = inviter.Lang, inviter.Name
+			lang, inviterName = actor.LangOr(inviter.Lang), inviter.Name
 		} else if !errs.Is(err, errs.NotFound) {
 			return err
 		}

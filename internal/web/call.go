@@ -79,6 +79,7 @@ func (u *UI) wrap(m mode, fn func(*call)) http.Handler {
 			return
 		}
 		c.lang = c.chooseLang()
+		c.actor.Lang = c.lang
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 			if !c.checkCSRF() {

@@ -377,6 +377,11 @@ func (cr *crawler) visit(path string) {
 				cr.t.Errorf("%s: %s is in %q, not French", cr.who, path, lang)
 			}
 			texts = ts
+			// AUD-1: actors read as words ("Le périphérique …"), never as
+			// the recorded kind:id.
+			if strings.Contains(r.body, "system:device:") || strings.Contains(r.body, "system:portal") {
+				cr.t.Errorf("%s: %s shows a raw actor code", cr.who, path)
+			}
 		case strings.HasPrefix(ct, "application/json"):
 			texts = jsonTexts(r.body)
 		case strings.HasPrefix(ct, "text/csv"):

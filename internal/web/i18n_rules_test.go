@@ -115,3 +115,43 @@ func TestI18nUSR3_RemovalConfirmationCountsMembers(t *testing.T) {
 	wantBody(t, "one in French", owner.get(remove), "Cet utilisateur va être supprimé de l&#39;organisation :")
 	wantBody(t, "two in French", owner.get(remove+"&user="+userID(t, a, two)), "Ces utilisateurs vont être supprimés de l&#39;organisation :")
 }
+
+// TestI18nUSR1_ORG1_LanguageInUse: a person whose account prefers English
+// but who reads the pages in French (the lang cookie, chosen before signing
+// in) invites in French and gets a French root folder; through the API,
+// Accept-Language does the same, and without it the account's preference
+// applies.
+func TestI18nUSR1_ORG1_LanguageInUse(t *testing.T) {
+	srv, a := server(t)
+	register(t, srv, "mixed@example.com") // prefers English
+	c := newClient(t, srv)
+	c.post("/lang", url.Values{"lang": {"fr"}, "next": {"/login"}})
+	c.get("/login")
+	wantRedirect(t, "sign in", c.post("/login", url.Values{"email": {"mixed@example.com"}, "password": {password}}), "/")
+	id := createOrg(t, c, "Mixte SARL")
+	wantBody(t, "root folder in the page's language", c.get("/orgs/"+id+"/folders"), ">Par défaut<")
+	invite(t, c, a, id, "invitee@exemple.fr", rootOf(t, c, id))
+	if mail := a.LastMail("invitee@exemple.fr"); !strings.Contains(mail, "vous invite") {
+		t.Fatalf("the invitation sent from a French page is not in French:\n%s", mail)
+	}
+
+	u := a.User("api@example.com") // prefers English
+	call := func(lang, name string) (root string) {
+		t.Helper()
+		r := a.CallIn("POST", "/api/v1/orgs", u.Token, lang, map[string]string{"name": name})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create %s: %d %s", name, r.Status, r.Body)
+		}
+		f := a.Call("GET", "/api/v1/orgs/"+r.Str("id")+"/folders/"+r.Str("root_folder_id"), u.Token, nil)
+		return f.Str("name")
+	}
+	if got := call("fr-FR,fr;q=0.9", "Par API"); got != "Par défaut" {
+		t.Errorf("root folder with Accept-Language: fr: got %q, want Par défaut", got)
+	}
+	if got := call("", "By API"); got != "Default" {
+		t.Errorf("root folder without Accept-Language: got %q, want Default", got)
+	}
+	if got := call("de", "Auf Deutsch"); got != "Default" {
+		t.Errorf("root folder with Accept-Language: de: got %q, want the preference, Default", got)
+	}
+}

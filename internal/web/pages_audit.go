@@ -35,7 +35,10 @@ type auditRow struct {
 	audit.Entry
 	Sentence template.HTML
 	Lines    []auditLine
-	Who      string // the actor as recorded: e-mail, or kind:id (an identifier, not translated)
+	// Who is the e-mail a person acted with (an identifier, not translated);
+	// empty for the portal, a device or vendor support, whom the sentence
+	// already names in words.
+	Who string
 }
 
 type auditLine struct {
@@ -142,9 +145,9 @@ func (c *call) auditGroups(selected string) ([]auditGroup, *option) {
 // auditRow renders an entry in the page's language.
 func (c *call) auditRow(e audit.Entry, n audit.Names) auditRow {
 	d := audit.Describe(e, n)
-	row := auditRow{Entry: e, Sentence: c.phraseHTML(d.Sentence), Who: e.Actor.Email}
-	if row.Who == "" {
-		row.Who = e.Actor.Kind + ":" + e.Actor.ID
+	row := auditRow{Entry: e, Sentence: c.phraseHTML(d.Sentence)}
+	if e.Actor.Kind == audit.KindUser {
+		row.Who = e.Actor.Email
 	}
 	for _, l := range d.Lines {
 		line := auditLine{Label: c.t(l.Label), To: c.argHTML(l.To)}

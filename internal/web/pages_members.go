@@ -456,7 +456,7 @@ func (c *call) speakInvitation(inv org.Invitation) bool {
 	if _, err := c.r.Cookie(langCookie); err == nil {
 		return false
 	}
-	c.lang = inv.Lang
+	c.lang, c.actor.Lang = inv.Lang, inv.Lang
 	return true
 }
 
