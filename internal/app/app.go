@@ -103,7 +103,7 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	a.buildJobs(cfg, db, clk, log)
 	a.API = httpapi.New(httpapi.Deps{
 		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
-		Translate: web.Translate, Gatherer: a.Registry, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
+		Gatherer: a.Registry, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
 	})
 	a.Web = web.New(web.Deps{
 		Accounts: a.Accounts, Orgs: a.Orgs, Fleet: a.Fleet, Audit: a.Audit, Clock: clk, Log: log,

@@ -349,7 +349,7 @@ func TestACC1_ViewerSeesOnlyGrantedDevices(t *testing.T) {
 		var refusal struct{ Error struct{ Message string } }
 		if code := e.do("DELETE", "/api/v1/orgs/"+org+"/folders/"+b.ID+"?confirm=true", owner, nil, &refusal); code != 409 ||
 			!strings.HasPrefix(refusal.Error.Message, "1 device inside ") ||
-			!strings.HasSuffix(refusal.Error.Message, " / B: move or remove them first") {
+			!strings.HasSuffix(refusal.Error.Message, " / B: move or remove it first") {
 			t.Fatalf("delete a folder with a device: %d %q", code, refusal.Error.Message)
 		}
 		viewer := e.user("viewer@example.com")

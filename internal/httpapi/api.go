@@ -50,9 +50,6 @@ type Deps struct {
 	// and per organization (0: no limit); Burst is the bucket size.
 	RateLimit float64
 	Burst     int
-	// Translate gives a catalogue text in a language (the sentences of
-	// the audit CSV); nil shows the keys.
-	Translate func(lang, key string, args ...any) string
 }
 
 // Auth says who may call a route.

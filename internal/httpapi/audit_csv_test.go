@@ -32,6 +32,10 @@ func TestAUD1_AuditCSVAndFilters(t *testing.T) {
 		if got, want := rows[1][len(rows[1])-1], " renamed the organization =New name (was Old name)"; rows[1][6] != "org.update" || !strings.HasSuffix(got, want) {
 			t.Errorf("row %v, want the sentence %q", rows[1], want)
 		}
+		// AUD-1: the sentence in the language the request asks for.
+		if r := e.CallIn("GET", "/api/v1/orgs/"+id+"/audit?format=csv&action=org.update", tok, "fr-FR,fr;q=0.9", nil); !strings.Contains(string(r.Body), " a renommé l'organisation =New name") {
+			t.Errorf("French CSV: %s", r.Body)
+		}
 		today := harness.T0.Format("2006-01-02") // the harness's clock
 		before := harness.T0.AddDate(0, 0, -1).Format("2006-01-02")
 		for q, n := range map[string]int{"until=" + today: 2, "until=%20" + today + "%20": 2, "action=org.create,org.update": 2,

@@ -7,6 +7,7 @@ import (
 	"mysystems/internal/api"
 	"mysystems/internal/audit"
 	"mysystems/internal/edge"
+	"mysystems/internal/i18n"
 	"mysystems/internal/org"
 )
 
@@ -74,7 +75,7 @@ func (a *API) auditLog(c *Call) (any, error) {
 	}
 	if asCSV {
 		out := edge.NewCSV(c.W, "audit-"+c.Org.ID+".csv")
-		return written, out.End(a.d.Log, c.R, a.d.Audit.Export(c.R.Context(), c.Actor, c.Org.ID, f, a.translator("en"), out))
+		return written, out.End(a.d.Log, c.R, a.d.Audit.Export(c.R.Context(), c.Actor, c.Org.ID, f, translator(i18n.Match(c.R.Header.Get("Accept-Language"))), out))
 	}
 	l, err := a.d.Audit.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
 	if err != nil {
@@ -83,13 +84,10 @@ func (a *API) auditLog(c *Call) (any, error) {
 	return listOf(l.Entries, l.Next, auditJSON), nil
 }
 
-// translator gives the catalogue texts of lang (keys themselves without
-// catalogues).
-func (a *API) translator(lang string) audit.Translator {
-	if a.d.Translate == nil {
-		return func(key string, _ ...any) string { return key }
-	}
-	return func(key string, args ...any) string { return a.d.Translate(lang, key, args...) }
+// translator gives the catalogue texts of lang: the audit CSV's sentences
+// in the language the request asks for, English by default.
+func translator(lang string) audit.Translator {
+	return func(key string, args ...any) string { return i18n.T(lang, key, args...) }
 }
 
 func (a *API) vendorRoutes() []Route {

@@ -63,3 +63,14 @@ func TestAUD1_AuditLogReadsAsSentences(t *testing.T) {
 	r = owner.get(base + "/export.csv?action=device.update")
 	wantBody(t, "French CSV", r, "a renommé le périphérique Lobby cam 1")
 }
+
+// TestAUD1_BadFilterSaysTheListCannotBeShown: a bad filter on the audit log
+// says the list could not be shown (the page saves nothing).
+func TestAUD1_BadFilterSaysTheListCannotBeShown(t *testing.T) {
+	srv, _ := server(t)
+	owner, id, _ := ownOrg(t, srv, "filters@example.com", "Filter Corp")
+	r := owner.get("/orgs/" + id + "/audit?since=2026-05-01&until=2026-04-01")
+	wantStatus(t, "bad dates", r, http.StatusBadRequest)
+	wantBody(t, "bad dates", r, "Could not show this list")
+	wantNoBody(t, "bad dates", r, "Could not save")
+}

@@ -117,7 +117,7 @@ func (c *call) auditFailed(v *view, err error) {
 		c.fail(err)
 		return
 	}
-	c.formFailed("audit", v, err)
+	c.listFailed("audit", v, err)
 }
 
 // auditGroups are the choices of the action filter, with selected marked.
@@ -236,6 +236,3 @@ func (u *UI) auditCSV(c *call) {
 	}
 }
 
-// Translate gives the text of key in lang, formatted with args (the
-// catalogues, for the API's audit CSV).
-func Translate(lang, key string, args ...any) string { return translate(lang, key, args...) }
