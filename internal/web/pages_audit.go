@@ -235,4 +235,3 @@ func (u *UI) auditCSV(c *call) {
 		c.fail(err)
 	}
 }
-
