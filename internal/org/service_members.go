@@ -198,16 +198,25 @@ func (r Refusals) DetailsIn(lang string) any {
 // MaxBatch bounds bulk member operations.
 const MaxBatch = 500
 
-// RemoveMembers removes members, all or nothing (USR-3): if any cannot be
-// removed none is, and the error lists each refusal. Removed members lose
-// access at once, sessions and tokens included, since every request checks
-// membership afresh.
-func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID string, userIDs []string) error {
+// CheckRemovalCount checks the size of a removal of members (USR-3): at least
+// one, at most MaxBatch.
+func CheckRemovalCount(userIDs []string) error {
 	if len(userIDs) == 0 {
 		return errs.InvalidField("user_ids", "err.member.remove_none")
 	}
 	if len(userIDs) > MaxBatch {
 		return errs.InvalidField("user_ids", "err.member.remove_too_many", MaxBatch)
+	}
+	return nil
+}
+
+// RemoveMembers removes members, all or nothing (USR-3): if any cannot be
+// removed none is, and the error lists each refusal. Removed members lose
+// access at once, sessions and tokens included, since every request checks
+// membership afresh.
+func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID string, userIDs []string) error {
+	if err := CheckRemovalCount(userIDs); err != nil {
+		return err
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
 		me, err := manageMembersTx(ctx, tx, actor, orgID)

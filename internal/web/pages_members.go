@@ -121,9 +121,18 @@ type refusalRow struct {
 }
 
 // removeView loads the members chosen on the Users page; any id that is
-// not a member makes the page not found.
+// not a member makes the page not found, none at all goes back to the list.
 func (c *call) removeView(ids []string) (*view, bool) {
 	if !c.allowed(access.ManageMembers) {
+		return nil, false
+	}
+	if len(ids) == 0 {
+		c.flash("flash.users.noselection", "")
+		c.redirect(c.orgURL("users"))
+		return nil, false
+	}
+	if err := org.CheckRemovalCount(ids); err != nil {
+		c.fail(err)
 		return nil, false
 	}
 	ms, err := c.members()
@@ -156,17 +165,7 @@ func (c *call) removeView(ids []string) (*view, bool) {
 // removeForm confirms the removal of the members checked on the Users page
 // (or of one, from its row menu).
 func (u *UI) removeForm(c *call) {
-	ids := c.r.URL.Query()["user"]
-	if len(ids) == 0 {
-		c.flash("flash.users.noselection", "")
-		c.redirect(c.orgURL("users"))
-		return
-	}
-	if len(ids) > org.MaxBatch {
-		c.fail(errs.InvalidField("user", "err.member.remove_too_many", org.MaxBatch))
-		return
-	}
-	if v, ok := c.removeView(ids); ok {
+	if v, ok := c.removeView(c.r.URL.Query()["user"]); ok {
 		c.render(http.StatusOK, "users_remove", v)
 	}
 }
@@ -175,11 +174,6 @@ func (u *UI) removeForm(c *call) {
 // for each member that cannot be removed, the service's reason.
 func (u *UI) removeUsers(c *call) {
 	ids := c.r.PostForm["user"]
-	if len(ids) == 0 || len(ids) > org.MaxBatch {
-		c.flash("flash.users.noselection", "")
-		c.redirect(c.orgURL("users"))
-		return
-	}
 	v, ok := c.removeView(ids)
 	if !ok {
 		return
