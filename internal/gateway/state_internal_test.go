@@ -77,7 +77,7 @@ func TestForgetSilentDevices(t *testing.T) {
 		g.known.put(serial, knownState{firmware: "12.0.0"})
 		g.hub.check(serial, clk.Now())
 	}
-	g.hub.enter("POLLING") // a long-poll is waiting
+	g.hub.enter("POLLING")         // a long-poll is waiting
 	g.hub.wake(testOrg, "COMMAND") // a command was issued
 	g.hub.recheckAt("REDELIVER", clk.Now().Add(2*time.Hour))
 	flush()
