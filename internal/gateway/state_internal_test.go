@@ -118,4 +118,8 @@ func TestForgetSilentDevices(t *testing.T) {
 	if w, _, _ := g.remembered(); w != 2 {
 		t.Fatalf("written %d after GONE came back, want 2", w)
 	}
+	// Its organization, forgotten with it, was read again for the write.
+	if org, known, _ := g.hub.org("GONE"); !known || org != testOrg {
+		t.Fatalf("the returning device's organization: %q (known %t), want %q", org, known, testOrg)
+	}
 }
