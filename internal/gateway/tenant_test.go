@@ -37,15 +37,8 @@ func TestORG5_DeviceMovedToAnotherOrg(t *testing.T) {
 			t.Fatalf("removal: %d", code)
 		}
 		dB := e.claim(ownerB, orgB, m, rootB)
-		// Presence goes to B's record, before any command of B's: silent
-		// past the online window, then a heartbeat.
-		e.Clock.Advance(2 * fleet.OnlineWindow(time.Minute))
-		e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
-		if err := e.App.Gateway.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-		e.do("GET", "/api/v1/orgs/"+orgB+"/devices/"+dB.ID, ownerB, nil, &dB)
-		if !dB.Online {
+		// Presence goes to B's record, before any command of B's.
+		if !e.onlineAfterSilence(dev, ownerB, orgB, dB.ID) {
 			t.Fatal("the device heartbeating in B is offline in B")
 		}
 		// A command of A's left open for the serial (removal fails them; a
@@ -96,13 +89,7 @@ func TestDEV3_ClaimedAfterHello(t *testing.T) {
 		if cmds := dev.Poll(0); len(cmds) != 0 {
 			t.Fatalf("commands before any: %+v", cmds)
 		}
-		e.Clock.Advance(2 * fleet.OnlineWindow(time.Minute))
-		e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
-		if err := e.App.Gateway.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		e.do("GET", "/api/v1/orgs/"+org+"/devices/"+d.ID, owner, nil, &d)
-		if !d.Online {
+		if !e.onlineAfterSilence(dev, owner, org, d.ID) {
 			t.Fatal("the device claimed after its hello is offline while heartbeating")
 		}
 		var c cmdJSON
@@ -111,4 +98,19 @@ func TestDEV3_ClaimedAfterHello(t *testing.T) {
 			t.Fatalf("delivered %+v, want %s", cmds, c.ID)
 		}
 	})
+}
+
+// onlineAfterSilence lets the device fall silent past the online window,
+// then heartbeat, flushes presence and tells whether the device's record in
+// org shows it online.
+func (e *env) onlineAfterSilence(dev *device, token, org, id string) bool {
+	e.t.Helper()
+	e.Clock.Advance(2 * fleet.OnlineWindow(time.Minute))
+	e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, nil)
+	if err := e.App.Gateway.Flush(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	var d deviceJSON
+	e.do("GET", "/api/v1/orgs/"+org+"/devices/"+id, token, nil, &d)
+	return d.Online
 }
