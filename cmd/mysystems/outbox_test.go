@@ -11,20 +11,15 @@ import (
 	"mysystems/internal/clock"
 	"mysystems/internal/mail"
 	"mysystems/internal/store"
+	"mysystems/internal/store/storetest"
 )
 
 // Offline demo: `mysystems vendor outbox` reads the invitation link from
 // the database when no SMTP server is configured.
 func TestVendorOutbox(t *testing.T) {
 	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "m.db")
-	db, err := store.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.SQLite(t)
+	dbPath := db.DSN()
 	for _, to := range []string{"zoe@example.com", "ada@example.com"} {
 		m, err := mail.NewMailer(clock.Real{}, "http://127.0.0.1:8080").Message("invitation", "en", to, map[string]string{
 			"org": "Acme", "inviter": "Ada", "link": "http://127.0.0.1:8080/invitations/for-" + to, "expires": "soon"})

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,11 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"mysystems/internal/app"
 	"mysystems/internal/audit"
 	"mysystems/internal/harness"
 	"mysystems/internal/sim"
-	"mysystems/internal/store"
 	"mysystems/internal/store/storetest"
 )
 
@@ -199,16 +195,13 @@ func killServerWhileDevicesConnected(t *testing.T, kind string) {
 }
 
 // issueOffline issues an identify command as the user of token straight
-// through the fleet service, with no server running.
+// through the fleet service, with no server process running: the harness
+// builds the application over the same database in this process, with no
+// device connected to it.
 func issueOffline(t *testing.T, dbURL, token, org, deviceID string) string {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	a := app.New(app.DefaultConfig(), db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := harness.New(t, storetest.Open(t, dbURL), harness.WallClock()).App
 	p, err := a.Accounts.Authenticate(ctx, token)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"mysystems/internal/device"
 	"mysystems/internal/fleet"
 	"mysystems/internal/harness"
-	"mysystems/internal/store"
+	"mysystems/internal/store/storetest"
 )
 
 // `mysystems vendor devices mint` writes identities that work: a device says
@@ -95,12 +95,7 @@ func TestVendorDevicesMint(t *testing.T) {
 	}
 
 	// The identities work on a server over the same database.
-	db, err := store.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := harness.New(t, db, harness.WallClock())
+	s := harness.New(t, storetest.Open(t, dbPath), harness.WallClock())
 	dev := rows[1]
 	sd := s.Device(fleet.Minted{Serial: dev[0], Model: dev[1], Secret: dev[2]})
 	if w := sd.Hello(); w.Claimed {

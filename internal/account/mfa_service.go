@@ -72,11 +72,7 @@ func (s *Service) StartTOTP(ctx context.Context, p Principal) (TOTPEnrolment, er
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
-	err = s.store.Write(ctx, func(tx Tx) error {
-		m, err := tx.MFA(ctx, p.User.ID)
-		if err != nil {
-			return err
-		}
+	err = s.withMFA(ctx, p.User.ID, func(tx Tx, m MFA) error {
 		if m.Method != MFAOff {
 			return errMFAOn
 		}
@@ -94,11 +90,7 @@ func (s *Service) StartTOTP(ctx context.Context, p Principal) (TOTPEnrolment, er
 func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]string, error) {
 	now := s.clock.Now()
 	codes := NewRecoveryCodes(RecoveryCodeCount)
-	err := s.guarded(ctx, p.User.ID, "", now, func(tx Tx) (bool, error) {
-		m, err := tx.MFA(ctx, p.User.ID)
-		if err != nil {
-			return false, err
-		}
+	err := s.guarded(ctx, p.User.ID, now, func(tx Tx, m MFA) (bool, error) {
 		if m.Method != MFAOff {
 			return false, errMFAOn
 		}
@@ -115,7 +107,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]
 			return false, err
 		}
 		return true, tx.ReplaceRecoveryCodes(ctx, p.User.ID, recoveryHashes(p.User.ID, codes), now)
-	}, badCodeField)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -127,11 +119,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p Principal, code string) ([]string, error) {
 	now := s.clock.Now()
 	codes := NewRecoveryCodes(RecoveryCodeCount)
-	err := s.guarded(ctx, p.User.ID, "", now, func(tx Tx) (bool, error) {
-		m, err := tx.MFA(ctx, p.User.ID)
-		if err != nil {
-			return false, err
-		}
+	err := s.guarded(ctx, p.User.ID, now, func(tx Tx, m MFA) (bool, error) {
 		if m.Method != MFATOTP {
 			return false, errs.E(errs.Invalid, "err.mfa.recovery_needs_totp")
 		}
@@ -140,7 +128,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p Principal, code
 			return false, err
 		}
 		return true, tx.ReplaceRecoveryCodes(ctx, p.User.ID, recoveryHashes(p.User.ID, codes), now)
-	}, badCodeField)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -150,30 +138,18 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p Principal, code
 // StartEmailMFA sends a code to the person's address; ConfirmEmailMFA with
 // it turns e-mail codes on. It returns when the code expires.
 func (s *Service) StartEmailMFA(ctx context.Context, p Principal) (time.Time, error) {
-	now := s.clock.Now()
-	var exp time.Time
-	err := s.store.Write(ctx, func(tx Tx) error {
-		m, err := tx.MFA(ctx, p.User.ID)
-		if err != nil {
-			return err
-		}
+	return s.mailCode(ctx, p.User, purposeEnable, func(m MFA) error {
 		if m.Method != MFAOff {
 			return errMFAOn
 		}
-		exp, err = s.sendEmailCode(ctx, tx, p.User, purposeEnable, now)
-		return err
+		return nil
 	})
-	return exp, err
 }
 
 // ConfirmEmailMFA turns e-mail codes on with the code StartEmailMFA sent.
 func (s *Service) ConfirmEmailMFA(ctx context.Context, p Principal, code string) error {
 	now := s.clock.Now()
-	return s.guarded(ctx, p.User.ID, "", now, func(tx Tx) (bool, error) {
-		m, err := tx.MFA(ctx, p.User.ID)
-		if err != nil {
-			return false, err
-		}
+	return s.guarded(ctx, p.User.ID, now, func(tx Tx, m MFA) (bool, error) {
 		if m.Method != MFAOff {
 			return false, errMFAOn
 		}
@@ -186,7 +162,7 @@ func (s *Service) ConfirmEmailMFA(ctx context.Context, p Principal, code string)
 			return false, err
 		}
 		return true, tx.ReplaceRecoveryCodes(ctx, p.User.ID, nil, now)
-	}, badCodeField)
+	})
 }
 
 // SendMFACode e-mails a code that confirms an account change (turning MFA
@@ -194,17 +170,24 @@ func (s *Service) ConfirmEmailMFA(ctx context.Context, p Principal, code string)
 // recovery code instead: an e-mail must not be a way around the stronger
 // factor. It returns when the code expires.
 func (s *Service) SendMFACode(ctx context.Context, p Principal) (time.Time, error) {
-	now := s.clock.Now()
-	var exp time.Time
-	err := s.store.Write(ctx, func(tx Tx) error {
-		m, err := tx.MFA(ctx, p.User.ID)
-		if err != nil {
-			return err
-		}
+	return s.mailCode(ctx, p.User, purposeAccount, func(m MFA) error {
 		if m.Method != MFAEmail {
 			return errs.E(errs.Invalid, "err.mfa.not_email")
 		}
-		exp, err = s.sendEmailCode(ctx, tx, p.User, purposeAccount, now)
+		return nil
+	})
+}
+
+// mailCode e-mails the person a code for purpose once allowed accepts
+// their MFA settings. It returns when the code expires.
+func (s *Service) mailCode(ctx context.Context, u User, purpose string, allowed func(MFA) error) (time.Time, error) {
+	now := s.clock.Now()
+	var exp time.Time
+	err := s.withMFA(ctx, u.ID, func(tx Tx, m MFA) error {
+		err := allowed(m)
+		if err == nil {
+			exp, err = s.sendEmailCode(ctx, tx, u, purpose, now)
+		}
 		return err
 	})
 	return exp, err
@@ -215,11 +198,7 @@ func (s *Service) SendMFACode(ctx context.Context, p Principal) (time.Time, erro
 // enrolment and needs no code.
 func (s *Service) DisableMFA(ctx context.Context, p Principal, code string) error {
 	now := s.clock.Now()
-	return s.guarded(ctx, p.User.ID, "", now, func(tx Tx) (bool, error) {
-		m, err := tx.MFA(ctx, p.User.ID)
-		if err != nil {
-			return false, err
-		}
+	return s.guarded(ctx, p.User.ID, now, func(tx Tx, m MFA) (bool, error) {
 		if m.Method != MFAOff {
 			ok, err := s.useCode(ctx, tx, m, code, purposeAccount, now)
 			if !ok || err != nil {
@@ -227,7 +206,7 @@ func (s *Service) DisableMFA(ctx context.Context, p Principal, code string) erro
 			}
 		}
 		return true, tx.DeleteMFA(ctx, p.User.ID)
-	}, badCodeField)
+	})
 }
 
 // CompleteMFA is the second step of a login: a TOTP, e-mail or recovery
@@ -302,23 +281,38 @@ func (s *Service) CompleteMFA(ctx context.Context, challenge, code, clientAddr, 
 	return res, nil
 }
 
-// guarded runs a code check for a signed-in person under the per-account
-// MFA limit. check returns false for a wrong code: the failure is counted
-// (committed) and badCode returned.
-func (s *Service) guarded(ctx context.Context, userID, clientAddr string, now time.Time,
-	check func(Tx) (bool, error), badCode func() error) error {
+// withMFA runs f in a write transaction with the person's MFA settings.
+func (s *Service) withMFA(ctx context.Context, userID string, f func(Tx, MFA) error) error {
+	return s.store.Write(ctx, func(tx Tx) error {
+		m, err := tx.MFA(ctx, userID)
+		if err != nil {
+			return err
+		}
+		return f(tx, m)
+	})
+}
+
+// guarded runs a code check for a signed-in person, with their MFA
+// settings, under the per-account MFA limit. check returns false for a
+// wrong code: the failure is counted (committed) and a wrong-code error on
+// the code field returned.
+func (s *Service) guarded(ctx context.Context, userID string, now time.Time, check func(Tx, MFA) (bool, error)) error {
 	var fail error
 	err := s.store.Write(ctx, func(tx Tx) error {
-		if err := s.mfaLimited(ctx, tx, userID, clientAddr, now); err != nil {
+		if err := s.mfaLimited(ctx, tx, userID, "", now); err != nil {
 			return keepLimit(err, &fail)
 		}
-		ok, err := check(tx)
+		m, err := tx.MFA(ctx, userID)
+		if err != nil {
+			return err
+		}
+		ok, err := check(tx, m)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			fail = badCode()
-			return s.hitMFA(ctx, tx, userID, clientAddr, now)
+			fail = badCodeField()
+			return s.hitMFA(ctx, tx, userID, "", now)
 		}
 		return tx.ResetRate(ctx, mfaAcctKey(userID))
 	})

@@ -24,7 +24,8 @@ var (
 	// portal; the simulator shares it with the gateway and the fleet.
 	protocol = []string{"device"}
 	// leaf: small utilities everything may use; they import only each other.
-	leaf = []string{"errs", "clock", "i18n"}
+	// api, the wire types of /api/v1, is one too: httpapi and cli share it.
+	leaf = []string{"errs", "clock", "i18n", "api"}
 	// adapter: the edges of the program (database, HTTP, devices, CLI) and
 	// the wiring.
 	adapter = []string{"store", "httpapi", "web", "gateway", "sim", "cli", "app", "edge"}
@@ -50,6 +51,8 @@ func rule(from, to string) string {
 		return "the device protocol imports no domain package and no adapter"
 	case in(from, domain) && (in(to, adapter) || in(to, testing_)):
 		return "a domain package imports no adapter"
+	case to == "api" && (in(from, domain) || in(from, protocol)):
+		return "the API's JSON shapes are the API's and its client's: the domain and the device protocol do not know them"
 	case (from == "sim" || from == "cli") && in(to, domain):
 		return from + " imports no domain package: it speaks only the protocol or the API"
 	case from == "cli" && !in(to, leaf):

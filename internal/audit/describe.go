@@ -269,7 +269,11 @@ func actorArg(a Actor, n Names) any {
 		}
 		return Phrase{Key: "audit.actor.someone"}
 	case KindVendor:
-		return Phrase{Key: "audit.actor.vendor", Args: []any{strings.TrimPrefix(a.Email, "vendor:")}}
+		name := strings.TrimPrefix(a.Email, "vendor:")
+		if name == "" {
+			name = a.ID // a platform token recorded without its name
+		}
+		return Phrase{Key: "audit.actor.vendor", Args: []any{name}}
 	}
 	if serial, ok := strings.CutPrefix(a.ID, "device:"); ok {
 		return Phrase{Key: "audit.actor.device", Args: []any{serial}}

@@ -6,23 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"mysystems/internal/api"
 )
-
-type user struct {
-	ID    string `json:"id"`
-	Email string `json:"email"`
-	Name  string `json:"name"`
-}
-
-type loginAnswer struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
-	User      user      `json:"user"`
-	// Set instead of a token when the account needs a second factor.
-	MFARequired bool   `json:"mfa_required"`
-	Challenge   string `json:"challenge"`
-	Method      string `json:"method"`
-}
 
 func cmdLogin(ctx context.Context, e *env, args []string) error {
 	f := e.flags("login", "[--server URL] [--email E] [--password-stdin] [--code C]",
@@ -58,8 +44,8 @@ func cmdLogin(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var res loginAnswer
-	if err := c.do(ctx, http.MethodPost, "/api/v1/auth/login", map[string]string{"email": *email, "password": pw}, &res); err != nil {
+	var res api.LoginResponse
+	if err := c.do(ctx, http.MethodPost, "/api/v1/auth/login", api.LoginRequest{Email: *email, Password: pw}, &res); err != nil {
 		return err
 	}
 	if res.MFARequired {
@@ -71,8 +57,8 @@ func cmdLogin(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
-		body := map[string]string{"challenge": res.Challenge, "code": *code}
-		res = loginAnswer{}
+		body := api.MFALoginRequest{Challenge: res.Challenge, Code: *code}
+		res = api.LoginResponse{}
 		if err := c.do(ctx, http.MethodPost, "/api/v1/auth/mfa", body, &res); err != nil {
 			return err
 		}
@@ -112,6 +98,7 @@ func cmdLogout(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	c := NewClient(creds.Server, creds.Token)
+	c.Lang = localeLang(e.getenv)
 	callErr := c.do(ctx, http.MethodPost, "/api/v1/auth/logout", nil, nil)
 	var apiErr *APIError
 	if errors.As(callErr, &apiErr) && apiErr.Code == "unauthenticated" {
@@ -133,11 +120,7 @@ func cmdWhoami(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	type answer struct {
-		User user  `json:"user"`
-		Orgs []org `json:"orgs"`
-	}
-	return show(ctx, e, c, http.MethodGet, "/api/v1/me", nil, "user", func(me answer) error {
+	return show(ctx, e, c, http.MethodGet, "/api/v1/me", nil, "user", func(me api.MeResponse) error {
 		fmt.Fprintf(e.out, "%s <%s>\nuser id  %s\nserver   %s\n", clean(me.User.Name), clean(me.User.Email), clean(me.User.ID), c.Server)
 		if len(me.Orgs) == 0 {
 			fmt.Fprintln(e.out, "\nNo organizations yet: create one with 'mysystems orgs create NAME'.")
@@ -173,10 +156,8 @@ func cmdRegister(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var res struct {
-		User user `json:"user"`
-	}
-	body := map[string]string{"email": *email, "name": *name, "password": pw}
+	var res api.UserResponse
+	body := api.RegisterRequest{Email: *email, Name: *name, Password: pw}
 	if err := c.do(ctx, http.MethodPost, "/api/v1/auth/register", body, &res); err != nil {
 		return err
 	}

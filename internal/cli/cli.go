@@ -405,6 +405,7 @@ func (e *env) client(auth bool) (*Client, error) {
 		return nil, err
 	}
 	c := NewClient(server, "")
+	c.Lang = localeLang(e.getenv)
 	if !auth {
 		return c, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mysystems/internal/account"
+	"mysystems/internal/api"
 	"mysystems/internal/app"
 	hs "mysystems/internal/harness"
 )
@@ -101,10 +102,19 @@ func (h *harness) signedIn() {
 	h.ok(testPassword+"\n", "login", "--email", testEmail, "--password-stdin")
 }
 
+// withOrg starts a harness with the test user signed in and owning an
+// organization "Acme"; it returns the harness and the organization's id.
+func withOrg(t *testing.T) (*harness, string) {
+	t.Helper()
+	h := newHarness(t)
+	h.signedIn()
+	return h, h.createOrg("Acme")
+}
+
 func (h *harness) createOrg(name string) string {
 	h.t.Helper()
 	r := h.ok("", "orgs", "create", name, "--json")
-	var o org
+	var o api.OrgJSON
 	if err := json.Unmarshal([]byte(r.out), &o); err != nil || o.ID == "" {
 		h.t.Fatalf("orgs create --json: %q is no organization (%v)", r.out, err)
 	}
@@ -140,9 +150,7 @@ func TestAccount(t *testing.T) {
 	r = h.ok("", "whoami")
 	contains(t, "whoami", r.out, "Alice <alice@example.com>", "No organizations yet")
 	r = h.ok("", "whoami", "--json")
-	var me struct {
-		User user `json:"user"`
-	}
+	var me api.UserResponse
 	if err := json.Unmarshal([]byte(r.out), &me); err != nil || me.User.Email != testEmail {
 		t.Errorf("whoami --json: got %q (%v), want the user as JSON", r.out, err)
 	}
@@ -236,10 +244,7 @@ func TestOrgs(t *testing.T) {
 	r = h.ok("", "orgs", "list")
 	contains(t, "orgs list", r.out, "ID", "NAME", "Acme", "Beta", id, "owner")
 	r = h.ok("", "--json", "orgs", "list")
-	var list struct {
-		Items      []org  `json:"items"`
-		NextCursor string `json:"next_cursor"`
-	}
+	var list api.List[api.OrgJSON]
 	if err := json.Unmarshal([]byte(r.out), &list); err != nil || len(list.Items) != 2 {
 		t.Errorf("orgs list --json: got %q (%v), want 2 items", r.out, err)
 	}
@@ -278,9 +283,7 @@ func TestOrgs(t *testing.T) {
 }
 
 func TestAudit(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	id := h.createOrg("Acme")
+	h, id := withOrg(t)
 	h.ok("", "orgs", "rename", id, "Acme 2")
 	h.ok("", "orgs", "notes", id, "n")
 
@@ -331,7 +334,7 @@ func TestTokens(t *testing.T) {
 	r = h.ok("", "tokens", "list")
 	contains(t, "tokens list", r.out, "ci", "2099-01-01", "never")
 	r = h.ok("", "tokens", "list", "--json")
-	var list struct{ Items []token }
+	var list struct{ Items []api.TokenJSON }
 	if err := json.Unmarshal([]byte(r.out), &list); err != nil || len(list.Items) != 1 {
 		t.Fatalf("tokens list --json: got %q (%v), want one token", r.out, err)
 	}

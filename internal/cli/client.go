@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"mysystems/internal/api"
 )
 
 const userAgent = "mysystems-cli"
@@ -24,7 +26,10 @@ const maxJSON = 32 << 20
 type Client struct {
 	Server string // base URL, without a trailing slash
 	Token  string // bearer token; empty for calls that need none
-	HTTP   *http.Client
+	// Lang is sent as Accept-Language, so the server's error messages are
+	// in the user's language (see localeLang); empty: English.
+	Lang string
+	HTTP *http.Client
 }
 
 // NewClient returns a client with timeouts suited to an interactive tool.
@@ -130,6 +135,9 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, path string,
 	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", userAgent)
+	if c.Lang != "" {
+		req.Header.Set("Accept-Language", c.Lang)
+	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
@@ -184,10 +192,7 @@ func isJSON(contentType string) bool {
 
 // page is one page of a list, items kept as the server sent them so --json
 // prints fields this client does not know about.
-type page struct {
-	Items      []json.RawMessage `json:"items"`
-	NextCursor string            `json:"next_cursor"`
-}
+type page = api.List[json.RawMessage]
 
 // list reads a paginated list, following next_cursor when all is set. The
 // result's NextCursor is where the caller can go on from ("" at the end).

@@ -4,30 +4,19 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
+
+	"mysystems/internal/api"
 )
 
-type device struct {
-	ID         string     `json:"id"`
-	Serial     string     `json:"serial"`
-	Name       string     `json:"name"`
-	Model      string     `json:"model"`
-	Firmware   string     `json:"firmware"`
-	FolderID   string     `json:"folder_id"`
-	FolderPath string     `json:"folder_path"`
-	Online     bool       `json:"online"`
-	LastSeenAt *time.Time `json:"last_seen_at"`
-	ClaimedAt  time.Time  `json:"claimed_at"`
-}
-
-func (d device) status() string {
+// status says whether a device is online.
+func status(d api.DeviceJSON) string {
 	if d.Online {
 		return "online"
 	}
 	return "offline"
 }
 
-var cmdDevicesList = listCommand[device]{
+var cmdDevicesList = listCommand[api.DeviceJSON]{
 	name:     "devices list",
 	synopsis: "ORG [--folder ID] [--model M] [--firmware V] [--status online|offline] [--q TEXT] [--sort KEY] [--limit N] [--cursor C] [--all] [--csv]",
 	about: "List the devices of an organization you can see (owners and admins see all; other\n" +
@@ -60,9 +49,9 @@ var cmdDevicesList = listCommand[device]{
 		return fmt.Sprintf("No devices you can see here: claim one with 'mysystems devices claim %s SERIAL --oak OAK'.", clean(pos[0]))
 	},
 	head: []string{"ID", "NAME", "SERIAL", "MODEL", "FIRMWARE", "FOLDER", "STATUS", "LAST SEEN"},
-	row: func(d device, _ map[string]string) []string {
+	row: func(d api.DeviceJSON, _ map[string]string) []string {
 		return []string{clean(d.ID), clean(d.Name), clean(d.Serial), clean(d.Model),
-			clean(d.Firmware), clean(d.FolderPath), d.status(), maybe(d.LastSeenAt, "never")}
+			clean(d.Firmware), clean(d.FolderPath), status(d), maybe(d.LastSeenAt, "never")}
 	},
 }.run
 
@@ -72,9 +61,9 @@ func cmdDevicesShow(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return show(ctx, e, c, http.MethodGet, pathf("/api/v1/orgs/%s/devices/%s", pos[0], pos[1]), nil, "device", func(d device) error {
+	return show(ctx, e, c, http.MethodGet, pathf("/api/v1/orgs/%s/devices/%s", pos[0], pos[1]), nil, "device", func(d api.DeviceJSON) error {
 		return printFields(e.out, "id", clean(d.ID), "name", clean(d.Name), "serial", clean(d.Serial), "model", clean(d.Model),
-			"firmware", clean(d.Firmware), "folder", clean(d.FolderPath)+" ("+clean(d.FolderID)+")", "status", d.status(),
+			"firmware", clean(d.Firmware), "folder", clean(d.FolderPath)+" ("+clean(d.FolderID)+")", "status", status(d),
 			"last seen", maybe(d.LastSeenAt, "never"), "claimed", stamp(d.ClaimedAt))
 	})
 }
@@ -85,8 +74,10 @@ func cmdDevicesRename(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return callOne(ctx, e, "device", http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
-		func(d device) string { return fmt.Sprintf("Renamed device %s to %q.", clean(d.ID), clean(d.Name)) })
+	return callOne(ctx, e, "device", http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s", pos[0], pos[1]), api.DevicePatch{Name: &pos[2]},
+		func(d api.DeviceJSON) string {
+			return fmt.Sprintf("Renamed device %s to %q.", clean(d.ID), clean(d.Name))
+		})
 }
 
 func cmdDevicesMove(ctx context.Context, e *env, args []string) error {
@@ -103,8 +94,8 @@ func cmdDevicesMove(ctx context.Context, e *env, args []string) error {
 	}
 	orgID, ids := pos[0], pos[1:]
 	if len(ids) == 1 {
-		return callOne(ctx, e, "device", http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s", orgID, ids[0]), map[string]string{"folder_id": *to},
-			func(d device) string {
+		return callOne(ctx, e, "device", http.MethodPatch, pathf("/api/v1/orgs/%s/devices/%s", orgID, ids[0]), api.DevicePatch{FolderID: to},
+			func(d api.DeviceJSON) string {
 				return fmt.Sprintf("Moved device %q (%s) to %s.", clean(d.Name), clean(d.ID), clean(d.FolderPath))
 			})
 	}
@@ -112,11 +103,12 @@ func cmdDevicesMove(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/devices/move", orgID), map[string]any{"device_ids": ids, "folder_id": *to}, nil); err != nil {
+	move := api.MoveRequest{DeviceIDs: ids, FolderID: *to}
+	if err := c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/devices/move", orgID), move, nil); err != nil {
 		return err
 	}
 	if e.json {
-		return e.printJSON(map[string]any{"device_ids": ids, "folder_id": *to})
+		return e.printJSON(move)
 	}
 	where := clean(*to)
 	if _, fs, err := c.folders(ctx, orgID); err == nil {
@@ -145,7 +137,7 @@ func cmdDevicesRemove(ctx context.Context, e *env, args []string) error {
 	if !*yes && !e.interactive {
 		fmt.Fprintf(e.errw, "Removing device %s takes it out of %s: to come back it must be claimed again with its OAK.\n", clean(id), clean(orgID))
 	}
-	return deleteOne(ctx, e, f, *yes, "remove device "+id, pathf("/api/v1/orgs/%s/devices/%s", orgID, id), func(d device) string {
+	return deleteOne(ctx, e, f, *yes, "remove device "+id, pathf("/api/v1/orgs/%s/devices/%s", orgID, id), func(d api.DeviceJSON) string {
 		fmt.Fprintf(e.errw, "Device %q (%s %s, in %s) leaves %s at once and its pending commands fail.\n"+
 			"To come back it must be claimed again with its serial and owner authentication key (OAK).\n",
 			clean(d.Name), clean(d.Model), clean(d.Serial), clean(d.FolderPath), clean(orgID))

@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-)
 
-type deviceAccount struct {
-	Username string `json:"username"`
-	Role     string `json:"role"`
-	Service  bool   `json:"service"`
-}
+	"mysystems/internal/api"
+)
 
 // accountsSubcommands are the subcommands of devices accounts.
 const accountsSubcommands = "list | create | passwd | delete"
@@ -28,7 +24,7 @@ func cmdDevicesAccounts(_ context.Context, e *env, args []string) error {
 	return &usageError{msg: fmt.Sprintf("devices accounts: unknown command %q (%s)", args[0], accountsSubcommands)}
 }
 
-var cmdDevicesAccountsList = listCommand[deviceAccount]{
+var cmdDevicesAccountsList = listCommand[api.DeviceAccountJSON]{
 	name:     "devices accounts list",
 	synopsis: "ORG ID",
 	about: "List a device's local accounts as the device last reported them (owner or admin).\n" +
@@ -41,7 +37,7 @@ var cmdDevicesAccountsList = listCommand[deviceAccount]{
 		return "The device has reported no accounts yet (it reports them when it connects)."
 	},
 	head: []string{"USERNAME", "ROLE", "SERVICE"},
-	row: func(a deviceAccount, _ map[string]string) []string {
+	row: func(a api.DeviceAccountJSON, _ map[string]string) []string {
 		svc := ""
 		if a.Service {
 			svc = "yes"
@@ -50,11 +46,18 @@ var cmdDevicesAccountsList = listCommand[deviceAccount]{
 	},
 }.run
 
-// devicePassword reads a device account's password: from stdin with
-// --password-stdin, else prompted twice without echo on a terminal. It is
-// never taken from MYSYSTEMS_PASSWORD, which is the portal password.
-func (e *env) devicePassword(f *flags, fromStdin bool, username string) (string, error) {
-	return e.secret(f, fromStdin, true, "", fmt.Sprintf("Password for %s on the device: ", clean(username)))
+// accountPassword is accountArgs for a command that sets a device account's
+// password: it adds --password-stdin, then reads the password from stdin
+// with it, else prompted twice without echo on a terminal. It is never taken
+// from MYSYSTEMS_PASSWORD, which is the portal password.
+func (e *env) accountPassword(f *flags, args []string, check func() error) (accountCmd, string, error) {
+	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
+	a, err := e.accountArgs(f, args, check)
+	if err != nil {
+		return a, "", err
+	}
+	pw, err := e.secret(f, *fromStdin, true, "", fmt.Sprintf("Password for %s on the device: ", clean(a.username)))
+	return a, pw, err
 }
 
 func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error {
@@ -65,8 +68,7 @@ func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error 
 			"to the device and is never stored by the portal. Prints the command id; with --wait,\n"+
 			"follows it until the device has applied it.", withJSON)
 	role := f.String("role", "", "administrator, operator or viewer (required)")
-	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
-	a, err := e.accountArgs(f, args, func() error {
+	a, pw, err := e.accountPassword(f, args, func() error {
 		if *role == "" {
 			return usagef(f, "--role is required: administrator, operator or viewer")
 		}
@@ -75,13 +77,9 @@ func cmdDevicesAccountsCreate(ctx context.Context, e *env, args []string) error 
 	if err != nil {
 		return err
 	}
-	pw, err := e.devicePassword(f, *fromStdin, a.username)
-	if err != nil {
-		return err
-	}
-	body := map[string]string{"username": a.username, "role": *role, "password": pw}
+	body := api.AccountCreate{Username: a.username, Password: pw, Role: *role}
 	return e.sendCommand(ctx, a.org, http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/accounts", a.org, a.device), body, a.w,
-		func(cmd command) string {
+		func(cmd api.CommandJSON) string {
 			return fmt.Sprintf("Sent the creation of account %s (%s) to device %s: command %s.", clean(a.username), clean(*role), clean(a.device), clean(cmd.ID))
 		})
 }
@@ -113,17 +111,12 @@ func cmdDevicesAccountsPasswd(ctx context.Context, e *env, args []string) error 
 		"Change the password of a device's local account (owner or admin); service accounts\n"+
 			"cannot be changed. The new password is prompted twice on a terminal or read from the\n"+
 			"first line of stdin (--password-stdin), and travels sealed to the device.", withJSON)
-	fromStdin := f.Bool("password-stdin", false, "read the password from the first line of stdin")
-	a, err := e.accountArgs(f, args, nil)
+	a, pw, err := e.accountPassword(f, args, nil)
 	if err != nil {
 		return err
 	}
-	pw, err := e.devicePassword(f, *fromStdin, a.username)
-	if err != nil {
-		return err
-	}
-	return e.sendCommand(ctx, a.org, http.MethodPatch, a.path(), map[string]string{"password": pw}, a.w,
-		func(cmd command) string {
+	return e.sendCommand(ctx, a.org, http.MethodPatch, a.path(), api.AccountPassword{Password: pw}, a.w,
+		func(cmd api.CommandJSON) string {
 			return fmt.Sprintf("Sent the new password of %s to device %s: command %s.", clean(a.username), clean(a.device), clean(cmd.ID))
 		})
 }
@@ -143,7 +136,7 @@ func cmdDevicesAccountsDelete(ctx context.Context, e *env, args []string) error 
 		return err
 	}
 	return e.sendCommand(ctx, a.org, http.MethodDelete, a.path(), nil, a.w,
-		func(cmd command) string {
+		func(cmd api.CommandJSON) string {
 			return fmt.Sprintf("Sent the deletion of account %s to device %s: command %s.", clean(a.username), clean(a.device), clean(cmd.ID))
 		})
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"mysystems/internal/api"
 )
 
 // maxImport is the largest CSV the server takes in one import.
@@ -29,14 +31,8 @@ func cmdDevicesClaim(ctx context.Context, e *env, args []string) error {
 	if *oak == "" {
 		return usagef(f, "--oak OAK is required")
 	}
-	body := map[string]string{"serial": pos[1], "oak": *oak}
-	if *folder != "" {
-		body["folder_id"] = *folder
-	}
-	if *name != "" {
-		body["name"] = *name
-	}
-	return callOne(ctx, e, "device", http.MethodPost, pathf("/api/v1/orgs/%s/devices", pos[0]), body, func(d device) string {
+	body := api.ClaimRequest{Serial: pos[1], OAK: *oak, FolderID: *folder, Name: *name}
+	return callOne(ctx, e, "device", http.MethodPost, pathf("/api/v1/orgs/%s/devices", pos[0]), body, func(d api.DeviceJSON) string {
 		return fmt.Sprintf("Claimed device %q (%s): %s %s in %s.", clean(d.Name), clean(d.ID), clean(d.Model), clean(d.Serial), clean(d.FolderPath))
 	})
 }
@@ -129,9 +125,7 @@ func cmdDevicesImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	body := rawBody{contentType: "text/csv; charset=utf-8", data: data}
-	err = show(ctx, e, c, http.MethodPost, pathf("/api/v1/orgs/%s/devices/import", pos[0]), body, "claimed devices", func(p struct {
-		Items []device `json:"items"`
-	}) error {
+	err = show(ctx, e, c, http.MethodPost, pathf("/api/v1/orgs/%s/devices/import", pos[0]), body, "claimed devices", func(p api.List[api.DeviceJSON]) error {
 		if len(p.Items) == 1 {
 			fmt.Fprintf(e.out, "Claimed 1 device from %s.\n", clean(name))
 		} else {

@@ -6,22 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"mysystems/internal/api"
 )
 
-// command is a device command's state: pending, delivered, then applied or
+// finished says whether a device command has reached its end: applied, or
 // failed with the device's reason.
-type command struct {
-	ID          string     `json:"id"`
-	DeviceID    string     `json:"device_id"`
-	Type        string     `json:"type"`
-	State       string     `json:"state"`
-	Result      string     `json:"result"`
-	CreatedAt   time.Time  `json:"created_at"`
-	DeliveredAt *time.Time `json:"delivered_at"`
-	DoneAt      *time.Time `json:"done_at"`
-}
-
-func (c command) done() bool { return c.State == "applied" || c.State == "failed" }
+func finished(c api.CommandJSON) bool { return c.State == "applied" || c.State == "failed" }
 
 // Following a command: how often its state is read, and for how long by
 // default.
@@ -86,7 +77,7 @@ func (e *env) deviceAction(ctx context.Context, typ string, args []string) error
 		return err
 	}
 	return e.sendCommand(ctx, pos[0], http.MethodPost, pathf("/api/v1/orgs/%s/devices/%s/actions", pos[0], pos[1]),
-		map[string]string{"type": typ}, w, func(cmd command) string {
+		api.ActionRequest{Type: typ}, w, func(cmd api.CommandJSON) string {
 			return fmt.Sprintf("Sent %s to device %s: command %s.", typ, clean(pos[1]), clean(cmd.ID))
 		})
 }
@@ -95,12 +86,12 @@ func commandPath(orgID, id string) string { return pathf("/api/v1/orgs/%s/comman
 
 // sendCommand sends a request answered by a device command, prints it, and
 // with --wait follows it to its end.
-func (e *env) sendCommand(ctx context.Context, orgID, method, path string, body any, w *waiting, sent func(command) string) error {
+func (e *env) sendCommand(ctx context.Context, orgID, method, path string, body any, w *waiting, sent func(api.CommandJSON) string) error {
 	c, err := e.client(true)
 	if err != nil {
 		return err
 	}
-	cmd, raw, err := decoded[command](ctx, c, method, path, body, "command")
+	cmd, raw, err := decoded[api.CommandJSON](ctx, c, method, path, body, "command")
 	if err != nil {
 		return err
 	}
@@ -118,7 +109,7 @@ func (e *env) sendCommand(ctx context.Context, orgID, method, path string, body 
 // follow reads a command's state every commandPollEvery until the device has
 // applied it or failed to, printing each state it reaches. A failure is an
 // error with the device's reason; so is running out of time.
-func (e *env) follow(ctx context.Context, c *Client, orgID string, cmd command, raw json.RawMessage, timeout time.Duration) error {
+func (e *env) follow(ctx context.Context, c *Client, orgID string, cmd api.CommandJSON, raw json.RawMessage, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	last := ""
 	tick := time.NewTicker(commandPollEvery)
@@ -130,7 +121,7 @@ func (e *env) follow(ctx context.Context, c *Client, orgID string, cmd command, 
 				e.printState(cmd)
 			}
 		}
-		if cmd.done() {
+		if finished(cmd) {
 			break
 		}
 		if !time.Now().Before(deadline) {
@@ -145,7 +136,7 @@ func (e *env) follow(ctx context.Context, c *Client, orgID string, cmd command, 
 			return ctx.Err()
 		case <-tick.C:
 		}
-		next, nextRaw, err := decoded[command](ctx, c, http.MethodGet, commandPath(orgID, cmd.ID), nil, "command")
+		next, nextRaw, err := decoded[api.CommandJSON](ctx, c, http.MethodGet, commandPath(orgID, cmd.ID), nil, "command")
 		if err != nil {
 			return err
 		}
@@ -166,7 +157,7 @@ func (e *env) follow(ctx context.Context, c *Client, orgID string, cmd command, 
 	return nil
 }
 
-func (e *env) printState(cmd command) {
+func (e *env) printState(cmd api.CommandJSON) {
 	switch cmd.State {
 	case "pending":
 		fmt.Fprintln(e.out, "  pending: waiting for the device to fetch it")
@@ -199,7 +190,7 @@ func cmdDevicesCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cmd, raw, err := decoded[command](ctx, c, http.MethodGet, commandPath(pos[0], pos[1]), nil, "command")
+	cmd, raw, err := decoded[api.CommandJSON](ctx, c, http.MethodGet, commandPath(pos[0], pos[1]), nil, "command")
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mysystems/internal/api"
 	proto "mysystems/internal/device"
 	"mysystems/internal/fleet"
 	hs "mysystems/internal/harness"
@@ -24,7 +25,7 @@ func (h *harness) device(m fleet.Minted) *hs.Device { return h.srv.Device(m) }
 func (h *harness) claim(orgID string, m fleet.Minted, extra ...string) string {
 	h.t.Helper()
 	r := h.ok("", append([]string{"devices", "claim", orgID, m.Serial, "--oak", m.OAK, "--json"}, extra...)...)
-	var d device
+	var d api.DeviceJSON
 	if err := json.Unmarshal([]byte(r.out), &d); err != nil || d.ID == "" {
 		h.t.Fatalf("devices claim --json: %q is no device (%v)", r.out, err)
 	}
@@ -32,10 +33,10 @@ func (h *harness) claim(orgID string, m fleet.Minted, extra ...string) string {
 }
 
 // listDevices returns the devices devices list --all --json shows.
-func (h *harness) listDevices(orgID string, filters ...string) []device {
+func (h *harness) listDevices(orgID string, filters ...string) []api.DeviceJSON {
 	h.t.Helper()
 	r := h.ok("", append([]string{"devices", "list", orgID, "--all", "--json"}, filters...)...)
-	var p struct{ Items []device }
+	var p struct{ Items []api.DeviceJSON }
 	if err := json.Unmarshal([]byte(r.out), &p); err != nil {
 		h.t.Fatalf("devices list --json: %q (%v)", r.out, err)
 	}
@@ -43,9 +44,7 @@ func (h *harness) listDevices(orgID string, filters ...string) []device {
 }
 
 func TestDevices(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	siteA := h.createFolder(orgID, "Site A", "")
 	ms := h.mint(3)
 	h.device(ms[0]).Hello() // seen before the claim: online
@@ -154,7 +153,7 @@ func TestDevices(t *testing.T) {
 	contains(t, "devices reboot", r.out, "Sent reboot to device "+lobbyCam+": command cmd_")
 	contains(t, "devices reboot", r.stderr, "mysystems devices command "+orgID+" cmd_")
 	r = h.ok("", "devices", "identify", orgID, lobbyCam, "--json")
-	var c command
+	var c api.CommandJSON
 	if err := json.Unmarshal([]byte(r.out), &c); err != nil || !strings.HasPrefix(c.ID, "cmd_") || c.Type != "identify" || c.State != "pending" {
 		t.Fatalf("devices identify --json: got %q (%v)", r.out, err)
 	}
@@ -192,9 +191,7 @@ func TestDevices(t *testing.T) {
 }
 
 func TestDevicesImport(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	siteA := h.createFolder(orgID, "Site A", "")
 	lobby := h.createFolder(orgID, "Lobby", siteA)
 	ms := h.mint(5)
@@ -241,7 +238,7 @@ func TestDevicesImport(t *testing.T) {
 
 	// From stdin, as JSON.
 	r = h.ok(ms[2].Serial+","+ms[2].OAK+",Site A\n", "devices", "import", orgID, "-", "--json")
-	var p struct{ Items []device }
+	var p struct{ Items []api.DeviceJSON }
 	if err := json.Unmarshal([]byte(r.out), &p); err != nil || len(p.Items) != 1 || p.Items[0].FolderID != siteA {
 		t.Errorf("devices import - --json: got %q (%v)", r.out, err)
 	}
@@ -256,9 +253,7 @@ func fastPolling(t *testing.T) {
 
 func TestDevicesWait(t *testing.T) {
 	fastPolling(t)
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	ms := h.mint(2)
 	dev := h.device(ms[0])
 	dev.Hello()
@@ -281,7 +276,7 @@ func TestDevicesWait(t *testing.T) {
 	contains(t, "devices command of a failed command", r.out, "failed", "the LED is broken")
 
 	r = h.ok("", "devices", "reboot", orgID, id, "--wait", "--json")
-	var c command
+	var c api.CommandJSON
 	if err := json.Unmarshal([]byte(r.out), &c); err != nil || c.State != "applied" || c.DoneAt == nil {
 		t.Errorf("devices reboot --wait --json: got %q (%v), want the applied command alone", r.out, err)
 	}

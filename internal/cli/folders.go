@@ -6,25 +6,18 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
-)
 
-type folder struct {
-	ID        string    `json:"id"`
-	ParentID  *string   `json:"parent_id"`
-	Name      string    `json:"name"`
-	Path      string    `json:"path"`
-	CreatedAt time.Time `json:"created_at"`
-}
+	"mysystems/internal/api"
+)
 
 // folders reads the folders the caller sees in an organization (every page),
 // as the server sent them and decoded.
-func (c *Client) folders(ctx context.Context, orgID string) (page, []folder, error) {
+func (c *Client) folders(ctx context.Context, orgID string) (page, []api.FolderJSON, error) {
 	p, err := c.list(ctx, foldersPath([]string{orgID}), nil, true)
 	if err != nil {
 		return p, nil, err
 	}
-	fs, err := decodeItems[folder](p.Items)
+	fs, err := decodeItems[api.FolderJSON](p.Items)
 	return p, fs, err
 }
 
@@ -62,13 +55,13 @@ func foldersPath(args []string) string { return pathf("/api/v1/orgs/%s/folders",
 // whose parent is not in the list (the root, or the top of a subtree granted
 // to a member) start a tree; below the root they are shown with their full
 // path.
-func treeRows(fs []folder) [][]string {
+func treeRows(fs []api.FolderJSON) [][]string {
 	byID := make(map[string]bool, len(fs))
 	for _, f := range fs {
 		byID[f.ID] = true
 	}
-	children := map[string][]folder{}
-	var tops []folder
+	children := map[string][]api.FolderJSON{}
+	var tops []api.FolderJSON
 	for _, f := range fs {
 		if f.ParentID != nil && byID[*f.ParentID] && *f.ParentID != f.ID {
 			children[*f.ParentID] = append(children[*f.ParentID], f)
@@ -78,8 +71,8 @@ func treeRows(fs []folder) [][]string {
 	}
 	printed := map[string]bool{}
 	var rows [][]string
-	var walk func(f folder, depth int)
-	walk = func(f folder, depth int) {
+	var walk func(f api.FolderJSON, depth int)
+	walk = func(f api.FolderJSON, depth int) {
 		if printed[f.ID] {
 			return
 		}
@@ -103,7 +96,7 @@ func treeRows(fs []folder) [][]string {
 	return rows
 }
 
-var cmdFoldersList = listCommand[folder]{
+var cmdFoldersList = listCommand[api.FolderJSON]{
 	name:     "folders list",
 	synopsis: "ORG",
 	about: "Show the folders of an organization you can see, as a tree indented by depth,\n" +
@@ -127,12 +120,9 @@ func cmdFoldersCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]string{"name": pos[1]}
-	if *parent != "" {
-		body["parent_id"] = *parent
-	}
+	body := api.FolderCreate{Name: pos[1], ParentID: *parent}
 	return callOne(ctx, e, "folder", http.MethodPost, pathf("/api/v1/orgs/%s/folders", pos[0]), body,
-		func(fo folder) string {
+		func(fo api.FolderJSON) string {
 			return fmt.Sprintf("Created folder %q (%s): %s.", clean(fo.Name), clean(fo.ID), clean(fo.Path))
 		})
 }
@@ -143,8 +133,8 @@ func cmdFoldersRename(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return callOne(ctx, e, "folder", http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"name": pos[2]},
-		func(fo folder) string {
+	return callOne(ctx, e, "folder", http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), api.FolderPatch{Name: &pos[2]},
+		func(fo api.FolderJSON) string {
 			return fmt.Sprintf("Renamed folder %s to %q: %s.", clean(fo.ID), clean(fo.Name), clean(fo.Path))
 		})
 }
@@ -161,8 +151,10 @@ func cmdFoldersMove(ctx context.Context, e *env, args []string) error {
 	if *to == "" {
 		return usagef(f, "--to PARENT_ID is required")
 	}
-	return callOne(ctx, e, "folder", http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), map[string]string{"parent_id": *to},
-		func(fo folder) string { return fmt.Sprintf("Moved folder %s: now %s.", clean(fo.ID), clean(fo.Path)) })
+	return callOne(ctx, e, "folder", http.MethodPatch, pathf("/api/v1/orgs/%s/folders/%s", pos[0], pos[1]), api.FolderPatch{ParentID: to},
+		func(fo api.FolderJSON) string {
+			return fmt.Sprintf("Moved folder %s: now %s.", clean(fo.ID), clean(fo.Path))
+		})
 }
 
 func cmdFoldersDelete(ctx context.Context, e *env, args []string) error {
@@ -175,7 +167,7 @@ func cmdFoldersDelete(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	orgID, id := pos[0], pos[1]
-	return deleteOne(ctx, e, f, *yes, "delete folder "+id, pathf("/api/v1/orgs/%s/folders/%s", orgID, id), func(fo folder) string {
+	return deleteOne(ctx, e, f, *yes, "delete folder "+id, pathf("/api/v1/orgs/%s/folders/%s", orgID, id), func(fo api.FolderJSON) string {
 		return fmt.Sprintf("Delete folder %q (%s)?", clean(fo.Path), clean(fo.ID))
 	}, fmt.Sprintf("Deleted folder %s.", clean(id)))
 }

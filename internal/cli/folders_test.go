@@ -2,11 +2,10 @@ package cli
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 
-	"mysystems/internal/store"
+	"mysystems/internal/api"
 )
 
 // user registers and signs in another person on the same server, with a
@@ -29,7 +28,7 @@ func (h *harness) createFolder(orgID, name, parent string) string {
 		args = append(args, "--parent", parent)
 	}
 	r := h.ok("", args...)
-	var f folder
+	var f api.FolderJSON
 	if err := json.Unmarshal([]byte(r.out), &f); err != nil || f.ID == "" {
 		h.t.Fatalf("folders create --json: %q is no folder (%v)", r.out, err)
 	}
@@ -38,39 +37,11 @@ func (h *harness) createFolder(orgID, name, parent string) string {
 
 func (h *harness) rootFolder(orgID string) string {
 	h.t.Helper()
-	var o org
+	var o api.OrgJSON
 	if r := h.ok("", "orgs", "show", orgID, "--json"); json.Unmarshal([]byte(r.out), &o) != nil || o.RootFolderID == "" {
 		h.t.Fatalf("orgs show --json: %q has no root folder", r.out)
 	}
 	return o.RootFolderID
-}
-
-// lastMail returns the text of the newest e-mail of a kind to an address.
-func (h *harness) lastMail(to, kind string) string {
-	h.t.Helper()
-	ctx := h.t.Context()
-	var body string
-	err := h.app.DB.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRowForTest(ctx, `SELECT body_text FROM mail_outbox WHERE recipient = ? AND kind = ? ORDER BY created_at DESC LIMIT 1`,
-			to, kind).Scan(&body)
-	})
-	if err != nil {
-		h.t.Fatalf("no %s mail to %s in the outbox: %v", kind, to, err)
-	}
-	return body
-}
-
-var invitationLinkRE = regexp.MustCompile(`https?://\S+/invitations/accept\?token=[^\s"<>]+`)
-
-// invitationLink reads the link of the newest invitation to an address.
-func (h *harness) invitationLink(to string) string {
-	h.t.Helper()
-	body := h.lastMail(to, "invitation")
-	link := invitationLinkRE.FindString(body)
-	if link == "" {
-		h.t.Fatalf("no invitation link in the mail to %s: %q", to, body)
-	}
-	return link
 }
 
 // lines returns the non-empty lines of s.
@@ -85,15 +56,13 @@ func lines(s string) []string {
 }
 
 func TestFolders(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	root := h.rootFolder(orgID)
 
 	r := h.ok("", "folders", "create", orgID, "Site A")
 	contains(t, "folders create", r.out, `Created folder "Site A"`, "Default / Site A")
 	r = h.ok("", "--json", "folders", "list", orgID)
-	var list struct{ Items []folder }
+	var list struct{ Items []api.FolderJSON }
 	if err := json.Unmarshal([]byte(r.out), &list); err != nil || len(list.Items) != 2 || list.Items[1].Name != "Site A" {
 		t.Fatalf("folders list --json: got %q (%v), want the root and Site A", r.out, err)
 	}

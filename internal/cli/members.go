@@ -8,34 +8,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
+
+	"mysystems/internal/api"
 )
-
-type member struct {
-	UserID   string    `json:"user_id"`
-	Email    string    `json:"email"`
-	Name     string    `json:"name"`
-	Role     string    `json:"role"`
-	Folders  []string  `json:"folders"`
-	JoinedAt time.Time `json:"joined_at"`
-}
-
-type invitation struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Role      string    `json:"role"`
-	Folders   []string  `json:"folders"`
-	InvitedBy string    `json:"invited_by"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
 
 // manyArgs is the "no limit" of env.parse for lists of ids.
 const manyArgs = 1 << 20
 
 // grants describes what folders a member sees: owners and admins see all.
-func grants(m member, names map[string]string) string {
+func grants(m api.MemberJSON, names map[string]string) string {
 	all := m.Role == "owner" || m.Role == "admin"
 	switch {
 	case all && len(m.Folders) == 0:
@@ -50,16 +31,16 @@ func grants(m member, names map[string]string) string {
 
 func membersPath(args []string) string { return pathf("/api/v1/orgs/%s/members", args[0]) }
 
-func (c *Client) members(ctx context.Context, orgID string) (page, []member, error) {
+func (c *Client) members(ctx context.Context, orgID string) (page, []api.MemberJSON, error) {
 	p, err := c.list(ctx, membersPath([]string{orgID}), url.Values{"limit": {"500"}}, true)
 	if err != nil {
 		return p, nil, err
 	}
-	ms, err := decodeItems[member](p.Items)
+	ms, err := decodeItems[api.MemberJSON](p.Items)
 	return p, ms, err
 }
 
-var cmdMembersList = listCommand[member]{
+var cmdMembersList = listCommand[api.MemberJSON]{
 	name:     "members list",
 	synopsis: "ORG",
 	about: "List the members of an organization with their role and the folders they are\n" +
@@ -69,7 +50,7 @@ var cmdMembersList = listCommand[member]{
 	query:       url.Values{"limit": {"500"}},
 	folderNames: true,
 	head:        []string{"USER ID", "EMAIL", "NAME", "ROLE", "FOLDERS"},
-	row: func(m member, names map[string]string) []string {
+	row: func(m api.MemberJSON, names map[string]string) []string {
 		return []string{clean(m.UserID), clean(m.Email), clean(m.Name), clean(m.Role), grants(m, names)}
 	},
 }.run
@@ -82,7 +63,7 @@ func cmdMembersSetRole(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.memberCall(ctx, pos[0], pos[1], map[string]any{"role": pos[2]}, func(m member, _ map[string]string) string {
+	return e.memberCall(ctx, pos[0], pos[1], api.MemberPatch{Role: &pos[2]}, func(m api.MemberJSON, _ map[string]string) string {
 		return fmt.Sprintf("%s <%s> is now %s.", clean(m.Name), clean(m.Email), clean(m.Role))
 	})
 }
@@ -103,19 +84,20 @@ func cmdMembersSetFolders(ctx context.Context, e *env, args []string) error {
 	case !*none && len(ids) == 0:
 		return usagef(f, "name at least one FOLDER_ID, or --none to clear the grants")
 	}
-	return e.memberCall(ctx, pos[0], pos[1], map[string]any{"folders": append([]string{}, ids...)}, func(m member, names map[string]string) string {
+	folders := append([]string{}, ids...)
+	return e.memberCall(ctx, pos[0], pos[1], api.MemberPatch{Folders: &folders}, func(m api.MemberJSON, names map[string]string) string {
 		return fmt.Sprintf("%s <%s> (%s) now sees: %s.", clean(m.Name), clean(m.Email), clean(m.Role), grants(m, names))
 	})
 }
 
 // memberCall patches a member and prints the answer as JSON or as the
 // sentence done makes of it (with the folder names it may need).
-func (e *env) memberCall(ctx context.Context, orgID, userID string, body any, done func(member, map[string]string) string) error {
+func (e *env) memberCall(ctx context.Context, orgID, userID string, body any, done func(api.MemberJSON, map[string]string) string) error {
 	c, err := e.client(true)
 	if err != nil {
 		return err
 	}
-	return show(ctx, e, c, http.MethodPatch, pathf("/api/v1/orgs/%s/members/%s", orgID, userID), body, "member", func(m member) error {
+	return show(ctx, e, c, http.MethodPatch, pathf("/api/v1/orgs/%s/members/%s", orgID, userID), body, "member", func(m api.MemberJSON) error {
 		var names map[string]string
 		if len(m.Folders) > 0 {
 			names = c.folderNames(ctx, orgID)
@@ -187,7 +169,7 @@ func cmdMembersRemove(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		byID := map[string]member{}
+		byID := map[string]api.MemberJSON{}
 		for _, m := range ms {
 			byID[m.UserID] = m
 		}
@@ -214,7 +196,7 @@ func cmdMembersRemove(ctx context.Context, e *env, args []string) error {
 	if len(ids) == 1 {
 		err = c.do(ctx, http.MethodDelete, pathf("/api/v1/orgs/%s/members/%s", orgID, ids[0]), nil, nil)
 	} else {
-		err = c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/members/remove", orgID), map[string]any{"user_ids": ids}, nil)
+		err = c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/members/remove", orgID), api.RemoveMembersRequest{UserIDs: ids}, nil)
 	}
 	if err != nil {
 		return withRefusals(err)
@@ -246,8 +228,8 @@ func cmdInvite(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"email": pos[1], "folders": []string(folders)}
-	return show(ctx, e, c, http.MethodPost, pathf("/api/v1/orgs/%s/invitations", pos[0]), body, "invitation", func(inv invitation) error {
+	body := api.InviteRequest{Email: pos[1], Folders: folders}
+	return show(ctx, e, c, http.MethodPost, pathf("/api/v1/orgs/%s/invitations", pos[0]), body, "invitation", func(inv api.InvitationJSON) error {
 		fmt.Fprintf(e.out, "Invited %s as a viewer of %s (invitation %s, expires %s).\n", clean(inv.Email),
 			folderList(inv.Folders, c.folderNames(ctx, pos[0])), clean(inv.ID), stamp(inv.ExpiresAt))
 		fmt.Fprintln(e.errw, "The e-mail with the link is on its way; they accept it signed in with that address.")
@@ -255,7 +237,7 @@ func cmdInvite(ctx context.Context, e *env, args []string) error {
 	})
 }
 
-var cmdInvitationsList = listCommand[invitation]{
+var cmdInvitationsList = listCommand[api.InvitationJSON]{
 	name:     "invitations list",
 	synopsis: "ORG",
 	about:    "List the pending invitations of an organization (owner or admin).",
@@ -267,7 +249,7 @@ var cmdInvitationsList = listCommand[invitation]{
 	},
 	folderNames: true,
 	head:        []string{"ID", "EMAIL", "ROLE", "FOLDERS", "CREATED", "EXPIRES"},
-	row: func(i invitation, names map[string]string) []string {
+	row: func(i api.InvitationJSON, names map[string]string) []string {
 		return []string{clean(i.ID), clean(i.Email), clean(i.Role), folderList(i.Folders, names), stamp(i.CreatedAt), stamp(i.ExpiresAt)}
 	},
 }.run
@@ -327,7 +309,7 @@ func cmdAccept(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	err = show(ctx, e, c, http.MethodPost, "/api/v1/invitations/accept", map[string]string{"token": tok}, "organization", func(o org) error {
+	err = show(ctx, e, c, http.MethodPost, "/api/v1/invitations/accept", api.AcceptRequest{Token: tok}, "organization", func(o api.OrgJSON) error {
 		fmt.Fprintf(e.out, "Joined %q (%s) as a %s.\n", clean(o.Name), clean(o.ID), clean(o.Role))
 		fmt.Fprintf(e.errw, "See your folders with: mysystems folders list %s\n", clean(o.ID))
 		return nil

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"mysystems/internal/api"
 )
 
 // join invites a person as a viewer of folders and has them register, sign
@@ -20,11 +22,17 @@ func (h *harness) join(orgID, email, name string, folders ...string) *harness {
 	return u
 }
 
+// invitationLink is the link of the newest invitation mailed to an address.
+func (h *harness) invitationLink(to string) string {
+	h.t.Helper()
+	return h.srv.InvitationLink(to).String()
+}
+
 // memberIDs maps members' e-mail addresses to their user ids.
 func (h *harness) memberIDs(orgID string) map[string]string {
 	h.t.Helper()
 	r := h.ok("", "members", "list", orgID, "--json")
-	var p struct{ Items []member }
+	var p struct{ Items []api.MemberJSON }
 	if err := json.Unmarshal([]byte(r.out), &p); err != nil {
 		h.t.Fatalf("members list --json: %q (%v)", r.out, err)
 	}
@@ -36,9 +44,7 @@ func (h *harness) memberIDs(orgID string) map[string]string {
 }
 
 func TestInviteAccept(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	root := h.rootFolder(orgID)
 	siteA := h.createFolder(orgID, "Site A", "")
 	lobby := h.createFolder(orgID, "Lobby", siteA)
@@ -80,7 +86,7 @@ func TestInviteAccept(t *testing.T) {
 	// Revoke: the link then fails.
 	h.ok("", "invite", orgID, "carol@example.com", "--folder", siteB, "--folder", lobby)
 	r = h.ok("", "invitations", "list", orgID, "--json")
-	var invs struct{ Items []invitation }
+	var invs struct{ Items []api.InvitationJSON }
 	if err := json.Unmarshal([]byte(r.out), &invs); err != nil || len(invs.Items) != 1 || len(invs.Items[0].Folders) != 2 {
 		t.Fatalf("invitations list --json: got %q (%v), want carol's invitation with 2 folders", r.out, err)
 	}
@@ -132,9 +138,7 @@ func TestInvitationToken(t *testing.T) {
 }
 
 func TestMembers(t *testing.T) {
-	h := newHarness(t)
-	h.signedIn()
-	orgID := h.createOrg("Acme")
+	h, orgID := withOrg(t)
 	siteA := h.createFolder(orgID, "Site A", "")
 	siteB := h.createFolder(orgID, "Site B", "")
 	bob := h.join(orgID, "bob@example.com", "Bob", siteA)
@@ -167,7 +171,7 @@ func TestMembers(t *testing.T) {
 	r = h.ok("", "members", "set-folders", orgID, bobID, "--none")
 	contains(t, "members set-folders --none", r.out, "now sees: (none).")
 	r = h.ok("", "members", "set-folders", orgID, bobID, siteB, "--json")
-	var m member
+	var m api.MemberJSON
 	if err := json.Unmarshal([]byte(r.out), &m); err != nil || len(m.Folders) != 1 || m.Folders[0] != siteB {
 		t.Errorf("members set-folders --json: got %q (%v)", r.out, err)
 	}

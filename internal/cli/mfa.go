@@ -6,29 +6,17 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
+
+	"mysystems/internal/api"
 )
-
-// mfaStatus is the second-factor state in GET /api/v1/me.
-type mfaStatus struct {
-	Enabled           bool   `json:"enabled"`
-	Method            string `json:"method"` // "totp", "email" or ""
-	RecoveryCodesLeft int    `json:"recovery_codes_left"`
-	Pending           string `json:"pending"` // "totp" while an enrolment waits for its first code
-}
-
-type codeSent struct {
-	SentTo    string    `json:"sent_to"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
 
 var methodNames = map[string]string{"totp": "authenticator app (totp)", "email": "codes by e-mail (email)"}
 
-func (c *Client) mfaStatus(ctx context.Context) (json.RawMessage, mfaStatus, error) {
+func (c *Client) mfaStatus(ctx context.Context) (json.RawMessage, api.MFAJSON, error) {
 	var me struct {
 		MFA json.RawMessage `json:"mfa"`
 	}
-	var st mfaStatus
+	var st api.MFAJSON
 	if err := c.do(ctx, http.MethodGet, "/api/v1/me", nil, &me); err != nil {
 		return nil, st, err
 	}
@@ -101,10 +89,7 @@ func cmdMFATOTP(ctx context.Context, e *env, args []string) error {
 	if err := c.do(ctx, http.MethodPost, "/api/v1/me/mfa/totp", nil, &raw); err != nil {
 		return err
 	}
-	var enr struct {
-		Secret     string `json:"secret"`
-		OTPAuthURL string `json:"otpauth_url"`
-	}
+	var enr api.TOTPEnrolment
 	if err := json.Unmarshal(raw, &enr); err != nil || enr.Secret == "" {
 		return fmt.Errorf("reading the enrolment: the server sent no secret (%v)", err)
 	}
@@ -144,9 +129,7 @@ func cmdMFATOTPConfirm(ctx context.Context, e *env, args []string) error {
 }
 
 func (e *env) confirmTOTP(ctx context.Context, c *Client, code string) error {
-	rec, raw, err := decoded[struct {
-		RecoveryCodes []string `json:"recovery_codes"`
-	}](ctx, c, http.MethodPost, "/api/v1/me/mfa/totp/confirm", map[string]string{"code": code}, "recovery codes")
+	rec, raw, err := decoded[api.RecoveryCodes](ctx, c, http.MethodPost, "/api/v1/me/mfa/totp/confirm", api.MFACodeRequest{Code: code}, "recovery codes")
 	if err != nil {
 		return err
 	}
@@ -194,8 +177,8 @@ func cmdMFAEmail(ctx context.Context, e *env, args []string) error {
 }
 
 // sendCode asks the server to e-mail a code and says where it went.
-func (e *env) sendCode(ctx context.Context, c *Client, path string) (codeSent, error) {
-	sent, raw, err := decoded[codeSent](ctx, c, http.MethodPost, path, nil, "answer")
+func (e *env) sendCode(ctx context.Context, c *Client, path string) (api.MFACodeSent, error) {
+	sent, raw, err := decoded[api.MFACodeSent](ctx, c, http.MethodPost, path, nil, "answer")
 	if err != nil {
 		return sent, err
 	}
@@ -217,7 +200,7 @@ func cmdMFAEmailConfirm(ctx context.Context, e *env, args []string) error {
 }
 
 func (e *env) confirmEmailMFA(ctx context.Context, c *Client, code string) error {
-	return show(ctx, e, c, http.MethodPost, "/api/v1/me/mfa/email/confirm", map[string]string{"code": code}, "MFA state", func(mfaStatus) error {
+	return show(ctx, e, c, http.MethodPost, "/api/v1/me/mfa/email/confirm", api.MFACodeRequest{Code: code}, "MFA state", func(api.MFAJSON) error {
 		_, err := fmt.Fprintln(e.out, "Two-factor authentication is on: signing in now asks for a code sent to your e-mail address.")
 		return err
 	})
@@ -281,14 +264,14 @@ func cmdMFADisable(ctx context.Context, e *env, args []string) error {
 			}
 		}
 		if !st.Enabled {
-			if err := c.do(ctx, http.MethodDelete, "/api/v1/me/mfa", map[string]string{"code": ""}, nil); err != nil {
+			if err := c.do(ctx, http.MethodDelete, "/api/v1/me/mfa", api.MFACodeRequest{}, nil); err != nil {
 				return err
 			}
 			fmt.Fprintln(e.out, "Cancelled the pending enrolment; two-factor authentication stays off.")
 			return nil
 		}
 	}
-	if err := c.do(ctx, http.MethodDelete, "/api/v1/me/mfa", map[string]string{"code": *code}, nil); err != nil {
+	if err := c.do(ctx, http.MethodDelete, "/api/v1/me/mfa", api.MFACodeRequest{Code: *code}, nil); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.out, "Two-factor authentication is off.")

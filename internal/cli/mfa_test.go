@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mysystems/internal/account"
+	"mysystems/internal/api"
 )
 
 var secretRE = regexp.MustCompile(`(?m)^secret\s+(\S+)$`)
@@ -37,7 +38,7 @@ var mailCodeRE = regexp.MustCompile(`\b\d{6}\b`)
 
 func (h *harness) mailedCode(to string) string {
 	h.t.Helper()
-	body := h.lastMail(to, "mfa_code")
+	body := h.srv.LastMailOf(to, "mfa_code")
 	code := mailCodeRE.FindString(body)
 	if code == "" {
 		h.t.Fatalf("no code in the mail: %q", body)
@@ -73,7 +74,7 @@ func TestMFATOTP(t *testing.T) {
 	r = h.ok("", "mfa", "status")
 	contains(t, "mfa status when on", r.out, "on: authenticator app (totp)", "recovery codes left", "10")
 	r = h.ok("", "mfa", "status", "--json")
-	var st mfaStatus
+	var st api.MFAJSON
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || !st.Enabled || st.Method != "totp" || st.RecoveryCodesLeft != 10 {
 		t.Errorf("mfa status --json: got %q (%v)", r.out, err)
 	}
@@ -145,7 +146,7 @@ func TestMFAEmail(t *testing.T) {
 	// --code confirms a code already sent.
 	h.ok("", "mfa", "email")
 	r = h.ok("", "mfa", "email", "--code", h.mailedCode(testEmail), "--json")
-	var st mfaStatus
+	var st api.MFAJSON
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || !st.Enabled || st.Method != "email" {
 		t.Errorf("mfa email --code --json: got %q (%v)", r.out, err)
 	}

@@ -7,22 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
+
+	"mysystems/internal/api"
 )
 
-type org struct {
-	ID           string     `json:"id"`
-	Name         string     `json:"name"`
-	Notes        string     `json:"notes"`
-	RequireMFA   bool       `json:"require_mfa"`
-	Status       string     `json:"status"`
-	RootFolderID string     `json:"root_folder_id"`
-	CreatedAt    time.Time  `json:"created_at"`
-	ArchivedAt   *time.Time `json:"archived_at"`
-	Role         string     `json:"role"`
-}
-
-var cmdOrgsList = listCommand[org]{
+var cmdOrgsList = listCommand[api.OrgJSON]{
 	name:  "orgs list",
 	about: "List the organizations you belong to (every page).",
 	path:  func([]string) string { return "/api/v1/orgs" },
@@ -31,7 +20,7 @@ var cmdOrgsList = listCommand[org]{
 		return "No organizations yet: create one with 'mysystems orgs create NAME'."
 	},
 	head: []string{"ID", "NAME", "ROLE", "CREATED"},
-	row: func(o org, _ map[string]string) []string {
+	row: func(o api.OrgJSON, _ map[string]string) []string {
 		return []string{clean(o.ID), clean(o.Name), clean(o.Role), day(o.CreatedAt)}
 	},
 }.run
@@ -43,8 +32,10 @@ func cmdOrgsCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return callOne(ctx, e, "organization", http.MethodPost, "/api/v1/orgs", map[string]string{"name": pos[0], "notes": *notes},
-		func(o org) string { return fmt.Sprintf("Created organization %q (%s).", clean(o.Name), clean(o.ID)) })
+	return callOne(ctx, e, "organization", http.MethodPost, "/api/v1/orgs", api.OrgCreate{Name: pos[0], Notes: *notes},
+		func(o api.OrgJSON) string {
+			return fmt.Sprintf("Created organization %q (%s).", clean(o.Name), clean(o.ID))
+		})
 }
 
 func cmdOrgsShow(ctx context.Context, e *env, args []string) error {
@@ -53,7 +44,7 @@ func cmdOrgsShow(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return show(ctx, e, c, http.MethodGet, pathf("/api/v1/orgs/%s", pos[0]), nil, "organization", func(o org) error {
+	return show(ctx, e, c, http.MethodGet, pathf("/api/v1/orgs/%s", pos[0]), nil, "organization", func(o api.OrgJSON) error {
 		fields := []string{"id", clean(o.ID), "name", clean(o.Name), "status", clean(o.Status), "your role", clean(o.Role),
 			"require MFA", strconv.FormatBool(o.RequireMFA), "root folder", clean(o.RootFolderID), "created", stamp(o.CreatedAt)}
 		if o.ArchivedAt != nil {
@@ -69,8 +60,10 @@ func cmdOrgsRename(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return callOne(ctx, e, "organization", http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"name": pos[1]},
-		func(o org) string { return fmt.Sprintf("Renamed organization %s to %q.", clean(o.ID), clean(o.Name)) })
+	return callOne(ctx, e, "organization", http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), api.OrgPatch{Name: &pos[1]},
+		func(o api.OrgJSON) string {
+			return fmt.Sprintf("Renamed organization %s to %q.", clean(o.ID), clean(o.Name))
+		})
 }
 
 func cmdOrgsNotes(ctx context.Context, e *env, args []string) error {
@@ -80,8 +73,10 @@ func cmdOrgsNotes(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return callOne(ctx, e, "organization", http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), map[string]string{"notes": pos[1]},
-		func(o org) string { return fmt.Sprintf("Updated the notes of %s (%q).", clean(o.ID), clean(o.Name)) })
+	return callOne(ctx, e, "organization", http.MethodPatch, pathf("/api/v1/orgs/%s", pos[0]), api.OrgPatch{Notes: &pos[1]},
+		func(o api.OrgJSON) string {
+			return fmt.Sprintf("Updated the notes of %s (%q).", clean(o.ID), clean(o.Name))
+		})
 }
 
 func cmdOrgsArchive(ctx context.Context, e *env, args []string) error {
@@ -108,7 +103,7 @@ func cmdOrgsArchive(ctx context.Context, e *env, args []string) error {
 		if !e.interactive {
 			return usagef(f, "refusing to archive %s without confirmation: pass --confirm %s --yes", id, id)
 		}
-		var o org
+		var o api.OrgJSON
 		if err := c.do(ctx, http.MethodGet, pathf("/api/v1/orgs/%s", id), nil, &o); err != nil {
 			return err
 		}
@@ -123,7 +118,7 @@ func cmdOrgsArchive(ctx context.Context, e *env, args []string) error {
 			return errors.New("archive cancelled: the id did not match")
 		}
 	}
-	body := map[string]any{"confirm_id": id, "acknowledge": true}
+	body := api.ArchiveRequest{ConfirmID: id, Acknowledge: true}
 	if err := c.do(ctx, http.MethodPost, pathf("/api/v1/orgs/%s/archive", id), body, nil); err != nil {
 		return err
 	}
@@ -131,20 +126,7 @@ func cmdOrgsArchive(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-type auditEntry struct {
-	ID    string    `json:"id"`
-	At    time.Time `json:"at"`
-	Actor struct {
-		Kind  string `json:"kind"`
-		ID    string `json:"id"`
-		Email string `json:"email"`
-	} `json:"actor"`
-	Action     string `json:"action"`
-	TargetType string `json:"target_type"`
-	TargetID   string `json:"target_id"`
-}
-
-var cmdAudit = listCommand[auditEntry]{
+var cmdAudit = listCommand[api.AuditJSON]{
 	name:     "audit",
 	synopsis: "ORG [--action A] [--actor ID] [--target ID] [--since T] [--until T] [--limit N] [--cursor C] [--all] [--csv]",
 	about: "Read an organization's audit log, newest first. Without --all one page is shown\n" +
@@ -163,7 +145,7 @@ var cmdAudit = listCommand[auditEntry]{
 	noun:  "entries",
 	csv:   "the whole filtered log",
 	head:  []string{"ID", "TIME", "ACTOR", "ACTION", "TARGET"},
-	row: func(a auditEntry, _ map[string]string) []string {
+	row: func(a api.AuditJSON, _ map[string]string) []string {
 		actor := a.Actor.Email
 		if actor == "" {
 			actor = a.Actor.Kind + ":" + a.Actor.ID

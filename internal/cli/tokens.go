@@ -5,18 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"mysystems/internal/api"
 )
 
-type token struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-}
-
-var cmdTokensList = listCommand[token]{
+var cmdTokensList = listCommand[api.TokenJSON]{
 	name:  "tokens list",
 	about: "List your personal API tokens (their secrets are never shown again).",
 	path:  func([]string) string { return "/api/v1/me/tokens" },
@@ -24,17 +17,11 @@ var cmdTokensList = listCommand[token]{
 		return "No API tokens: create one with 'mysystems tokens create NAME'."
 	},
 	head: []string{"ID", "NAME", "PREFIX", "CREATED", "EXPIRES", "LAST USED"},
-	row: func(t token, _ map[string]string) []string {
+	row: func(t api.TokenJSON, _ map[string]string) []string {
 		return []string{clean(t.ID), clean(t.Name), clean(t.Prefix), day(t.CreatedAt),
 			maybe(t.ExpiresAt, "never"), maybe(t.LastUsedAt, "never")}
 	},
 }.run
-
-// newToken is a created token with its secret.
-type newToken struct {
-	Token  string `json:"token"`
-	Detail token  `json:"detail"`
-}
 
 func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	f := e.flags("tokens create", "NAME [--expires 2027-01-01|RFC3339]",
@@ -45,19 +32,19 @@ func cmdTokensCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"name": pos[0]}
+	body := api.TokenRequest{Name: pos[0]}
 	if *expires != "" {
 		t, err := parseTime(*expires)
 		if err != nil {
 			return usagef(f, "--expires %q is neither a date (2027-01-01) nor an RFC 3339 time", *expires)
 		}
-		body["expires_at"] = t
+		body.ExpiresAt = &t
 	}
 	c, err := e.client(true)
 	if err != nil {
 		return err
 	}
-	res, raw, err := decoded[newToken](ctx, c, http.MethodPost, "/api/v1/me/tokens", body, "new token")
+	res, raw, err := decoded[api.TokenCreated](ctx, c, http.MethodPost, "/api/v1/me/tokens", body, "new token")
 	if err != nil {
 		return err
 	}

@@ -11,24 +11,23 @@ import (
 	"mysystems/internal/i18n"
 )
 
+// statuses is the HTTP status of each error code ("": no error); any other
+// code is an internal error.
+var statuses = map[errs.Code]int{
+	"":                   http.StatusOK,
+	errs.Invalid:         http.StatusBadRequest,
+	errs.Unauthenticated: http.StatusUnauthorized,
+	errs.Forbidden:       http.StatusForbidden,
+	errs.NotFound:        http.StatusNotFound,
+	errs.Conflict:        http.StatusConflict,
+	errs.RateLimited:     http.StatusTooManyRequests,
+}
+
 // Status maps an error code to its HTTP status. This is the only place the
 // mapping is made: the API, the web UI and the device gateway use it.
 func Status(err error) int {
-	switch errs.CodeOf(err) {
-	case "":
-		return http.StatusOK
-	case errs.Invalid:
-		return http.StatusBadRequest
-	case errs.Unauthenticated:
-		return http.StatusUnauthorized
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.NotFound:
-		return http.StatusNotFound
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.RateLimited:
-		return http.StatusTooManyRequests
+	if status, ok := statuses[errs.CodeOf(err)]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }
@@ -50,15 +49,17 @@ type ErrorDetail struct {
 }
 
 // Public returns what a client may see of err: its code and message, with
-// internal causes replaced by a generic message. The message is English
-// unless the request's Accept-Language asks for another language of the
-// catalogues. It logs internal errors.
+// internal causes replaced by a generic message. The message, and the texts
+// of its details (errs.LocalDetails), are English unless the request's
+// Accept-Language asks for another language of the catalogues. It logs
+// internal errors.
 func Public(log *slog.Logger, r *http.Request, err error) (int, ErrorDetail) {
 	status := Status(err)
-	msg := errs.LocalMessage(err, i18n.Match(r.Header.Get("Accept-Language")))
+	lang := i18n.Match(r.Header.Get("Accept-Language"))
+	msg := errs.LocalMessage(err, lang)
 	d := ErrorDetail{Code: string(errs.CodeOf(err)), Message: msg, RequestID: RequestID(r.Context())}
 	if e, ok := errs.As(err); ok && e.Code != errs.Internal {
-		d.Field, d.Details = e.Field, e.Details
+		d.Field, d.Details = e.Field, e.DetailsIn(lang)
 		d.RequestID = ""
 	} else {
 		d.Code = string(errs.Internal)

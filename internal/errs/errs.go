@@ -153,6 +153,23 @@ func As(err error) (*Error, bool) {
 	return e, ok
 }
 
+// LocalDetails are details with texts a person reads (the reason of each
+// refusal, the error of each line): DetailsIn returns a copy of them with
+// those texts in lang, the rest unchanged.
+type LocalDetails interface {
+	DetailsIn(lang string) any
+}
+
+// DetailsIn returns e's details for a reader of lang: as they are in the
+// default language or when they hold no text, else translated (see
+// LocalDetails).
+func (e *Error) DetailsIn(lang string) any {
+	if d, ok := e.Details.(LocalDetails); ok && lang != i18n.Default && i18n.IsLang(lang) {
+		return d.DetailsIn(lang)
+	}
+	return e.Details
+}
+
 // DetailsAs returns the structured details of the *Error in err's chain when
 // they are a T: the one way callers read typed details back (e.g.
 // errs.DetailsAs[fleet.ImportReport](err)).

@@ -19,6 +19,11 @@ import (
 	"mysystems/internal/org"
 )
 
+// FirmwareUnknown is the firmware recorded for a device claimed before it
+// ever reported one (a value of the API and exports; the web UI shows it in
+// the reader's language).
+const FirmwareUnknown = "unknown"
+
 // Config configures the fleet service.
 type Config struct {
 	Heartbeat time.Duration
@@ -292,7 +297,7 @@ func (s *Service) claim(ctx context.Context, tx Tx, actor audit.Actor, t org.Tre
 	}
 	fw := rep.Firmware
 	if fw == "" {
-		fw = "unknown"
+		fw = FirmwareUnknown
 	}
 	if name == "" {
 		name = id.Model + " " + serial[len(serial)-6:]

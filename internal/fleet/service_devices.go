@@ -41,6 +41,22 @@ type ImportReport struct {
 	Lines []ImportLine `json:"lines"`
 }
 
+// Localized returns the report with each line's error in lang.
+func (r ImportReport) Localized(lang string) ImportReport {
+	lines := make([]ImportLine, len(r.Lines))
+	for i, l := range r.Lines {
+		if l.Err != nil {
+			l.Error = l.Err.In(lang)
+		}
+		lines[i] = l
+	}
+	return ImportReport{Lines: lines}
+}
+
+// DetailsIn is Localized, for the API's answer in the request's language
+// (errs.LocalDetails).
+func (r ImportReport) DetailsIn(lang string) any { return r.Localized(lang) }
+
 // MaxImportLines bounds one CSV import.
 const MaxImportLines = 10000
 
@@ -532,11 +548,7 @@ func (s *Service) Command(ctx context.Context, actor audit.Actor, orgID, id stri
 func (s *Service) Accounts(ctx context.Context, actor audit.Actor, orgID, id string) ([]device.Account, error) {
 	var out []device.Account
 	err := s.store.Read(ctx, func(tx Tx) error {
-		d, err := s.seesDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
-		if err != nil {
-			return err
-		}
-		rep, err := tx.Reported(ctx, d.Serial)
+		_, rep, err := s.accountsOf(ctx, tx, actor, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -547,6 +559,17 @@ func (s *Service) Accounts(ctx context.Context, actor audit.Actor, orgID, id str
 		return nil
 	})
 	return out, err
+}
+
+// accountsOf finds a device whose accounts the actor may manage (DEV-6)
+// and what it last reported.
+func (s *Service) accountsOf(ctx context.Context, tx Tx, actor audit.Actor, orgID, id string) (Device, Reported, error) {
+	d, err := s.seesDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
+	if err != nil {
+		return Device{}, Reported{}, err
+	}
+	rep, err := tx.Reported(ctx, d.Serial)
+	return d, rep, err
 }
 
 // AccountChange is a device account operation.
@@ -563,11 +586,7 @@ type AccountChange struct {
 func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, id string, ch AccountChange) (Command, error) {
 	var c Command
 	err := s.store.Write(ctx, func(tx Tx) error {
-		d, err := s.seesDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
-		if err != nil {
-			return err
-		}
-		rep, err := tx.Reported(ctx, d.Serial)
+		d, rep, err := s.accountsOf(ctx, tx, actor, orgID, id)
 		if err != nil {
 			return err
 		}

@@ -41,15 +41,17 @@ func (e *env) claim(tok, org string, m fleet.Minted, folder string) deviceJSON {
 	return d
 }
 
-// helloClaimed makes an organization of owner's with one device that said
-// hello and was then claimed into its root folder.
-func (e *env) helloClaimed(owner string) (org string, dev *device, d deviceJSON) {
+// helloClaimed registers owner@example.com, who makes an organization with
+// one device that said hello and was then claimed into its root folder; it
+// returns the owner's token, the organization, the device and its record.
+func (e *env) helloClaimed() (owner, org string, dev *device, d deviceJSON) {
 	e.t.Helper()
+	owner = e.user("owner@example.com")
 	org, root := e.org(owner)
 	m := e.Mint(1)[0]
 	dev = e.Device(m)
 	dev.Hello()
-	return org, dev, e.claim(owner, org, m, root)
+	return owner, org, dev, e.claim(owner, org, m, root)
 }
 
 func (e *env) command(tok, org, id string) cmdJSON {
@@ -175,8 +177,7 @@ func TestGW1_DeviceAuth(t *testing.T) {
 func TestDEV6_DeviceAccounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		owner := e.user("owner@example.com")
-		org, dev, d := e.helloClaimed(owner)
+		owner, org, dev, d := e.helloClaimed()
 		const secret = "Tr0ub4dor&3-unique-7f9d"
 		var c cmdJSON
 		if code := e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/accounts", owner, map[string]string{"username": "guard", "password": secret, "role": "viewer"}, &c); code != 202 {
@@ -301,12 +302,7 @@ func TestDEV5_RemoveAndReclaim(t *testing.T) {
 func TestGW2_RestartKeepsCommands(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		owner := e.user("owner@example.com")
-		org, root := e.org(owner)
-		m := e.Mint(1)[0]
-		dev := e.Device(m)
-		dev.Hello()
-		d := e.claim(owner, org, m, root)
+		owner, org, dev, d := e.helloClaimed()
 		var c cmdJSON
 		e.do("POST", "/api/v1/orgs/"+org+"/devices/"+d.ID+"/actions", owner, map[string]string{"type": "reboot"}, &c)
 		first := dev.Poll(0)
@@ -473,8 +469,7 @@ func TestGW2_CrossInstanceWakeUp(t *testing.T) {
 func TestDEV7_PresenceResolution(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		owner := e.user("owner@example.com")
-		org, dev, d := e.helloClaimed(owner)
+		owner, org, dev, d := e.helloClaimed()
 		flush := func() {
 			t.Helper()
 			if err := e.App.Gateway.Flush(context.Background()); err != nil {

@@ -173,3 +173,12 @@ func (l *Logs) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// Now is the server's time: its fake clock's, or the wall clock's with
+// WallClock.
+func (s *Server) Now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock.Now()
+}

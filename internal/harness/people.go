@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"mysystems/internal/access"
 	"mysystems/internal/org"
@@ -55,7 +54,7 @@ func (s *Server) Join(orgID, userID string, role access.Role, folders ...string)
 	s.T.Helper()
 	ctx := context.Background()
 	if err := s.DB.Orgs().Write(ctx, func(tx org.Tx) error {
-		if err := tx.AddMember(ctx, org.Membership{OrgID: orgID, UserID: userID, Role: role, CreatedAt: time.Now()}); err != nil {
+		if err := tx.AddMember(ctx, org.Membership{OrgID: orgID, UserID: userID, Role: role, CreatedAt: s.Now()}); err != nil {
 			return err
 		}
 		if len(folders) == 0 {

@@ -14,8 +14,9 @@ import (
 const root = "../.."
 
 var (
-	// TestDEV3_ClaimWithOAK proves DEV-3.
-	topLevel = regexp.MustCompile(`(?m)^func Test([A-Z]+)(\d+)_\w*\(`)
+	// TestDEV3_ClaimWithOAK proves DEV-3; TestID1_ID2_Refusals proves both.
+	topLevel = regexp.MustCompile(`(?m)^func Test((?:[A-Z]+\d+_)+)\w*\(`)
+	ruleID   = regexp.MustCompile(`([A-Z]+)(\d+)_`)
 	// t.Run("DEV-3/wrong OAK", …) or t.Run("DEV-3 wrong OAK", …).
 	subtest = regexp.MustCompile(`\.Run\("([A-Z]+-\d+)[/ "]`)
 )
@@ -71,7 +72,9 @@ func TestEveryRuleHasATest(t *testing.T) {
 			return
 		}
 		for _, m := range topLevel.FindAllStringSubmatch(text, -1) {
-			named[m[1]+"-"+m[2]] = append(named[m[1]+"-"+m[2]], path)
+			for _, r := range ruleID.FindAllStringSubmatch(m[1], -1) {
+				named[r[1]+"-"+r[2]] = append(named[r[1]+"-"+r[2]], path)
+			}
 		}
 		for _, m := range subtest.FindAllStringSubmatch(text, -1) {
 			named[m[1]] = append(named[m[1]], path)

@@ -120,6 +120,18 @@ func (c *Call) Decode(dst any) error {
 	return nil
 }
 
+// withBody makes the handler of a route whose request body is a T: the
+// body is decoded as Decode does, then handed to h.
+func withBody[T any](h func(c *Call, in T) (any, error)) func(*Call) (any, error) {
+	return func(c *Call) (any, error) {
+		var in T
+		if err := c.Decode(&in); err != nil {
+			return nil, err
+		}
+		return h(c, in)
+	}
+}
+
 func decodeError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -338,15 +350,25 @@ func (a *API) allow(key, _ string) error {
 	return nil
 }
 
-// List is the JSON shape of every paginated list.
-type List[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor"`
-}
-
 var pageParams = []Param{
 	{"limit", "page size"},
 	{"cursor", "next_cursor of the previous page"},
 }
 
 func page(r *http.Request) (audit.Page, error) { return audit.ParsePage(r.URL.Query()) }
+
+// exportable reads the query of a list that can also be exported: its page,
+// and whether ?format asks for the CSV instead of JSON (the default); any
+// other format is refused.
+func exportable(r *http.Request) (p audit.Page, csv bool, err error) {
+	if p, err = page(r); err != nil {
+		return p, false, err
+	}
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		return p, false, nil
+	case "csv":
+		return p, true, nil
+	}
+	return p, false, errs.InvalidField("format", "err.api.format")
+}

@@ -1,9 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/http"
 	"slices"
 	"testing"
 
@@ -20,27 +17,8 @@ func TestI18nAPIMessageLanguage(t *testing.T) {
 		tok, _ := e.user("lea@example.com")
 		call := func(method, path, lang, body string) (int, map[string]any) {
 			t.Helper()
-			req, err := http.NewRequest(method, e.URL+path, bytes.NewReader([]byte(body)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("Content-Type", "application/json")
-			if lang != "" {
-				req.Header.Set("Accept-Language", lang)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			var out struct {
-				Error map[string]any `json:"error"`
-			}
-			if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-				t.Fatal(err)
-			}
-			return res.StatusCode, out.Error
+			status, _, out := e.callIn(method, path, tok, "application/json", lang, body)
+			return status, out
 		}
 		for _, c := range []struct {
 			name, method, path, body string

@@ -15,6 +15,17 @@ func (e *env) inviteToken(addr string) string {
 	return e.InvitationLink(addr).Query().Get("token")
 }
 
+// invited has owner invite email as a viewer of folders, then has that
+// person register and accept through the API; it returns their session
+// token and id.
+func (e *env) invited(owner, orgID, email string, folders ...string) (token, id string) {
+	e.t.Helper()
+	e.call("POST", "/api/v1/orgs/"+orgID+"/invitations", owner, map[string]any{"email": email, "folders": folders})
+	token, id = e.user(email)
+	e.call("POST", "/api/v1/invitations/accept", token, map[string]string{"token": e.inviteToken(email)})
+	return token, id
+}
+
 // USR-1, ACC-1, ACC-2 through the API: invite → accept from the e-mailed
 // link → the viewer sees only the granted folders.
 func TestUSR1_InviteAcceptViewer(t *testing.T) {
@@ -84,14 +95,10 @@ func TestUSR2_DemoteAndRemoveTakeEffectAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, _ := e.user("owner@example.com")
-		id := e.org(owner, "Acme")
-		r := e.call("GET", "/api/v1/orgs/"+id, owner, nil)
-		root := r.Str("root_folder_id")
-		e.call("POST", "/api/v1/orgs/"+id+"/invitations", owner, map[string]any{"email": "ann@example.com", "folders": []string{root}})
-		ann, annID := e.user("ann@example.com")
-		e.call("POST", "/api/v1/invitations/accept", ann, map[string]string{"token": e.inviteToken("ann@example.com")})
+		id, root := e.Org(owner, "Acme")
+		ann, annID := e.invited(owner, id, "ann@example.com", root)
 		pat := e.call("POST", "/api/v1/me/tokens", ann, map[string]string{"name": "script"}).Str("token")
-		r = e.call("PATCH", "/api/v1/orgs/"+id+"/members/"+annID, owner, map[string]string{"role": "admin"})
+		r := e.call("PATCH", "/api/v1/orgs/"+id+"/members/"+annID, owner, map[string]string{"role": "admin"})
 		if r.Status != 200 || r.Str("role") != "admin" {
 			t.Fatalf("promote: %d %s", r.Status, r.Body)
 		}
@@ -117,13 +124,10 @@ func TestUSR3_BulkRemove(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, ownerID := e.user("owner@example.com")
-		id := e.org(owner, "Acme")
-		root := e.call("GET", "/api/v1/orgs/"+id, owner, nil).Str("root_folder_id")
+		id, root := e.Org(owner, "Acme")
 		var ids []string
 		for _, who := range []string{"a@example.com", "b@example.com"} {
-			e.call("POST", "/api/v1/orgs/"+id+"/invitations", owner, map[string]any{"email": who, "folders": []string{root}})
-			tok, uid := e.user(who)
-			e.call("POST", "/api/v1/invitations/accept", tok, map[string]string{"token": e.inviteToken(who)})
+			_, uid := e.invited(owner, id, who, root)
 			ids = append(ids, uid)
 		}
 		r := e.call("POST", "/api/v1/orgs/"+id+"/members/remove", owner, map[string]any{"user_ids": append(ids, ownerID, "usr_ghost")})

@@ -192,7 +192,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	return map[string]any{}
 }
 
-// componentName turns List[mysystems/internal/httpapi.OrgJSON] into ListOrgJSON.
+// componentName turns List[mysystems/internal/api.OrgJSON] into ListOrgJSON.
 func componentName(t reflect.Type) string {
 	n := t.Name()
 	if i := strings.IndexByte(n, '['); i >= 0 {

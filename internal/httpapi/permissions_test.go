@@ -26,9 +26,7 @@ func TestACC2_PermissionTable(t *testing.T) {
 		users := map[string]string{}
 		for _, role := range []string{"admin", "operator", "viewer"} {
 			email := role + "@example.com"
-			e.call("POST", "/api/v1/orgs/"+id+"/invitations", owner, map[string]any{"email": email, "folders": []string{in}})
-			tok, uid := e.user(email)
-			e.call("POST", "/api/v1/invitations/accept", tok, map[string]string{"token": e.inviteToken(email)})
+			tok, uid := e.invited(owner, id, email, in)
 			if r := e.call("PATCH", "/api/v1/orgs/"+id+"/members/"+uid, owner, map[string]string{"role": role}); r.Status != 200 {
 				t.Fatalf("set %s: %d %s", role, r.Status, r.Body)
 			}

@@ -3,109 +3,30 @@ package httpapi
 import (
 	"encoding/csv"
 	"net/http"
-	"time"
 
+	"mysystems/internal/api"
 	"mysystems/internal/device"
 	"mysystems/internal/edge"
-	"mysystems/internal/errs"
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
 )
 
-// DeviceJSON is a device as members see it.
-type DeviceJSON struct {
-	ID         string     `json:"id"`
-	Serial     string     `json:"serial"`
-	Name       string     `json:"name"`
-	Model      string     `json:"model"`
-	Firmware   string     `json:"firmware"`
-	FolderID   string     `json:"folder_id"`
-	FolderPath string     `json:"folder_path"`
-	Online     bool       `json:"online"`
-	LastSeenAt *time.Time `json:"last_seen_at"`
-	ClaimedAt  time.Time  `json:"claimed_at"`
-}
-
-func (a *API) deviceJSON(d fleet.Device, t org.Tree) DeviceJSON {
-	return DeviceJSON{ID: d.ID, Serial: d.Serial, Name: d.Name, Model: d.Model, Firmware: d.Firmware, FolderID: d.FolderID,
+func (a *API) deviceJSON(d fleet.Device, t org.Tree) api.DeviceJSON {
+	return api.DeviceJSON{ID: d.ID, Serial: d.Serial, Name: d.Name, Model: d.Model, Firmware: d.Firmware, FolderID: d.FolderID,
 		FolderPath: t.Path(d.FolderID), Online: d.Online(a.d.Clock.Now(), a.d.Fleet.Heartbeat()), LastSeenAt: d.LastSeenAt, ClaimedAt: d.ClaimedAt}
 }
 
-// ClaimRequest claims a device with its serial and OAK (DEV-3).
-type ClaimRequest struct {
-	Serial   string `json:"serial"`
-	OAK      string `json:"oak"`
-	FolderID string `json:"folder_id,omitempty"`
-	Name     string `json:"name,omitempty"`
-}
-
-// DevicePatch renames or moves a device.
-type DevicePatch struct {
-	Name     *string `json:"name,omitempty"`
-	FolderID *string `json:"folder_id,omitempty"`
-}
-
-// MoveRequest moves several devices into a folder.
-type MoveRequest struct {
-	DeviceIDs []string `json:"device_ids"`
-	FolderID  string   `json:"folder_id"`
-}
-
-// ActionRequest sends reboot or identify.
-type ActionRequest struct {
-	Type string `json:"type"`
-}
-
-// CommandJSON is a device command's state (pending, delivered, applied,
-// failed with the device's reason).
-type CommandJSON struct {
-	ID          string     `json:"id"`
-	DeviceID    string     `json:"device_id"`
-	Type        string     `json:"type"`
-	State       string     `json:"state"`
-	Result      string     `json:"result,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
-	DoneAt      *time.Time `json:"done_at,omitempty"`
-}
-
-func commandJSON(c fleet.Command) CommandJSON {
-	return CommandJSON{ID: c.ID, DeviceID: c.DeviceID, Type: c.Type, State: c.State, Result: c.Result,
+func commandJSON(c fleet.Command) api.CommandJSON {
+	return api.CommandJSON{ID: c.ID, DeviceID: c.DeviceID, Type: c.Type, State: c.State, Result: c.Result,
 		CreatedAt: c.CreatedAt, DeliveredAt: c.DeliveredAt, DoneAt: c.DoneAt}
 }
 
-// DeviceAccountJSON is a local account of a device.
-type DeviceAccountJSON struct {
-	Username string `json:"username"`
-	Role     string `json:"role"`
-	Service  bool   `json:"service"`
+func deviceAccountJSON(ac device.Account) api.DeviceAccountJSON {
+	return api.DeviceAccountJSON{Username: ac.Username, Role: ac.Role, Service: ac.Service}
 }
 
-// AccountCreate creates a device account. The password goes to the device
-// only (DEV-6).
-type AccountCreate struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Role     string `json:"role"`
-}
-
-// AccountPassword changes a device account's password.
-type AccountPassword struct {
-	Password string `json:"password"`
-}
-
-// MintRequest mints device identities (vendor).
-type MintRequest struct {
-	Model string `json:"model"`
-	Count int    `json:"count"`
-}
-
-// MintedJSON is a minted identity with its secrets, shown once.
-type MintedJSON struct {
-	Serial string `json:"serial"`
-	Model  string `json:"model"`
-	Secret string `json:"secret"`
-	OAK    string `json:"oak"`
+func mintedJSON(m fleet.Minted) api.MintedJSON {
+	return api.MintedJSON{Serial: m.Serial, Model: m.Model, Secret: m.Secret, OAK: m.OAK}
 }
 
 var deviceParams = append([]Param{
@@ -123,29 +44,25 @@ func deviceFilter(r *http.Request) fleet.Filter { return fleet.ParseFilter(r.URL
 func (a *API) deviceRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/orgs/{org}/devices", Tag: "devices", Summary: "Devices I can see, filtered, sorted, paginated; CSV export (DEV-4)",
-			Auth: AuthUser, Response: List[DeviceJSON]{}, Query: deviceParams, CSV: true, handle: a.listDevices},
+			Auth: AuthUser, Response: api.List[api.DeviceJSON]{}, Query: deviceParams, CSV: true, handle: a.listDevices},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices", Tag: "devices", Summary: "Claim a device with its serial and OAK (DEV-3)",
-			Auth: AuthUser, Request: ClaimRequest{}, Response: DeviceJSON{}, Status: http.StatusCreated,
-			handle: func(c *Call) (any, error) {
-				var in ClaimRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.ClaimRequest{}, Response: api.DeviceJSON{}, Status: http.StatusCreated,
+			handle: withBody(func(c *Call, in api.ClaimRequest) (any, error) {
 				d, err := a.d.Fleet.Claim(c.R.Context(), c.Actor, c.Org.ID, fleet.ClaimInput{Serial: in.Serial, OAK: in.OAK, FolderID: in.FolderID, Name: in.Name})
 				if err != nil {
 					return nil, err
 				}
 				return a.oneDevice(c, d.ID)
-			}},
+			})},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/import", Tag: "devices", Summary: "Claim devices from CSV (serial,oak,folder path), all or nothing with a per-line report (DEV-3)",
-			Auth: AuthUser, RawBody: "text/csv", Response: List[DeviceJSON]{}, Status: http.StatusCreated,
+			Auth: AuthUser, RawBody: "text/csv", Response: api.List[api.DeviceJSON]{}, Status: http.StatusCreated,
 			handle: func(c *Call) (any, error) {
 				body := http.MaxBytesReader(c.W, c.R.Body, 4<<20)
 				ds, err := a.d.Fleet.Import(c.R.Context(), c.Actor, c.Org.ID, body)
 				if err != nil {
 					return nil, err
 				}
-				out := List[DeviceJSON]{Items: []DeviceJSON{}}
+				out := api.List[api.DeviceJSON]{Items: []api.DeviceJSON{}}
 				for _, d := range ds {
 					j, err := a.oneDevice(c, d.ID)
 					if err != nil {
@@ -156,82 +73,58 @@ func (a *API) deviceRoutes() []Route {
 				return out, nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/move", Tag: "devices", Summary: "Move devices into a folder, all or nothing (DEV-4)",
-			Auth: AuthUser, Request: MoveRequest{}, handle: func(c *Call) (any, error) {
-				var in MoveRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.MoveRequest{}, handle: withBody(func(c *Call, in api.MoveRequest) (any, error) {
 				return nil, a.d.Fleet.Move(c.R.Context(), c.Actor, c.Org.ID, in.DeviceIDs, in.FolderID)
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Read a device",
-			Auth: AuthUser, Response: DeviceJSON{}, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.DeviceJSON{}, handle: func(c *Call) (any, error) {
 				return a.oneDevice(c, c.R.PathValue("id"))
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Rename or move a device",
-			Auth: AuthUser, Request: DevicePatch{}, Response: DeviceJSON{}, handle: func(c *Call) (any, error) {
-				var in DevicePatch
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.DevicePatch{}, Response: api.DeviceJSON{}, handle: withBody(func(c *Call, in api.DevicePatch) (any, error) {
 				d, err := a.d.Fleet.Update(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), fleet.DevicePatch{Name: in.Name, FolderID: in.FolderID})
 				if err != nil {
 					return nil, err
 				}
 				return a.oneDevice(c, d.ID)
-			}},
+			})},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}", Tag: "devices", Summary: "Remove a device from the organization; needs ?confirm=true (DEV-5)",
 			Auth: AuthUser, Query: []Param{{"confirm", "must be true"}}, handle: func(c *Call) (any, error) {
 				return nil, a.d.Fleet.Remove(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), c.R.URL.Query().Get("confirm") == "true")
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/{id}/actions", Tag: "devices", Summary: "Reboot or identify a device",
-			Auth: AuthUser, Request: ActionRequest{}, Response: CommandJSON{}, Status: http.StatusAccepted,
-			handle: func(c *Call) (any, error) {
-				var in ActionRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.ActionRequest{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
+			handle: withBody(func(c *Call, in api.ActionRequest) (any, error) {
 				cmd, err := a.d.Fleet.Action(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), in.Type)
 				if err != nil {
 					return nil, err
 				}
 				return commandJSON(cmd), nil
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/devices/{id}/accounts", Tag: "devices", Summary: "Device local accounts as last reported (DEV-6)",
-			Auth: AuthUser, Response: List[DeviceAccountJSON]{}, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.List[api.DeviceAccountJSON]{}, handle: func(c *Call) (any, error) {
 				accts, err := a.d.Fleet.Accounts(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
 				if err != nil {
 					return nil, err
 				}
-				out := List[DeviceAccountJSON]{Items: []DeviceAccountJSON{}}
-				for _, ac := range accts {
-					out.Items = append(out.Items, DeviceAccountJSON{Username: ac.Username, Role: ac.Role, Service: ac.Service})
-				}
-				return out, nil
+				return listOf(accts, "", deviceAccountJSON), nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/devices/{id}/accounts", Tag: "devices", Summary: "Create a device account; answered with the command to follow (DEV-6)",
-			Auth: AuthUser, Request: AccountCreate{}, Response: CommandJSON{}, Status: http.StatusAccepted,
-			handle: func(c *Call) (any, error) {
-				var in AccountCreate
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.AccountCreate{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
+			handle: withBody(func(c *Call, in api.AccountCreate) (any, error) {
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountCreate, Username: in.Username, Role: in.Role, Password: in.Password})
-			}},
+			})},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Change a device account's password (DEV-6)",
-			Auth: AuthUser, Request: AccountPassword{}, Response: CommandJSON{}, Status: http.StatusAccepted,
-			handle: func(c *Call) (any, error) {
-				var in AccountPassword
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.AccountPassword{}, Response: api.CommandJSON{}, Status: http.StatusAccepted,
+			handle: withBody(func(c *Call, in api.AccountPassword) (any, error) {
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountPassword, Username: c.R.PathValue("username"), Password: in.Password})
-			}},
+			})},
 		{Method: "DELETE", Path: "/api/v1/orgs/{org}/devices/{id}/accounts/{username}", Tag: "devices", Summary: "Delete a device account (DEV-6)",
-			Auth: AuthUser, Response: CommandJSON{}, Status: http.StatusAccepted, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.CommandJSON{}, Status: http.StatusAccepted, handle: func(c *Call) (any, error) {
 				return a.accountCommand(c, fleet.AccountChange{Op: device.CmdAccountDelete, Username: c.R.PathValue("username")})
 			}},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/commands/{id}", Tag: "devices", Summary: "State and result of a device command",
-			Auth: AuthUser, Response: CommandJSON{}, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.CommandJSON{}, handle: func(c *Call) (any, error) {
 				cmd, err := a.d.Fleet.Command(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
 				if err != nil {
 					return nil, err
@@ -239,12 +132,8 @@ func (a *API) deviceRoutes() []Route {
 				return commandJSON(cmd), nil
 			}},
 		{Method: "POST", Path: "/api/v1/vendor/devices", Tag: "vendor", Summary: "Mint device identities: serial, factory secret, OAK (shown once)",
-			Auth: AuthVendor, Request: MintRequest{}, Response: List[MintedJSON]{}, Status: http.StatusCreated, CSV: true,
-			handle: func(c *Call) (any, error) {
-				var in MintRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthVendor, Request: api.MintRequest{}, Response: api.List[api.MintedJSON]{}, Status: http.StatusCreated, CSV: true,
+			handle: withBody(func(c *Call, in api.MintRequest) (any, error) {
 				ms, err := a.d.Fleet.Mint(c.R.Context(), c.Actor, in.Model, in.Count)
 				if err != nil {
 					return nil, err
@@ -254,12 +143,8 @@ func (a *API) deviceRoutes() []Route {
 					c.W.WriteHeader(http.StatusCreated)
 					return written, WriteMintedCSV(c.W, ms)
 				}
-				out := List[MintedJSON]{Items: []MintedJSON{}}
-				for _, m := range ms {
-					out.Items = append(out.Items, MintedJSON{Serial: m.Serial, Model: m.Model, Secret: m.Secret, OAK: m.OAK})
-				}
-				return out, nil
-			}},
+				return listOf(ms, "", mintedJSON), nil
+			})},
 	}
 }
 
@@ -275,10 +160,10 @@ func WriteMintedCSV(w interface{ Write([]byte) (int, error) }, ms []fleet.Minted
 	return cw.Error()
 }
 
-func (a *API) oneDevice(c *Call, id string) (DeviceJSON, error) {
+func (a *API) oneDevice(c *Call, id string) (api.DeviceJSON, error) {
 	d, t, err := a.d.Fleet.Device(c.R.Context(), c.Actor, c.Org.ID, id)
 	if err != nil {
-		return DeviceJSON{}, err
+		return api.DeviceJSON{}, err
 	}
 	return a.deviceJSON(d, t), nil
 }
@@ -293,26 +178,18 @@ func (a *API) accountCommand(c *Call, ch fleet.AccountChange) (any, error) {
 
 func (a *API) listDevices(c *Call) (any, error) {
 	f := deviceFilter(c.R)
-	p, err := page(c.R)
+	p, asCSV, err := exportable(c.R)
 	if err != nil {
 		return nil, err
 	}
-	switch c.R.URL.Query().Get("format") {
-	case "", "json":
-	case "csv":
+	if asCSV {
 		return written, a.devicesCSV(c, f)
-	default:
-		return nil, errs.InvalidField("format", "err.api.format")
 	}
 	ds, next, t, err := a.d.Fleet.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
 	if err != nil {
 		return nil, err
 	}
-	out := List[DeviceJSON]{Items: []DeviceJSON{}, NextCursor: next}
-	for _, d := range ds {
-		out.Items = append(out.Items, a.deviceJSON(d, t))
-	}
-	return out, nil
+	return listOf(ds, next, func(d fleet.Device) api.DeviceJSON { return a.deviceJSON(d, t) }), nil
 }
 
 // devicesCSV streams every matching device (DEV-4).

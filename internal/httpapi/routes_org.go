@@ -4,30 +4,11 @@ import (
 	"net/http"
 
 	"mysystems/internal/access"
+	"mysystems/internal/api"
 	"mysystems/internal/audit"
 	"mysystems/internal/edge"
-	"mysystems/internal/errs"
 	"mysystems/internal/org"
 )
-
-// OrgCreate creates an organization.
-type OrgCreate struct {
-	Name  string `json:"name"`
-	Notes string `json:"notes,omitempty"`
-}
-
-// OrgPatch edits an organization; absent fields are unchanged.
-type OrgPatch struct {
-	Name       *string `json:"name,omitempty"`
-	Notes      *string `json:"notes,omitempty"`
-	RequireMFA *bool   `json:"require_mfa,omitempty"`
-}
-
-// ArchiveRequest confirms archiving (ORG-4).
-type ArchiveRequest struct {
-	ConfirmID   string `json:"confirm_id"`
-	Acknowledge bool   `json:"acknowledge"`
-}
 
 var auditParams = append([]Param{
 	{"action", "action, a prefix ending in '.' (org.), or several separated by commas"},
@@ -41,7 +22,7 @@ var auditParams = append([]Param{
 func (a *API) orgRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/orgs", Tag: "organizations", Summary: "List my organizations",
-			Auth: AuthUser, Response: List[OrgJSON]{}, Query: pageParams, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.List[api.OrgJSON]{}, Query: pageParams, handle: func(c *Call) (any, error) {
 				p, err := page(c.R)
 				if err != nil {
 					return nil, err
@@ -50,51 +31,35 @@ func (a *API) orgRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				out := List[OrgJSON]{Items: []OrgJSON{}, NextCursor: next}
-				for _, m := range mine {
-					out.Items = append(out.Items, orgJSON(m.Org, string(m.Role)))
-				}
-				return out, nil
+				return listOf(mine, next, func(m org.Mine) api.OrgJSON { return orgJSON(m.Org, string(m.Role)) }), nil
 			}},
 		{Method: "POST", Path: "/api/v1/orgs", Tag: "organizations", Summary: "Create an organization; the creator becomes its owner (ORG-1)",
-			Auth: AuthUser, Request: OrgCreate{}, Response: OrgJSON{}, Status: http.StatusCreated,
-			handle: func(c *Call) (any, error) {
-				var in OrgCreate
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.OrgCreate{}, Response: api.OrgJSON{}, Status: http.StatusCreated,
+			handle: withBody(func(c *Call, in api.OrgCreate) (any, error) {
 				o, err := a.d.Orgs.Create(c.R.Context(), c.Actor, in.Name, in.Notes)
 				if err != nil {
 					return nil, err
 				}
 				return orgJSON(o, string(access.Owner)), nil
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}", Tag: "organizations", Summary: "Read an organization",
-			Auth: AuthUser, Response: OrgJSON{}, handle: func(c *Call) (any, error) {
+			Auth: AuthUser, Response: api.OrgJSON{}, handle: func(c *Call) (any, error) {
 				return orgJSON(c.Org, string(c.Membership.Role)), nil
 			}},
 		{Method: "PATCH", Path: "/api/v1/orgs/{org}", Tag: "organizations", Summary: "Rename, edit notes, require MFA (ORG-2, ID-5)",
-			Auth: AuthUser, Request: OrgPatch{}, Response: OrgJSON{}, handle: func(c *Call) (any, error) {
-				var in OrgPatch
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.OrgPatch{}, Response: api.OrgJSON{}, handle: withBody(func(c *Call, in api.OrgPatch) (any, error) {
 				o, err := a.d.Orgs.Update(c.R.Context(), c.Actor, c.Org.ID, org.Patch{Name: in.Name, Notes: in.Notes, RequireMFA: in.RequireMFA})
 				if err != nil {
 					return nil, err
 				}
 				return orgJSON(o, string(c.Membership.Role)), nil
-			}},
+			})},
 		{Method: "POST", Path: "/api/v1/orgs/{org}/archive", Tag: "organizations", Summary: "Archive the organization (owner; ORG-4)",
-			Auth: AuthUser, Request: ArchiveRequest{}, handle: func(c *Call) (any, error) {
-				var in ArchiveRequest
-				if err := c.Decode(&in); err != nil {
-					return nil, err
-				}
+			Auth: AuthUser, Request: api.ArchiveRequest{}, handle: withBody(func(c *Call, in api.ArchiveRequest) (any, error) {
 				return nil, a.d.Orgs.Archive(c.R.Context(), c.Actor, c.Org.ID, in.ConfirmID, in.Acknowledge)
-			}},
+			})},
 		{Method: "GET", Path: "/api/v1/orgs/{org}/audit", Tag: "audit", Summary: "Read or export the audit log (AUD-1)",
-			Auth: AuthUser, Response: List[AuditJSON]{}, Query: auditParams, CSV: true, handle: a.auditLog},
+			Auth: AuthUser, Response: api.List[api.AuditJSON]{}, Query: auditParams, CSV: true, handle: a.auditLog},
 	}
 }
 
@@ -103,27 +68,19 @@ func (a *API) auditLog(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := page(c.R)
+	p, asCSV, err := exportable(c.R)
 	if err != nil {
 		return nil, err
 	}
-	switch c.R.URL.Query().Get("format") {
-	case "", "json":
-	case "csv":
+	if asCSV {
 		out := edge.NewCSV(c.W, "audit-"+c.Org.ID+".csv")
 		return written, out.End(a.d.Log, c.R, a.d.Audit.Export(c.R.Context(), c.Actor, c.Org.ID, f, a.translator("en"), out))
-	default:
-		return nil, errs.InvalidField("format", "err.api.format")
 	}
 	l, err := a.d.Audit.List(c.R.Context(), c.Actor, c.Org.ID, f, p)
 	if err != nil {
 		return nil, err
 	}
-	out := List[AuditJSON]{Items: []AuditJSON{}, NextCursor: l.Next}
-	for _, e := range l.Entries {
-		out.Items = append(out.Items, auditJSON(e))
-	}
-	return out, nil
+	return listOf(l.Entries, l.Next, auditJSON), nil
 }
 
 // translator gives the catalogue texts of lang (keys themselves without
@@ -138,7 +95,7 @@ func (a *API) translator(lang string) audit.Translator {
 func (a *API) vendorRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: "/api/v1/vendor/orgs/{org}/restore", Tag: "vendor", Summary: "Restore an archived organization (ORG-4)",
-			Auth: AuthVendor, Response: OrgJSON{}, handle: func(c *Call) (any, error) {
+			Auth: AuthVendor, Response: api.OrgJSON{}, handle: func(c *Call) (any, error) {
 				o, err := a.d.Orgs.Restore(c.R.Context(), c.Actor, c.R.PathValue("org"))
 				if err != nil {
 					return nil, err

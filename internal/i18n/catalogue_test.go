@@ -31,11 +31,12 @@ func TestI18nCataloguesMatch(t *testing.T) {
 			}
 		}
 	}
-	want := func(k string) []string {
-		v := verbs.FindAllString(Forms("en", k)["other"], -1)
+	uses := func(l, k string) []string { // the arguments of the "other" form, as often as it uses them
+		v := verbs.FindAllString(Forms(l, k)["other"], -1)
 		slices.Sort(v)
-		return slices.Compact(v)
+		return v
 	}
+	want := func(k string) []string { return slices.Compact(uses("en", k)) }
 	for _, k := range en {
 		plural := IsPlural(k)
 		for _, l := range Langs {
@@ -56,6 +57,9 @@ func TestI18nCataloguesMatch(t *testing.T) {
 				if !slices.Equal(got, want(k)) {
 					t.Errorf("%s.json: %q (%s) has arguments %v, English %v", l, k, f, got, want(k))
 				}
+			}
+			if !slices.Equal(uses(l, k), uses("en", k)) {
+				t.Errorf("%s.json: %q uses the arguments %v, English %v", l, k, uses(l, k), uses("en", k))
 			}
 		}
 	}
@@ -113,6 +117,7 @@ func TestI18nFallbacks(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		"": "en", "fr": "fr", "fr-CA,en;q=0.8": "fr", "de, fr;q=0.5": "fr", "fr;q=0, en": "en", "EN-gb": "en", "de": "en",
+		"FR-fr": "fr", "en-GB,fr;q=0.9": "en", "de-DE,fr;q=0.7,en;q=0.5": "fr", "de-DE": "en", "fr;q=0,en": "en", "french": "en",
 	} {
 		if got := Match(in); got != want {
 			t.Errorf("Match(%q) = %q, want %q", in, got, want)

@@ -180,46 +180,40 @@ func TestPruneSentMail(t *testing.T) {
 	})
 }
 
-// STARTTLS with a verified certificate and AUTH PLAIN, as a submission
-// server wants.
-func TestDeliverStartTLSAuth(t *testing.T) {
-	db := storetest.SQLite(t)
-	cfg, pool := selfSigned(t)
-	srv := newSMTPD(t, func(d *smtpd) { d.tls, d.user, d.pass = cfg, "portal", "p@ss word" })
-	clk := clock.NewFake(t0)
-	s := sender(t, "smtp://portal:p%40ss%20word@"+srv.addr+"?from=noreply@example.test")
-	s.TLSConfig = &tls.Config{RootCAs: pool}
-	r, _ := instance(db, s, clk, "w1")
-	m := enqueueMail(t, db, clk, "zoe@example.com")
-	tick(t, r)
-	if got := srv.messages(); len(got) != 1 {
-		t.Fatalf("server got %d messages, want 1; outbox: %+v", len(got), outbox(t, db)[m.ID])
-	}
+// TLS with a verified certificate and AUTH PLAIN: STARTTLS, as a
+// submission server wants, and smtps, TLS from the first byte. An untrusted
+// certificate is not accepted: the message waits.
+func TestDeliverTLS(t *testing.T) {
+	for _, c := range []struct {
+		name, url      string // url: %s is the server's address
+		implicit       bool
+		user, password string
+	}{
+		{"STARTTLS", "smtp://portal:p%%40ss%%20word@%s?from=noreply@example.test", false, "portal", "p@ss word"},
+		{"smtps", "smtps://portal:pw@%s?from=noreply@example.test", true, "portal", "pw"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := storetest.SQLite(t)
+			cfg, pool := selfSigned(t)
+			srv := newSMTPD(t, func(d *smtpd) { d.tls, d.implicitTLS, d.user, d.pass = cfg, c.implicit, c.user, c.password })
+			clk := clock.NewFake(t0)
+			s := sender(t, fmt.Sprintf(c.url, srv.addr))
+			s.TLSConfig = &tls.Config{RootCAs: pool}
+			r, _ := instance(db, s, clk, "w1")
+			m := enqueueMail(t, db, clk, "zoe@example.com")
+			tick(t, r)
+			if ids := messageIDs(srv.messages()); len(ids) != 1 || ids[0] != m.MessageID {
+				t.Fatalf("server got %v; outbox: %+v", ids, outbox(t, db)[m.ID])
+			}
 
-	// An untrusted certificate is not accepted: the message waits.
-	s2 := sender(t, "smtp://portal:p%40ss%20word@"+srv.addr+"?from=noreply@example.test")
-	r2, _ := instance(db, s2, clk, "w2")
-	m2 := enqueueMail(t, db, clk, "ada@example.com")
-	clk.Advance(5 * time.Second)
-	tick(t, r2)
-	if o := outbox(t, db)[m2.ID]; o.SentAt != nil || !strings.Contains(o.LastError, "certificate") {
-		t.Fatalf("sent over an unverified TLS connection: %+v", o)
-	}
-}
-
-// smtps: TLS from the first byte.
-func TestDeliverImplicitTLS(t *testing.T) {
-	db := storetest.SQLite(t)
-	cfg, pool := selfSigned(t)
-	srv := newSMTPD(t, func(d *smtpd) { d.tls, d.implicitTLS, d.user, d.pass = cfg, true, "portal", "pw" })
-	clk := clock.NewFake(t0)
-	s := sender(t, "smtps://portal:pw@"+srv.addr+"?from=noreply@example.test")
-	s.TLSConfig = &tls.Config{RootCAs: pool}
-	r, _ := instance(db, s, clk, "w1")
-	m := enqueueMail(t, db, clk, "zoe@example.com")
-	tick(t, r)
-	if ids := messageIDs(srv.messages()); len(ids) != 1 || ids[0] != m.MessageID {
-		t.Fatalf("server got %v; outbox: %+v", ids, outbox(t, db)[m.ID])
+			r2, _ := instance(db, sender(t, fmt.Sprintf(c.url, srv.addr)), clk, "w2")
+			m2 := enqueueMail(t, db, clk, "ada@example.com")
+			clk.Advance(5 * time.Second)
+			tick(t, r2)
+			if o := outbox(t, db)[m2.ID]; o.SentAt != nil || !strings.Contains(o.LastError, "certificate") {
+				t.Fatalf("sent over an unverified TLS connection: %+v", o)
+			}
+		})
 	}
 }
 
@@ -288,22 +282,14 @@ func TestAUD2_DeliverServerDownThenBack(t *testing.T) {
 // delivery; a new process over the same database delivers the mail.
 func TestAUD2_DeliverAfterRestart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
 		srv := newSMTPD(t)
 		clk := clock.NewFake(t0)
-		first, err := store.Open(ctx, db.DSN())
-		if err != nil {
-			t.Fatal(err)
-		}
+		first := storetest.Open(t, db.DSN()) // a process of its own over the same database
 		instance(first, sender(t, smtpURL(srv, "")), clk, "first")
 		m := enqueueMail(t, first, clk, "zoe@example.com")
 		first.Close() // killed: its runner never ran
 
-		second, err := store.Open(ctx, db.DSN())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer second.Close()
+		second := storetest.Open(t, db.DSN())
 		r, _ := instance(second, sender(t, smtpURL(srv, "")), clk, "second")
 		tick(t, r)
 		if got := messageIDs(srv.messages()); len(got) != 1 || got[0] != m.MessageID {
@@ -319,11 +305,7 @@ func TestDeliverTwoInstances(t *testing.T) {
 		ctx := context.Background()
 		srv := newSMTPD(t)
 		clk := clock.NewFake(t0)
-		other, err := store.Open(ctx, db.DSN())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer other.Close()
+		other := storetest.Open(t, db.DSN()) // a second instance's handle
 		want := map[string]bool{}
 		for i := 0; i < 25; i++ {
 			want[enqueueMail(t, db, clk, fmt.Sprintf("u%d@example.com", i)).MessageID] = true

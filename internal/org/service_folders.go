@@ -22,15 +22,10 @@ func errNoFolder(id string) error { return errs.NotFoundf("err.folder.not_found"
 func (s *Service) Folders(ctx context.Context, actor audit.Actor, orgID string) ([]FolderView, error) {
 	var out []FolderView
 	err := s.store.Read(ctx, func(tx Tx) error {
-		_, m, err := enter(ctx, tx, actor, orgID)
+		t, m, err := memberTree(ctx, tx, actor, orgID)
 		if err != nil {
 			return err
 		}
-		all, err := tx.Folders(ctx, orgID)
-		if err != nil {
-			return err
-		}
-		t := NewTree(all)
 		for _, f := range t.Visible(m.Role, m.Granted()) {
 			out = append(out, FolderView{Folder: f, Path: t.Path(f.ID)})
 		}
@@ -43,15 +38,10 @@ func (s *Service) Folders(ctx context.Context, actor audit.Actor, orgID string) 
 func (s *Service) Folder(ctx context.Context, actor audit.Actor, orgID, id string) (FolderView, error) {
 	var out FolderView
 	err := s.store.Read(ctx, func(tx Tx) error {
-		_, m, err := enter(ctx, tx, actor, orgID)
+		t, m, err := memberTree(ctx, tx, actor, orgID)
 		if err != nil {
 			return err
 		}
-		all, err := tx.Folders(ctx, orgID)
-		if err != nil {
-			return err
-		}
-		t := NewTree(all)
 		if !t.Sees(m.Role, m.Granted(), id) {
 			return errNoFolder(id)
 		}
@@ -61,9 +51,9 @@ func (s *Service) Folder(ctx context.Context, actor audit.Actor, orgID, id strin
 	return out, err
 }
 
-// fleetTx enters the organization as a member allowed to manage folders and
-// returns its tree.
-func fleetTx(ctx context.Context, tx Tx, actor audit.Actor, orgID string) (Tree, Membership, error) {
+// memberTree enters the organization and returns its folder tree with the
+// actor's membership.
+func memberTree(ctx context.Context, tx Tx, actor audit.Actor, orgID string) (Tree, Membership, error) {
 	_, m, err := enter(ctx, tx, actor, orgID)
 	if err != nil {
 		return Tree{}, m, err
@@ -72,11 +62,17 @@ func fleetTx(ctx context.Context, tx Tx, actor audit.Actor, orgID string) (Tree,
 	if err != nil {
 		return Tree{}, m, err
 	}
-	t := NewTree(all)
-	if err := access.Check(m.Role, access.ManageFleet); err != nil {
+	return NewTree(all), m, nil
+}
+
+// fleetTx enters the organization as a member allowed to manage folders and
+// returns its tree.
+func fleetTx(ctx context.Context, tx Tx, actor audit.Actor, orgID string) (Tree, Membership, error) {
+	t, m, err := memberTree(ctx, tx, actor, orgID)
+	if err != nil {
 		return t, m, err
 	}
-	return t, m, nil
+	return t, m, access.Check(m.Role, access.ManageFleet)
 }
 
 // CreateFolder creates a folder under parentID (DEV-1).

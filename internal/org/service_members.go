@@ -50,6 +50,20 @@ func checkFolders(t Tree, ids []string) ([]string, error) {
 	return out, nil
 }
 
+// manageMembersTx locks the organization's members (so that two changes at
+// once cannot leave it without an owner) and enters it as a member allowed
+// to manage them (USR-2, USR-3).
+func manageMembersTx(ctx context.Context, tx Tx, actor audit.Actor, orgID string) (Membership, error) {
+	if err := tx.LockOrg(ctx, orgID); err != nil && !errs.Is(err, errs.NotFound) {
+		return Membership{}, err
+	}
+	_, me, err := enter(ctx, tx, actor, orgID)
+	if err != nil {
+		return me, err
+	}
+	return me, access.Check(me.Role, access.ManageMembers)
+}
+
 // MemberPatch changes a member's role and/or folder grants; nil is unchanged.
 type MemberPatch struct {
 	Role    *access.Role
@@ -61,14 +75,8 @@ type MemberPatch struct {
 func (s *Service) UpdateMember(ctx context.Context, actor audit.Actor, orgID, userID string, p MemberPatch) (Member, error) {
 	var out Member
 	err := s.store.Write(ctx, func(tx Tx) error {
-		if err := tx.LockOrg(ctx, orgID); err != nil && !errs.Is(err, errs.NotFound) {
-			return err
-		}
-		_, me, err := enter(ctx, tx, actor, orgID)
+		me, err := manageMembersTx(ctx, tx, actor, orgID)
 		if err != nil {
-			return err
-		}
-		if err := access.Check(me.Role, access.ManageMembers); err != nil {
 			return err
 		}
 		target, err := tx.Membership(ctx, orgID, userID)
@@ -176,6 +184,17 @@ type Refusals struct {
 	Refused []Refusal `json:"refused"`
 }
 
+// DetailsIn returns the refusals with each reason in lang (for the API's
+// answer in the request's language).
+func (r Refusals) DetailsIn(lang string) any {
+	out := make([]Refusal, len(r.Refused))
+	for i, f := range r.Refused {
+		f.Reason = f.In(lang)
+		out[i] = f
+	}
+	return Refusals{Refused: out}
+}
+
 // MaxBatch bounds bulk member operations.
 const MaxBatch = 500
 
@@ -191,14 +210,8 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 		return errs.InvalidField("user_ids", "err.member.remove_too_many", MaxBatch)
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
-		if err := tx.LockOrg(ctx, orgID); err != nil && !errs.Is(err, errs.NotFound) {
-			return err
-		}
-		_, me, err := enter(ctx, tx, actor, orgID)
+		me, err := manageMembersTx(ctx, tx, actor, orgID)
 		if err != nil {
-			return err
-		}
-		if err := access.Check(me.Role, access.ManageMembers); err != nil {
 			return err
 		}
 		owners, err := tx.CountOwners(ctx, orgID)

@@ -106,6 +106,26 @@ func (g *fakeGW) add(serial string) Identity {
 	return id
 }
 
+// addSeries registers n device identities, serials prefix00, prefix01, …
+func (g *fakeGW) addSeries(prefix string, n int) []Identity {
+	var ids []Identity
+	for i := range n {
+		ids = append(ids, g.add(fmt.Sprintf("%s%02d", prefix, i)))
+	}
+	return ids
+}
+
+// allHeartbeated reports whether every one of ids has sent at least n
+// heartbeats.
+func (g *fakeGW) allHeartbeated(ids []Identity, n int) bool {
+	for _, id := range ids {
+		if g.heartbeats(id.Serial) < n {
+			return false
+		}
+	}
+	return true
+}
+
 func (g *fakeGW) dev(serial string) fakeDev {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -5,7 +5,6 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -340,21 +339,11 @@ func TestWrongSecretRetriesWithBackoff(t *testing.T) {
 
 func TestSitesShareOneConnectionEach(t *testing.T) {
 	g := newFakeGW(t)
-	var ids []Identity
-	for i := range 12 {
-		ids = append(ids, g.add(fmt.Sprintf("ACCC8E1000%02d", i)))
-	}
+	ids := g.addSeries("ACCC8E1000", 12)
 	cfg := testConfig(g)
 	cfg.Sites = 3
 	f := startFleet(t, cfg, ids...)
-	waitFor(t, "all online and heartbeating", func() bool {
-		for _, id := range ids {
-			if g.heartbeats(id.Serial) < 3 {
-				return false
-			}
-		}
-		return f.Stats().Online == len(ids)
-	})
+	waitFor(t, "all online and heartbeating", func() bool { return g.allHeartbeated(ids, 3) && f.Stats().Online == len(ids) })
 	var cmds []string
 	for _, id := range ids {
 		cmds = append(cmds, g.send(id.Serial, device.CmdIdentify, nil, 0))
@@ -395,19 +384,9 @@ func TestSitesShareOneConnectionEach(t *testing.T) {
 
 func TestOneConnectionPerDevice(t *testing.T) {
 	g := newFakeGW(t)
-	var ids []Identity
-	for i := range 4 {
-		ids = append(ids, g.add(fmt.Sprintf("ACCC8E2000%02d", i)))
-	}
+	ids := g.addSeries("ACCC8E2000", 4)
 	f := startFleet(t, testConfig(g), ids...)
-	waitFor(t, "heartbeats", func() bool {
-		for _, id := range ids {
-			if g.heartbeats(id.Serial) < 3 {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, "heartbeats", func() bool { return g.allHeartbeated(ids, 3) })
 	for _, id := range ids {
 		if r := resultOf(t, g, g.send(id.Serial, device.CmdIdentify, nil, 0)); !r.OK {
 			t.Fatal(r)
@@ -439,22 +418,12 @@ func TestOneConnectionPerDevice(t *testing.T) {
 
 func TestHTTP1OneConnectionPerDevice(t *testing.T) {
 	g := newFakeGW(t)
-	var ids []Identity
-	for i := range 3 {
-		ids = append(ids, g.add(fmt.Sprintf("ACCC8E3000%02d", i)))
-	}
+	ids := g.addSeries("ACCC8E3000", 3)
 	cfg := testConfig(g)
 	cfg.HTTP1 = true
 	cfg.HeartbeatEvery = 300 * time.Millisecond
 	f := startFleet(t, cfg, ids...)
-	waitFor(t, "heartbeats between polls", func() bool {
-		for _, id := range ids {
-			if g.heartbeats(id.Serial) < 2 {
-				return false
-			}
-		}
-		return true
-	})
+	waitFor(t, "heartbeats between polls", func() bool { return g.allHeartbeated(ids, 2) })
 	for _, id := range ids {
 		if r := resultOf(t, g, g.sendAccount(id.Serial, device.CmdAccountCreate, "op", device.RoleOperator, "pw")); !r.OK {
 			t.Fatal(r)

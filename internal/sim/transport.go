@@ -83,6 +83,13 @@ func (l *link) conn(ctx context.Context) (*http.ClientConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.replace(cc)
+	return cc, nil
+}
+
+// replace makes cc (nil: none) the link's client connection and closes the
+// one it had.
+func (l *link) replace(cc *http.ClientConn) {
 	l.mu.Lock()
 	old := l.cc
 	l.cc = cc
@@ -90,7 +97,6 @@ func (l *link) conn(ctx context.Context) (*http.ClientConn, error) {
 	if old != nil {
 		old.Close()
 	}
-	return cc, nil
 }
 
 func (l *link) current() *http.ClientConn {
@@ -142,13 +148,7 @@ func (l *link) closeConns() {
 	for _, c := range cs {
 		c.Close()
 	}
-	l.mu.Lock()
-	cc := l.cc
-	l.cc = nil
-	l.mu.Unlock()
-	if cc != nil {
-		cc.Close()
-	}
+	l.replace(nil)
 }
 
 // trackedConn lets a link find and close its connections.

@@ -14,9 +14,7 @@ import (
 // codes and adds the sentence; a bad cursor is refused.
 func TestAUD1_AuditLogReadsAsSentences(t *testing.T) {
 	srv, a := server(t)
-	owner := register(t, srv, "sentences@example.com")
-	id := createOrg(t, owner, "Sentence Corp")
-	root := rootOf(t, owner, id)
+	owner, id, root := ownOrg(t, srv, "sentences@example.com", "Sentence Corp")
 	ms := a.Mint(2)
 	dev := claim(t, owner, id, ms[0], root, "")
 	gone := claim(t, owner, id, ms[1], root, "Old camera")

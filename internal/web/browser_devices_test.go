@@ -72,44 +72,31 @@ func TestDEV3_BrowserOnboarding(t *testing.T) {
 	ms := a.Mint(3)
 	orgID := b.newOrg(srv.URL, "onboarder@example.com", "Oscar Onboarder", "Onboard Org")
 
-	b.step("devices",
-		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/devices"]`),
-		chromedp.WaitVisible("#devices-empty"),
-	)
-	b.shot("devices-empty")
-	b.step("add device page",
+	b.follow("devices-empty", `nav.panel a[href="/orgs/`+orgID+`/devices"]`, "#devices-empty")
+	b.submit("device-add-error", "#device-add-submit", "#oak-error",
 		chromedp.Click("#device-add"),
 		chromedp.WaitVisible("#device-add-submit"),
 		chromedp.SendKeys("#serial", ms[0].Serial),
 		chromedp.SendKeys("#oak", "WRONG-OAK-123"),
-		chromedp.Click("#device-add-submit"),
-		chromedp.WaitVisible("#oak-error"),
 	)
-	b.shot("device-add-error")
 	msg := value(b, "wrong OAK", chromedp.Text("#oak-error"))
 	b.check("wrong OAK", strings.Contains(msg, "do not match"), "the OAK error says %q", msg)
-	b.step("add device",
+	b.submit("device", "#device-add-submit", "#device-name",
 		chromedp.Clear("#oak"),
 		chromedp.SendKeys("#oak", ms[0].OAK),
 		chromedp.SendKeys("#name", "Entrance"),
-		chromedp.Click("#device-add-submit"),
-		chromedp.WaitVisible("#device-name"),
 	)
-	b.shot("device")
 	name := value(b, "device name", chromedp.Text("#device-name"))
 	serial := value(b, "device serial", chromedp.Text("#device-serial"))
 	b.check("add device", name == "Entrance" && serial == ms[0].Serial, "the page shows %q %q", name, serial)
 
-	b.step("import page",
+	b.submit("import-report", "#import-submit", "#import-report",
 		chromedp.Click("#back-devices"),
 		chromedp.WaitVisible("#device-import"),
 		chromedp.Click("#device-import"),
 		chromedp.WaitVisible("#import-submit"),
 		chromedp.SetValue("#csv", csvOf(ms[1].Serial+","+ms[1].OAK+",", ms[2].Serial+",BADOAK000000,Nowhere")),
-		chromedp.Click("#import-submit"),
-		chromedp.WaitVisible("#import-report"),
 	)
-	b.shot("import-report")
 	refused := value(b, "refused", chromedp.Text("#import-refused"))
 	bad := value(b, "bad line", chromedp.Text(`#import-report tr[data-line="2"]`))
 	b.check("refused", refused == "No device was claimed." && strings.Contains(bad, ms[2].Serial) && strings.Contains(bad, "Nowhere"),
@@ -137,32 +124,14 @@ func TestDEV3_BrowserOnboarding(t *testing.T) {
 	listed = b.listedSerials()
 	b.check("search", slices.Equal(listed, []string{ms[1].Serial}), "search lists %v", listed)
 
-	b.step("French",
-		chromedp.Click("#lang-fr"),
-		chromedp.WaitVisible(`html[lang="fr"] #devices-table`),
-	)
-	b.shot("devices-fr")
+	b.follow("devices-fr", "#lang-fr", `html[lang="fr"] #devices-table`)
 	heading := value(b, "French heading", chromedp.Text("main h1"))
 	b.check("French", heading == "Périphériques", "heading %q", heading)
-	b.step("French device",
-		chromedp.Click(`#devices-table tr[data-serial="`+ms[1].Serial+`"] a`),
-		chromedp.WaitVisible("#remove-link"),
-	)
-	b.shot("device-fr")
+	b.follow("device-fr", `#devices-table tr[data-serial="`+ms[1].Serial+`"] a`, "#remove-link")
 	b.step("English", chromedp.Click("#lang-en"), chromedp.WaitVisible(`html[lang="en"] #remove-link`))
 
-	b.step("remove page",
-		chromedp.Click("#remove-link"),
-		chromedp.WaitVisible("#device-remove-submit"),
-	)
-	b.shot("device-remove")
-	disabled := value(b, "remove button", chromedp.Evaluate[bool](`document.querySelector("#device-remove-submit").disabled`))
-	b.check("remove button", disabled, "Remove is enabled before the risk is acknowledged")
-	b.step("remove",
-		chromedp.Click("#confirm"),
-		chromedp.Click("#device-remove-submit"),
-		chromedp.WaitVisible(`//p[@id="flash" and contains(., "removed")]`),
-	)
+	b.follow("device-remove", "#remove-link", "#device-remove-submit")
+	b.acknowledgeRisk("remove", "#device-remove-submit", "removed")
 	b.step("all devices", chromedp.Click("#all-devices"), chromedp.WaitVisible(`#all-devices[aria-current="true"]`),
 		chromedp.WaitVisible("#devices-table"))
 	listed = b.listedSerials()
@@ -215,11 +184,7 @@ func TestDEV6_BrowserDeviceAccounts(t *testing.T) {
 	result := value(b, "identify result", chromedp.Text("#command-result-text"))
 	b.check("identify", strings.Contains(result, "LED"), "the device answered %q", result)
 
-	b.step("accounts",
-		chromedp.Click("#accounts-link"),
-		chromedp.WaitVisible("#accounts-table"),
-	)
-	b.shot("device-accounts")
+	b.follow("device-accounts", "#accounts-link", "#accounts-table")
 	locked := value(b, "service account", chromedp.Evaluate[bool](`(() => {
 		const row = document.querySelector('tr[data-username="acs-service"]');
 		return row !== null && row.dataset.service === "true" && row.querySelector("details, [data-action], form, button") === null })()`))

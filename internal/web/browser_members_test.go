@@ -41,6 +41,36 @@ func (b *browser) shot(name string) {
 	b.step("viewport", chromedp.EmulateViewport(1280, 900))
 }
 
+// follow clicks link, waits until ready is visible and saves the page as
+// shot (see shot).
+func (b *browser) follow(shot, link, ready string) {
+	b.t.Helper()
+	b.step(shot, chromedp.Click(link), chromedp.WaitVisible(ready))
+	b.shot(shot)
+}
+
+// submit runs the actions that fill a form, clicks its button, waits until
+// ready is visible and saves the page as shot (see shot).
+func (b *browser) submit(shot, button, ready string, fill ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	b.step(shot, append(fill, chromedp.Click(button), chromedp.WaitVisible(ready))...)
+	b.shot(shot)
+}
+
+// acknowledgeRisk, on a page behind "I understand the risks", checks that
+// the submit button is disabled until the box is ticked, ticks it, submits
+// and waits for the flash message that contains done.
+func (b *browser) acknowledgeRisk(what, submit, done string) {
+	b.t.Helper()
+	disabled := value(b, what+" button", chromedp.Evaluate[bool](`document.querySelector("`+submit+`").disabled`))
+	b.check(what+" button", disabled, "%s is enabled before the risk is acknowledged", submit)
+	b.step(what,
+		chromedp.Click("#confirm"),
+		chromedp.Click(submit),
+		chromedp.WaitVisible(`//p[@id="flash" and contains(., "`+done+`")]`),
+	)
+}
+
 // fresh opens a tab in a new browser context of the same browser: no
 // cookies shared, like another person's browser.
 func (b *browser) fresh() *browser {
@@ -82,17 +112,7 @@ func TestUSR1_BrowserInvitation(t *testing.T) {
 	srv, a := server(t)
 	start := time.Now()
 
-	b.step("open", chromedp.Navigate(srv.URL+"/register"))
-	b.registerAs("owner@example.com", "Olivia Owner")
-	b.step("create organization",
-		chromedp.WaitVisible("#home-empty"),
-		chromedp.Click("#create-org"),
-		chromedp.WaitVisible("#org-create-submit"),
-		chromedp.SendKeys("#name", "Invite Org"),
-		chromedp.Click("#org-create-submit"),
-		chromedp.WaitVisible("#org-id"),
-	)
-	orgID := value(b, "organization id", chromedp.Text("#org-id"))
+	orgID := b.newOrg(srv.URL, "owner@example.com", "Olivia Owner", "Invite Org")
 
 	b.step("devices",
 		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/devices"]`),
@@ -139,24 +159,10 @@ func TestUSR1_BrowserInvitation(t *testing.T) {
 		chromedp.WaitVisible("#folder-delete-submit"),
 	)
 	b.shot("folder-delete")
-	disabled := value(b, "delete button", chromedp.Evaluate[bool](`document.querySelector("#folder-delete-submit").disabled`))
-	b.check("delete button", disabled, "Delete is enabled before the risk is acknowledged")
-	b.step("delete",
-		chromedp.Click("#confirm"),
-		chromedp.Click("#folder-delete-submit"),
-		chromedp.WaitVisible(`//p[@id="flash" and contains(., "deleted")]`),
-	)
+	b.acknowledgeRisk("delete", "#folder-delete-submit", "deleted")
 
-	b.step("users",
-		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/users"]`),
-		chromedp.WaitVisible("#invite-link"),
-	)
-	b.shot("users")
-	b.step("invite page",
-		chromedp.Click("#invite-link"),
-		chromedp.WaitVisible("#invite-submit"),
-	)
-	b.shot("invite")
+	b.follow("users", `nav.panel a[href="/orgs/`+orgID+`/users"]`, "#invite-link")
+	b.follow("invite", "#invite-link", "#invite-submit")
 	b.step("invite",
 		chromedp.SendKeys("#email", "guest@example.com"),
 		chromedp.Click("#folder-"+siteA),
@@ -178,18 +184,9 @@ func TestUSR1_BrowserInvitation(t *testing.T) {
 	g.shot("accept")
 	masked := value(g, "masked address", chromedp.Text("#accept-email"))
 	g.check("masked address", masked == "g***t@example.com", "the page shows %q", masked)
-	g.step("register from the link",
-		chromedp.Click("#accept-register"),
-		chromedp.WaitVisible("#invitation-note"),
-	)
-	g.shot("register-invited")
+	g.follow("register-invited", "#accept-register", "#invitation-note")
 	g.registerAs("guest@example.com", "Gus Guest")
-	g.step("accept",
-		chromedp.WaitVisible("#accept-submit"),
-		chromedp.Click("#accept-submit"),
-		chromedp.WaitVisible("#folder-tree"),
-	)
-	g.shot("devices-viewer")
+	g.submit("devices-viewer", "#accept-submit", "#folder-tree", chromedp.WaitVisible("#accept-submit"))
 	folders := value(g, "visible folders", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#folder-tree a[data-folder-id]")].map(a => a.textContent.trim())`))
 	g.check("visible folders", slices.Equal(folders, []string{"Site A", "Floor 1"}), "the Viewer sees %v", folders)
 	flash := value(g, "welcome", chromedp.Text("#flash"))
@@ -205,11 +202,7 @@ func TestUSR1_BrowserInvitation(t *testing.T) {
 	readonly = value(g, "folders read-only", chromedp.Evaluate[bool](`document.querySelector("#folder-create-submit") === null &&
 		document.querySelector("#folder-tree details") === null`))
 	g.check("folders read-only", readonly, "the Viewer has folder management controls")
-	g.step("viewer's users page",
-		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/users"]`),
-		chromedp.WaitVisible("#users-readonly"),
-	)
-	g.shot("users-viewer")
+	g.follow("users-viewer", `nav.panel a[href="/orgs/`+orgID+`/users"]`, "#users-readonly")
 
 	b.step("owner sees the new member",
 		chromedp.Reload(),
@@ -238,27 +231,16 @@ func TestUSR1_BrowserInvitation(t *testing.T) {
 		"the guest is %q with access %q", role, access)
 
 	// USR-3: all or nothing, with the reason for each refusal.
-	b.step("remove two users",
+	b.submit("remove", "#remove-selected", "#remove-list",
 		chromedp.Click(guestRow+`//input[@type="checkbox"]`),
 		chromedp.Click(`//tr[td[normalize-space()="owner@example.com"]]//input[@type="checkbox"]`),
-		chromedp.Click("#remove-selected"),
-		chromedp.WaitVisible("#remove-list"),
 	)
-	b.shot("remove")
-	b.step("refused",
-		chromedp.Click("#remove-submit"),
-		chromedp.WaitVisible("#refusals"),
-	)
-	b.shot("remove-refused")
+	b.follow("remove-refused", "#remove-submit", "#refusals")
 	refusals := value(b, "refusals", chromedp.Text("#refusals"))
 	b.check("refused", strings.Contains(refusals, "Olivia Owner") && strings.Contains(refusals, "at least one owner") &&
 		!strings.Contains(refusals, "Gus Guest"), "refusals %q", refusals)
 
-	b.step("settings",
-		chromedp.Click(`nav.panel a[href="/orgs/`+orgID+`/settings"]`),
-		chromedp.WaitVisible("#require_mfa"),
-	)
-	b.shot("settings")
+	b.follow("settings", `nav.panel a[href="/orgs/`+orgID+`/settings"]`, "#require_mfa")
 	t.Logf("invitation journey took %s", time.Since(start).Round(time.Millisecond))
 }
 
@@ -287,21 +269,12 @@ func TestID3_BrowserTOTP(t *testing.T) {
 		chromedp.WaitVisible("#totp-start"),
 	)
 	b.shot("security")
-	b.step("set up an authenticator app",
-		chromedp.Click("#totp-start"),
-		chromedp.WaitVisible("#totp-secret"),
-	)
-	b.shot("security-totp")
+	b.follow("security-totp", "#totp-start", "#totp-secret")
 	drawn := value(b, "QR code", chromedp.Evaluate[bool](`(() => { const i = document.querySelector("#totp-qr");
 		return i.complete && i.naturalWidth > 0 })()`))
 	b.check("QR code", drawn, "the QR code image is not drawn (Content-Security-Policy?)")
 	secret = value(b, "secret", chromedp.Text("#totp-secret"))
-	b.step("confirm",
-		chromedp.SendKeys("#totp_code", code()),
-		chromedp.Click("#totp-confirm"),
-		chromedp.WaitVisible("#recovery-codes"),
-	)
-	b.shot("security-recovery")
+	b.submit("security-recovery", "#totp-confirm", "#recovery-codes", chromedp.SendKeys("#totp_code", code()))
 	n := value(b, "recovery codes", chromedp.Evaluate[int](`document.querySelectorAll("#recovery-codes li").length`))
 	b.check("recovery codes", n == account.RecoveryCodeCount, "%d recovery codes shown", n)
 
@@ -311,13 +284,10 @@ func TestID3_BrowserTOTP(t *testing.T) {
 		chromedp.Click("#signout"),
 		chromedp.WaitVisible("#login-submit"),
 	)
-	b.step("sign in",
+	b.submit("login-mfa", "#login-submit", "#mfa-submit",
 		chromedp.SendKeys("#email", "totp@example.com"),
 		chromedp.SendKeys("#password", password),
-		chromedp.Click("#login-submit"),
-		chromedp.WaitVisible("#mfa-submit"),
 	)
-	b.shot("login-mfa")
 	b.step("second step",
 		chromedp.SendKeys("#code", code()),
 		chromedp.Click("#mfa-submit"),

@@ -297,24 +297,45 @@ func (c *call) myOrgs() ([]org.Mine, error) {
 	if c.mineLoaded || !c.signedIn {
 		return c.mine, nil
 	}
+	mine, err := everyPage(func(p org.Page) ([]org.Mine, string, error) {
+		return c.u.d.Orgs.Mine(c.r.Context(), c.principal.User.ID, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.mine, c.mineLoaded = mine, true
+	return c.mine, nil
+}
+
+// everyPage gathers every page of a list, 500 items at a time.
+func everyPage[T any](list func(org.Page) ([]T, string, error)) ([]T, error) {
+	var out []T
 	p := org.Page{Limit: 500}
 	for {
-		page, next, err := c.u.d.Orgs.Mine(c.r.Context(), c.principal.User.ID, p)
+		page, next, err := list(p)
 		if err != nil {
 			return nil, err
 		}
-		c.mine = append(c.mine, page...)
+		out = append(out, page...)
 		if next == "" {
-			break
+			return out, nil
 		}
 		p.Cursor = next
 	}
-	c.mineLoaded = true
-	return c.mine, nil
 }
 
 // can reports whether the caller's role in the current organization allows
 // action.
 func (c *call) can(a access.Action) bool { return c.org != nil && access.Allows(c.member.Role, a) }
+
+// allowed reports whether the caller's role in the current organization
+// allows action; if not, it shows the refusal.
+func (c *call) allowed(a access.Action) bool {
+	if err := access.Check(c.member.Role, a); err != nil {
+		c.fail(err)
+		return false
+	}
+	return true
+}
 
 func (c *call) now() time.Time { return c.u.d.Clock.Now() }

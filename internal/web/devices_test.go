@@ -49,9 +49,7 @@ var fieldError = regexp.MustCompile(`<p class="field-error" id="oak-error">([^<]
 // its errors (DEV-3).
 func TestDEV3_DeviceOnboarding(t *testing.T) {
 	srv, a := server(t)
-	owner := register(t, srv, "onboard@example.com")
-	id := createOrg(t, owner, "Onboard Corp")
-	root := rootOf(t, owner, id)
+	owner, id, root := ownOrg(t, srv, "onboard@example.com", "Onboard Corp")
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
 	ms := a.Mint(2)
@@ -121,9 +119,7 @@ func TestDEV3_DeviceOnboarding(t *testing.T) {
 // per-line report (DEV-3).
 func TestDEV3_DeviceImport(t *testing.T) {
 	srv, a := server(t)
-	owner := register(t, srv, "import@example.com")
-	id := createOrg(t, owner, "Import Corp")
-	root := rootOf(t, owner, id)
+	owner, id, root := ownOrg(t, srv, "import@example.com", "Import Corp")
 	siteA := createFolder(t, owner, id, root, "Site A")
 	createFolder(t, owner, id, siteA, "Lobby")
 	base := "/orgs/" + id + "/devices"
@@ -225,9 +221,7 @@ func TestDEV4_DeviceListPages(t *testing.T) {
 // member may see (DEV-4, ACC-1).
 func TestDEV4_DeviceExportCSV(t *testing.T) {
 	srv, a := server(t)
-	owner := register(t, srv, "export@example.com")
-	id := createOrg(t, owner, "Export Corp")
-	root := rootOf(t, owner, id)
+	owner, id, root := ownOrg(t, srv, "export@example.com", "Export Corp")
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
 	ms := a.Mint(3)
@@ -256,9 +250,7 @@ func TestDEV4_DeviceExportCSV(t *testing.T) {
 	wantBody(t, "export link keeps the filters", owner.get(base+"?folder="+siteA+"&q=x"),
 		`href="`+base+`/export.csv?folder=`+siteA+`&amp;q=x"`)
 
-	viewer := register(t, srv, "export.viewer@example.com")
-	join(t, a, viewer, id, access.Viewer)
-	grant(t, a, owner, id, viewer, access.Viewer, siteA)
+	viewer := member(t, a, owner, id, "export.viewer@example.com", access.Viewer, siteA)
 	r = viewer.get(base + "/export.csv")
 	wantStatus(t, "viewer csv", r, http.StatusOK)
 	wantBody(t, "viewer csv", r, ms[0].Serial)
@@ -290,21 +282,15 @@ func commandOf(t *testing.T, c *client, orgID, cmd string) (int, map[string]any)
 // can but cannot manage them (USR roles table).
 func TestACC2_DevicePermissions(t *testing.T) {
 	srv, a := server(t)
-	owner := register(t, srv, "perm@example.com")
-	id := createOrg(t, owner, "Perm Corp")
-	root := rootOf(t, owner, id)
+	owner, id, root := ownOrg(t, srv, "perm@example.com", "Perm Corp")
 	siteA := createFolder(t, owner, id, root, "Site A")
 	base := "/orgs/" + id + "/devices"
 	ms := a.Mint(3)
 	devA := claim(t, owner, id, ms[0], siteA, "Camera A")
 	devB := claim(t, owner, id, ms[1], root, "Camera B")
 
-	viewer := register(t, srv, "perm.viewer@example.com")
-	join(t, a, viewer, id, access.Viewer)
-	grant(t, a, owner, id, viewer, access.Viewer, siteA)
-	operator := register(t, srv, "perm.operator@example.com")
-	join(t, a, operator, id, access.Operator)
-	grant(t, a, owner, id, operator, access.Operator, siteA)
+	viewer := member(t, a, owner, id, "perm.viewer@example.com", access.Viewer, siteA)
+	operator := member(t, a, owner, id, "perm.operator@example.com", access.Operator, siteA)
 
 	t.Run("Viewer", func(t *testing.T) {
 		r := viewer.get(base)
@@ -415,9 +401,7 @@ func TestACC2_DevicePermissions(t *testing.T) {
 // happens (DEV-5); it can then be claimed again as a new device.
 func TestDEV5_DeviceRemove(t *testing.T) {
 	srv, a := server(t)
-	owner := register(t, srv, "remove@example.com")
-	id := createOrg(t, owner, "Remove Corp")
-	root := rootOf(t, owner, id)
+	owner, id, root := ownOrg(t, srv, "remove@example.com", "Remove Corp")
 	base := "/orgs/" + id + "/devices"
 	ms := a.Mint(1)
 	dev := claim(t, owner, id, ms[0], root, "Old camera")
@@ -454,9 +438,7 @@ func accountRow(body, username string) string {
 // accounts through a device that applies them (DEV-6).
 func TestDEV6_DeviceAccounts(t *testing.T) {
 	srv, a := server(t)
-	owner := register(t, srv, "accounts@example.com")
-	id := createOrg(t, owner, "Accounts Corp")
-	root := rootOf(t, owner, id)
+	owner, id, root := ownOrg(t, srv, "accounts@example.com", "Accounts Corp")
 	ms := a.Mint(1)
 	d := a.Device(ms[0])
 	d.Hello()

@@ -120,8 +120,7 @@ func TestFolders(t *testing.T) {
 	t.Run("Viewer", func(t *testing.T) {
 		// ACC-1: a Viewer sees the granted subtree only, read-only; ACC-2:
 		// other folders do not exist for them.
-		viewer := register(t, srv, "treeviewer@example.com")
-		join(t, a, viewer, id, access.Viewer)
+		viewer := member(t, a, owner, id, "treeviewer@example.com", access.Viewer)
 		r := viewer.get(base)
 		wantStatus(t, "no grants", r, http.StatusOK)
 		wantBody(t, "no grants", r, `id="folders-none"`)

@@ -15,18 +15,13 @@ import (
 
 func TestUsers(t *testing.T) {
 	srv, a := server(t)
-	owner := register(t, srv, "usersowner@example.com")
-	id := createOrg(t, owner, "People Inc")
+	owner, id, root := ownOrg(t, srv, "usersowner@example.com", "People Inc")
 	base := "/orgs/" + id + "/users"
-	root := rootOf(t, owner, id)
 	site := createFolder(t, owner, id, root, "Site")
 
-	admin := register(t, srv, "usersadmin@example.com")
-	join(t, a, admin, id, access.Admin)
-	operator := register(t, srv, "usersoperator@example.com")
-	join(t, a, operator, id, access.Operator)
-	viewer := register(t, srv, "usersviewer@example.com")
-	join(t, a, viewer, id, access.Viewer)
+	admin := member(t, a, owner, id, "usersadmin@example.com", access.Admin)
+	operator := member(t, a, owner, id, "usersoperator@example.com", access.Operator)
+	viewer := member(t, a, owner, id, "usersviewer@example.com", access.Viewer)
 	ownerID, adminID, operatorID, viewerID := userID(t, a, owner), userID(t, a, admin), userID(t, a, operator), userID(t, a, viewer)
 
 	t.Run("Viewer", func(t *testing.T) {
@@ -152,9 +147,7 @@ func invite(t *testing.T, c *client, a *harness.Server, orgID, email string, fol
 func TestInvitations(t *testing.T) {
 	clk := clock.NewFake(time.Now())
 	srv, a := serverAt(t, clk)
-	owner := register(t, srv, "inviter@example.com")
-	id := createOrg(t, owner, "Guest House")
-	root := rootOf(t, owner, id)
+	owner, id, root := ownOrg(t, srv, "inviter@example.com", "Guest House")
 	lobby := createFolder(t, owner, id, root, "Lobby")
 	createFolder(t, owner, id, root, "Vault")
 	users := "/orgs/" + id + "/users"
@@ -236,8 +229,7 @@ func TestInvitations(t *testing.T) {
 		if invID == nil {
 			t.Fatal("no invitation row")
 		}
-		viewer := register(t, srv, "revokeviewer@example.com")
-		join(t, a, viewer, id, access.Viewer)
+		viewer := member(t, a, owner, id, "revokeviewer@example.com", access.Viewer)
 		wantStatus(t, "viewer revoke page", viewer.get("/orgs/"+id+"/invitations/"+invID[1]+"/revoke"), http.StatusForbidden)
 		stranger := register(t, srv, "revokestranger@example.com")
 		wantStatus(t, "stranger revoke", stranger.post("/orgs/"+id+"/invitations/"+invID[1]+"/revoke", nil), http.StatusNotFound)

@@ -18,9 +18,10 @@ type registerPage struct {
 }
 
 func (c *call) registerView() *view {
-	v := c.view("register.title", "")
 	next := localPath(c.r.FormValue("next"))
-	v.Data = registerPage{MinPassword: account.MinPasswordLength, Next: next, Invitation: c.invitationNote(next)}
+	note := c.invitationNote(next) // first: it may choose the page's language
+	v := c.view("register.title", "")
+	v.Data = registerPage{MinPassword: account.MinPasswordLength, Next: next, Invitation: note}
 	return v
 }
 
@@ -32,7 +33,9 @@ func (u *UI) registerForm(c *call) {
 	c.render(http.StatusOK, "register", c.registerView())
 }
 
-// register creates the account (ID-1) and signs the new person in.
+// register creates the account (ID-1) and signs the new person in. The
+// account's language is the page's: the invitation's for a guest who came
+// from a link and chose none, so they keep reading it once signed in.
 func (u *UI) register(c *call) {
 	v := c.registerView()
 	email, name, password := c.r.PostFormValue("email"), c.r.PostFormValue("name"), c.r.PostFormValue("password")
@@ -63,9 +66,10 @@ type loginPage struct {
 }
 
 func (c *call) loginView() *view {
-	v := c.view("login.title", "")
 	next := localPath(c.r.FormValue("next"))
-	v.Data = loginPage{Next: next, Invitation: c.invitationNote(next)}
+	note := c.invitationNote(next) // first: it may choose the page's language
+	v := c.view("login.title", "")
+	v.Data = loginPage{Next: next, Invitation: note}
 	return v
 }
 

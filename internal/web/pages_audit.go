@@ -35,7 +35,7 @@ type auditRow struct {
 	audit.Entry
 	Sentence template.HTML
 	Lines    []auditLine
-	Who      string // the actor as recorded: e-mail, or kind:id
+	Who      string // the actor as recorded: e-mail, or kind:id (an identifier, not translated)
 }
 
 type auditLine struct {
@@ -148,6 +148,12 @@ func (c *call) auditRow(e audit.Entry, n audit.Names) auditRow {
 	}
 	for _, l := range d.Lines {
 		line := auditLine{Label: c.t(l.Label), To: c.argHTML(l.To)}
+		if l.Label == "audit.line.result" {
+			// The device's own words, quoted and never translated, as
+			// in the command banner.
+			line.To = template.HTML(html.EscapeString(c.t("quote.open"))) + `<span class="device-words" translate="no">` +
+				line.To + `</span>` + template.HTML(html.EscapeString(c.t("quote.close")))
+		}
 		if l.From != nil {
 			line.From = c.argHTML(l.From)
 		}

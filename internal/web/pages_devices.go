@@ -73,7 +73,11 @@ type deviceRow struct {
 }
 
 func (c *call) deviceRow(d fleet.Device, t org.Tree) deviceRow {
-	return deviceRow{ID: d.ID, Name: d.Name, Serial: d.Serial, Model: d.Model, Firmware: d.Firmware,
+	fw := d.Firmware
+	if fw == fleet.FirmwareUnknown {
+		fw = c.t("devices.firmware.unknown")
+	}
+	return deviceRow{ID: d.ID, Name: d.Name, Serial: d.Serial, Model: d.Model, Firmware: fw,
 		FolderID: d.FolderID, Folder: t.Path(d.FolderID), Online: d.Online(c.now(), c.u.d.Fleet.Heartbeat()),
 		LastSeen: d.LastSeenAt, ClaimedAt: d.ClaimedAt, Href: c.deviceURL(d.ID)}
 }
@@ -224,8 +228,7 @@ type onboardPage struct {
 
 // onboardView opens an onboarding page, for Owners and Admins (DEV-3).
 func (c *call) onboardView(titleKey, folder string) (*view, bool) {
-	if err := access.Check(c.member.Role, access.ManageFleet); err != nil {
-		c.fail(err)
+	if !c.allowed(access.ManageFleet) {
 		return nil, false
 	}
 	fs, err := c.folders()
@@ -301,7 +304,7 @@ func (u *UI) importDevices(c *call) {
 	if err != nil {
 		if rep, ok := errs.DetailsAs[fleet.ImportReport](err); ok {
 			e, _ := errs.As(err)
-			page.Report, page.Refused = c.importReport(rep.Lines), e.In(c.lang)
+			page.Report, page.Refused = rep.Localized(c.lang).Lines, e.In(c.lang)
 			c.render(edge.Status(err), "device_import", v)
 			return
 		}
@@ -398,18 +401,6 @@ func (c *call) writeJSON(status int, v any) {
 	_, _ = c.w.Write(append(b, '\n'))
 }
 
-// importReport is an import's report by line, the errors in the page's
-// language.
-func (c *call) importReport(lines []fleet.ImportLine) []fleet.ImportLine {
-	out := slices.Clone(lines)
-	for i, l := range out {
-		if l.Err != nil {
-			out[i].Error = l.Err.In(c.lang)
-		}
-	}
-	return out
-}
-
 // jsonError answers a JSON request that failed, with the status
 // edge.Status gives and no internal detail.
 func (c *call) jsonError(err error) {
@@ -449,8 +440,7 @@ func (c *call) deviceView(titleKey string, action access.Action) (*view, *device
 		return nil, nil, false
 	}
 	if action != "" {
-		if err := access.Check(c.member.Role, action); err != nil {
-			c.fail(err)
+		if !c.allowed(action) {
 			return nil, nil, false
 		}
 	}

@@ -176,8 +176,7 @@ func (c *call) folderForm(titleKey string) (*view, bool) {
 		c.fail(err)
 		return nil, false
 	}
-	if err := access.Check(c.member.Role, access.ManageFleet); err != nil {
-		c.fail(err)
+	if !c.allowed(access.ManageFleet) {
 		return nil, false
 	}
 	v := c.view(titleKey, "devices")

@@ -35,36 +35,16 @@ type invitationRow struct {
 
 // members lists every member of the organization.
 func (c *call) members() ([]org.Member, error) {
-	var out []org.Member
-	p := org.Page{Limit: 500}
-	for {
-		page, next, err := c.u.d.Orgs.Members(c.r.Context(), c.actor, c.org.ID, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		p.Cursor = next
-	}
+	return everyPage(func(p org.Page) ([]org.Member, string, error) {
+		return c.u.d.Orgs.Members(c.r.Context(), c.actor, c.org.ID, p)
+	})
 }
 
 // invitations lists the pending invitations (Owners and Admins).
 func (c *call) invitations() ([]org.Invitation, error) {
-	var out []org.Invitation
-	p := org.Page{Limit: 500}
-	for {
-		page, next, err := c.u.d.Orgs.Invitations(c.r.Context(), c.actor, c.org.ID, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		p.Cursor = next
-	}
+	return everyPage(func(p org.Page) ([]org.Invitation, string, error) {
+		return c.u.d.Orgs.Invitations(c.r.Context(), c.actor, c.org.ID, p)
+	})
 }
 
 // folderPaths names the folders of ids that the caller sees, sorted; the
@@ -143,8 +123,7 @@ type refusalRow struct {
 // removeView loads the members chosen on the Users page; any id that is
 // not a member makes the page not found.
 func (c *call) removeView(ids []string) (*view, bool) {
-	if err := access.Check(c.member.Role, access.ManageMembers); err != nil {
-		c.fail(err)
+	if !c.allowed(access.ManageMembers) {
 		return nil, false
 	}
 	ms, err := c.members()
@@ -256,6 +235,20 @@ type accessPage struct {
 	Folders []*folderNode
 }
 
+// grantableFolders returns the folders the caller can grant access to, if
+// they may manage members; false when not (the error page is shown).
+func (c *call) grantableFolders() ([]org.FolderView, bool) {
+	if !c.allowed(access.ManageMembers) {
+		return nil, false
+	}
+	fs, err := c.folders()
+	if err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	return fs, true
+}
+
 // accessView loads the member of the path and the folder picker.
 func (c *call) accessView() (*view, bool) {
 	ms, err := c.members()
@@ -273,13 +266,8 @@ func (c *call) accessView() (*view, bool) {
 		c.notFound()
 		return nil, false
 	}
-	if err := access.Check(c.member.Role, access.ManageMembers); err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	_, fs, err := c.folderIndex()
-	if err != nil {
-		c.fail(err)
+	fs, ok := c.grantableFolders()
+	if !ok {
 		return nil, false
 	}
 	page := &accessPage{Member: *target, Locked: target.Role == access.Owner && c.member.Role != access.Owner}
@@ -342,13 +330,8 @@ type invitePage struct {
 }
 
 func (c *call) inviteView(checked []string) (*view, bool) {
-	if err := access.Check(c.member.Role, access.ManageMembers); err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	_, fs, err := c.folderIndex()
-	if err != nil {
-		c.fail(err)
+	fs, ok := c.grantableFolders()
+	if !ok {
 		return nil, false
 	}
 	v := c.view("invite.title", "users")
@@ -531,7 +514,8 @@ func (u *UI) accept(c *call) {
 
 // invitationNote is what the sign-in and registration pages say when they
 // were opened from an invitation link: the organization and the masked
-// address the invitation was sent to.
+// address the invitation was sent to. Like the invitation's own page, they
+// speak the invitation's language to a guest who has chosen none.
 type invitationNote struct {
 	OrgName, Email string
 }
@@ -549,5 +533,6 @@ func (c *call) invitationNote(next string) *invitationNote {
 	if err != nil || p.Status != org.InvitePending {
 		return nil
 	}
+	c.speakInvitation(p.Invitation)
 	return &invitationNote{OrgName: p.OrgName, Email: p.Email}
 }

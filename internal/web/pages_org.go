@@ -93,8 +93,7 @@ func (u *UI) saveRequireMFA(c *call) {
 }
 
 func (u *UI) archiveForm(c *call) {
-	if err := access.Check(c.member.Role, access.OwnerOnly); err != nil {
-		c.fail(err)
+	if !c.allowed(access.OwnerOnly) {
 		return
 	}
 	c.render(http.StatusOK, "org_archive", c.view("archive.title", "settings"))
@@ -104,8 +103,7 @@ func (u *UI) archiveForm(c *call) {
 // risk acknowledged (ORG-4), then goes home: the organization is gone from
 // the person's lists.
 func (u *UI) archive(c *call) {
-	if err := access.Check(c.member.Role, access.OwnerOnly); err != nil {
-		c.fail(err)
+	if !c.allowed(access.OwnerOnly) {
 		return
 	}
 	v := c.view("archive.title", "settings")

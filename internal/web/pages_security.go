@@ -92,14 +92,47 @@ func (c *call) securityView() (*view, error) {
 }
 
 // securityFailed re-renders the page with err; a code error is shown next
-// to the code field of the form that was sent (the page can hold several).
+// to the code field of the form that was sent (the page can hold several),
+// or at the top of the page when that form has none ("").
 func (c *call) securityFailed(v *view, field string, err error) {
-	if e, ok := errs.As(err); ok && e.Field == "code" {
+	if e, ok := errs.As(err); ok && e.Field == "code" && field != "" {
 		cp := *e
 		cp.Field = field
 		err = &cp
 	}
 	c.formFailed("security", v, err)
+}
+
+// securityForm answers a form of the Security settings page: act does the
+// form's work on the page's data. Its error shows the page again, next to
+// the code field named field; otherwise the page is shown as act left it,
+// or act returns where to go instead.
+func (u *UI) securityForm(c *call, field string, act func(page *securityPage) (redirect string, err error)) {
+	v, err := c.securityView()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	redirect, err := act(v.Data.(*securityPage))
+	switch {
+	case err != nil:
+		c.securityFailed(v, field, err)
+	case redirect != "":
+		c.redirect(redirect)
+	default:
+		c.render(http.StatusOK, "security", v)
+	}
+}
+
+// showRecoveryCodes shows new recovery codes, this once, with the status
+// they changed.
+func (c *call) showRecoveryCodes(page *securityPage, codes []string) error {
+	st, err := c.u.d.Accounts.MFAStatus(c.r.Context(), c.principal.User.ID)
+	if err != nil {
+		return err
+	}
+	page.Status, page.RecoveryCodes = st, codes
+	return nil
 }
 
 func (u *UI) security(c *call) {
@@ -114,134 +147,90 @@ func (u *UI) security(c *call) {
 // startTOTP shows a new TOTP secret as a QR code, as text and as a link,
 // with the field for the first code that confirms it (ID-3).
 func (u *UI) startTOTP(c *call) {
-	v, err := c.securityView()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	enr, err := u.d.Accounts.StartTOTP(c.r.Context(), c.principal)
-	if err != nil {
-		c.formFailed("security", v, err)
-		return
-	}
-	v.Data.(*securityPage).Setup = newTOTPSetup(enr)
-	c.render(http.StatusOK, "security", v)
+	u.securityForm(c, "", func(page *securityPage) (string, error) {
+		enr, err := u.d.Accounts.StartTOTP(c.r.Context(), c.principal)
+		if err == nil {
+			page.Setup = newTOTPSetup(enr)
+		}
+		return "", err
+	})
 }
 
 // confirmTOTP turns TOTP on and shows the recovery codes, this once.
 func (u *UI) confirmTOTP(c *call) {
-	v, err := c.securityView()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	page := v.Data.(*securityPage)
-	codes, err := u.d.Accounts.ConfirmTOTP(c.r.Context(), c.principal, c.r.PostFormValue("code"))
-	if err != nil {
-		page.Setup = redrawTOTP(c.r.PostFormValue("otpauth"))
-		c.securityFailed(v, "totp_code", err)
-		return
-	}
-	if page.Status, err = u.d.Accounts.MFAStatus(c.r.Context(), c.principal.User.ID); err != nil {
-		c.fail(err)
-		return
-	}
-	page.RecoveryCodes = codes
-	c.render(http.StatusOK, "security", v)
+	u.securityForm(c, "totp_code", func(page *securityPage) (string, error) {
+		codes, err := u.d.Accounts.ConfirmTOTP(c.r.Context(), c.principal, c.r.PostFormValue("code"))
+		if err != nil {
+			page.Setup = redrawTOTP(c.r.PostFormValue("otpauth"))
+			return "", err
+		}
+		return "", c.showRecoveryCodes(page, codes)
+	})
 }
 
 // startEmailMFA sends a code to the account's address; entering it turns
 // e-mail codes on.
 func (u *UI) startEmailMFA(c *call) {
-	v, err := c.securityView()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if _, err := u.d.Accounts.StartEmailMFA(c.r.Context(), c.principal); err != nil {
-		c.formFailed("security", v, err)
-		return
-	}
-	v.Data.(*securityPage).EmailSentTo = c.principal.User.Email
-	c.render(http.StatusOK, "security", v)
+	u.securityForm(c, "", func(page *securityPage) (string, error) {
+		_, err := u.d.Accounts.StartEmailMFA(c.r.Context(), c.principal)
+		if err == nil {
+			page.EmailSentTo = c.principal.User.Email
+		}
+		return "", err
+	})
 }
 
 func (u *UI) confirmEmailMFA(c *call) {
-	v, err := c.securityView()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	page := v.Data.(*securityPage)
-	if err := u.d.Accounts.ConfirmEmailMFA(c.r.Context(), c.principal, c.r.PostFormValue("code")); err != nil {
-		page.EmailSentTo = c.principal.User.Email
-		c.securityFailed(v, "email_code", err)
-		return
-	}
-	c.flash("flash.mfa.email", "")
-	if page.Next != "/" {
-		c.redirect(page.Next)
-		return
-	}
-	c.redirect("/account/security")
+	u.securityForm(c, "email_code", func(page *securityPage) (string, error) {
+		if err := u.d.Accounts.ConfirmEmailMFA(c.r.Context(), c.principal, c.r.PostFormValue("code")); err != nil {
+			page.EmailSentTo = c.principal.User.Email
+			return "", err
+		}
+		c.flash("flash.mfa.email", "")
+		if page.Next != "/" {
+			return page.Next, nil
+		}
+		return "/account/security", nil
+	})
 }
 
 // sendMFACode e-mails a code that confirms turning e-mail codes off.
 func (u *UI) sendMFACode(c *call) {
-	v, err := c.securityView()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if _, err := u.d.Accounts.SendMFACode(c.r.Context(), c.principal); err != nil {
-		c.formFailed("security", v, err)
-		return
-	}
-	v.Data.(*securityPage).CodeSent = true
-	c.render(http.StatusOK, "security", v)
+	u.securityForm(c, "", func(page *securityPage) (string, error) {
+		_, err := u.d.Accounts.SendMFACode(c.r.Context(), c.principal)
+		if err == nil {
+			page.CodeSent = true
+		}
+		return "", err
+	})
 }
 
 // disableMFA turns two-factor authentication off with a current code, or
 // cancels an enrolment that was never confirmed.
 func (u *UI) disableMFA(c *call) {
-	v, err := c.securityView()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	page := v.Data.(*securityPage)
-	if err := u.d.Accounts.DisableMFA(c.r.Context(), c.principal, c.r.PostFormValue("code")); err != nil {
-		page.CodeSent = page.Status.Method == account.MFAEmail && c.r.PostFormValue("sent") == "1"
-		c.securityFailed(v, "disable_code", err)
-		return
-	}
-	if page.Status.Enabled {
-		c.flash("flash.mfa.off", "")
-	} else {
-		c.flash("flash.mfa.canceled", "")
-	}
-	c.redirect("/account/security")
+	u.securityForm(c, "disable_code", func(page *securityPage) (string, error) {
+		if err := u.d.Accounts.DisableMFA(c.r.Context(), c.principal, c.r.PostFormValue("code")); err != nil {
+			page.CodeSent = page.Status.Method == account.MFAEmail && c.r.PostFormValue("sent") == "1"
+			return "", err
+		}
+		if page.Status.Enabled {
+			c.flash("flash.mfa.off", "")
+		} else {
+			c.flash("flash.mfa.canceled", "")
+		}
+		return "/account/security", nil
+	})
 }
 
 // regenerateRecovery replaces the recovery codes, given a current code.
 func (u *UI) regenerateRecovery(c *call) {
-	v, err := c.securityView()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	page := v.Data.(*securityPage)
-	codes, err := u.d.Accounts.RegenerateRecoveryCodes(c.r.Context(), c.principal, c.r.PostFormValue("code"))
-	if err != nil {
-		c.securityFailed(v, "recovery_code", err)
-		return
-	}
-	if page.Status, err = u.d.Accounts.MFAStatus(c.r.Context(), c.principal.User.ID); err != nil {
-		c.fail(err)
-		return
-	}
-	page.RecoveryCodes = codes
-	c.render(http.StatusOK, "security", v)
+	u.securityForm(c, "recovery_code", func(page *securityPage) (string, error) {
+		codes, err := u.d.Accounts.RegenerateRecoveryCodes(c.r.Context(), c.principal, c.r.PostFormValue("code"))
+		if err != nil {
+			return "", err
+		}
+		return "", c.showRecoveryCodes(page, codes)
+	})
 }
 
 // setChallenge keeps a sign-in's second step for the code page.

@@ -158,7 +158,10 @@ type navItem struct {
 // AXIS DEVICE MANAGER and LICENSES).
 type navGroup struct {
 	Label string
-	Items []navItem
+	// Product: the label is a product's name, the same in every language
+	// (translate="no").
+	Product bool
+	Items   []navItem
 }
 
 // sidePanel builds the "My Systems" panel of the current organization,
@@ -177,7 +180,7 @@ func (c *call) sidePanel(active string) []navGroup {
 	}
 	return []navGroup{
 		{Label: c.t("nav.group.organization"), Items: orgItems},
-		{Label: c.t("nav.group.devicemanager"), Items: []navItem{item("nav.devices", "devices")}},
+		{Label: c.t("nav.group.devicemanager"), Product: true, Items: []navItem{item("nav.devices", "devices")}},
 	}
 }
 

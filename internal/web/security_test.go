@@ -258,10 +258,8 @@ func TestRequireMFA(t *testing.T) {
 	owner := register(t, srv, "strict@example.com")
 	id := createOrg(t, owner, "Strict Ltd")
 	settings := "/orgs/" + id + "/settings"
-	admin := register(t, srv, "strictadmin@example.com")
-	join(t, a, admin, id, access.Admin)
-	viewer := register(t, srv, "strictviewer@example.com")
-	join(t, a, viewer, id, access.Viewer)
+	admin := member(t, a, owner, id, "strictadmin@example.com", access.Admin)
+	viewer := member(t, a, owner, id, "strictviewer@example.com", access.Viewer)
 
 	wantBody(t, "owner settings", owner.get(settings), `id="require_mfa"`)
 	r := admin.get(settings)

@@ -175,6 +175,16 @@ func createOrg(t *testing.T, c *client, name string) string {
 	return m[1]
 }
 
+// ownOrg registers email, who then creates the organization name through
+// the form; it returns their client, the organization's id and its root
+// folder.
+func ownOrg(t *testing.T, srv *httptest.Server, email, name string) (owner *client, id, root string) {
+	t.Helper()
+	owner = register(t, srv, email)
+	id = createOrg(t, owner, name)
+	return owner, id, rootOf(t, owner, id)
+}
+
 func TestCSRF(t *testing.T) {
 	srv, _ := server(t)
 
@@ -587,6 +597,19 @@ func join(t *testing.T, a *harness.Server, c *client, orgID string, role access.
 	a.Join(orgID, userID(t, a, c), role)
 }
 
+// member registers email and makes them a member of the owner's
+// organization with role (join); with folders, the owner then gives them
+// exactly those through "Roles and access" (grant).
+func member(t *testing.T, a *harness.Server, owner *client, orgID, email string, role access.Role, folders ...string) *client {
+	t.Helper()
+	c := register(t, owner.srv, email)
+	join(t, a, c, orgID, role)
+	if len(folders) > 0 {
+		grant(t, a, owner, orgID, c, role, folders...)
+	}
+	return c
+}
+
 func TestRoles(t *testing.T) {
 	srv, a := server(t)
 	owner := register(t, srv, "boss@example.com")
@@ -594,8 +617,7 @@ func TestRoles(t *testing.T) {
 	base := "/orgs/" + id
 
 	t.Run("Viewer", func(t *testing.T) {
-		c := register(t, srv, "viewer@example.com")
-		join(t, a, c, id, access.Viewer)
+		c := member(t, a, owner, id, "viewer@example.com", access.Viewer)
 		r := c.get(base + "/settings")
 		wantStatus(t, "settings", r, http.StatusOK)
 		wantBody(t, "settings", r, "Roles Inc", `id="settings-readonly"`, `id="archive-owner-only"`, "Viewer")
@@ -610,8 +632,7 @@ func TestRoles(t *testing.T) {
 		wantBody(t, "unchanged", owner.get(base+"/settings"), "Roles Inc")
 	})
 	t.Run("Admin", func(t *testing.T) {
-		c := register(t, srv, "admin@example.com")
-		join(t, a, c, id, access.Admin)
+		c := member(t, a, owner, id, "admin@example.com", access.Admin)
 		r := c.get(base + "/settings")
 		wantBody(t, "settings", r, `id="settings-edit"`, `href="`+base+`/audit"`, `id="archive-owner-only"`)
 		wantNoBody(t, "settings", r, `id="archive-link"`)
