@@ -84,8 +84,7 @@ func TestORG5_DeviceMovedToAnotherOrg(t *testing.T) {
 func TestDEV3_ClaimedAfterHello(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
-		owner := e.user("owner@example.com")
-		org, dev, d := e.helloClaimed(owner)
+		owner, org, dev, d := e.helloClaimed()
 		if cmds := dev.Poll(0); len(cmds) != 0 {
 			t.Fatalf("commands before any: %+v", cmds)
 		}
