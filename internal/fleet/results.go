@@ -8,13 +8,13 @@ import (
 	"mysystems/internal/device"
 )
 
-// RecordResult is a device's result for one of its commands (GW-2), in the
-// caller's transaction: the outcome is applied once (a repeated result
+// RecordResult is a device's result for one of its commands (GW-2) in its
+// organization orgID, in the caller's transaction: the outcome is applied once (a repeated result
 // changes nothing), the account list the device reports with it is
 // recorded, and the change gets its audit line. The answer is the command's
 // recorded outcome, for a repeated result the first one.
-func RecordResult(ctx context.Context, tx DeviceTx, serial, id string, in device.Result, now time.Time) (device.ResultReply, error) {
-	cmd, err := tx.CommandByID(ctx, serial, id)
+func RecordResult(ctx context.Context, tx DeviceTx, orgID, serial, id string, in device.Result, now time.Time) (device.ResultReply, error) {
+	cmd, err := tx.CommandByID(ctx, orgID, serial, id)
 	if err != nil {
 		return device.ResultReply{}, err
 	}

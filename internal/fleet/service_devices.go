@@ -444,9 +444,11 @@ func (s *Service) Move(ctx context.Context, actor audit.Actor, orgID string, ids
 
 // Remove removes a device from the organization (DEV-5) after explicit
 // confirmation. Its history stays in the audit log; to come back it must be
-// claimed again and becomes a new record.
+// claimed again and becomes a new record. The gateway is told the device's
+// organization changed.
 func (s *Service) Remove(ctx context.Context, actor audit.Actor, orgID, id string, confirm bool) error {
-	return s.store.Write(ctx, func(tx Tx) error {
+	var serial string
+	err := s.store.Write(ctx, func(tx Tx) error {
 		d, err := s.seesDevice(ctx, tx, actor, orgID, id, access.ManageFleet)
 		if err != nil {
 			return err
@@ -463,9 +465,14 @@ func (s *Service) Remove(ctx context.Context, actor audit.Actor, orgID, id strin
 		if err := tx.FailOpenCommands(ctx, orgID, d.Serial, "the device was removed from the organization", s.clock.Now()); err != nil {
 			return err
 		}
+		serial = d.Serial
 		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "device.remove",
 			TargetType: "device", TargetID: d.ID, Details: map[string]any{"serial": d.Serial, "model": d.Model, "name": d.Name}})
 	})
+	if err == nil {
+		s.wake("", serial)
+	}
+	return err
 }
 
 // command writes a command for a device and wakes its long-poll after the
@@ -489,9 +496,9 @@ func (s *Service) command(ctx context.Context, tx Tx, actor audit.Actor, d Devic
 		TargetType: "device", TargetID: d.ID, Details: auditDetails})
 }
 
-func (s *Service) wake(serial string) {
+func (s *Service) wake(orgID, serial string) {
 	if s.notify != nil {
-		s.notify.Notify(serial)
+		s.notify.Notify(orgID, serial)
 	}
 }
 
@@ -510,7 +517,7 @@ func (s *Service) Action(ctx context.Context, actor audit.Actor, orgID, id, typ 
 		return err
 	})
 	if err == nil {
-		s.wake(c.Serial)
+		s.wake(c.OrgID, c.Serial)
 	}
 	return c, err
 }
@@ -603,7 +610,7 @@ func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, i
 		return err
 	})
 	if err == nil {
-		s.wake(c.Serial)
+		s.wake(c.OrgID, c.Serial)
 	}
 	return c, err
 }

@@ -82,22 +82,36 @@ type Store interface {
 	Write(ctx context.Context, fn func(Tx) error) error
 }
 
+// DeviceKey names a claimed device on the device side: its organization
+// and its serial.
+type DeviceKey struct {
+	OrgID  string
+	Serial string
+}
+
 // DeviceTx is what the device side of the fleet (the gateway's use cases)
-// needs of a store transaction. A device knows its serial, not its
-// organization: reads are keyed by the serial it authenticated with, unique
-// across the platform, and writes to a command or device record carry the
-// organization of the record they read.
+// needs of a store transaction. A device authenticates with its serial;
+// its organization is the claim of its identity (Claims, read at hello and
+// kept with its connection), and every read or write of a device's record
+// or commands takes that organization and filters by it, so a device
+// removed from one organization and claimed by another never sees the
+// first one's commands.
 type DeviceTx interface {
 	Reported(ctx context.Context, serial string) (Reported, error)
 	SetReported(ctx context.Context, r Reported) error
 	SetReportedBatch(ctx context.Context, reps []Reported) error
 	SettingOrInit(ctx context.Context, name, value string) (string, error)
-	OpenCommands(ctx context.Context, serial string, limit int) ([]Command, error)
-	OpenCommandSerials(ctx context.Context) ([]string, error)
-	CommandByID(ctx context.Context, serial, id string) (Command, error)
+	// Claims answers the organization that owns each of the serials ("" if
+	// unclaimed or unknown), from the platform's device identities.
+	Claims(ctx context.Context, serials []string) (map[string]string, error)
+	OpenCommands(ctx context.Context, orgID, serial string, limit int) ([]Command, error)
+	// OpenCommandDevices lists, across organizations, the devices with
+	// commands awaiting an outcome (the gateway's start-up scan).
+	OpenCommandDevices(ctx context.Context) ([]DeviceKey, error)
+	CommandByID(ctx context.Context, orgID, serial, id string) (Command, error)
 	MarkDelivered(ctx context.Context, orgID string, ids []string, at time.Time) error
 	SaveCommandOutcome(ctx context.Context, c Command) error
-	TouchDevices(ctx context.Context, seen map[string]time.Time) error
+	TouchDevices(ctx context.Context, seen map[DeviceKey]time.Time) error
 	RecordAudit(ctx context.Context, e audit.Entry) error
 }
 
@@ -111,7 +125,8 @@ type DeviceStore interface {
 
 // Notifier wakes whatever waits for a device's commands (a long-poll on
 // this instance or, through the database, on another), after the command
-// is committed.
+// is committed. orgID is the device's organization, or "" when it changed
+// (the device was removed): the gateway then reads it again.
 type Notifier interface {
-	Notify(serial string)
+	Notify(orgID, serial string)
 }

@@ -71,7 +71,11 @@ func (g *Gateway) deliver(ctx context.Context, serial string) ([]device.WireComm
 	var due []fleet.Command
 	var recheck time.Time
 	err := g.store.Read(ctx, func(tx fleet.DeviceTx) error {
-		cmds, err := tx.OpenCommands(ctx, serial, maxBatch)
+		org, _, err := g.orgOf(ctx, tx, serial, false)
+		if err != nil || org == "" {
+			return err // an unclaimed device has no commands
+		}
+		cmds, err := tx.OpenCommands(ctx, org, serial, maxBatch)
 		if err != nil {
 			return err
 		}
@@ -114,9 +118,24 @@ func (g *Gateway) result(c *call) (any, error) {
 	id := c.r.PathValue("id")
 	now := g.clock.Now()
 	var reply device.ResultReply
-	err := g.store.Write(c.r.Context(), func(tx fleet.DeviceTx) error {
-		var err error
-		reply, err = fleet.RecordResult(c.r.Context(), tx, c.serial, id, in, now)
+	ctx := c.r.Context()
+	err := g.store.Write(ctx, func(tx fleet.DeviceTx) error {
+		org, kept, err := g.orgOf(ctx, tx, c.serial, false)
+		if err != nil {
+			return err
+		}
+		reply, err = fleet.RecordResult(ctx, tx, org, c.serial, id, in, now)
+		if errs.Is(err, errs.NotFound) && kept {
+			// The organization kept in memory may be out of date (a
+			// wake-up missed): the database's claim decides.
+			fresh, _, ferr := g.orgOf(ctx, tx, c.serial, true)
+			if ferr != nil {
+				return ferr
+			}
+			if fresh != org {
+				reply, err = fleet.RecordResult(ctx, tx, fresh, c.serial, id, in, now)
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -124,6 +143,24 @@ func (g *Gateway) result(c *call) (any, error) {
 	}
 	g.presence.seen(c.serial, now)
 	return reply, nil
+}
+
+// orgOf returns the organization of the device for a command read or write
+// in tx: the one kept in its state (kept), or, when that is unknown or
+// fresh is set, its claim read from the database, which the state then
+// keeps.
+func (g *Gateway) orgOf(ctx context.Context, tx fleet.DeviceTx, serial string, fresh bool) (org string, kept bool, err error) {
+	org, known, gen := g.hub.org(serial)
+	if known && !fresh {
+		return org, true, nil
+	}
+	claims, err := tx.Claims(ctx, []string{serial})
+	if err != nil {
+		return "", false, err
+	}
+	org = claims[serial]
+	g.hub.resolved(serial, org, gen)
+	return org, false, nil
 }
 
 // queryValue returns the first value of key in a raw query, without

@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -183,17 +184,33 @@ func decode(r *http.Request, w http.ResponseWriter, dst any) error {
 	return nil
 }
 
-// Notify wakes the long-poll of a device on this instance and, through the
-// bus, on every other instance. Called after the command is committed.
-func (g *Gateway) Notify(serial string) {
-	g.hub.wake(serial)
+// Notify wakes the long-poll of a device of organization orgID on this
+// instance and, through the bus, on every other instance. Called after the
+// command is committed; orgID "" says the device's organization changed
+// (it was removed), so every instance reads it again.
+func (g *Gateway) Notify(orgID, serial string) {
+	g.hub.wake(orgID, serial)
 	if g.bus != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := g.bus.Notify(ctx, channel, serial); err != nil {
+		if err := g.bus.Notify(ctx, channel, wakePayload(orgID, serial)); err != nil {
 			g.log.Warn("notify other instances", "err", err)
 		}
 	}
+}
+
+// wakePayload is a wake-up between instances: "serial org", or the serial
+// alone when the organization changed.
+func wakePayload(orgID, serial string) string {
+	if orgID == "" {
+		return serial
+	}
+	return serial + " " + orgID
+}
+
+func parseWake(payload string) (orgID, serial string) {
+	serial, orgID, _ = strings.Cut(payload, " ")
+	return orgID, serial
 }
 
 // Run flushes presence and listens for other instances' wake-ups until ctx
@@ -209,7 +226,7 @@ func (g *Gateway) Run(ctx context.Context) {
 			_ = g.bus.Listen(ctx, channel, func() {
 				once.Do(func() { close(listening) })
 				g.hub.wakeAll()
-			}, g.hub.wake)
+			}, func(payload string) { g.hub.wake(parseWake(payload)) })
 		}()
 	} else {
 		close(listening)
@@ -252,17 +269,17 @@ func (g *Gateway) Run(ctx context.Context) {
 // loadOpen marks the devices with open commands, then lets every other
 // device's state start clean.
 func (g *Gateway) loadOpen(ctx context.Context) error {
-	var serials []string
+	var open []fleet.DeviceKey
 	err := g.store.Read(ctx, func(tx fleet.DeviceTx) error {
 		var err error
-		serials, err = tx.OpenCommandSerials(ctx)
+		open, err = tx.OpenCommandDevices(ctx)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	for _, s := range serials {
-		g.hub.maybe(s)
+	for _, k := range open {
+		g.hub.maybe(k.OrgID, k.Serial)
 	}
 	g.hub.settled.Store(true)
 	return nil

@@ -54,6 +54,7 @@ func (g *Gateway) hello(c *call) (any, error) {
 		}
 	}
 	g.known.put(serial, knownOf(merged))
+	g.hub.setOrg(serial, rep.OrgID)
 	token, exp, err := g.tokens.issue(ctx, g, serial, now)
 	if err != nil {
 		return nil, err

@@ -88,7 +88,11 @@ func (g *Gateway) Flush(ctx context.Context) error {
 		chunks = append(chunks, chunk)
 	}
 	for i, c := range chunks {
-		if err := g.store.Write(ctx, func(tx fleet.DeviceTx) error { return tx.TouchDevices(ctx, c) }); err != nil {
+		keys, err := g.presenceKeys(ctx, c)
+		if err == nil && len(keys) > 0 {
+			err = g.store.Write(ctx, func(tx fleet.DeviceTx) error { return tx.TouchDevices(ctx, keys) })
+		}
+		if err != nil {
 			for _, rest := range chunks[i:] {
 				g.presence.restore(rest)
 			}
@@ -98,6 +102,43 @@ func (g *Gateway) Flush(ctx context.Context) error {
 	}
 	g.forgetSilent(g.clock.Now())
 	return nil
+}
+
+// presenceKeys names each device of seen by its organization, as kept in
+// its state; the devices whose organization is unknown or none (unclaimed
+// at their hello, or removed since) have their claim read in one query.
+// Unclaimed devices have no record to touch and are left out.
+func (g *Gateway) presenceKeys(ctx context.Context, seen map[string]time.Time) (map[fleet.DeviceKey]time.Time, error) {
+	keys := make(map[fleet.DeviceKey]time.Time, len(seen))
+	var unknown []string
+	var gens []uint32
+	for serial, at := range seen {
+		if org, known, gen := g.hub.org(serial); known && org != "" {
+			keys[fleet.DeviceKey{OrgID: org, Serial: serial}] = at
+		} else {
+			unknown, gens = append(unknown, serial), append(gens, gen)
+		}
+	}
+	if len(unknown) == 0 {
+		return keys, nil
+	}
+	var claims map[string]string
+	err := g.store.Read(ctx, func(tx fleet.DeviceTx) error {
+		var err error
+		claims, err = tx.Claims(ctx, unknown)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, serial := range unknown {
+		org := claims[serial]
+		g.hub.resolved(serial, org, gens[i])
+		if org != "" {
+			keys[fleet.DeviceKey{OrgID: org, Serial: serial}] = seen[serial]
+		}
+	}
+	return keys, nil
 }
 
 // forgetAfter is how long a device may be silent before this instance drops

@@ -39,6 +39,22 @@ type devState struct {
 	dirty bool
 	// recheck: a delivered command falls due for redelivery then.
 	recheck time.Time
+	// org is the device's organization ("" if unclaimed) when orgKnown;
+	// every command read or write and the presence flush use it. It comes
+	// from the hello, a command's wake-up, or the database (resolve) when
+	// unknown: a new state, or a wake-up saying it changed. orgGen counts
+	// its changes, so a value read from the database does not overwrite a
+	// newer one.
+	org      string
+	orgKnown bool
+	orgGen   uint32
+}
+
+// setOrgLocked records the device's organization ("" with known false:
+// unknown, read it again).
+func (st *devState) setOrgLocked(org string, known bool) {
+	st.org, st.orgKnown = org, known
+	st.orgGen++
 }
 
 func (h *hub) init() {
@@ -102,30 +118,71 @@ func (st *devState) wakeLocked() {
 	}
 }
 
-func (h *hub) wake(serial string) {
+// wake marks the device as possibly having commands in organization org
+// and wakes its waiting polls; org "" means its organization changed and
+// is read again.
+func (h *hub) wake(org, serial string) {
 	sh := &h.s[shardOf(serial)]
 	sh.mu.Lock()
-	h.state(sh, serial).wakeLocked()
+	st := h.state(sh, serial)
+	st.setOrgLocked(org, org != "")
+	st.wakeLocked()
 	sh.mu.Unlock()
 }
 
-// wakeAll marks every device as possibly having commands (after the bus
-// reconnected and may have missed notifications).
+// wakeAll marks every device as possibly having commands, and its
+// organization as unknown (after the bus reconnected and may have missed
+// notifications).
 func (h *hub) wakeAll() {
 	for i := range h.s {
 		sh := &h.s[i]
 		sh.mu.Lock()
 		for _, st := range sh.m {
+			st.setOrgLocked("", false)
 			st.wakeLocked()
 		}
 		sh.mu.Unlock()
 	}
 }
 
-func (h *hub) maybe(serial string) {
+// maybe marks a device of org as possibly having commands (start-up).
+func (h *hub) maybe(org, serial string) {
 	sh := &h.s[shardOf(serial)]
 	sh.mu.Lock()
-	h.state(sh, serial).dirty = true
+	st := h.state(sh, serial)
+	st.dirty = true
+	st.setOrgLocked(org, true)
+	sh.mu.Unlock()
+}
+
+// setOrg records the device's organization as read at its hello.
+func (h *hub) setOrg(serial, org string) {
+	sh := &h.s[shardOf(serial)]
+	sh.mu.Lock()
+	h.state(sh, serial).setOrgLocked(org, true)
+	sh.mu.Unlock()
+}
+
+// org returns the device's organization if known, and the generation to
+// pass to resolved.
+func (h *hub) org(serial string) (org string, known bool, gen uint32) {
+	sh := &h.s[shardOf(serial)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if st := sh.m[serial]; st != nil {
+		return st.org, st.orgKnown, st.orgGen
+	}
+	return "", false, 0
+}
+
+// resolved records the organization read from the database for a device
+// whose state was at generation gen, unless it changed meanwhile.
+func (h *hub) resolved(serial, org string, gen uint32) {
+	sh := &h.s[shardOf(serial)]
+	sh.mu.Lock()
+	if st := h.state(sh, serial); st.orgGen == gen {
+		st.setOrgLocked(org, true)
+	}
 	sh.mu.Unlock()
 }
 

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -12,7 +13,8 @@ import (
 )
 
 // touchStore records the presence the gateway writes; nothing else of the
-// store is used by Flush with no pending reports.
+// store is used by Flush with no pending reports. Every device belongs to
+// testOrg.
 type touchStore struct {
 	fleet.DeviceStore
 	touched map[string]time.Time
@@ -23,13 +25,30 @@ type touchTx struct {
 	s *touchStore
 }
 
+const testOrg = "org_test"
+
 func (s *touchStore) Write(_ context.Context, fn func(fleet.DeviceTx) error) error {
 	return fn(touchTx{s: s})
 }
 
-func (t touchTx) TouchDevices(_ context.Context, seen map[string]time.Time) error {
+func (s *touchStore) Read(_ context.Context, fn func(fleet.DeviceTx) error) error {
+	return fn(touchTx{s: s})
+}
+
+func (t touchTx) Claims(_ context.Context, serials []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, s := range serials {
+		out[s] = testOrg
+	}
+	return out, nil
+}
+
+func (t touchTx) TouchDevices(_ context.Context, seen map[fleet.DeviceKey]time.Time) error {
 	for k, v := range seen {
-		t.s.touched[k] = v
+		if k.OrgID != testOrg {
+			return fmt.Errorf("%s touched in organization %q", k.Serial, k.OrgID)
+		}
+		t.s.touched[k.Serial] = v
 	}
 	return nil
 }
@@ -58,8 +77,8 @@ func TestForgetSilentDevices(t *testing.T) {
 		g.known.put(serial, knownState{firmware: "12.0.0"})
 		g.hub.check(serial, clk.Now())
 	}
-	g.hub.enter("POLLING") // a long-poll is waiting
-	g.hub.wake("COMMAND")  // a command was issued
+	g.hub.enter("POLLING")         // a long-poll is waiting
+	g.hub.wake(testOrg, "COMMAND") // a command was issued
 	g.hub.recheckAt("REDELIVER", clk.Now().Add(2*time.Hour))
 	flush()
 	if w, k, h := g.remembered(); w != 5 || k != 5 || h != 5 {
@@ -98,5 +117,9 @@ func TestForgetSilentDevices(t *testing.T) {
 	}
 	if w, _, _ := g.remembered(); w != 2 {
 		t.Fatalf("written %d after GONE came back, want 2", w)
+	}
+	// Its organization, forgotten with it, was read again for the write.
+	if org, known, _ := g.hub.org("GONE"); !known || org != testOrg {
+		t.Fatalf("the returning device's organization: %q (known %t), want %q", org, known, testOrg)
 	}
 }

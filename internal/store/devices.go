@@ -280,11 +280,11 @@ func (t *Tx) Command(ctx context.Context, orgID, id string) (fleet.Command, erro
 	return c, nil
 }
 
-// OpenCommands returns a device's commands that have no outcome yet, oldest
-// first (the gateway delivers them; at least once).
-func (t *Tx) OpenCommands(ctx context.Context, serial string, limit int) ([]fleet.Command, error) {
-	rows, err := t.query(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE serial = ? AND state IN ('pending', 'delivered')
-		ORDER BY created_at, id LIMIT ?`, serial, limit)
+// OpenCommands returns a device's commands in an organization that have no
+// outcome yet, oldest first (the gateway delivers them; at least once).
+func (t *Tx) OpenCommands(ctx context.Context, orgID, serial string, limit int) ([]fleet.Command, error) {
+	rows, err := t.query(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE org_id = ? AND serial = ? AND state IN ('pending', 'delivered')
+		ORDER BY created_at, id LIMIT ?`, orgID, serial, limit)
 	if err != nil {
 		return nil, errs.Wrap(err, "open commands")
 	}
@@ -300,10 +300,11 @@ func (t *Tx) OpenCommands(ctx context.Context, serial string, limit int) ([]flee
 	return out, errs.Wrap(rows.Err(), "open commands")
 }
 
-// CommandByID returns a command by id for its device (the gateway's view,
-// scoped by serial instead of organization).
-func (t *Tx) CommandByID(ctx context.Context, serial, id string) (fleet.Command, error) {
-	c, err := scanCommand(t.queryRow(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE id = ? AND serial = ?`+t.d.forUpdate(), id, serial))
+// CommandByID returns an organization's command by id for its device (the
+// gateway's view: a device answers only its own commands).
+func (t *Tx) CommandByID(ctx context.Context, orgID, serial, id string) (fleet.Command, error) {
+	c, err := scanCommand(t.queryRow(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE org_id = ? AND id = ? AND serial = ?`+t.d.forUpdate(),
+		orgID, id, serial))
 	if err != nil {
 		return c, notFoundOr(err, errs.NotFoundf("err.command.not_found", id), "command")
 	}
@@ -350,23 +351,24 @@ func valuesList(n, k int) string {
 	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
-// TouchDevices records last-seen times (the presence flush), a few hundred
-// rows per statement.
-func (t *Tx) TouchDevices(ctx context.Context, seen map[string]time.Time) error {
-	serials := make([]string, 0, len(seen))
-	for s := range seen {
-		serials = append(serials, s)
+// TouchDevices records last-seen times of devices, each in its
+// organization (the presence flush), a few hundred rows per statement.
+func (t *Tx) TouchDevices(ctx context.Context, seen map[fleet.DeviceKey]time.Time) error {
+	keys := make([]fleet.DeviceKey, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
 	}
-	for start := 0; start < len(serials); start += batchRows {
-		chunk := serials[start:min(start+batchRows, len(serials))]
-		args := make([]any, 0, 2*len(chunk))
-		for _, s := range chunk {
+	for start := 0; start < len(keys); start += batchRows {
+		chunk := keys[start:min(start+batchRows, len(keys))]
+		args := make([]any, 0, 3*len(chunk))
+		for _, k := range chunk {
 			// Numbers travel as text: VALUES columns have no declared type.
-			args = append(args, s, strconv.FormatInt(micros(seen[s]), 10))
+			args = append(args, k.Serial, strconv.FormatInt(micros(seen[k]), 10), k.OrgID)
 		}
 		_, err := t.exec(ctx, `UPDATE devices SET last_seen_at = CAST(v.column2 AS BIGINT)
-			FROM (VALUES `+valuesList(len(chunk), 2)+`) AS v
-			WHERE devices.serial = v.column1 AND (devices.last_seen_at IS NULL OR devices.last_seen_at < CAST(v.column2 AS BIGINT))`, args...)
+			FROM (VALUES `+valuesList(len(chunk), 3)+`) AS v
+			WHERE devices.org_id = v.column3 AND devices.serial = v.column1
+			AND (devices.last_seen_at IS NULL OR devices.last_seen_at < CAST(v.column2 AS BIGINT))`, args...)
 		if err != nil {
 			return errs.Wrap(err, "touch devices")
 		}
@@ -449,20 +451,55 @@ func (t *Tx) FailOpenCommands(ctx context.Context, orgID, serial, reason string,
 	return errs.Wrap(err, "fail open commands")
 }
 
-// OpenCommandSerials lists the serials with commands awaiting an outcome.
-func (t *Tx) OpenCommandSerials(ctx context.Context) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT DISTINCT serial FROM device_commands WHERE state IN ('pending', 'delivered')`)
+// OpenCommandDevices lists the devices with commands awaiting an outcome,
+// in every organization: the gateway's start-up scan, platform work that
+// crosses organizations by nature (once per start).
+func (t *Tx) OpenCommandDevices(ctx context.Context) ([]fleet.DeviceKey, error) {
+	rows, err := t.query(ctx, `SELECT DISTINCT org_id, serial FROM device_commands WHERE state IN ('pending', 'delivered')`)
 	if err != nil {
-		return nil, errs.Wrap(err, "open command serials")
+		return nil, errs.Wrap(err, "open command devices")
 	}
 	defer rows.Close()
-	var out []string
+	var out []fleet.DeviceKey
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, errs.Wrap(err, "scan serial")
+		var k fleet.DeviceKey
+		if err := rows.Scan(&k.OrgID, &k.Serial); err != nil {
+			return nil, errs.Wrap(err, "scan device")
 		}
-		out = append(out, s)
+		out = append(out, k)
 	}
-	return out, errs.Wrap(rows.Err(), "open command serials")
+	return out, errs.Wrap(rows.Err(), "open command devices")
+}
+
+// Claims answers the organization owning each serial ("" for an unclaimed
+// or unknown one), from the device identities (the platform's inventory,
+// keyed by serial), a few hundred serials per statement.
+func (t *Tx) Claims(ctx context.Context, serials []string) (map[string]string, error) {
+	out := make(map[string]string, len(serials))
+	for start := 0; start < len(serials); start += batchRows {
+		chunk := serials[start:min(start+batchRows, len(serials))]
+		args := make([]any, len(chunk))
+		for i, s := range chunk {
+			args[i] = s
+		}
+		rows, err := t.query(ctx, `SELECT serial, org_id FROM device_identities
+			WHERE org_id IS NOT NULL AND serial IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`, args...)
+		if err != nil {
+			return nil, errs.Wrap(err, "claims")
+		}
+		for rows.Next() {
+			var serial, orgID string
+			if err := rows.Scan(&serial, &orgID); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "scan claim")
+			}
+			out[serial] = orgID
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, errs.Wrap(err, "claims")
+		}
+	}
+	return out, nil
 }

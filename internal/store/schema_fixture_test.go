@@ -241,7 +241,7 @@ func seedFixture(t *testing.T, db *store.DB, dsn string) {
 					PublicKey: fxPublicKey, HelloAt: fxPtr(61 * time.Minute)})
 			},
 			func() error {
-				return tx.TouchDevices(ctx, map[string]time.Time{fxCamLyon.Serial: *fxCamLyon.LastSeenAt})
+				return tx.TouchDevices(ctx, map[fleet.DeviceKey]time.Time{{OrgID: fxCamLyon.OrgID, Serial: fxCamLyon.Serial}: *fxCamLyon.LastSeenAt})
 			},
 		)
 		for _, c := range []fleet.Command{fxCmdApplied, fxCmdDelivered, fxCmdPending} {

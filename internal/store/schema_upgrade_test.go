@@ -322,14 +322,18 @@ func checkFixtureRows(t *testing.T, db *store.DB, v int) {
 				}
 				same(t, "command "+c.ID, got, c)
 			}
-			open, err := tx.OpenCommands(ctx, fxCamLyon.Serial, 10)
+			open, err := tx.OpenCommands(ctx, fxCamLyon.OrgID, fxCamLyon.Serial, 10)
 			if err != nil {
 				return err
 			}
 			same(t, "Lyon's open commands", open, []fleet.Command{fxCmdPending})
-			serials, err := tx.OpenCommandSerials(ctx)
+			keys, err := tx.OpenCommandDevices(ctx)
 			if err != nil {
 				return err
+			}
+			var serials []string
+			for _, k := range keys {
+				serials = append(serials, k.Serial)
 			}
 			slices.Sort(serials)
 			same(t, "serials with open commands", serials, []string{fxCamLyon.Serial, fxCamMtl.Serial})
