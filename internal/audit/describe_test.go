@@ -2,7 +2,11 @@ package audit_test
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"strconv"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,11 +17,43 @@ import (
 	"mysystems/internal/device"
 )
 
+// actionConstants reads the string constants of actions.go: name → code.
+func actionConstants(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "actions.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if i < len(vs.Values) {
+					if bl, ok := vs.Values[i].(*ast.BasicLit); ok && bl.Kind == token.STRING {
+						out[n.Name], _ = strconv.Unquote(bl.Value)
+					}
+				}
+			}
+		}
+	}
+	if len(out) < 15 {
+		t.Fatalf("actions.go has only %d action constants", len(out))
+	}
+	return out
+}
+
 // Every action code the product writes has a place in a filter group (and
 // so a label and a sentence, checked with the catalogues in internal/web).
 func TestAUD1_EveryWrittenActionIsKnown(t *testing.T) {
 	written := map[string]bool{}
 	lit := regexp.MustCompile(`Action:\s*"([a-z_.]*[a-z_])"`) // "device." + type: below
+	named := regexp.MustCompile(`Action:\s*audit\.([A-Z]\w*)`)
+	consts := actionConstants(t)
 	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return err
@@ -28,6 +64,13 @@ func TestAUD1_EveryWrittenActionIsKnown(t *testing.T) {
 		}
 		for _, m := range lit.FindAllStringSubmatch(string(b), -1) {
 			written[m[1]] = true
+		}
+		for _, m := range named.FindAllStringSubmatch(string(b), -1) {
+			v, ok := consts[m[1]]
+			if !ok {
+				t.Errorf("%s writes the action audit.%s, which is no string constant of actions.go", path, m[1])
+			}
+			written[v] = true
 		}
 		return nil
 	})
@@ -45,6 +88,11 @@ func TestAUD1_EveryWrittenActionIsKnown(t *testing.T) {
 	for a := range written {
 		if !slices.Contains(known, a) {
 			t.Errorf("%s is written but in no group of audit.Groups", a)
+		}
+	}
+	for name, v := range consts {
+		if !slices.Contains(known, v) {
+			t.Errorf("audit.%s (%s) is in no group of audit.Groups", name, v)
 		}
 	}
 	seen := map[string]bool{}

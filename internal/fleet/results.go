@@ -37,7 +37,7 @@ func RecordResult(ctx context.Context, tx DeviceTx, orgID, serial, id string, in
 			details["result"] = cmd.Result
 		}
 		if err := tx.RecordAudit(ctx, audit.Entry{OrgID: cmd.OrgID, At: now,
-			Actor: audit.Actor{Kind: audit.KindSystem, ID: "device:" + serial}, Action: "device.command_result",
+			Actor: audit.Actor{Kind: audit.KindSystem, ID: "device:" + serial}, Action: audit.DeviceCommandResult,
 			TargetType: "device", TargetID: cmd.DeviceID, Details: details}); err != nil {
 			return device.ResultReply{}, err
 		}

@@ -313,6 +313,6 @@ func (s *Service) claim(ctx context.Context, tx Tx, actor audit.Actor, t org.Tre
 	if err := tx.SetClaim(ctx, serial, orgID, d.ID); err != nil {
 		return Device{}, err
 	}
-	return d, tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: "device.claim",
+	return d, tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: audit.DeviceClaim,
 		TargetType: "device", TargetID: d.ID, Details: map[string]any{"serial": serial, "model": id.Model, "folder": t.Path(folder)}})
 }

@@ -397,7 +397,7 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID, id strin
 		if err := tx.UpdateDevice(ctx, d); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "device.update",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: audit.DeviceUpdate,
 			TargetType: "device", TargetID: d.ID, Details: details})
 	})
 	return d, err
@@ -433,7 +433,7 @@ func (s *Service) Move(ctx context.Context, actor audit.Actor, orgID string, ids
 			if err := tx.UpdateDevice(ctx, d); err != nil {
 				return err
 			}
-			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: "device.update",
+			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: audit.DeviceUpdate,
 				TargetType: "device", TargetID: d.ID, Details: map[string]any{"folder": map[string]string{"from": t.Path(from), "to": t.Path(folderID)}}}); err != nil {
 				return err
 			}
@@ -466,7 +466,7 @@ func (s *Service) Remove(ctx context.Context, actor audit.Actor, orgID, id strin
 			return err
 		}
 		serial = d.Serial
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "device.remove",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: audit.DeviceRemove,
 			TargetType: "device", TargetID: d.ID, Details: map[string]any{"serial": d.Serial, "model": d.Model, "name": d.Name}})
 	})
 	if err == nil {

@@ -84,7 +84,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, name, notes str
 		if err := tx.AddMember(ctx, Membership{OrgID: o.ID, UserID: actor.ID, Role: access.Owner, CreatedAt: now}); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: now, Actor: actor, Action: "org.create",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: now, Actor: actor, Action: audit.OrgCreate,
 			TargetType: "org", TargetID: o.ID, Details: map[string]any{"name": name}})
 	})
 	return o, err
@@ -225,7 +225,7 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, orgID string, p
 		if err := tx.UpdateOrg(ctx, o); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: s.clock.Now(), Actor: actor, Action: "org.update",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: s.clock.Now(), Actor: actor, Action: audit.OrgUpdate,
 			TargetType: "org", TargetID: o.ID, Details: changes})
 	})
 	return o, err
@@ -252,7 +252,7 @@ func (s *Service) Archive(ctx context.Context, actor audit.Actor, orgID, confirm
 		if err := tx.UpdateOrg(ctx, o); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: now, Actor: actor, Action: "org.archive",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: now, Actor: actor, Action: audit.OrgArchive,
 			TargetType: "org", TargetID: o.ID})
 	})
 }
@@ -281,7 +281,7 @@ func (s *Service) Restore(ctx context.Context, actor audit.Actor, orgID string) 
 		if err := tx.UpdateOrg(ctx, o); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: s.clock.Now(), Actor: actor, Action: "org.restore",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: o.ID, At: s.clock.Now(), Actor: actor, Action: audit.OrgRestore,
 			TargetType: "org", TargetID: o.ID})
 	})
 	return o, err

@@ -101,7 +101,7 @@ func (s *Service) CreateFolder(ctx context.Context, actor audit.Actor, orgID, pa
 			return err
 		}
 		out = FolderView{Folder: f, Path: t.Path(parentID) + " / " + name}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: f.CreatedAt, Actor: actor, Action: "folder.create",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: f.CreatedAt, Actor: actor, Action: audit.FolderCreate,
 			TargetType: "folder", TargetID: f.ID, Details: map[string]any{"name": name, "path": out.Path}})
 	})
 	return out, err
@@ -145,7 +145,7 @@ func (s *Service) UpdateFolder(ctx context.Context, actor audit.Actor, orgID, id
 			if err := tx.UpdateFolder(ctx, f); err != nil {
 				return err
 			}
-			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "folder.update",
+			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: audit.FolderUpdate,
 				TargetType: "folder", TargetID: id, Details: details}); err != nil {
 				return err
 			}
@@ -187,7 +187,7 @@ func (s *Service) DeleteFolder(ctx context.Context, actor audit.Actor, orgID, id
 		if err := tx.DeleteFolder(ctx, orgID, id); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "folder.delete",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: audit.FolderDelete,
 			TargetType: "folder", TargetID: id, Details: map[string]any{"path": path}})
 	})
 }

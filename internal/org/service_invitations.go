@@ -111,7 +111,7 @@ func (s *Service) Invite(ctx context.Context, actor audit.Actor, orgID string, i
 		if err := tx.EnqueueMail(ctx, msg); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: "invitation.create",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: audit.InvitationCreate,
 			TargetType: "invitation", TargetID: inv.ID, Details: map[string]any{"email": inv.Email, "role": "viewer", "folders": folders}})
 	})
 	return inv, err
@@ -161,7 +161,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, actor audit.Actor, orgID
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: "invitation.revoke",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: audit.InvitationRevoke,
 			TargetType: "invitation", TargetID: id, Details: map[string]any{"email": inv.Email}})
 	})
 }
@@ -261,7 +261,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, actor audit.Actor, token
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return err
 		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: inv.OrgID, At: now, Actor: actor, Action: "invitation.accept",
+		return tx.RecordAudit(ctx, audit.Entry{OrgID: inv.OrgID, At: now, Actor: actor, Action: audit.InvitationAccept,
 			TargetType: "invitation", TargetID: inv.ID, Details: map[string]any{"role": "viewer", "folders": folders}})
 	})
 	return o, err

@@ -119,7 +119,7 @@ func (s *Service) UpdateMember(ctx context.Context, actor audit.Actor, orgID, us
 			details["folders"] = ids
 		}
 		if len(details) > 0 {
-			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: "member.update",
+			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: audit.MemberUpdate,
 				TargetType: "user", TargetID: userID, Details: details}); err != nil {
 				return err
 			}
@@ -268,7 +268,7 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 			if err := tx.RemoveMembership(ctx, orgID, m.UserID); err != nil {
 				return err
 			}
-			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: "member.remove",
+			if err := tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: audit.MemberRemove,
 				TargetType: "user", TargetID: m.UserID, Details: map[string]any{"role": string(m.Role)}}); err != nil {
 				return err
 			}
