@@ -6,10 +6,10 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
-	"strconv"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
