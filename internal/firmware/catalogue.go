@@ -385,3 +385,47 @@ func CheckTarget(releases []Release, model, current, target string, force bool, 
 	}
 	return t, nil
 }
+
+// Installed is what one device runs: its model and the firmware it reports.
+type Installed struct {
+	Model, Firmware string
+}
+
+// ModelSummary counts, for one model, the devices, those on the recommended
+// version of their track and those with an upgrade available (FW-2).
+type ModelSummary struct {
+	Model            string
+	Devices          int
+	OnRecommended    int
+	UpgradeAvailable int
+}
+
+// Summarize returns the summary of each model of devices, by model name
+// (FW-2: the device view's per-model recommendations). A device whose
+// version cannot be compared, or whose track has no recommendation, is
+// counted in Devices only.
+func Summarize(releases []Release, devices []Installed) []ModelSummary {
+	byModel := map[string]*ModelSummary{}
+	for _, d := range devices {
+		s := byModel[d.Model]
+		if s == nil {
+			s = &ModelSummary{Model: d.Model}
+			byModel[d.Model] = s
+		}
+		s.Devices++
+		a := Recommendation(releases, d.Model, d.Firmware)
+		v, err := ParseVersion(d.Firmware)
+		switch {
+		case a.Upgrade:
+			s.UpgradeAvailable++
+		case err == nil && !a.Recommended.IsZero() && v == a.Recommended:
+			s.OnRecommended++
+		}
+	}
+	out := make([]ModelSummary, 0, len(byModel))
+	for _, s := range byModel {
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b ModelSummary) int { return strings.Compare(a.Model, b.Model) })
+	return out
+}

@@ -387,3 +387,37 @@ func TestFW3_TargetErrorsTranslate(t *testing.T) {
 		t.Errorf("en: %q", en)
 	}
 }
+
+// TestFW2_Summarize: per model, the devices, those on the recommended
+// version of their own track and those with an upgrade available.
+func TestFW2_Summarize(t *testing.T) {
+	devices := []Installed{
+		{cam, "11.11.73"},       // active, recommended
+		{cam, "11.10.61"},       // active, upgrade
+		{cam, "10.12.240"},      // LTS 2024, recommended (not offered the active)
+		{cam, "10.12.220"},      // LTS 2024, upgrade
+		{cam, "12.2.35"},        // on the withdrawn newest: neither
+		{cam, "10.11.5"},        // unknown: active, upgrade
+		{cam, "11.11.73-beta"},  // not comparable: neither
+		{dome, "12.0.86"},       // recommended
+		{dome, "12.0.86.0"},     // recommended, written with a fourth 0
+		{"AXIS Q1656", "1.2.3"}, // no release: neither
+	}
+	got := Summarize(catalogue, devices)
+	want := []ModelSummary{
+		{Model: dome, Devices: 2, OnRecommended: 2},
+		{Model: cam, Devices: 7, OnRecommended: 2, UpgradeAvailable: 3},
+		{Model: "AXIS Q1656", Devices: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if s := Summarize(catalogue, nil); len(s) != 0 {
+		t.Errorf("no devices: %+v", s)
+	}
+}
