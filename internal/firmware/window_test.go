@@ -70,28 +70,35 @@ func dstNights(t *testing.T, z dstZone, year int) (spring, autumn time.Time) {
 	return tr[0], tr[1]
 }
 
+// eachNight runs f for both zones and both years with their DST changes.
+func eachNight(t *testing.T, f func(z dstZone, year int, spring, autumn time.Time)) {
+	for _, z := range dstZones {
+		for _, year := range []int{2026, 2027} {
+			spring, autumn := dstNights(t, z, year)
+			f(z, year, spring, autumn)
+		}
+	}
+}
+
 // TestFW4_DSTNightsAreKnown: the nights the tables below rely on are the
 // ones the time package knows (Sundays; the clock skips gapHour and repeats
 // foldHour).
 func TestFW4_DSTNightsAreKnown(t *testing.T) {
-	for _, z := range dstZones {
-		for _, year := range []int{2026, 2027} {
-			spring, autumn := dstNights(t, z, year)
-			loc := spring.Location()
-			if got := spring.In(loc).Format("2006-01-02"); got != z.spring[year] || spring.In(loc).Weekday() != time.Sunday {
-				t.Errorf("%s %d spring-forward on %s (%s), want Sunday %s", z.name, year, got, spring.In(loc).Weekday(), z.spring[year])
-			}
-			if got := autumn.In(loc).Format("2006-01-02"); got != z.autumn[year] || autumn.In(loc).Weekday() != time.Sunday {
-				t.Errorf("%s %d fall-back on %s, want Sunday %s", z.name, year, got, z.autumn[year])
-			}
-			if h := spring.Add(-time.Second).In(loc).Hour(); h != z.gapHour-1 || spring.In(loc).Hour() != z.gapHour+1 {
-				t.Errorf("%s %d: the clock goes from %d:59 to %d:00, want it to skip %d", z.name, year, h, spring.In(loc).Hour(), z.gapHour)
-			}
-			if h := autumn.Add(-time.Second).In(loc).Hour(); h != z.foldHour || autumn.In(loc).Hour() != z.foldHour {
-				t.Errorf("%s %d: the clock goes back from %d:59 to %d:00, want %d twice", z.name, year, h, autumn.In(loc).Hour(), z.foldHour)
-			}
+	eachNight(t, func(z dstZone, year int, spring, autumn time.Time) {
+		loc := spring.Location()
+		if got := spring.In(loc).Format("2006-01-02"); got != z.spring[year] || spring.In(loc).Weekday() != time.Sunday {
+			t.Errorf("%s %d spring-forward on %s (%s), want Sunday %s", z.name, year, got, spring.In(loc).Weekday(), z.spring[year])
 		}
-	}
+		if got := autumn.In(loc).Format("2006-01-02"); got != z.autumn[year] || autumn.In(loc).Weekday() != time.Sunday {
+			t.Errorf("%s %d fall-back on %s, want Sunday %s", z.name, year, got, z.autumn[year])
+		}
+		if h := spring.Add(-time.Second).In(loc).Hour(); h != z.gapHour-1 || spring.In(loc).Hour() != z.gapHour+1 {
+			t.Errorf("%s %d: the clock goes from %d:59 to %d:00, want it to skip %d", z.name, year, h, spring.In(loc).Hour(), z.gapHour)
+		}
+		if h := autumn.Add(-time.Second).In(loc).Hour(); h != z.foldHour || autumn.In(loc).Hour() != z.foldHour {
+			t.Errorf("%s %d: the clock goes back from %d:59 to %d:00, want %d twice", z.name, year, h, autumn.In(loc).Hour(), z.foldHour)
+		}
+	})
 }
 
 type dstRow struct {
@@ -133,67 +140,61 @@ func checkDSTRows(t *testing.T, z dstZone, T time.Time, rows []dstRow) {
 // TestFW4_SpringForwardStartsAfterGap: a start time the clock skips starts
 // at the first instant after the gap; the times around it are unchanged.
 func TestFW4_SpringForwardStartsAfterGap(t *testing.T) {
-	for _, z := range dstZones {
-		for _, year := range []int{2026, 2027} {
-			T, _ := dstNights(t, z, year)
-			g := z.gapHour
-			checkDSTRows(t, z, T, []dstRow{
-				{"FW-4/gap-start-at-change", hm(g, 0), "1h", 0, time.Hour, hm(g+2, 0)},
-				{"FW-4/gap-middle", hm(g, 30), "1h", 0, time.Hour, hm(g+2, 0)},
-				{"FW-4/gap-last-minute", hm(g, 59), "30m", 0, 30 * time.Minute, hm(g+1, 30)},
-				{"FW-4/before-gap", hm(g-1, 59), "1h", -time.Minute, 59 * time.Minute, hm(g+1, 59)},
-				{"FW-4/after-gap", hm(g+1, 0), "1h", 0, time.Hour, hm(g+2, 0)},
-				{"FW-4/after-gap-plus-one", hm(g+1, 1), "1h", time.Minute, time.Hour + time.Minute, hm(g+2, 1)},
-				{"FW-4/elapsed-over-gap", hm(g-1, 30), "3h", -30 * time.Minute, 150 * time.Minute, hm(g+3, 30)},
-				{"FW-4/midnight-over-gap", "00:00", "6h", -time.Duration(g) * time.Hour, time.Duration(6-g) * time.Hour, "07:00"},
-			})
-		}
-	}
+	eachNight(t, func(z dstZone, _ int, T, _ time.Time) {
+		g := z.gapHour
+		checkDSTRows(t, z, T, []dstRow{
+			{"FW-4/gap-start-at-change", hm(g, 0), "1h", 0, time.Hour, hm(g+2, 0)},
+			{"FW-4/gap-middle", hm(g, 30), "1h", 0, time.Hour, hm(g+2, 0)},
+			{"FW-4/gap-last-minute", hm(g, 59), "30m", 0, 30 * time.Minute, hm(g+1, 30)},
+			{"FW-4/before-gap", hm(g-1, 59), "1h", -time.Minute, 59 * time.Minute, hm(g+1, 59)},
+			{"FW-4/after-gap", hm(g+1, 0), "1h", 0, time.Hour, hm(g+2, 0)},
+			{"FW-4/after-gap-plus-one", hm(g+1, 1), "1h", time.Minute, time.Hour + time.Minute, hm(g+2, 1)},
+			{"FW-4/elapsed-over-gap", hm(g-1, 30), "3h", -30 * time.Minute, 150 * time.Minute, hm(g+3, 30)},
+			{"FW-4/midnight-over-gap", "00:00", "6h", -time.Duration(g) * time.Hour, time.Duration(6-g) * time.Hour, "07:00"},
+		})
+	})
 }
 
 // TestFW4_FallBackStartsOnce: a start time the clock shows twice starts at
 // its first occurrence, and only once that night.
 func TestFW4_FallBackStartsOnce(t *testing.T) {
-	for _, z := range dstZones {
-		for _, year := range []int{2026, 2027} {
-			_, T := dstNights(t, z, year)
-			f := z.foldHour
-			checkDSTRows(t, z, T, []dstRow{
-				{"FW-4/fold-first-occurrence", hm(f, 0), "30m", -time.Hour, -30 * time.Minute, hm(f, 30)},
-				{"FW-4/fold-middle", hm(f, 30), "1h", -30 * time.Minute, 30 * time.Minute, hm(f, 30)},
-				{"FW-4/fold-last-minute", hm(f, 59), "1m", -time.Minute, 0, hm(f, 0)},
-				{"FW-4/before-fold", hm(f-1, 59), "1h", -61 * time.Minute, -time.Minute, hm(f, 59)},
-				{"FW-4/after-fold", hm(f+1, 0), "1h", time.Hour, 2 * time.Hour, hm(f+2, 0)},
-				// 3 real hours, though the wall clock moves only 2.
-				{"FW-4/elapsed-over-fold", hm(f-1, 30), "3h", -90 * time.Minute, 90 * time.Minute, hm(f+1, 30)},
-			})
-			// The second time the clock shows f:30 starts nothing: the next
-			// occurrence is the next week's.
-			for _, d := range []string{"10m", "1h"} {
-				w := mustParse(t, "sun "+hm(f, 30)+" "+d+" "+z.name)
-				second := T.Add(30 * time.Minute)
-				if second.In(w.Zone).Format("15:04") != hm(f, 30) {
-					t.Fatalf("%s: %s is not the second %s", z.name, second, hm(f, 30))
-				}
-				s, _ := w.Next(second)
-				if want := T.Add(-30*time.Minute).AddDate(0, 0, 7); !s.Equal(want) || w.Open(second) {
-					t.Errorf("FW-4/fold-once/%s/%s: at the second %s Next starts %s (open %v), want the next week's %s", year4(T), w, hm(f, 30), s, w.Open(second), want)
-				}
+	eachNight(t, func(z dstZone, _ int, _, T time.Time) {
+		f := z.foldHour
+		checkDSTRows(t, z, T, []dstRow{
+			{"FW-4/fold-first-occurrence", hm(f, 0), "30m", -time.Hour, -30 * time.Minute, hm(f, 30)},
+			{"FW-4/fold-middle", hm(f, 30), "1h", -30 * time.Minute, 30 * time.Minute, hm(f, 30)},
+			{"FW-4/fold-last-minute", hm(f, 59), "1m", -time.Minute, 0, hm(f, 0)},
+			{"FW-4/before-fold", hm(f-1, 59), "1h", -61 * time.Minute, -time.Minute, hm(f, 59)},
+			{"FW-4/after-fold", hm(f+1, 0), "1h", time.Hour, 2 * time.Hour, hm(f+2, 0)},
+			// 3 real hours, though the wall clock moves only 2.
+			{"FW-4/elapsed-over-fold", hm(f-1, 30), "3h", -90 * time.Minute, 90 * time.Minute, hm(f+1, 30)},
+		})
+		// The second time the clock shows f:30 starts nothing: the next
+		// occurrence is the next week's.
+		for _, d := range []string{"10m", "1h"} {
+			w := mustParse(t, "sun "+hm(f, 30)+" "+d+" "+z.name)
+			second := T.Add(30 * time.Minute)
+			if second.In(w.Zone).Format("15:04") != hm(f, 30) {
+				t.Fatalf("%s: %s is not the second %s", z.name, second, hm(f, 30))
 			}
-			// Walking a daily window through the night: one start on that date.
-			w := mustParse(t, "daily "+hm(f, 30)+" 15m "+z.name)
-			day := T.In(w.Zone).Format("2006-01-02")
-			n := 0
-			for s, e := w.Next(T.Add(-24 * time.Hour)); s.Before(T.Add(24 * time.Hour)); s, e = w.Next(e) {
-				if s.In(w.Zone).Format("2006-01-02") == day {
-					n++
-				}
-			}
-			if n != 1 {
-				t.Errorf("FW-4/fold-once/%s/%s: %d starts on %s, want 1", year4(T), w, n, day)
+			s, _ := w.Next(second)
+			if want := T.Add(-30*time.Minute).AddDate(0, 0, 7); !s.Equal(want) || w.Open(second) {
+				t.Errorf("FW-4/fold-once/%s/%s: at the second %s Next starts %s (open %v), want the next week's %s", year4(T), w, hm(f, 30), s, w.Open(second), want)
 			}
 		}
-	}
+		// Walking a daily window through the night: one start on that date.
+		w := mustParse(t, "daily "+hm(f, 30)+" 15m "+z.name)
+		day := T.In(w.Zone).Format("2006-01-02")
+		n := 0
+		for s, e := w.Next(T.Add(-24 * time.Hour)); s.Before(T.Add(24 * time.Hour)); s, e = w.Next(e) {
+			if s.In(w.Zone).Format("2006-01-02") == day {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("FW-4/fold-once/%s/%s: %d starts on %s, want 1", year4(T), w, n, day)
+		}
+	})
 }
 
 func year4(t time.Time) string { return t.Format("2006") }
@@ -201,49 +202,43 @@ func year4(t time.Time) string { return t.Format("2006") }
 // TestFW4_DurationIsElapsedTime: the duration is real time, whatever the
 // clock on the wall does.
 func TestFW4_DurationIsElapsedTime(t *testing.T) {
-	for _, z := range dstZones {
-		for _, year := range []int{2026, 2027} {
-			spring, autumn := dstNights(t, z, year)
-			for _, c := range []struct {
-				T        time.Time
-				start    string
-				wallDiff time.Duration
-			}{
-				{autumn, hm(z.foldHour-1, 0), 2 * time.Hour}, // 3 h over the fall-back: the wall moves 2 h
-				{spring, hm(z.gapHour-1, 0), 4 * time.Hour},  // 3 h over the spring-forward: the wall moves 4 h
-			} {
-				w := mustParse(t, "sun "+c.start+" 3h "+z.name)
-				s, e := w.Next(c.T.Add(-12 * time.Hour))
-				sw, ew := s.In(w.Zone), e.In(w.Zone)
-				wall := time.Date(2000, 1, 1, ew.Hour(), ew.Minute(), 0, 0, time.UTC).Sub(time.Date(2000, 1, 1, sw.Hour(), sw.Minute(), 0, 0, time.UTC))
-				if e.Sub(s) != 3*time.Hour || wall != c.wallDiff {
-					t.Errorf("FW-4/elapsed/%s/%s: %s – %s lasts %s (wall %s), want 3h (wall %s)", year4(c.T), w, sw, ew, e.Sub(s), wall, c.wallDiff)
-				}
+	eachNight(t, func(z dstZone, _ int, spring, autumn time.Time) {
+		for _, c := range []struct {
+			T        time.Time
+			start    string
+			wallDiff time.Duration
+		}{
+			{autumn, hm(z.foldHour-1, 0), 2 * time.Hour}, // 3 h over the fall-back: the wall moves 2 h
+			{spring, hm(z.gapHour-1, 0), 4 * time.Hour},  // 3 h over the spring-forward: the wall moves 4 h
+		} {
+			w := mustParse(t, "sun "+c.start+" 3h "+z.name)
+			s, e := w.Next(c.T.Add(-12 * time.Hour))
+			sw, ew := s.In(w.Zone), e.In(w.Zone)
+			wall := time.Date(2000, 1, 1, ew.Hour(), ew.Minute(), 0, 0, time.UTC).Sub(time.Date(2000, 1, 1, sw.Hour(), sw.Minute(), 0, 0, time.UTC))
+			if e.Sub(s) != 3*time.Hour || wall != c.wallDiff {
+				t.Errorf("FW-4/elapsed/%s/%s: %s – %s lasts %s (wall %s), want 3h (wall %s)", year4(c.T), w, sw, ew, e.Sub(s), wall, c.wallDiff)
 			}
 		}
-	}
+	})
 }
 
 // TestFW4_LongWindowOverSpringForward: a 24-hour window that starts late on
 // the Saturday before the spring-forward night ends after midnight on
 // Monday, two dates after its start, and is open until then.
 func TestFW4_LongWindowOverSpringForward(t *testing.T) {
-	for _, z := range dstZones {
-		for _, year := range []int{2026, 2027} {
-			T, _ := dstNights(t, z, year)
-			w := mustParse(t, "sat 23:30 24h "+z.name)
-			sat := T.In(w.Zone).AddDate(0, 0, -1)
-			start := time.Date(sat.Year(), sat.Month(), sat.Day(), 23, 30, 0, 0, w.Zone)
-			at := start.Add(24*time.Hour - 15*time.Minute) // Monday 00:15 on the wall
-			if got := at.In(w.Zone).Format("Mon 15:04"); got != "Mon 00:15" {
-				t.Fatalf("%s: %s", z.name, got)
-			}
-			s, e := w.Next(at)
-			if !s.Equal(start) || !e.Equal(start.Add(24*time.Hour)) || !w.Open(at) {
-				t.Errorf("FW-4/elapsed/%s/%s at %s: Next = %s – %s, open %v; want the Saturday's", year4(T), w, at, s, e, w.Open(at))
-			}
+	eachNight(t, func(z dstZone, _ int, T, _ time.Time) {
+		w := mustParse(t, "sat 23:30 24h "+z.name)
+		sat := T.In(w.Zone).AddDate(0, 0, -1)
+		start := time.Date(sat.Year(), sat.Month(), sat.Day(), 23, 30, 0, 0, w.Zone)
+		at := start.Add(24*time.Hour - 15*time.Minute) // Monday 00:15 on the wall
+		if got := at.In(w.Zone).Format("Mon 15:04"); got != "Mon 00:15" {
+			t.Fatalf("%s: %s", z.name, got)
 		}
-	}
+		s, e := w.Next(at)
+		if !s.Equal(start) || !e.Equal(start.Add(24*time.Hour)) || !w.Open(at) {
+			t.Errorf("FW-4/elapsed/%s/%s at %s: Next = %s – %s, open %v; want the Saturday's", year4(T), w, at, s, e, w.Open(at))
+		}
+	})
 }
 
 // june1 is Monday 1 June 2026, 00:00 in loc: an ordinary week.
