@@ -162,7 +162,7 @@ func appConfig(cfg Config) app.Config {
 	ac.TrustProxy = cfg.TrustProxy
 	ac.RateLimit, ac.Burst = cfg.RateLimit, cfg.RateBurst
 	ac.SMTPURL = cfg.SMTPURL
-	ac.Gateway.DataDir = cfg.DataDir
+	ac.Firmware.DataDir = cfg.DataDir
 	if cfg.Heartbeat > 0 {
 		ac.Fleet.Heartbeat = cfg.Heartbeat
 	}

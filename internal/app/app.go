@@ -16,6 +16,7 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/gateway"
 	"mysystems/internal/httpapi"
@@ -43,6 +44,9 @@ type Config struct {
 	// Gateway holds the device protocol's timings and the data directory
 	// (firmware images).
 	Gateway gateway.Config
+	// Firmware holds the data directory of AXIS OS images and their size
+	// limit.
+	Firmware firmware.Config
 	// SMTPURL is where e-mail goes (smtp://user:pass@host:587?from=…); empty
 	// keeps it in the outbox, readable by vendor operators.
 	SMTPURL string
@@ -61,6 +65,7 @@ type App struct {
 	Orgs     *org.Service
 	Fleet    *fleet.Service
 	Gateway  *gateway.Gateway
+	Firmware *firmware.Service
 
 	base        context.Context
 	cancelBase  context.CancelFunc
@@ -100,9 +105,11 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	}
 	a.Gateway = gateway.New(db.Gateway(), bus, clk, log, gcfg)
 	a.Fleet.SetNotifier(a.Gateway)
+	a.Firmware = firmware.NewService(db.Firmware(), clk, log, cfg.Firmware)
+	a.Gateway.SetFirmware(a.Firmware)
 	a.buildJobs(cfg, db, clk, log)
 	a.API = httpapi.New(httpapi.Deps{
-		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
+		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
 		Gatherer: a.Registry, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
 	})
 	a.Web = web.New(web.Deps{

@@ -53,8 +53,6 @@ type Config struct {
 	// Flush is how often presence is written to the database, at most
 	// fleet.PresenceFlush.
 	Flush time.Duration
-	// DataDir holds firmware images under firmware/.
-	DataDir string
 	// MaxHellos bounds the hellos handled at once; up to HelloQueue more
 	// wait at most HelloWait for their turn, and the rest are answered 429
 	// with Retry-After.
@@ -89,6 +87,7 @@ type Gateway struct {
 	known       knownMap
 	forgotAt    atomic.Int64 // when forgetSilent last ran, Unix nanoseconds
 	polls       sync.WaitGroup
+	images      Firmware
 }
 
 // New returns a gateway. bus may be nil (single instance).
@@ -134,6 +133,7 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /device/v1/commands", g.handle(g.poll, true))
 	mux.HandleFunc("POST /device/v1/commands/{id}/result", g.handle(g.result, true))
 	mux.HandleFunc("GET /device/v1/firmware/{release}", g.handle(g.firmware, true))
+	mux.HandleFunc("GET /device/v1/firmware-key", g.handle(g.firmwareKey, true))
 	mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, errs.NotFoundf("err.gateway.no_endpoint", r.Method, r.URL.Path))
 	})

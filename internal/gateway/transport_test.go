@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +14,8 @@ import (
 	"time"
 
 	proto "mysystems/internal/device"
+	"mysystems/internal/firmware"
+	"mysystems/internal/harness"
 	"mysystems/internal/store/storetest"
 )
 
@@ -104,13 +104,10 @@ func TestGW1_ManyDevicesOverOneHTTP2Connection(t *testing.T) {
 // GW-3: firmware images download with HTTP ranges, so a download resumes.
 func TestGW3_FirmwareRanges(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
-	dir := t.TempDir()
-	e.App.Gateway.SetDataDirForTest(dir)
-	if err := os.MkdirAll(filepath.Join(dir, "firmware"), 0o700); err != nil {
-		t.Fatal(err)
-	}
 	image := strings.Repeat("0123456789", 1000)
-	if err := os.WriteFile(filepath.Join(dir, "firmware", "rel_1.bin"), []byte(image), 0o600); err != nil {
+	rel, err := e.App.Firmware.Publish(context.Background(), harness.Vendor,
+		firmware.PublishInput{Model: harness.Model, Version: "11.11.1", Track: "active"}, strings.NewReader(image))
+	if err != nil {
 		t.Fatal(err)
 	}
 	dev := e.Device(e.Mint(1)[0])
@@ -129,13 +126,13 @@ func TestGW3_FirmwareRanges(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b)
 	}
-	if code, body := get("/device/v1/firmware/rel_1.bin", ""); code != 200 || body != image {
+	if code, body := get("/device/v1/firmware/"+rel.ID, ""); code != 200 || body != image {
 		t.Fatalf("whole image: %d, %d bytes", code, len(body))
 	}
-	if code, body := get("/device/v1/firmware/rel_1.bin", "bytes=9990-"); code != 206 || body != "0123456789" {
+	if code, body := get("/device/v1/firmware/"+rel.ID, "bytes=9990-"); code != 206 || body != "0123456789" {
 		t.Fatalf("resumed tail: %d %q", code, body)
 	}
-	for _, bad := range []string{"/device/v1/firmware/missing.bin", "/device/v1/firmware/..%2f..%2fetc%2fpasswd"} {
+	for _, bad := range []string{"/device/v1/firmware/missing.bin", "/device/v1/firmware/fw_missing", "/device/v1/firmware/..%2f..%2fetc%2fpasswd", "/device/v1/firmware/" + rel.SHA256} {
 		if code, _ := get(bad, ""); code != 404 {
 			t.Errorf("%s: %d, want 404", bad, code)
 		}

@@ -74,6 +74,9 @@ type Server struct {
 	URL   string
 	Clock *clock.Fake // nil with WallClock
 	Logs  *Logs
+	// DataDir is the server's data directory (firmware images), kept
+	// across Restart.
+	DataDir string
 
 	opts    options
 	handler atomic.Pointer[http.Handler]
@@ -87,7 +90,7 @@ type Server struct {
 // server speaks HTTP/1.1 and cleartext HTTP/2, as cmd/mysystems does.
 func New(t testing.TB, db *store.DB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{T: t, DB: db, Logs: &Logs{}, opts: options{at: T0}}
+	s := &Server{T: t, DB: db, Logs: &Logs{}, opts: options{at: T0}, DataDir: t.TempDir()}
 	for _, o := range opts {
 		o(&s.opts)
 	}
@@ -122,6 +125,7 @@ func New(t testing.TB, db *store.DB, opts ...Option) *Server {
 func (s *Server) start() {
 	cfg := app.DefaultConfig()
 	cfg.Account.Hash = account.TestHashParams
+	cfg.Firmware.DataDir = s.DataDir
 	for _, f := range s.opts.tweak {
 		f(&cfg)
 	}

@@ -25,6 +25,7 @@ import (
 	"mysystems/internal/clock"
 	"mysystems/internal/edge"
 	"mysystems/internal/errs"
+	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/i18n"
 	"mysystems/internal/mail"
@@ -37,6 +38,7 @@ type Deps struct {
 	Platform *account.Platform
 	Orgs     *org.Service
 	Fleet    *fleet.Service
+	Firmware *firmware.Service
 	Audit    *audit.Service
 	Outbox   *mail.Outbox // the vendor's view of the e-mail outbox
 	Clock    clock.Clock

@@ -43,6 +43,7 @@ var platformTables = map[string]string{ // table → why it is no organization's
 	"leases":             "which instance runs each periodic task",
 	"settings":           "settings shared by every instance",
 	"device_identities":  "the vendor's inventory: a device exists before any organization claims it (org_id is the current claim, if any)",
+	"firmware_releases":  "the AXIS OS catalogue the vendor publishes for every organization (FW-1)",
 }
 
 // liveSchema is what the database reports of one table.
