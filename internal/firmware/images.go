@@ -3,7 +3,6 @@ package firmware
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -60,9 +59,6 @@ func stageImage(dataDir string, r io.Reader, max int64) (*staged, error) {
 	switch {
 	case err != nil:
 		s.discard()
-		if isTooLarge(err) {
-			return nil, errs.InvalidField("image", "err.firmware.image_too_large", max>>20)
-		}
 		return nil, errs.Wrap(err, "firmware upload")
 	case n > max:
 		s.discard()
@@ -73,14 +69,6 @@ func stageImage(dataDir string, r io.Reader, max int64) (*staged, error) {
 	}
 	s.sha256, s.size = hex.EncodeToString(h.Sum(nil)), n
 	return s, nil
-}
-
-// isTooLarge reports whether err is an HTTP body cut at its limit
-// (http.MaxBytesError, matched by its method so this package needs no
-// net/http).
-func isTooLarge(err error) bool {
-	var e interface{ MaxBytesLimit() int64 }
-	return errors.As(err, &e)
 }
 
 // commit moves the image to its name, and syncs the directory so the

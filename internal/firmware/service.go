@@ -272,10 +272,25 @@ type Pick struct {
 	Release Published
 }
 
+// ModelTracks is a model of the catalogue and its tracks.
+type ModelTracks struct {
+	Model string
+	// Tracks are the tracks the model has releases on, the active track
+	// first, then the LTS tracks newest first.
+	Tracks []TrackPick
+}
+
+// TrackPick is a track and its recommended release; nil when every
+// release on the track is withdrawn.
+type TrackPick struct {
+	Track       Track
+	Recommended *Published
+}
+
 // Catalogue is the whole catalogue (GET /api/v1/firmware).
 type Catalogue struct {
 	// Models are the models with at least one release, by name.
-	Models []string
+	Models []ModelTracks
 	// Releases are every release, by model, then newest version first.
 	Releases []Published
 	// Recommended is the recommended release of each model and track that
@@ -304,15 +319,30 @@ func catalogueOf(rs []Published) Catalogue {
 		}
 		return b.Version.Compare(a.Version)
 	})
-	c := Catalogue{Releases: rs, Models: []string{}, Recommended: []Pick{}}
-	for _, r := range rs {
-		if len(c.Models) == 0 || c.Models[len(c.Models)-1] != r.Model {
-			c.Models = append(c.Models, r.Model)
-		}
-	}
+	c := Catalogue{Releases: rs, Models: []ModelTracks{}, Recommended: []Pick{}}
 	for _, rec := range Recommendations(plain(rs)) {
 		i := slices.IndexFunc(rs, func(p Published) bool { return p.Model == rec.Model && p.Version == rec.Version })
 		c.Recommended = append(c.Recommended, Pick{Model: rec.Model, Track: rec.Track, Release: rs[i]})
+	}
+	for _, r := range rs {
+		if len(c.Models) == 0 || c.Models[len(c.Models)-1].Model != r.Model {
+			c.Models = append(c.Models, ModelTracks{Model: r.Model})
+		}
+		m := &c.Models[len(c.Models)-1]
+		if !slices.ContainsFunc(m.Tracks, func(t TrackPick) bool { return t.Track == r.Track }) {
+			m.Tracks = append(m.Tracks, TrackPick{Track: r.Track})
+		}
+	}
+	for i := range c.Models {
+		m := &c.Models[i]
+		slices.SortFunc(m.Tracks, func(a, b TrackPick) int { return trackOrder(a.Track, b.Track) })
+		for j := range m.Tracks {
+			for k := range c.Recommended {
+				if p := &c.Recommended[k]; p.Model == m.Model && p.Track == m.Tracks[j].Track {
+					m.Tracks[j].Recommended = &p.Release
+				}
+			}
+		}
 	}
 	return c
 }

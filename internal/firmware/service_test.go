@@ -87,7 +87,8 @@ func TestFW1_PublishWithdrawCatalogue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(c.Models, ",") != "AXIS M3086-V,AXIS P3265-LVE" || len(c.Releases) != 4 {
+		if len(c.Models) != 2 || c.Models[0].Model != "AXIS M3086-V" || len(c.Models[1].Tracks) != 2 ||
+			c.Models[1].Tracks[0].Track != firmware.Active || c.Models[1].Tracks[1].Recommended.ID != lts.ID || len(c.Releases) != 4 {
 			t.Fatalf("catalogue %+v", c)
 		}
 		rec := func(c firmware.Catalogue) string {

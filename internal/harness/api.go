@@ -87,6 +87,14 @@ func (s *Server) CallIn(method, path, token, lang string, body any) Resp {
 	if lang != "" {
 		req.Header.Set("Accept-Language", lang)
 	}
+	return s.Do(req)
+}
+
+// Do sends a request built by the test (a multipart body, say) and checks
+// its answer as Call does.
+func (s *Server) Do(req *http.Request) Resp {
+	s.T.Helper()
+	method, path := req.Method, req.URL.RequestURI()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.T.Fatal(err)

@@ -75,12 +75,22 @@ type Route struct {
 	Request any // zero value of the JSON body type, or nil
 	// RawBody is the media type of a non-JSON request body (text/csv).
 	RawBody string
+	// Form describes the parts of a multipart/form-data request body, in
+	// the order they must come.
+	Form []Part
 	// Response is the zero value of the success body type, or nil for 204.
 	Response any
 	Status   int     // success status; 200 if zero
 	Query    []Param // documented query parameters
 	CSV      bool    // also answers text/csv with ?format=csv
 	handle   func(*Call) (any, error)
+}
+
+// Part documents one part of a multipart/form-data body; File marks a
+// file (binary) part.
+type Part struct {
+	Name, Description string
+	File              bool
 }
 
 // Param documents a query parameter.
@@ -193,6 +203,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.deviceRoutes()...)
 	a.routes = append(a.routes, a.vendorRoutes()...)
 	a.routes = append(a.routes, a.vendorMailRoutes()...)
+	a.routes = append(a.routes, a.firmwareRoutes()...)
 	return a
 }
 

@@ -56,6 +56,19 @@ func (a *API) OpenAPI() map[string]any {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				rt.RawBody: map[string]any{"schema": map[string]any{"type": "string"}}}}
 		}
+		if len(rt.Form) > 0 {
+			props, required := map[string]any{}, []string{}
+			for _, p := range rt.Form {
+				prop := map[string]any{"type": "string", "description": p.Description}
+				if p.File {
+					prop["format"] = "binary"
+				}
+				props[p.Name] = prop
+				required = append(required, p.Name)
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "properties": props, "required": required}}}}
+		}
 		responses := map[string]any{}
 		status := rt.Status
 		if status == 0 {
