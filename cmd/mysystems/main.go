@@ -40,6 +40,11 @@ Server:
   mysystems vendor outbox  [--to EMAIL]    show e-mails in the outbox, bodies included (no SMTP: read links here)
   mysystems vendor devices mint --model M --count N [--out FILE]
                                            mint device identities: CSV serial,model,secret,oak
+  mysystems vendor firmware publish --model M --version V --track active|lts-YYYY --file IMAGE
+                                   [--released YYYY-MM-DD]
+                                           publish an AXIS OS release (image stored by SHA-256, signed)
+  mysystems vendor firmware withdraw RELEASE_ID --reason TEXT
+                                           stop recommending a release
   mysystems sim --server URL --devices FILE [--count N] [--sites S] …
                                            simulate a device fleet against a gateway (load, demo)
 
@@ -49,7 +54,8 @@ Load and simulation:
 
 Client (talks to a server's API; see 'mysystems help client'):
   mysystems login | logout | whoami | register | mfa …
-  mysystems orgs … | members … | invite | invitations … | accept | folders … | devices … | audit … | tokens …
+  mysystems orgs … | members … | invite | invitations … | accept | folders … | devices … | firmware list
+  | audit … | tokens …
 
 Configuration: flags, MYSYSTEMS_* environment variables (MYSYSTEMS_DATABASE_FILE for
 secrets), or a JSON file given with --config FILE.
@@ -315,11 +321,13 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
-		return errors.New("vendor: say what: token | restore ORG_ID | outbox")
+		return errors.New("vendor: say what: token | restore ORG_ID | outbox | devices mint | firmware publish|withdraw")
 	}
 	switch args[0] {
 	case "devices": // its own flags, parsed after "mint"
 		return cmdVendorDevices(ctx, args[1:], stdout, stderr, getenv)
+	case "firmware": // its own flags, parsed after "publish" or "withdraw"
+		return cmdVendorFirmware(ctx, args[1:], stdout, stderr, getenv)
 	}
 	var name, to string
 	var limit int
@@ -362,7 +370,7 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintf(stdout, "organization %s (%s) restored\n", o.ID, o.Name)
 		return nil
 	}
-	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox)", args[0])
+	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox | devices | firmware)", args[0])
 }
 
 // startPprof serves Go's profiling endpoints on their own listener, never on

@@ -104,6 +104,10 @@ Devices (ID is a device id, as 'mysystems devices list ORG' shows):
                                       device passwords are prompted twice on a terminal
                                       or read from stdin, and sent sealed to the device
 
+AXIS OS:
+  mysystems firmware list             the catalogue: per model and track the recommended
+                                      version, then every release (withdrawn ones marked)
+
 Two-factor authentication (asked for at sign-in):
   mysystems mfa status                whether it is on, and how
   mysystems mfa totp [--code C]       turn on authenticator-app codes: shows a new secret
@@ -184,6 +188,8 @@ var commands = map[string]func(context.Context, *env, []string) error{
 	"devices accounts passwd": cmdDevicesAccountsPasswd,
 	"devices accounts delete": cmdDevicesAccountsDelete,
 
+	"firmware list": cmdFirmwareList,
+
 	"mfa status":        cmdMFAStatus,
 	"mfa totp":          cmdMFATOTP,
 	"mfa totp confirm":  cmdMFATOTPConfirm,
@@ -257,6 +263,7 @@ var groups = map[string]string{
 	"invitations": "list | revoke",
 	"devices":     "list | claim | import | show | rename | move | remove | reboot | identify | command | accounts",
 	"mfa":         "status | totp [confirm] | email [confirm] | disable",
+	"firmware":    "list",
 }
 
 func (e *env) run(ctx context.Context, args []string) error {
