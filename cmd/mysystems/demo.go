@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +15,7 @@ import (
 	"mysystems/internal/app"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
+	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/httpapi"
 	"mysystems/internal/sim"
@@ -86,10 +89,13 @@ func seedDemo(ctx context.Context, a *app.App, dataDir string, devices int) (dem
 			areas = append(areas, f.ID)
 		}
 	}
+	vendor := audit.Actor{Kind: audit.KindVendor, ID: "demo", Email: "vendor:demo"}
+	if err := seedCatalogue(ctx, a, vendor); err != nil {
+		return demo, nil, err
+	}
 	if devices <= 0 {
 		return demo, nil, nil
 	}
-	vendor := audit.Actor{Kind: audit.KindVendor, ID: "demo", Email: "vendor:demo"}
 	var minted []fleet.Minted
 	for i, model := range demoModels {
 		n := devices / len(demoModels)
@@ -142,4 +148,29 @@ func startDemoFleet(ctx context.Context, url string, ids []sim.Identity, log *sl
 		return nil, err
 	}
 	return f.Stop, nil
+}
+
+// demoReleases are the demo's AXIS OS catalogue (FW-1): two models on the
+// active track and the LTS 2024 track.
+var demoReleases = []firmware.PublishInput{
+	{Model: "AXIS P3265-LVE", Version: "11.11.73", Track: "active", Released: "2025-03-10"},
+	{Model: "AXIS P3265-LVE", Version: "12.2.35", Track: "active", Released: "2025-11-04"},
+	{Model: "AXIS P3265-LVE", Version: "10.12.240", Track: "lts-2024", Released: "2025-01-20"},
+	{Model: "AXIS P3265-LVE", Version: "10.12.252", Track: "lts-2024", Released: "2025-09-15"},
+	{Model: "AXIS M3086-V", Version: "11.11.73", Track: "active", Released: "2025-03-10"},
+	{Model: "AXIS M3086-V", Version: "12.2.35", Track: "active", Released: "2025-11-04"},
+	{Model: "AXIS M3086-V", Version: "10.12.252", Track: "lts-2024", Released: "2025-09-15"},
+}
+
+// seedCatalogue publishes the demo's releases, each with a small image of
+// random bytes made now (a few KiB: enough to download, verify and show).
+func seedCatalogue(ctx context.Context, a *app.App, vendor audit.Actor) error {
+	for _, r := range demoReleases {
+		image := make([]byte, 4<<10)
+		_, _ = rand.Read(image)
+		if _, err := a.Firmware.Publish(ctx, vendor, r, bytes.NewReader(image)); err != nil {
+			return fmt.Errorf("demo catalogue %s %s: %w", r.Model, r.Version, err)
+		}
+	}
+	return nil
 }

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"mysystems/internal/api"
 	"mysystems/internal/app"
+	"mysystems/internal/harness"
 	"mysystems/internal/store"
 )
 
@@ -61,5 +63,27 @@ func TestFW1_VendorFirmwareCommands(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "firmware", cat.Releases[0].SHA256)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFW1_DemoCatalogue: the demo publishes a small catalogue, which
+// GET /api/v1/firmware shows to the demo login.
+func TestFW1_DemoCatalogue(t *testing.T) {
+	s := harness.New(t, nil)
+	login, _, err := seedDemo(context.Background(), s.App, t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Call("POST", "/api/v1/auth/login", "", map[string]string{"email": login.Email, "password": login.Password})
+	tok := r.Str("token")
+	r = s.Call("GET", "/api/v1/firmware", tok, nil)
+	var cat api.FirmwareCatalogueJSON
+	if err := r.Decode(&cat); err != nil || r.Status != 200 || len(cat.Models) != 2 || len(cat.Releases) != len(demoReleases) {
+		t.Fatalf("catalogue %d %s", r.Status, r.Body)
+	}
+	for _, m := range cat.Models {
+		if len(m.Tracks) != 2 || m.Tracks[0].Recommended != "12.2.35" || m.Tracks[1].Recommended != "10.12.252" {
+			t.Errorf("%s: %+v", m.Model, m.Tracks)
+		}
 	}
 }
