@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -113,18 +112,8 @@ func TestGW3_FirmwareRanges(t *testing.T) {
 	dev := e.Device(e.Mint(1)[0])
 	dev.Hello()
 	get := func(path, rng string) (int, string) {
-		req, _ := http.NewRequestWithContext(context.Background(), "GET", e.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+dev.Token())
-		if rng != "" {
-			req.Header.Set("Range", rng)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		code, b := dev.Get(path, rng)
+		return code, string(b)
 	}
 	if code, body := get("/device/v1/firmware/"+rel.ID, ""); code != 200 || body != image {
 		t.Fatalf("whole image: %d, %d bytes", code, len(body))

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"io"
 	"net/http"
 
 	"mysystems/internal/audit"
@@ -49,13 +50,14 @@ func (s *Server) Device(m fleet.Minted) *Device {
 		s.T.Fatal(err)
 	}
 	s.T.Cleanup(d.Close)
-	return &Device{Stepped: d, t: s.T}
+	return &Device{Stepped: d, t: s.T, server: s.URL}
 }
 
 // Device is a stepped simulated device whose steps fail the test on error.
 type Device struct {
 	*sim.Stepped
-	t interface {
+	server string
+	t      interface {
 		Helper()
 		Fatalf(string, ...any)
 		Errorf(string, ...any)
@@ -101,6 +103,30 @@ func (d *Device) Step() []sim.Command {
 		d.t.Fatalf("step of %s: %v", d.Serial(), err)
 	}
 	return cmds
+}
+
+// Get sends GET path to the gateway with the device's token and, unless
+// rng is empty, a Range header; it returns the status and the body.
+func (d *Device) Get(path, rng string) (int, []byte) {
+	d.t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), "GET", d.server+path, nil)
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+d.Token())
+	if rng != "" {
+		req.Header.Set("Range", rng)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		d.t.Fatalf("GET %s: %v", path, err)
+	}
+	return res.StatusCode, b
 }
 
 // Serve makes the device long-poll and apply commands on its own until the

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"testing"
@@ -127,27 +126,11 @@ func TestFW1_DeviceDownloadsAndVerifies(t *testing.T) {
 
 	dev := e.Device(e.Mint(1)[0])
 	dev.Hello()
-	get := func(path, rng string) (int, []byte) {
-		req, _ := http.NewRequest("GET", e.URL+path, nil)
-		if dev != nil {
-			req.Header.Set("Authorization", "Bearer "+dev.Token())
-		}
-		if rng != "" {
-			req.Header.Set("Range", rng)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, b
-	}
-	code, head := get("/device/v1/firmware/"+rel.ID, "bytes=0-9999")
+	code, head := dev.Get("/device/v1/firmware/"+rel.ID, "bytes=0-9999")
 	if code != 206 || len(head) != 10000 {
 		t.Fatalf("first range: %d, %d bytes", code, len(head))
 	}
-	code, tail := get("/device/v1/firmware/"+rel.ID, "bytes=10000-")
+	code, tail := dev.Get("/device/v1/firmware/"+rel.ID, "bytes=10000-")
 	if code != 206 {
 		t.Fatalf("second range: %d", code)
 	}
@@ -155,7 +138,7 @@ func TestFW1_DeviceDownloadsAndVerifies(t *testing.T) {
 	if hex.EncodeToString(sum[:]) != rel.SHA256 {
 		t.Fatal("the downloaded bytes do not match the SHA-256")
 	}
-	code, raw := get("/device/v1/firmware-key", "")
+	code, raw := dev.Get("/device/v1/firmware-key", "")
 	var key device.FirmwareKey
 	if code != 200 || json.Unmarshal(raw, &key) != nil || key.Algorithm != "ed25519" {
 		t.Fatalf("key: %d %s", code, raw)
@@ -166,8 +149,7 @@ func TestFW1_DeviceDownloadsAndVerifies(t *testing.T) {
 	if device.VerifyFirmware(key.PublicKey, rel.Signature, rel.ID, rel.Model, "12.2.36", rel.SHA256, rel.Size) {
 		t.Fatal("the signature verifies another version")
 	}
-	dev = nil // no device token: refused
-	if code, _ := get("/device/v1/firmware/"+rel.ID, ""); code != 401 {
-		t.Fatalf("without a device token: %d", code)
+	if r := e.Call("GET", "/device/v1/firmware/"+rel.ID, "", nil); r.Status != 401 { // no device token
+		t.Fatalf("without a device token: %d", r.Status)
 	}
 }
