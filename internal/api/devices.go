@@ -14,6 +14,9 @@ type DeviceJSON struct {
 	Online     bool       `json:"online"`
 	LastSeenAt *time.Time `json:"last_seen_at"`
 	ClaimedAt  time.Time  `json:"claimed_at"`
+	// RecommendedVersion is the AXIS OS version an upgrade is recommended
+	// to (FW-2), present only when one is.
+	RecommendedVersion string `json:"recommended_version,omitempty"`
 }
 
 // ClaimRequest claims a device with its serial and OAK (DEV-3).

@@ -60,3 +60,14 @@ type FirmwareCatalogueJSON struct {
 type WithdrawRequest struct {
 	Reason string `json:"reason"`
 }
+
+// ModelRecommendationJSON is one model's line of
+// GET /api/v1/orgs/{org}/firmware/recommendations (FW-2), counted in the
+// caller's visible folders: its devices, those on the recommended version
+// of their track, and those with a recommended upgrade.
+type ModelRecommendationJSON struct {
+	Model            string `json:"model"`
+	Devices          int    `json:"devices"`
+	OnRecommended    int    `json:"on_recommended"`
+	UpgradeAvailable int    `json:"upgrade_available"`
+}

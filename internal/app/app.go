@@ -107,6 +107,7 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	a.Fleet.SetNotifier(a.Gateway)
 	a.Firmware = firmware.NewService(db.Firmware(), clk, log, cfg.Firmware)
 	a.Gateway.SetFirmware(a.Firmware)
+	a.Fleet.SetCatalogue(a.Firmware.Releases)
 	a.buildJobs(cfg, db, clk, log)
 	a.API = httpapi.New(httpapi.Deps{
 		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,

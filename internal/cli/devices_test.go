@@ -117,7 +117,7 @@ func TestDevices(t *testing.T) {
 	// CSV: every matching device.
 	r = h.ok("", "devices", "list", orgID, "--csv")
 	rows, err := csv.NewReader(strings.NewReader(r.out)).ReadAll()
-	if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != "id,serial,name,model,firmware,folder,status,last_seen" {
+	if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != "id,serial,name,model,firmware,folder,status,last_seen,recommended_version" {
 		t.Fatalf("devices list --csv: got %q (%v)", r.out, err)
 	}
 	r = h.ok("", "devices", "list", orgID, "--csv", "--status", "offline")

@@ -405,6 +405,23 @@ type ModelSummary struct {
 // version cannot be compared, or whose track has no recommendation, is
 // counted in Devices only.
 func Summarize(releases []Release, devices []Installed) []ModelSummary {
+	counted := make([]Counted, len(devices))
+	for i, d := range devices {
+		counted[i] = Counted{Installed: d, Devices: 1}
+	}
+	return SummarizeCounted(releases, counted)
+}
+
+// Counted is how many devices run one model and firmware (the store
+// answers them grouped, so the summary of a large fleet reads one row per
+// model and version, not per device).
+type Counted struct {
+	Installed
+	Devices int
+}
+
+// SummarizeCounted is Summarize over grouped devices.
+func SummarizeCounted(releases []Release, devices []Counted) []ModelSummary {
 	byModel := map[string]*ModelSummary{}
 	for _, d := range devices {
 		s := byModel[d.Model]
@@ -412,14 +429,14 @@ func Summarize(releases []Release, devices []Installed) []ModelSummary {
 			s = &ModelSummary{Model: d.Model}
 			byModel[d.Model] = s
 		}
-		s.Devices++
+		s.Devices += d.Devices
 		a := Recommendation(releases, d.Model, d.Firmware)
 		v, err := ParseVersion(d.Firmware)
 		switch {
 		case a.Upgrade:
-			s.UpgradeAvailable++
+			s.UpgradeAvailable += d.Devices
 		case err == nil && !a.Recommended.IsZero() && v == a.Recommended:
-			s.OnRecommended++
+			s.OnRecommended += d.Devices
 		}
 	}
 	out := make([]ModelSummary, 0, len(byModel))
@@ -427,5 +444,18 @@ func Summarize(releases []Release, devices []Installed) []ModelSummary {
 		out = append(out, *s)
 	}
 	slices.SortFunc(out, func(a, b ModelSummary) int { return strings.Compare(a.Model, b.Model) })
+	return out
+}
+
+// Upgradable returns those of installed (model and firmware pairs) that
+// have a recommended upgrade (FW-2: the device list's "upgrade recommended"
+// filter), in their order.
+func Upgradable(releases []Release, installed []Installed) []Installed {
+	out := []Installed{}
+	for _, d := range installed {
+		if Recommendation(releases, d.Model, d.Firmware).Upgrade {
+			out = append(out, d)
+		}
+	}
 	return out
 }

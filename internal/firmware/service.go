@@ -312,6 +312,21 @@ func (s *Service) Catalogue(ctx context.Context) (Catalogue, error) {
 	return catalogueOf(rs), nil
 }
 
+// Releases returns every release of the catalogue, withdrawn or not, as
+// the catalogue's rules take them (what the fleet's device list needs for
+// its recommendations, FW-2).
+func (s *Service) Releases(ctx context.Context) ([]Release, error) {
+	var rs []Published
+	if err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		rs, err = tx.Releases(ctx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return plain(rs), nil
+}
+
 func catalogueOf(rs []Published) Catalogue {
 	slices.SortFunc(rs, func(a, b Published) int {
 		if c := strings.Compare(a.Model, b.Model); c != 0 {

@@ -9,8 +9,10 @@ import (
 )
 
 // ExportColumns are the columns of the device export (DEV-4), the same from
-// the API and the web UI.
-var ExportColumns = []string{"id", "serial", "name", "model", "firmware", "folder", "status", "last_seen"}
+// the API and the web UI. recommended_version is the version an upgrade is
+// recommended to (FW-2), empty when none is.
+var ExportColumns = []string{"id", "serial", "name", "model", "firmware", "folder", "status", "last_seen",
+	"recommended_version"}
 
 // Sheet receives an export: Begin once the first page is read (an error
 // before it is the caller's to report as usual), then one Row per line.
@@ -59,5 +61,5 @@ func exportRow(d Device, t org.Tree, now time.Time, heartbeat time.Duration) []s
 	if d.LastSeenAt != nil {
 		seen = d.LastSeenAt.UTC().Format(time.RFC3339)
 	}
-	return []string{d.ID, d.Serial, d.Name, d.Model, d.Firmware, t.Path(d.FolderID), status, seen}
+	return []string{d.ID, d.Serial, d.Name, d.Model, d.Firmware, t.Path(d.FolderID), status, seen, d.UpgradeTo}
 }

@@ -21,9 +21,13 @@ func TestDEV4_ExportRow(t *testing.T) {
 		want []string
 	}{
 		{"OK/online", Device{ID: "dev_1", Serial: "ACCC8E000001", Name: "=Lobby", Model: "M3086-V", Firmware: "11.0.0", FolderID: "fld_hall", LastSeenAt: &seen},
-			[]string{"dev_1", "ACCC8E000001", "=Lobby", "M3086-V", "11.0.0", "Acme / Hall", "online", "2026-06-01T11:59:00Z"}},
+			[]string{"dev_1", "ACCC8E000001", "=Lobby", "M3086-V", "11.0.0", "Acme / Hall", "online", "2026-06-01T11:59:00Z", ""}},
 		{"OK/never seen", Device{ID: "dev_2", Serial: "ACCC8E000002", Name: "Gate", Model: "M3086-V", Firmware: "11.0.0", FolderID: "fld_root"},
-			[]string{"dev_2", "ACCC8E000002", "Gate", "M3086-V", "11.0.0", "Acme", "offline", ""}},
+			[]string{"dev_2", "ACCC8E000002", "Gate", "M3086-V", "11.0.0", "Acme", "offline", "", ""}},
+		// FW-2: the last column is the recommended version, when an
+		// upgrade is recommended.
+		{"OK/upgrade recommended", Device{ID: "dev_3", Serial: "ACCC8E000003", Name: "Yard", Model: "M3086-V", Firmware: "11.0.0", FolderID: "fld_root", UpgradeTo: "11.11.73"},
+			[]string{"dev_3", "ACCC8E000003", "Yard", "M3086-V", "11.0.0", "Acme", "offline", "", "11.11.73"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

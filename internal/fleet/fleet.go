@@ -35,6 +35,10 @@ type Device struct {
 	Name       string
 	ClaimedAt  time.Time
 	LastSeenAt *time.Time
+	// UpgradeTo is the recommended version when the catalogue recommends
+	// this device an upgrade (FW-2), "" otherwise. The service sets it; the
+	// store does not keep it.
+	UpgradeTo string
 }
 
 // PresenceFlush bounds how long the gateway keeps a device's contact in

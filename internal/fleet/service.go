@@ -15,6 +15,7 @@ import (
 	"mysystems/internal/clock"
 	"mysystems/internal/device"
 	"mysystems/internal/errs"
+	"mysystems/internal/firmware"
 	"mysystems/internal/i18n"
 	"mysystems/internal/org"
 )
@@ -44,10 +45,27 @@ func DefaultConfig() Config {
 // Service implements the device use cases of members (the device side is
 // the gateway's).
 type Service struct {
-	store  Store
-	clock  clock.Clock
-	cfg    Config
-	notify Notifier
+	store     Store
+	clock     clock.Clock
+	cfg       Config
+	notify    Notifier
+	catalogue Catalogue
+}
+
+// Catalogue returns the AXIS OS releases, withdrawn or not (the firmware
+// service's Releases), for the device list's recommendations (FW-2).
+type Catalogue func(ctx context.Context) ([]firmware.Release, error)
+
+// SetCatalogue wires the AXIS OS catalogue. Without one, no device has a
+// recommended upgrade.
+func (s *Service) SetCatalogue(c Catalogue) { s.catalogue = c }
+
+// releases reads the catalogue (none when none is wired).
+func (s *Service) releases(ctx context.Context) ([]firmware.Release, error) {
+	if s.catalogue == nil {
+		return nil, nil
+	}
+	return s.catalogue(ctx)
 }
 
 // NewService returns a fleet service. notify may be nil until a gateway is

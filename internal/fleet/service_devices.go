@@ -13,6 +13,7 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
+	"mysystems/internal/firmware"
 	"mysystems/internal/i18n"
 	"mysystems/internal/org"
 )
@@ -258,10 +259,14 @@ func (s *Service) List(ctx context.Context, actor audit.Actor, orgID string, f F
 	if err := checkFilter(&f); err != nil {
 		return nil, "", org.Tree{}, err
 	}
+	releases, err := s.releases(ctx)
+	if err != nil {
+		return nil, "", org.Tree{}, err
+	}
 	var out []Device
 	var next string
 	var t org.Tree
-	err := s.store.Read(ctx, func(tx Tx) error {
+	err = s.store.Read(ctx, func(tx Tx) error {
 		var m org.Membership
 		var err error
 		_, m, t, err = enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
@@ -276,10 +281,58 @@ func (s *Service) List(ctx context.Context, actor audit.Actor, orgID string, f F
 			return nil
 		}
 		f.OnlineSince = s.clock.Now().Add(-OnlineWindow(s.cfg.Heartbeat))
+		if f.Upgrade != "" {
+			vs, err := tx.DeviceVersions(ctx, orgID, f.Folders)
+			if err != nil {
+				return err
+			}
+			installed := make([]firmware.Installed, len(vs))
+			for i, v := range vs {
+				installed[i] = v.Installed
+			}
+			f.Upgradable = firmware.Upgradable(releases, installed)
+		}
 		out, next, err = tx.Devices(ctx, orgID, f, p.Normalize(50, 1000))
 		return err
 	})
+	advise(releases, out)
 	return out, next, t, err
+}
+
+// advise sets the recommended upgrade of each device (FW-2).
+func advise(releases []firmware.Release, ds []Device) {
+	for i := range ds {
+		if a := firmware.Recommendation(releases, ds[i].Model, ds[i].Firmware); a.Upgrade {
+			ds[i].UpgradeTo = a.Recommended.String()
+		}
+	}
+}
+
+// Recommendations summarizes, per model, the devices the actor sees: how
+// many, how many on the recommended version of their track, how many with
+// an upgrade available (FW-2), counted in the actor's visible folders.
+func (s *Service) Recommendations(ctx context.Context, actor audit.Actor, orgID string) ([]firmware.ModelSummary, error) {
+	releases, err := s.releases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var vs []firmware.Counted
+	err = s.store.Read(ctx, func(tx Tx) error {
+		_, m, t, err := enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
+		if err != nil {
+			return err
+		}
+		folders, err := visibleFolders(t, m, "")
+		if err != nil || folders != nil && len(folders) == 0 {
+			return err
+		}
+		vs, err = tx.DeviceVersions(ctx, orgID, folders)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return firmware.SummarizeCounted(releases, vs), nil
 }
 
 var sorts = map[string]bool{"name": true, "serial": true, "model": true, "firmware": true, "last_seen": true, "claimed": true}
@@ -294,7 +347,9 @@ func checkFilter(f *Filter) error {
 	default:
 		return errs.InvalidField("status", "err.devices.status")
 	}
-	if f.Upgrade != "" {
+	switch f.Upgrade {
+	case "", "yes", "no":
+	default:
 		return errs.InvalidField("upgrade", "err.devices.upgrade_filter")
 	}
 	if len(f.Query) > 100 {
@@ -312,7 +367,13 @@ func (s *Service) Device(ctx context.Context, actor audit.Actor, orgID, id strin
 		d, tree, _, err = s.visibleDevice(ctx, tx, actor, orgID, id, access.ViewDevices)
 		return err
 	})
-	return d, tree, err
+	if err != nil {
+		return d, tree, err
+	}
+	releases, err := s.releases(ctx)
+	ds := []Device{d}
+	advise(releases, ds)
+	return ds[0], tree, err
 }
 
 // visibleDevice loads a device the actor sees, then checks the action: a

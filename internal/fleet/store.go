@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mysystems/internal/audit"
+	"mysystems/internal/firmware"
 	"mysystems/internal/org"
 )
 
@@ -17,10 +18,13 @@ type Filter struct {
 	Status   string // "online" or "offline"
 	Query    string // substring of name or serial
 	Sort     string // name, serial, model, firmware, last_seen, claimed (prefix "-" for descending)
-	// Upgrade ("upgrade recommended", API.md) needs the AXIS OS
-	// recommendations (SPEC §7), which this version does not have yet: it
-	// is refused rather than ignored.
+	// Upgrade is "yes" (only devices with a recommended upgrade, FW-2) or
+	// "no" (only those without one).
 	Upgrade string
+	// Upgradable are the (model, firmware) pairs of the organization's
+	// visible devices that have a recommended upgrade, for Upgrade: set by
+	// the service from the catalogue, so the store filters with them.
+	Upgradable []firmware.Installed
 	// Folders limits the list to these folders (already expanded to
 	// subtrees); nil means every folder. Set from the member's access and
 	// the FolderID filter.
@@ -67,6 +71,9 @@ type Tx interface {
 	UpdateDevice(ctx context.Context, d Device) error
 	DeleteDevice(ctx context.Context, orgID, id string) error
 	Devices(ctx context.Context, orgID string, f Filter, p Page) ([]Device, string, error)
+	// DeviceVersions counts an organization's devices by model and
+	// firmware, in folders (nil: every folder).
+	DeviceVersions(ctx context.Context, orgID string, folders []string) ([]firmware.Counted, error)
 
 	CreateCommand(ctx context.Context, c Command) error
 	Command(ctx context.Context, orgID, id string) (Command, error)

@@ -76,6 +76,8 @@ func TestACC2_PermissionTable(t *testing.T) {
 				{"bulk remove nobody", "POST", "/api/v1/orgs/" + id + "/members/remove", map[string]any{"user_ids": []string{"usr_ghost"}}, [4]int{404, 404, 403, 403}},
 				{"list devices", "GET", dev, nil, [4]int{200, 200, 200, 200}},
 				{"export devices", "GET", dev + "?format=csv", nil, [4]int{200, 200, 200, 200}},
+				{"list devices with a recommended upgrade", "GET", dev + "?upgrade=yes", nil, [4]int{200, 200, 200, 200}},
+				{"firmware recommendations per model", "GET", "/api/v1/orgs/" + id + "/firmware/recommendations", nil, [4]int{200, 200, 200, 200}},
 				{"read device inside", "GET", dev + "/" + devIn, nil, [4]int{200, 200, 200, 200}},
 				{"read device outside", "GET", dev + "/" + devOut, nil, [4]int{200, 200, 404, 404}},
 				{"identify device inside", "POST", dev + "/" + devIn + "/actions", map[string]string{"type": "identify"}, [4]int{202, 202, 202, 403}},

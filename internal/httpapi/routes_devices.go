@@ -13,7 +13,8 @@ import (
 
 func (a *API) deviceJSON(d fleet.Device, t org.Tree) api.DeviceJSON {
 	return api.DeviceJSON{ID: d.ID, Serial: d.Serial, Name: d.Name, Model: d.Model, Firmware: d.Firmware, FolderID: d.FolderID,
-		FolderPath: t.Path(d.FolderID), Online: d.Online(a.d.Clock.Now(), a.d.Fleet.Heartbeat()), LastSeenAt: d.LastSeenAt, ClaimedAt: d.ClaimedAt}
+		FolderPath: t.Path(d.FolderID), Online: d.Online(a.d.Clock.Now(), a.d.Fleet.Heartbeat()), LastSeenAt: d.LastSeenAt, ClaimedAt: d.ClaimedAt,
+		RecommendedVersion: d.UpgradeTo}
 }
 
 func commandJSON(c fleet.Command) api.CommandJSON {
@@ -34,6 +35,7 @@ var deviceParams = append([]Param{
 	{"model", "model name"},
 	{"firmware", "firmware version"},
 	{"status", "online or offline"},
+	{"upgrade", "yes (devices with a recommended AXIS OS upgrade) or no (devices without one)"},
 	{"q", "search in name and serial"},
 	{"sort", "name, serial, model, firmware, last_seen, claimed; prefix - to reverse"},
 	{"format", "json (default) or csv (every matching device)"},

@@ -52,6 +52,17 @@ func (a *API) firmwareRoutes() []Route {
 				}
 				return catalogueJSON(cat), nil
 			}},
+		{Method: "GET", Path: "/api/v1/orgs/{org}/firmware/recommendations", Tag: "firmware",
+			Summary: "Per model, the devices I can see, those on the recommended version and those with a recommended upgrade (FW-2)",
+			Auth:    AuthUser, Response: api.List[api.ModelRecommendationJSON]{}, handle: func(c *Call) (any, error) {
+				ms, err := a.d.Fleet.Recommendations(c.R.Context(), c.Actor, c.Org.ID)
+				if err != nil {
+					return nil, err
+				}
+				return listOf(ms, "", func(m firmware.ModelSummary) api.ModelRecommendationJSON {
+					return api.ModelRecommendationJSON{Model: m.Model, Devices: m.Devices, OnRecommended: m.OnRecommended, UpgradeAvailable: m.UpgradeAvailable}
+				}), nil
+			}},
 		{Method: "POST", Path: "/api/v1/vendor/firmware", Tag: "vendor", Summary: "Publish an AXIS OS release: metadata and image, stored by SHA-256 and signed (FW-1)",
 			Auth: AuthVendor, Form: firmwareParts, Response: api.ReleaseJSON{}, Status: http.StatusCreated, handle: a.publishFirmware},
 		{Method: "POST", Path: "/api/v1/vendor/firmware/{id}/withdraw", Tag: "vendor", Summary: "Withdraw an AXIS OS release: no longer recommended (FW-1)",

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mysystems/internal/errs"
+	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/i18n"
 )
@@ -156,6 +157,19 @@ func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.
 		where = append(where, "firmware = ?")
 		args = append(args, f.Firmware)
 	}
+	switch f.Upgrade {
+	case "yes":
+		if len(f.Upgradable) == 0 {
+			return []fleet.Device{}, "", nil
+		}
+		c, a := pairsIn(f.Upgradable)
+		where, args = append(where, c), append(args, a...)
+	case "no":
+		if len(f.Upgradable) > 0 {
+			c, a := pairsIn(f.Upgradable)
+			where, args = append(where, "NOT "+c), append(args, a...)
+		}
+	}
 	switch f.Status {
 	case "online":
 		where = append(where, "last_seen_at > ?")
@@ -244,6 +258,48 @@ func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.
 		}
 	}
 	return out, next, nil
+}
+
+// pairsIn is the condition that a device's (model, firmware) is one of
+// pairs, written with AND and OR so SQLite and PostgreSQL read it alike.
+func pairsIn(pairs []firmware.Installed) (string, []any) {
+	conds := make([]string, len(pairs))
+	args := make([]any, 0, 2*len(pairs))
+	for i, p := range pairs {
+		conds[i] = "(model = ? AND firmware = ?)"
+		args = append(args, p.Model, p.Firmware)
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
+// DeviceVersions counts an organization's devices by model and firmware,
+// in folders (nil: every folder), by model then firmware.
+func (t *Tx) DeviceVersions(ctx context.Context, orgID string, folders []string) ([]firmware.Counted, error) {
+	q := `SELECT model, firmware, COUNT(*) FROM devices WHERE org_id = ?`
+	args := []any{orgID}
+	if folders != nil {
+		if len(folders) == 0 {
+			return []firmware.Counted{}, nil
+		}
+		q += " AND folder_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(folders)), ",") + ")"
+		for _, id := range folders {
+			args = append(args, id)
+		}
+	}
+	rows, err := t.query(ctx, q+` GROUP BY model, firmware ORDER BY model, firmware`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "device versions")
+	}
+	defer rows.Close()
+	out := []firmware.Counted{}
+	for rows.Next() {
+		var c firmware.Counted
+		if err := rows.Scan(&c.Model, &c.Firmware, &c.Devices); err != nil {
+			return nil, errs.Wrap(err, "scan device versions")
+		}
+		out = append(out, c)
+	}
+	return out, errs.Wrap(rows.Err(), "device versions")
 }
 
 const cmdCols = `org_id, id, device_id, serial, type, args, state, result, created_by, created_at, delivered_at, done_at, deliveries`

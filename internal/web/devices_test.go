@@ -238,7 +238,7 @@ func TestDEV4_DeviceExportCSV(t *testing.T) {
 		t.Fatalf("Content-Disposition %q", cd)
 	}
 	lines := strings.Split(strings.TrimSpace(r.body), "\n")
-	if len(lines) != 4 || lines[0] != "id,serial,name,model,firmware,folder,status,last_seen" {
+	if len(lines) != 4 || lines[0] != "id,serial,name,model,firmware,folder,status,last_seen,recommended_version" {
 		t.Fatalf("csv:\n%s", r.body)
 	}
 	wantBody(t, "csv", r, inA+","+ms[0].Serial+`,"'=HYPERLINK(""x"")",`+testModel+",unknown,Default / Site A,offline,",

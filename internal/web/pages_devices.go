@@ -15,6 +15,7 @@ import (
 	"mysystems/internal/device"
 	"mysystems/internal/edge"
 	"mysystems/internal/errs"
+	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
 )
@@ -70,6 +71,9 @@ type deviceRow struct {
 	LastSeen                          *time.Time
 	ClaimedAt                         time.Time
 	Href                              string
+	// UpgradeTo is the recommended version when an upgrade is recommended
+	// (FW-2).
+	UpgradeTo string
 }
 
 func (c *call) deviceRow(d fleet.Device, t org.Tree) deviceRow {
@@ -79,7 +83,7 @@ func (c *call) deviceRow(d fleet.Device, t org.Tree) deviceRow {
 	}
 	return deviceRow{ID: d.ID, Name: d.Name, Serial: d.Serial, Model: d.Model, Firmware: fw,
 		FolderID: d.FolderID, Folder: t.Path(d.FolderID), Online: d.Online(c.now(), c.u.d.Fleet.Heartbeat()),
-		LastSeen: d.LastSeenAt, ClaimedAt: d.ClaimedAt, Href: c.deviceURL(d.ID)}
+		LastSeen: d.LastSeenAt, ClaimedAt: d.ClaimedAt, Href: c.deviceURL(d.ID), UpgradeTo: d.UpgradeTo}
 }
 
 func (c *call) deviceURL(id string) string { return c.orgURL("devices/" + url.PathEscape(id)) }
@@ -101,13 +105,17 @@ func (c *call) options(selected string, pairs ...string) []option {
 // devicesPage is the data of the Devices page: the folder tree on the
 // left, the filtered device list on the right.
 type devicesPage struct {
-	Tree          []*folderNode
-	All           string // the list without a folder filter
-	Selected      *org.FolderView
-	Devices       []deviceRow
-	Models        []string // suggestions for the filters
-	Firmwares     []string
-	Statuses      []option
+	Tree      []*folderNode
+	All       string // the list without a folder filter
+	Selected  *org.FolderView
+	Devices   []deviceRow
+	Models    []string // suggestions for the filters
+	Firmwares []string
+	Statuses  []option
+	Upgrades  []option
+	// Summary is, per model, the devices the member sees and their AXIS OS
+	// recommendations (FW-2).
+	Summary       []modelSummaryRow
 	Sorts         []option
 	Filtered      bool
 	Next, First   string
@@ -115,6 +123,13 @@ type devicesPage struct {
 	Clear         string
 	ManageFolders string
 	CanManage     bool
+}
+
+// modelSummaryRow is one model's line of the Devices page's AXIS OS
+// summary, with a link to its devices that have a recommended upgrade.
+type modelSummaryRow struct {
+	firmware.ModelSummary
+	Href string
 }
 
 // devicesView builds the Devices page around q. A folder the caller does
@@ -153,7 +168,8 @@ func (c *call) devicesView(q deviceQuery) (*view, *devicesPage, error) {
 		n.Base = c.orgURL("folders/" + n.ID)
 		n.Manage = page.CanManage
 	}
-	page.Filtered = q.Model != "" || q.Firmware != "" || q.Status != "" || q.Q != ""
+	page.Filtered = q.Model != "" || q.Firmware != "" || q.Status != "" || q.Q != "" || q.Upgrade != ""
+	page.Upgrades = c.options(q.Upgrade, "", "devices.upgrade.any", "yes", "devices.upgrade.yes", "no", "devices.upgrade.no")
 	page.Statuses = c.options(q.Status, "", "devices.status.any", "online", "devices.online", "offline", "devices.offline")
 	page.Sorts = c.options(q.Sort, "", "devices.sort.name", "-name", "devices.sort.name.desc", "serial", "devices.sort.serial",
 		"model", "devices.sort.model", "firmware", "devices.sort.firmware", "-last_seen", "devices.sort.lastseen",
@@ -181,10 +197,23 @@ func (u *UI) deviceList(c *call) {
 		c.listFailed("devices", v, err)
 		return
 	}
+	base := c.orgURL("devices")
 	ds, next, t, err := u.d.Fleet.List(c.r.Context(), c.actor, c.org.ID, q.filter(), fleet.Page{Limit: devicesPageSize, Cursor: cursor})
 	if err != nil {
 		c.listFailed("devices", v, err)
 		return
+	}
+	summary, err := u.d.Fleet.Recommendations(c.r.Context(), c.actor, c.org.ID)
+	if err != nil {
+		c.listFailed("devices", v, err)
+		return
+	}
+	for _, m := range summary {
+		row := modelSummaryRow{ModelSummary: m}
+		if m.UpgradeAvailable > 0 {
+			row.Href = (deviceQuery{Model: m.Model, Upgrade: "yes"}).href(base)
+		}
+		page.Summary = append(page.Summary, row)
 	}
 	for _, d := range ds {
 		page.Devices = append(page.Devices, c.deviceRow(d, t))
@@ -197,7 +226,6 @@ func (u *UI) deviceList(c *call) {
 	}
 	slices.Sort(page.Models)
 	slices.Sort(page.Firmwares)
-	base := c.orgURL("devices")
 	if next != "" {
 		page.Next = q.href(base, "cursor", next)
 	}
