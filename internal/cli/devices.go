@@ -16,9 +16,17 @@ func status(d api.DeviceJSON) string {
 	return "offline"
 }
 
+// upgradeTo is the version an upgrade is recommended to (FW-2), or "-".
+func upgradeTo(d api.DeviceJSON) string {
+	if d.RecommendedVersion == "" {
+		return "-"
+	}
+	return clean(d.RecommendedVersion)
+}
+
 var cmdDevicesList = listCommand[api.DeviceJSON]{
 	name:     "devices list",
-	synopsis: "ORG [--folder ID] [--model M] [--firmware V] [--status online|offline] [--q TEXT] [--sort KEY] [--limit N] [--cursor C] [--all] [--csv]",
+	synopsis: "ORG [--folder ID] [--model M] [--firmware V] [--status online|offline] [--upgrade yes|no] [--q TEXT] [--sort KEY] [--limit N] [--cursor C] [--all] [--csv]",
 	about: "List the devices of an organization you can see (owners and admins see all; other\n" +
 		"members the devices in their folders). Without --all one page is shown (--limit\n" +
 		"devices); --csv exports every matching device. --folder includes the folders below.",
@@ -29,12 +37,16 @@ var cmdDevicesList = listCommand[api.DeviceJSON]{
 		{name: "model", help: "only this model"},
 		{name: "firmware", help: "only this firmware version"},
 		{name: "status", help: "only online or offline devices"},
+		{name: "upgrade", help: "yes: only devices with a recommended AXIS OS upgrade; no: only those without one"},
 		{name: "q", help: "search in names and serial numbers"},
 		{name: "sort", help: "name, serial, model, firmware, last_seen or claimed; prefix - to reverse (-last_seen)", orders: true},
 	},
 	check: func(f *flags, v map[string]string) error {
 		if s := v["status"]; s != "" && s != "online" && s != "offline" {
 			return usagef(f, "--status must be online or offline")
+		}
+		if u := v["upgrade"]; u != "" && u != "yes" && u != "no" {
+			return usagef(f, "--upgrade must be yes or no")
 		}
 		return nil
 	},
@@ -48,10 +60,11 @@ var cmdDevicesList = listCommand[api.DeviceJSON]{
 		}
 		return fmt.Sprintf("No devices you can see here: claim one with 'mysystems devices claim %s SERIAL --oak OAK'.", clean(pos[0]))
 	},
-	head: []string{"ID", "NAME", "SERIAL", "MODEL", "FIRMWARE", "FOLDER", "STATUS", "LAST SEEN"},
+	head: []string{"ID", "NAME", "SERIAL", "MODEL", "FIRMWARE", "FOLDER", "STATUS", "LAST SEEN", "UPGRADE TO"},
 	row: func(d api.DeviceJSON, _ map[string]string) []string {
 		return []string{clean(d.ID), clean(d.Name), clean(d.Serial), clean(d.Model),
-			clean(d.Firmware), clean(d.FolderPath), status(d), maybe(d.LastSeenAt, "never")}
+			clean(d.Firmware), clean(d.FolderPath), status(d), maybe(d.LastSeenAt, "never"),
+			upgradeTo(d)}
 	},
 }.run
 
