@@ -139,6 +139,9 @@ func startDemoFleet(ctx context.Context, url string, ids []sim.Identity, log *sl
 	if len(ids) == 0 {
 		return func() {}, nil
 	}
+	for i := range ids {
+		ids[i].Firmware = demoFirmware(i)
+	}
 	f, err := sim.New(sim.Config{Server: url, Sites: len(demoSites), StartSpread: 10e9, HeartbeatJitter: 5e9,
 		Offline: 0.002, Speed: 1, Log: log})
 	if err != nil {
@@ -149,6 +152,17 @@ func startDemoFleet(ctx context.Context, url string, ids []sim.Identity, log *sl
 	}
 	return f.Stop, nil
 }
+
+// demoFirmwares are the versions the demo devices report, in turn, against
+// demoReleases (FW-2): the newest active (nothing to do), an older active
+// (an upgrade to 12.2.35), an older LTS 2024 (an upgrade to 10.12.252, its
+// track's newest; for a model without it, a version the catalogue does not
+// know: the active track) and the newest LTS 2024. About half of the demo's
+// catalogued devices have a recommended upgrade.
+var demoFirmwares = []string{"12.2.35", "11.11.73", "10.12.240", "10.12.252"}
+
+// demoFirmware is the version the i-th demo device reports.
+func demoFirmware(i int) string { return demoFirmwares[i%len(demoFirmwares)] }
 
 // demoReleases are the demo's AXIS OS catalogue (FW-1): two models on the
 // active track and the LTS 2024 track.

@@ -54,10 +54,14 @@ func newDevice(f *Fleet, id Identity, l *link, key *ecdh.PrivateKey) *Device {
 	if model == "" {
 		model = DefaultModel
 	}
+	fw := id.Firmware
+	if fw == "" {
+		fw = f.cfg.Firmware
+	}
 	return &Device{
 		f: f, serial: id.Serial, model: model, secret: id.Secret, link: l,
 		priv: key, pub: publicKey(key),
-		firmware: f.cfg.Firmware,
+		firmware: fw,
 		accounts: []device.Account{
 			{Username: device.RootAccount, Role: device.RoleAdministrator},
 			{Username: "acs-service", Role: device.RoleAdministrator, Service: true},

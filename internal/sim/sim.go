@@ -42,6 +42,9 @@ type Identity struct {
 	Serial string
 	Model  string
 	Secret string
+	// Firmware is the version this device reports; empty is
+	// Config.Firmware.
+	Firmware string
 }
 
 // FaultKind names an injectable fault.

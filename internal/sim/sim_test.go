@@ -486,7 +486,7 @@ func TestReadIdentities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Identity{{"ACCC8E000001", "AXIS P3265-LVE", "S1"}, {"ACCC8E000002", DefaultModel, "S2"}}
+	want := []Identity{{Serial: "ACCC8E000001", Model: "AXIS P3265-LVE", Secret: "S1"}, {Serial: "ACCC8E000002", Model: DefaultModel, Secret: "S2"}}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("ids = %+v", ids)
 	}

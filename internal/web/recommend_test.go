@@ -30,7 +30,7 @@ func TestFW2_DevicesPageUpgradeFilterAndSummary(t *testing.T) {
 	ms := a.Mint(2)
 	for i, fw := range []string{"11.11.73", "12.2.35"} {
 		claim(t, owner, id, ms[i], root, "cam-"+fw)
-		d, err := sim.NewStepped(sim.Config{Server: a.URL, Firmware: fw}, sim.Identity{Serial: ms[i].Serial, Model: ms[i].Model, Secret: ms[i].Secret})
+		d, err := sim.NewStepped(sim.Config{Server: a.URL}, sim.Identity{Serial: ms[i].Serial, Model: ms[i].Model, Secret: ms[i].Secret, Firmware: fw})
 		if err != nil {
 			t.Fatal(err)
 		}
