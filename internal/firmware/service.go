@@ -301,27 +301,30 @@ type Catalogue struct {
 // Catalogue returns the catalogue: models, releases and the recommended
 // version of every model and track (FW-1).
 func (s *Service) Catalogue(ctx context.Context) (Catalogue, error) {
-	var rs []Published
-	if err := s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		rs, err = tx.Releases(ctx)
-		return err
-	}); err != nil {
+	rs, err := s.published(ctx)
+	if err != nil {
 		return Catalogue{}, err
 	}
 	return catalogueOf(rs), nil
+}
+
+// published reads every release, withdrawn or not.
+func (s *Service) published(ctx context.Context) ([]Published, error) {
+	var rs []Published
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		rs, err = tx.Releases(ctx)
+		return err
+	})
+	return rs, err
 }
 
 // Releases returns every release of the catalogue, withdrawn or not, as
 // the catalogue's rules take them (what the fleet's device list needs for
 // its recommendations, FW-2).
 func (s *Service) Releases(ctx context.Context) ([]Release, error) {
-	var rs []Published
-	if err := s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		rs, err = tx.Releases(ctx)
-		return err
-	}); err != nil {
+	rs, err := s.published(ctx)
+	if err != nil {
 		return nil, err
 	}
 	return plain(rs), nil

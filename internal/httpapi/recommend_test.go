@@ -17,13 +17,43 @@ import (
 	"mysystems/internal/store/storetest"
 )
 
-// recommendFleet publishes a catalogue for harness.Model (active 11.10.61,
-// 11.11.73, 12.2.35; LTS 2024 10.12.220, 10.12.240) and claims one device
-// per firmware named, each saying hello on that firmware: those of inFolder
-// go into a folder "In", the rest into the root. It returns the devices'
-// ids by firmware, the folder, and the release id of 12.2.35.
-func recommendFleet(t *testing.T, e *env, owner, orgID, root string, inFolder []string, firmwares ...string) (map[string]string, string, string) {
+// recFleet is an organization with devices on AXIS OS versions against a
+// catalogue (recommendFleet).
+type recFleet struct {
+	e      *env
+	owner  harness.User
+	orgID  string
+	in     string            // the folder "In"
+	ids    map[string]string // device ids by firmware
+	newest string            // the release id of 12.2.35
+}
+
+// withdraw withdraws 12.2.35.
+func (f *recFleet) withdraw(t *testing.T) {
 	t.Helper()
+	if _, err := f.e.App.Firmware.Withdraw(context.Background(), harness.Vendor, f.newest, "bad"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sixDevices are the firmwares of the usual fleet, and the two of them in
+// the folder "In".
+var (
+	sixDevices = []string{"11.11.73", "11.10.61", "10.12.220", "10.12.240", "10.11.5", "12.2.35"}
+	twoInside  = []string{"11.10.61", "10.12.240"}
+)
+
+// recommendFleet publishes a catalogue for harness.Model (active 11.10.61,
+// 11.11.73, 12.2.35; LTS 2024 10.12.220, 10.12.240) and, in a new
+// organization, claims one device per firmware named, each saying hello on
+// that firmware: those of inFolder go into a folder "In", the rest into the
+// root.
+func recommendFleet(t *testing.T, db *store.DB, inFolder []string, firmwares ...string) *recFleet {
+	t.Helper()
+	e := newEnv(t, db)
+	u := e.User("owner@example.com")
+	orgID, root := e.Org(u.Token, "Acme")
+	owner := u.Token
 	ctx := context.Background()
 	var newest string
 	for _, v := range []struct{ version, track string }{
@@ -57,7 +87,7 @@ func recommendFleet(t *testing.T, e *env, owner, orgID, root string, inFolder []
 			t.Fatal(err)
 		}
 	}
-	return ids, in, newest
+	return &recFleet{e: e, owner: u, orgID: orgID, in: in, ids: ids, newest: newest}
 }
 
 // firmwares lists the devices' firmware of a device list, sorted.
@@ -85,20 +115,15 @@ func firmwares(t *testing.T, r resp) []string {
 // recommended, and a Viewer sees only their folders (ACC-1).
 func TestFW2_DeviceListUpgradeFilter(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db)
-		owner := e.User("owner@example.com")
-		orgID, root := e.Org(owner.Token, "Acme")
-		ids, in, newest := recommendFleet(t, e, owner.Token, orgID, root, []string{"11.10.61", "10.12.240"},
-			"11.11.73", "11.10.61", "10.12.220", "10.12.240", "10.11.5", "12.2.35")
+		f := recommendFleet(t, db, twoInside, sixDevices...)
+		e, owner, orgID, ids, in := f.e, f.owner, f.orgID, f.ids, f.in
 		dev := "/api/v1/orgs/" + orgID + "/devices"
 
 		// 12.2.35 is the newest active: every active device but the one on it.
 		if got := firmwares(t, e.call("GET", dev+"?upgrade=yes", owner.Token, nil)); !slices.Equal(got, []string{"10.11.5", "10.12.220", "11.10.61", "11.11.73"}) {
 			t.Errorf("upgrade=yes before the withdrawal: %v", got)
 		}
-		if _, err := e.App.Firmware.Withdraw(context.Background(), harness.Vendor, newest, "bad"); err != nil {
-			t.Fatal(err)
-		}
+		f.withdraw(t)
 		// Withdrawn, 12.2.35 is no longer recommended: 11.11.73 is the newest
 		// active, and the LTS device is offered 10.12.240, not the active.
 		if got := firmwares(t, e.call("GET", dev+"?upgrade=yes", owner.Token, nil)); !slices.Equal(got, []string{"10.11.5", "10.12.220", "11.10.61"}) {
@@ -146,14 +171,9 @@ func TestFW2_DeviceListUpgradeFilter(t *testing.T) {
 // an upgrade available, in the caller's visible folders.
 func TestFW2_RecommendationsPerModel(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db)
-		owner := e.User("owner@example.com")
-		orgID, root := e.Org(owner.Token, "Acme")
-		_, in, newest := recommendFleet(t, e, owner.Token, orgID, root, []string{"11.10.61", "10.12.240"},
-			"11.11.73", "11.10.61", "10.12.220", "10.12.240", "10.11.5", "12.2.35")
-		if _, err := e.App.Firmware.Withdraw(context.Background(), harness.Vendor, newest, "bad"); err != nil {
-			t.Fatal(err)
-		}
+		f := recommendFleet(t, db, twoInside, sixDevices...)
+		f.withdraw(t)
+		e, owner, orgID, in := f.e, f.owner, f.orgID, f.in
 		path := "/api/v1/orgs/" + orgID + "/firmware/recommendations"
 		summary := func(token string) []api.ModelRecommendationJSON {
 			t.Helper()
@@ -180,10 +200,8 @@ func TestFW2_RecommendationsPerModel(t *testing.T) {
 // the recommended version, and the export follows the upgrade filter.
 func TestDEV4_ExportHasTheRecommendedVersion(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db)
-		owner := e.User("owner@example.com")
-		orgID, root := e.Org(owner.Token, "Acme")
-		recommendFleet(t, e, owner.Token, orgID, root, nil, "11.10.61", "12.2.35")
+		f := recommendFleet(t, db, nil, "11.10.61", "12.2.35")
+		e, owner, orgID := f.e, f.owner, f.orgID
 		r := e.call("GET", "/api/v1/orgs/"+orgID+"/devices?format=csv&upgrade=yes", owner.Token, nil)
 		rows, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
 		if r.Status != 200 || err != nil || len(rows) != 2 {
