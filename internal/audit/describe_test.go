@@ -124,7 +124,7 @@ func en(key string, args ...any) string {
 	return key + fmt.Sprint(args...)
 }
 
-func TestDescribe(t *testing.T) {
+func TestAUD1_Describe(t *testing.T) {
 	admin := audit.Actor{Kind: audit.KindUser, ID: "usr_1", Email: "admin@example.com"}
 	names := audit.Names{{Type: "user", ID: "usr_1"}: "Demo Admin", {Type: "device", ID: "dev_1"}: "Lobby cam 1",
 		{Type: "folder", ID: "fld_1"}: "Lobby", {Type: audit.FormerMember, ID: "usr_2"}: "Olivia"}

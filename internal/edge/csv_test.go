@@ -9,7 +9,7 @@ import (
 )
 
 // DEV-4 / AUD-1 exports: a cell a spreadsheet would evaluate is shown as text.
-func TestCSVCell(t *testing.T) {
+func TestDEV4_CSVCellGuardsFormulas(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"", ""},
 		{"Lobby cam", "Lobby cam"},
@@ -29,7 +29,7 @@ func TestCSVCell(t *testing.T) {
 	}
 }
 
-func TestCSV(t *testing.T) {
+func TestDEV4_CSVDownload(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
 	t.Run("OK", func(t *testing.T) {
 		w := httptest.NewRecorder()
