@@ -130,10 +130,10 @@ func CheckName(field, name string) (string, error) {
 
 // CheckLang validates a language preference.
 func CheckLang(lang string) (string, error) {
-	switch lang {
-	case "":
-		return "en", nil
-	case "en", "fr":
+	if lang == "" {
+		return i18n.Default, nil
+	}
+	if i18n.IsLang(lang) {
 		return lang, nil
 	}
 	return "", errs.InvalidField("lang", "err.account.lang")

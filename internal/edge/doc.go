@@ -3,6 +3,6 @@
 // HTTP status and the JSON error body, the request id, the client's
 // address, the JSON writer, and CSV exports with their cell escaping.
 //
-// It is a leaf: it imports nothing of ours but errs, so every adapter can
+// It is a leaf: it imports nothing of ours but errs and i18n, so every adapter can
 // use it without importing another adapter.
 package edge

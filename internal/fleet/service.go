@@ -219,6 +219,11 @@ func (s *Service) Claim(ctx context.Context, actor audit.Actor, orgID string, in
 	if errors.Is(err, errBadClaim) {
 		s.countBadClaims(ctx, orgID, actor.ClientAddr, 1)
 	}
+	if err == nil {
+		// The gateway learns the device's organization now, not at its
+		// next hello (GW-1: a claimed device receives commands).
+		s.wake(orgID, d.Serial)
+	}
 	return d, err
 }
 
@@ -239,7 +244,8 @@ func (s *Service) checkClaimRate(ctx context.Context, tx Tx, orgID, addr string)
 		}
 		if n >= l.limit {
 			wait := int(start.Add(s.cfg.ClaimWindow).Sub(now).Seconds()) + 1
-			e := errs.E(errs.RateLimited, l.msg, n, s.cfg.ClaimWindow, i18n.Message{Key: "err.unit.minutes", Args: []any{(wait + 59) / 60}})
+			window := i18n.Message{Key: "err.unit.minutes", Args: []any{int((s.cfg.ClaimWindow + time.Minute - 1) / time.Minute)}}
+			e := errs.E(errs.RateLimited, l.msg, n, window, i18n.Message{Key: "err.unit.minutes", Args: []any{(wait + 59) / 60}})
 			e.RetryAfterSeconds = wait
 			return e
 		}

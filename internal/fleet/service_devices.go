@@ -132,6 +132,9 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 	if err != nil {
 		return nil, err
 	}
+	for _, d := range out {
+		s.wake(orgID, d.Serial) // as Claim does
+	}
 	return out, nil
 }
 

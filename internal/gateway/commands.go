@@ -47,17 +47,27 @@ func (g *Gateway) poll(c *call) (any, error) {
 			continue
 		}
 		var again <-chan time.Time
+		var t *time.Timer
 		if at := g.hub.nextCheck(c.serial); !at.IsZero() {
-			t := time.NewTimer(max(at.Sub(g.clock.Now()), time.Millisecond))
-			defer t.Stop()
+			t = time.NewTimer(max(at.Sub(g.clock.Now()), time.Millisecond))
 			again = t.C
 		}
+		var timedOut, gone bool
 		select {
 		case <-w:
 		case <-again:
 		case <-deadline:
-			return device.Commands{Commands: []device.WireCommand{}}, nil
+			timedOut = true
 		case <-ctx.Done():
+			gone = true
+		}
+		if t != nil {
+			t.Stop() // one timer per wait, not one per wake-up for the poll's life
+		}
+		if timedOut {
+			return device.Commands{Commands: []device.WireCommand{}}, nil
+		}
+		if gone {
 			return nil, nil
 		}
 	}

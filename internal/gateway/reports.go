@@ -45,7 +45,13 @@ func (g *Gateway) heartbeat(c *call) (any, error) {
 		known = knownOf(rep)
 		g.known.put(c.serial, known)
 	}
-	return device.HeartbeatReply{HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: known.claimed}, nil
+	// The organization the hub holds is newer than the report's when a
+	// claim or a removal woke the device since.
+	claimed := known.claimed
+	if org, ok, _ := g.hub.org(c.serial); ok {
+		claimed = org != ""
+	}
+	return device.HeartbeatReply{HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
 }
 
 // knownState is what this instance last knew of a device's report.

@@ -85,6 +85,12 @@ func TestDEV3_ClaimedAfterHello(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		owner, org, dev, d := e.helloClaimed()
+		// GW-1: the heartbeat says the device is claimed at once, not after
+		// its next hello.
+		var hb proto.HeartbeatReply
+		if code := e.do("POST", "/device/v1/heartbeat", dev.Token(), proto.Heartbeat{}, &hb); code != 200 || !hb.Claimed {
+			t.Fatalf("heartbeat after the claim: %d %+v, want claimed", code, hb)
+		}
 		if cmds := dev.Poll(0); len(cmds) != 0 {
 			t.Fatalf("commands before any: %+v", cmds)
 		}

@@ -256,7 +256,7 @@ func (s *Service) RemoveMembers(ctx context.Context, actor audit.Actor, orgID st
 		}
 		if len(refused) > 0 {
 			code := errs.Conflict
-			if len(userIDs) == 1 && strings.HasPrefix(refused[0].Reason, "not a member") {
+			if len(userIDs) == 1 && refused[0].Err != nil && refused[0].Err.Code == errs.NotFound {
 				return errNoMember(userIDs[0])
 			}
 			e := errs.E(code, "err.member.remove_refused", refused)
