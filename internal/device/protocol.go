@@ -64,6 +64,9 @@ type Result struct {
 	OK       bool      `json:"ok"`
 	Message  string    `json:"message,omitempty"`
 	Accounts []Account `json:"accounts,omitempty"`
+	// Firmware is the version the device runs after the command (the
+	// result of an upgrade, see CmdUpgrade).
+	Firmware string `json:"firmware,omitempty"`
 }
 
 // ResultReply answers a result with the command's recorded outcome, which
