@@ -24,6 +24,7 @@ import (
 	"mysystems/internal/mail"
 	"mysystems/internal/org"
 	"mysystems/internal/store"
+	"mysystems/internal/upgrade"
 	"mysystems/internal/web"
 )
 
@@ -47,6 +48,8 @@ type Config struct {
 	// Firmware holds the data directory of AXIS OS images and their size
 	// limit.
 	Firmware firmware.Config
+	// Upgrade holds the default pacing limits of AXIS OS upgrades.
+	Upgrade upgrade.Config
 	// SMTPURL is where e-mail goes (smtp://user:pass@host:587?from=…); empty
 	// keeps it in the outbox, readable by vendor operators.
 	SMTPURL string
@@ -66,6 +69,7 @@ type App struct {
 	Fleet    *fleet.Service
 	Gateway  *gateway.Gateway
 	Firmware *firmware.Service
+	Upgrades *upgrade.Service
 
 	base        context.Context
 	cancelBase  context.CancelFunc
@@ -108,6 +112,17 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	a.Firmware = firmware.NewService(db.Firmware(), clk, log, cfg.Firmware)
 	a.Gateway.SetFirmware(a.Firmware)
 	a.Fleet.SetCatalogue(a.Firmware.Releases)
+	ucfg := cfg.Upgrade
+	ucfg.Heartbeat = a.Fleet.Heartbeat()
+	a.Upgrades = upgrade.NewService(db.Upgrades(), clk, log, ucfg, a.Firmware.Published, a.Gateway)
+	a.Gateway.SetUpgrades(a.Upgrades)
+	a.Firmware.SetHooks(firmware.Hooks{
+		Published: func(ctx context.Context, _ firmware.Published) error { return a.Upgrades.Scheduler(ctx) },
+		Withdrawn: func(ctx context.Context, p firmware.Published) error {
+			_, err := a.Upgrades.Withdrawn(ctx, p.ID, p.Version.String(), p.WithdrawnReason)
+			return err
+		},
+	})
 	a.buildJobs(cfg, db, clk, log)
 	a.API = httpapi.New(httpapi.Deps{
 		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,

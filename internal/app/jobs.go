@@ -9,6 +9,7 @@ import (
 	"mysystems/internal/jobs"
 	"mysystems/internal/mail"
 	"mysystems/internal/store"
+	"mysystems/internal/upgrade"
 )
 
 // mailEvery is how often the outbox is looked at: a sign-in code by e-mail
@@ -39,6 +40,9 @@ func (a *App) buildJobs(cfg Config, db *store.DB, clk clock.Clock, log *slog.Log
 	a.Outbox = mail.NewOutbox(db.Outbox())
 	a.Jobs.Every("mail.deliver", mailEvery, a.Mail.Run)
 	a.Jobs.Every("mail.prune", time.Hour, a.Mail.Prune)
+	a.Jobs.Every("upgrade.dispatch", upgrade.DispatchEvery, a.Upgrades.Dispatch)
+	a.Jobs.Every("upgrade.sweep", upgrade.SweepEvery, a.Upgrades.Sweep)
+	a.Jobs.Every("upgrade.schedule", upgrade.SchedulerEvery, a.Upgrades.Scheduler)
 	a.Jobs.Every("org.expire_invitations", time.Minute, func(ctx context.Context) error {
 		n, err := a.Orgs.ExpireInvitations(ctx)
 		if n > 0 {

@@ -19,7 +19,7 @@ const module = "mysystems"
 // that the rules below say what it may import.
 var (
 	// domain: the product's rules and use cases.
-	domain = []string{"access", "account", "org", "audit", "fleet", "mail", "jobs", "firmware", "acs", "license"}
+	domain = []string{"access", "account", "org", "audit", "fleet", "mail", "jobs", "firmware", "upgrade", "acs", "license"}
 	// protocol: what devices (and later ACS Pro servers) speak with the
 	// portal; the simulator shares it with the gateway and the fleet.
 	protocol = []string{"device"}

@@ -33,6 +33,15 @@ const (
 	DeviceAccountCreate   = "device.account.create"
 	DeviceAccountPassword = "device.account.password"
 	DeviceAccountDelete   = "device.account.delete"
+
+	UpgradeStart    = "upgrade.start"
+	UpgradeCancel   = "upgrade.cancel"
+	UpgradeRetry    = "upgrade.retry"
+	UpgradeSchedule = "upgrade.schedule"
+	UpgradeLimits   = "upgrade.limits"
+	RolloutPause    = "rollout.pause"
+	RolloutResume   = "rollout.resume"
+	RolloutAbort    = "rollout.abort"
 )
 
 // Group is a set of actions a person filters the log by.
@@ -59,6 +68,8 @@ var Groups = []Group{
 	{"member", []string{MemberUpdate, MemberRemove, InvitationCreate, InvitationRevoke, InvitationAccept}},
 	{"device", []string{DeviceClaim, DeviceUpdate, DeviceRemove, DeviceReboot, DeviceIdentify, DeviceCommandResult}},
 	{"device.account", []string{DeviceAccountCreate, DeviceAccountPassword, DeviceAccountDelete}},
+	{"upgrade", []string{UpgradeStart, UpgradeCancel, UpgradeRetry, UpgradeSchedule, UpgradeLimits}},
+	{"rollout", []string{RolloutPause, RolloutResume, RolloutAbort}},
 }
 
 // Actions returns every action code, group by group.

@@ -172,6 +172,19 @@ func Describe(e Entry, n Names) Description {
 		return p(e.Action, str(d["username"]), Phrase{Key: "devaccounts.role." + str(d["role"])})
 	case DeviceAccountPassword, DeviceAccountDelete:
 		return p(e.Action, str(d["username"]))
+	case UpgradeStart:
+		if e.TargetType == TargetDevice {
+			return p(e.Action+".device", str(d["version"]))
+		}
+		return p(e.Action, count(d["tasks"]))
+	case UpgradeCancel, UpgradeRetry:
+		return p(e.Action, str(d["version"]))
+	case UpgradeSchedule:
+		return p(e.Action, count(d["devices"]), Phrase{Key: "schedule.mode." + str(d["mode"])})
+	case UpgradeLimits:
+		return p(e.Action, num(d["max_concurrent"]), num(d["max_per_site"]))
+	case RolloutPause, RolloutResume, RolloutAbort:
+		return p(e.Action)
 	case DeviceCommandResult:
 		out := p(e.Action, Phrase{Key: "audit.command." + str(d["type"])}, Phrase{Key: "command.state." + str(d["state"])})
 		if r := str(d["result"]); r != "" {
@@ -367,4 +380,31 @@ func fromTo(v any) []string {
 		}
 	}
 	return nil
+}
+
+// num renders a count stored in details (a number once read back as JSON).
+func num(v any) string {
+	switch n := v.(type) {
+	case int:
+		return fmt.Sprint(n)
+	case int64:
+		return fmt.Sprint(n)
+	case float64:
+		return fmt.Sprint(int64(n))
+	}
+	return str(v)
+}
+
+// count is a count stored in details as an int (it picks a sentence's
+// plural form).
+func count(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case int64:
+		return int(n)
+	case float64:
+		return int(n)
+	}
+	return 0
 }

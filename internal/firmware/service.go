@@ -86,7 +86,21 @@ type Service struct {
 
 	keyMu sync.Mutex
 	key   ed25519.PrivateKey
+
+	hooks Hooks
 }
+
+// Hooks are told of changes to the catalogue, after they commit: a
+// publication (schedules create their tasks, FW-4) and a withdrawal (tasks to
+// the release that have not started are canceled, FW-1). An error is logged:
+// the change stands, and the periodic work catches up.
+type Hooks struct {
+	Published func(ctx context.Context, p Published) error
+	Withdrawn func(ctx context.Context, p Published) error
+}
+
+// SetHooks wires the hooks.
+func (s *Service) SetHooks(h Hooks) { s.hooks = h }
 
 // NewService returns the catalogue service.
 func NewService(s Store, c clock.Clock, log *slog.Logger, cfg Config) *Service {
@@ -216,6 +230,11 @@ func (s *Service) Publish(ctx context.Context, actor audit.Actor, in PublishInpu
 	}
 	s.log.Info("firmware published", "release", p.ID, "model", p.Model, "version", p.Version.String(),
 		"track", string(p.Track), "sha256", p.SHA256, "size", p.Size, "vendor", actor.ID)
+	if s.hooks.Published != nil {
+		if err := s.hooks.Published(ctx, p); err != nil {
+			s.log.Warn("after publishing", "release", p.ID, "err", err)
+		}
+	}
 	return p, nil
 }
 
@@ -262,6 +281,11 @@ func (s *Service) Withdraw(ctx context.Context, actor audit.Actor, id, reason st
 	}
 	s.log.Info("firmware withdrawn", "release", p.ID, "model", p.Model, "version", p.Version.String(),
 		"reason", reason, "vendor", actor.ID)
+	if s.hooks.Withdrawn != nil {
+		if err := s.hooks.Withdrawn(ctx, p); err != nil {
+			s.log.Warn("after withdrawing", "release", p.ID, "err", err)
+		}
+	}
 	return p, nil
 }
 
@@ -309,6 +333,10 @@ func (s *Service) Catalogue(ctx context.Context) (Catalogue, error) {
 }
 
 // published reads every release, withdrawn or not.
+// Published returns every release of the catalogue with its image's size and
+// signature, withdrawn or not (what an upgrade needs to send a device).
+func (s *Service) Published(ctx context.Context) ([]Published, error) { return s.published(ctx) }
+
 func (s *Service) published(ctx context.Context) ([]Published, error) {
 	var rs []Published
 	err := s.store.Read(ctx, func(tx Tx) error {

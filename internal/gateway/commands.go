@@ -128,12 +128,14 @@ func (g *Gateway) result(c *call) (any, error) {
 	id := c.r.PathValue("id")
 	now := g.clock.Now()
 	var reply device.ResultReply
+	var resOrg string
 	ctx := c.r.Context()
 	err := g.store.Write(ctx, func(tx fleet.DeviceTx) error {
 		org, kept, err := g.orgOf(ctx, tx, c.serial, false)
 		if err != nil {
 			return err
 		}
+		resOrg = org
 		reply, err = fleet.RecordResult(ctx, tx, org, c.serial, id, in, now)
 		if errs.Is(err, errs.NotFound) && kept {
 			// The organization kept in memory may be out of date (a
@@ -143,6 +145,7 @@ func (g *Gateway) result(c *call) (any, error) {
 				return ferr
 			}
 			if fresh != org {
+				resOrg = fresh
 				reply, err = fleet.RecordResult(ctx, tx, fresh, c.serial, id, in, now)
 			}
 		}
@@ -150,6 +153,14 @@ func (g *Gateway) result(c *call) (any, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if g.upgrades != nil {
+		// An upgrade's result ends its task (the command's outcome is
+		// recorded: a device that does not hear back posts it again, and
+		// the task takes it once).
+		if err := g.upgrades.Result(ctx, resOrg, c.serial, id, in); err != nil {
+			return nil, err
+		}
 	}
 	g.presence.seen(c.serial, now)
 	return reply, nil

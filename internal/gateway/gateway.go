@@ -88,6 +88,7 @@ type Gateway struct {
 	forgotAt    atomic.Int64 // when forgetSilent last ran, Unix nanoseconds
 	polls       sync.WaitGroup
 	images      Firmware
+	upgrades    Upgrades
 }
 
 // New returns a gateway. bus may be nil (single instance).
@@ -132,6 +133,7 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /device/v1/heartbeat", g.handle(g.heartbeat, true))
 	mux.HandleFunc("GET /device/v1/commands", g.handle(g.poll, true))
 	mux.HandleFunc("POST /device/v1/commands/{id}/result", g.handle(g.result, true))
+	mux.HandleFunc("POST /device/v1/commands/{id}/progress", g.handle(g.progress, true))
 	mux.HandleFunc("GET /device/v1/firmware/{release}", g.handle(g.firmware, true))
 	mux.HandleFunc("GET /device/v1/firmware-key", g.handle(g.firmwareKey, true))
 	mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {
