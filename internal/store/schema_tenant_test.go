@@ -17,14 +17,18 @@ import (
 // credentials, the vendor's device inventory, queues and settings shared by
 // every instance.
 var tenantTables = map[string]string{ // table → the column naming the organization
-	"orgs":            "id",
-	"folders":         "org_id",
-	"memberships":     "org_id",
-	"folder_grants":   "org_id",
-	"invitations":     "org_id",
-	"audit_log":       "org_id",
-	"devices":         "org_id",
-	"device_commands": "org_id",
+	"orgs":              "id",
+	"folders":           "org_id",
+	"memberships":       "org_id",
+	"folder_grants":     "org_id",
+	"invitations":       "org_id",
+	"audit_log":         "org_id",
+	"devices":           "org_id",
+	"device_commands":   "org_id",
+	"upgrade_tasks":     "org_id",
+	"upgrade_rollouts":  "org_id",
+	"upgrade_schedules": "org_id",
+	"upgrade_limits":    "org_id",
 }
 
 var platformTables = map[string]string{ // table → why it is no organization's

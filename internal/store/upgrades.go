@@ -215,9 +215,6 @@ func (t *Tx) Tasks(ctx context.Context, orgID string, f upgrade.TaskFilter, p up
 		where, args = append(where, "rollout_id = ?"), append(args, f.Rollout)
 	}
 	if f.Folders != nil {
-		if len(f.Folders) > 30000 {
-			return nil, "", errs.E(errs.Invalid, "err.list.too_many_folders")
-		}
 		where = append(where, "folder_id IN ("+marks(len(f.Folders))+")")
 		for _, id := range f.Folders {
 			args = append(args, id)
