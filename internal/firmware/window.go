@@ -40,6 +40,7 @@ package firmware
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -374,4 +375,42 @@ func startAt(y int, mo time.Month, d int, c TimeOfDay, loc *time.Location) time.
 		return time.Unix(best, 0).In(loc)
 	}
 	return time.Date(y, mo, d, c.Hour, c.Minute, 0, 0, loc) // not reached for real zones
+}
+
+// WindowOf makes a window from its parts as a form or the API gives them:
+// day names ("mon" … "sun", any case, or "daily"), a start "HH:MM", a
+// duration in minutes and an IANA zone.
+func WindowOf(days []string, start string, minutes int, zone string) (Window, error) {
+	var set Weekdays
+	for _, d := range days {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if d == "daily" {
+			set |= AllWeekdays
+			continue
+		}
+		i := slices.Index(dayNames[:], d)
+		if i < 0 {
+			return Window{}, errs.InvalidField("window.days", "err.window.days", d)
+		}
+		set |= 1 << i
+	}
+	c, ok := parseTimeOfDay(strings.TrimSpace(start))
+	if !ok {
+		return Window{}, errs.InvalidField("window.start", "err.window.start", start)
+	}
+	if minutes <= 0 || time.Duration(minutes)*time.Minute > MaxDuration {
+		return Window{}, errs.InvalidField("window.duration_minutes", "err.window.minutes", int(MaxDuration/time.Minute))
+	}
+	return NewWindow(set, c, time.Duration(minutes)*time.Minute, zone)
+}
+
+// DayNames are the window's days in week order, as WindowOf takes them.
+func (s Weekdays) DayNames() []string {
+	var out []string
+	for _, d := range weekOrder {
+		if s.Has(d) {
+			out = append(out, dayNames[d])
+		}
+	}
+	return out
 }

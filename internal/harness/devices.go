@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 
@@ -141,4 +143,56 @@ func (d *Device) Serve() {
 			d.t.Errorf("device %s: %v", d.Serial(), err)
 		}
 	}()
+}
+
+// Post sends POST path with the JSON body to the gateway with the device's
+// token and decodes the answer into out (when not nil); it returns the
+// status.
+func (d *Device) Post(path string, body, out any) int {
+	d.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		d.t.Fatalf("POST %s: %v", path, err)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), "POST", d.server+path, bytes.NewReader(b))
+	if err != nil {
+		d.t.Fatalf("POST %s: %v", path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+d.Token())
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		d.t.Fatalf("POST %s: %v", path, err)
+	}
+	if out != nil && res.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			d.t.Fatalf("POST %s: %v: %s", path, err, raw)
+		}
+	}
+	return res.StatusCode
+}
+
+// Progress reports an upgrade's progress on command id (GW-3).
+func (d *Device) Progress(id, stage string, percent int) device.ProgressReply {
+	d.t.Helper()
+	var r device.ProgressReply
+	if st := d.Post("/device/v1/commands/"+id+"/progress", device.Progress{Stage: stage, Percent: percent}, &r); st != http.StatusOK {
+		d.t.Fatalf("progress of %s: %d", id, st)
+	}
+	return r
+}
+
+// Result posts a command's result.
+func (d *Device) Result(id string, res device.Result) device.ResultReply {
+	d.t.Helper()
+	var r device.ResultReply
+	if st := d.Post("/device/v1/commands/"+id+"/result", res, &r); st != http.StatusOK {
+		d.t.Fatalf("result of %s: %d", id, st)
+	}
+	return r
 }

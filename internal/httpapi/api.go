@@ -30,6 +30,7 @@ import (
 	"mysystems/internal/i18n"
 	"mysystems/internal/mail"
 	"mysystems/internal/org"
+	"mysystems/internal/upgrade"
 )
 
 // Deps are what the API needs, built by cmd/mysystems.
@@ -39,6 +40,7 @@ type Deps struct {
 	Orgs     *org.Service
 	Fleet    *fleet.Service
 	Firmware *firmware.Service
+	Upgrades *upgrade.Service
 	Audit    *audit.Service
 	Outbox   *mail.Outbox // the vendor's view of the e-mail outbox
 	Clock    clock.Clock
@@ -204,6 +206,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.vendorRoutes()...)
 	a.routes = append(a.routes, a.vendorMailRoutes()...)
 	a.routes = append(a.routes, a.firmwareRoutes()...)
+	a.routes = append(a.routes, a.upgradeRoutes()...)
 	return a
 }
 

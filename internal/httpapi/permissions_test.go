@@ -45,6 +45,7 @@ func TestACC2_PermissionTable(t *testing.T) {
 			t.Fatal("claim the two devices")
 		}
 		dev := "/api/v1/orgs/" + id + "/devices"
+		o := "/api/v1/orgs/" + id
 		n := 0
 		type row struct {
 			action       string
@@ -90,6 +91,17 @@ func TestACC2_PermissionTable(t *testing.T) {
 				{"device accounts inside", "GET", dev + "/" + devIn + "/accounts", nil, [4]int{200, 200, 403, 403}},
 				{"device accounts outside", "GET", dev + "/" + devOut + "/accounts", nil, [4]int{200, 200, 404, 404}},
 				{"delete device account inside", "DELETE", dev + "/" + devIn + "/accounts/nobody", nil, [4]int{409, 409, 403, 403}},
+				{"upgrade a device (nothing recommended)", "POST", o + "/upgrades", map[string]any{"device_ids": []string{devIn}}, [4]int{409, 409, 403, 403}},
+				{"set software scheduling", "PUT", o + "/upgrade-schedule", map[string]any{"device_ids": []string{devIn}, "mode": "none"}, [4]int{200, 200, 403, 403}},
+				{"read software scheduling", "GET", o + "/upgrade-schedule?device=" + devIn, nil, [4]int{200, 200, 200, 200}},
+				{"list tasks", "GET", o + "/tasks", nil, [4]int{200, 200, 200, 200}},
+				{"export tasks", "GET", o + "/tasks?format=csv", nil, [4]int{200, 200, 200, 200}},
+				{"retry a task that is not there", "POST", o + "/tasks/upg_ghost/retry", nil, [4]int{404, 404, 404, 404}},
+				{"cancel a task that is not there", "POST", o + "/tasks/upg_ghost/cancel", nil, [4]int{404, 404, 404, 404}},
+				{"list rollouts", "GET", o + "/rollouts", nil, [4]int{200, 200, 200, 200}},
+				{"pause a rollout that is not there", "POST", o + "/rollouts/rol_ghost/pause", nil, [4]int{404, 404, 403, 403}},
+				{"read upgrade limits", "GET", o + "/upgrade-limits", nil, [4]int{200, 200, 200, 200}},
+				{"set upgrade limits", "PUT", o + "/upgrade-limits", map[string]int{"max_concurrent": 200, "max_per_site": 20}, [4]int{200, 200, 403, 403}},
 			}
 		}
 		for i, role := range []string{"owner", "admin", "operator", "viewer"} {

@@ -394,6 +394,9 @@ func (s *Service) enter(ctx context.Context, tx Tx, actor audit.Actor, orgID str
 		return o, m, org.Tree{}, err
 	}
 	t := org.NewTree(folders)
+	if action == "" {
+		return o, m, t, nil
+	}
 	return o, m, t, access.Check(m.Role, action)
 }
 
@@ -643,4 +646,15 @@ func sortLive(ls []Live) {
 		}
 		return a.Task.CreatedAt.Compare(b.Task.CreatedAt)
 	})
+}
+
+// Tree returns the organization's folder tree, to name tasks' folders.
+func (s *Service) Tree(ctx context.Context, actor audit.Actor, orgID string) (org.Tree, error) {
+	var t org.Tree
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		_, _, t, err = s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		return err
+	})
+	return t, err
 }
