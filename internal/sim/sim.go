@@ -12,16 +12,16 @@
 // entry in the fleet's single scheduler for its next heartbeat, and, when
 // it has its own connection, that connection's HTTP/2 read loop. An
 // upgrading device has one more goroutine while the upgrade lasts, and a
-// running SHA-256 of its download (never the image). Devices
-// either each have one TCP connection (HTTP/2 cleartext, or HTTP/1.1 with
-// --http1) or share one HTTP/2 cleartext connection per site.
+// running SHA-256 of its download (never the image). Devices either each
+// have one TCP connection (HTTP/2 cleartext, or HTTP/1.1 with --http1) or
+// share one HTTP/2 cleartext connection per site; downloads go on it too.
 //
 // It speaks only the protocol (internal/device) and knows nothing else of
 // the portal. Files: sim.go the fleet, device.go one device's state,
 // session.go its hello, heartbeats and run loop, commands.go long-polls and
 // results, accounts.go its local accounts, upgrade.go its AXIS OS upgrades,
-// faults.go injected faults,
-// request.go one exchange with the gateway, transport.go connections.
+// faults.go injected faults, request.go one exchange with the gateway,
+// transport.go connections, step.go a device a test steps itself.
 package sim
 
 import (
