@@ -18,7 +18,9 @@ const simUsage = `usage: mysystems sim --server URL --devices devices.csv [flags
 
 Plays a fleet of simulated devices against a device gateway (GW-4): each
 device says hello, heartbeats, long-polls for commands and applies them
-(reboot, identify, local accounts), with optional injected faults. The CSV is
+(reboot, identify, local accounts, AXIS OS upgrades: ranged download,
+SHA-256 and signature checks, install when the portal says so, reboot), with
+optional injected faults. The CSV is
 the one 'mysystems vendor devices mint' writes (serial,model,secret,oak).
 Prints a stats line every --report interval; runs until Ctrl+C.
 
@@ -47,6 +49,15 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	drop := fs.Float64("drop", 0, "probability, per long-poll, that the connection is cut during it")
 	offline := fs.Float64("offline", 0, "probability, per heartbeat, that a device goes silent for --offline-for")
 	offlineFor := fs.Duration("offline-for", 0, "how long an offline fault lasts (0: 4 heartbeat intervals)")
+	offlineShare := fs.Float64("offline-share", 0, "share of the devices (0–1, picked at random) that go silent --offline-at after the start for --offline-during, e.g. through a maintenance window")
+	offlineAt := fs.Duration("offline-at", 0, "when the offline window of --offline-share starts, after the start")
+	offlineDuring := fs.Duration("offline-during", 0, "how long the offline window of --offline-share lasts (wall-clock, not divided by --speed)")
+	installMin := fs.Duration("install-min", 60*time.Second, "shortest AXIS OS install (before --speed)")
+	installMax := fs.Duration("install-max", 120*time.Second, "longest AXIS OS install (before --speed)")
+	chunk := fs.Int64("chunk", 256<<10, "size in bytes of the range requests that download an image")
+	failInstall := fs.Float64("fail-install", 0, "share of installs that fail (the device comes back on its version)")
+	dropDownload := fs.Float64("drop-download", 0, "probability, per range request of a download, that the connection is cut midway (the device resumes)")
+	tamper := fs.Float64("tamper", 0, "probability that a download is corrupted, so the device refuses the image")
 	report := fs.Duration("report", 10*time.Second, "stats line interval")
 	verbose := fs.Bool("v", false, "log device errors")
 	if err := fs.Parse(args); err != nil {
@@ -61,6 +72,9 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if *count < 0 || *report <= 0 {
 		return errors.New("sim: --count must be 0 or more and --report positive")
+	}
+	if *installMin <= 0 || *installMax < *installMin || *chunk <= 0 {
+		return errors.New("sim: --install-min must be positive, --install-max at least --install-min, and --chunk positive")
 	}
 	ids, err := sim.LoadIdentities(*devices)
 	if err != nil {
@@ -91,6 +105,15 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Drop:            *drop,
 		Offline:         *offline,
 		OfflineFor:      *offlineFor,
+		OfflineShare:    *offlineShare,
+		OfflineAt:       *offlineAt,
+		OfflineDuring:   *offlineDuring,
+		InstallMin:      *installMin,
+		InstallMax:      *installMax,
+		ChunkSize:       *chunk,
+		FailInstall:     *failInstall,
+		DropDownload:    *dropDownload,
+		Tamper:          *tamper,
 		StatsWindow:     *report,
 		Log:             slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	})

@@ -61,6 +61,10 @@ func (d *Device) handle(ctx context.Context, c device.WireCommand) (rebooting bo
 		d.postResult(ctx, c.ID, res)
 		return false
 	}
+	if c.Type == device.CmdUpgrade {
+		d.startUpgrade(ctx, c)
+		return false
+	}
 	res, reboot := d.apply(c)
 	d.remember(c.ID, res) // before posting: a lost result must not re-apply
 	if res.OK {

@@ -47,6 +47,10 @@ type Device struct {
 	refuseN   int
 	refuseTil time.Time
 	refuseMsg string
+	upgrading string // the upgrade command under way
+	tamperN   int    // downloads still to corrupt
+	failN     int    // installs still to fail
+	failMsg   string
 }
 
 func newDevice(f *Fleet, id Identity, l *link, key *ecdh.PrivateKey) *Device {

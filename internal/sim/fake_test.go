@@ -1,8 +1,12 @@
 package sim
 
 import (
+	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -18,8 +22,10 @@ import (
 	"mysystems/internal/device"
 )
 
-// fakeGW is an in-memory device gateway serving the five /device/v1 routes
-// over HTTP/1.1 and cleartext HTTP/2 on one port, counting connections.
+// fakeGW is an in-memory device gateway serving the /device/v1 routes
+// (hello, heartbeat, commands, result, progress, firmware images with Range
+// requests, the firmware key) over HTTP/1.1 and cleartext HTTP/2 on one
+// port, counting connections.
 type fakeGW struct {
 	t         testing.TB
 	ts        *httptest.Server
@@ -36,6 +42,16 @@ type fakeGW struct {
 	protos  map[int]int    // requests by HTTP major version
 	remotes map[string]bool
 	seq     int
+
+	// AXIS OS upgrades.
+	key        ed25519.PrivateKey
+	images     map[string][]byte // release → the bytes served
+	ranges     []string          // Range headers of image requests, in order
+	keyFetches int
+	progress   map[string][]device.Progress
+	// onProgress, if set, answers a progress report instead of "proceed"
+	// (status 0: 200 with reply).
+	onProgress func(id string, p device.Progress) (int, device.ProgressReply)
 }
 
 type fakeDev struct {
@@ -58,6 +74,9 @@ type fakeCmd struct {
 	done    bool
 	again   int // deliveries still to make after it is done (a lost ack)
 	sent    int
+	// An upgrade is delivered once while open (it lasts): dup more
+	// deliveries before its result, as a gateway redelivering it.
+	dup int
 }
 
 func newFakeGW(t testing.TB) *fakeGW {
@@ -66,12 +85,17 @@ func newFakeGW(t testing.TB) *fakeGW {
 		devs: map[string]*fakeDev{}, tokens: map[string]string{},
 		results: map[string][]device.Result{}, failRes: map[string]int{},
 		protos: map[int]int{}, remotes: map[string]bool{},
+		images: map[string][]byte{}, progress: map[string][]device.Progress{},
 	}
+	_, g.key, _ = ed25519.GenerateKey(rand.Reader)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /device/v1/hello", g.hello)
 	mux.HandleFunc("POST /device/v1/heartbeat", g.heartbeat)
 	mux.HandleFunc("GET /device/v1/commands", g.poll)
 	mux.HandleFunc("POST /device/v1/commands/{id}/result", g.result)
+	mux.HandleFunc("POST /device/v1/commands/{id}/progress", g.progressReport)
+	mux.HandleFunc("GET /device/v1/firmware/{release}", g.image)
+	mux.HandleFunc("GET /device/v1/firmware-key", g.firmwareKey)
 	g.ts = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		g.mu.Lock()
@@ -298,6 +322,11 @@ func (g *fakeGW) poll(w http.ResponseWriter, r *http.Request) {
 			}
 			if c.done {
 				c.again--
+			} else if c.typ == device.CmdUpgrade && c.sent > 0 {
+				if c.dup == 0 {
+					continue
+				}
+				c.dup--
 			}
 			c.sent++
 			out = append(out, wireOut{WireCommand: device.WireCommand{ID: c.id, Type: c.typ, Args: c.args}, IssuedAt: c.issued})
@@ -360,4 +389,98 @@ func (g *fakeGW) result(w http.ResponseWriter, r *http.Request) {
 		state = device.StateApplied
 	}
 	writeJSON(w, http.StatusOK, device.ResultReply{State: state, Result: first.Message})
+}
+
+// publish stores an image for release and returns the upgrade arguments a
+// portal would send for it, signed with the fake's key.
+func (g *fakeGW) publish(release, model, version string, img []byte) device.UpgradeArgs {
+	sum := sha256.Sum256(img)
+	hexSum := hex.EncodeToString(sum[:])
+	sig := ed25519.Sign(g.key, device.FirmwareSignedMessage(release, model, version, hexSum, int64(len(img))))
+	g.mu.Lock()
+	g.images[release] = img
+	g.mu.Unlock()
+	return device.UpgradeArgs{
+		Task: "task-" + release, Release: release, Model: model, Version: version,
+		URL: "/device/v1/firmware/" + release, SHA256: hexSum, Size: int64(len(img)),
+		Signature: base64.StdEncoding.EncodeToString(sig),
+	}
+}
+
+// image serves a release's bytes with Range support, as the gateway does.
+func (g *fakeGW) image(w http.ResponseWriter, r *http.Request) {
+	if g.auth(w, r) == "" {
+		return
+	}
+	g.mu.Lock()
+	img, ok := g.images[r.PathValue("release")]
+	g.ranges = append(g.ranges, r.Header.Get("Range"))
+	g.mu.Unlock()
+	if !ok {
+		writeErr(w, http.StatusNotFound, "not_found", "no such release")
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(img))
+}
+
+func (g *fakeGW) firmwareKey(w http.ResponseWriter, r *http.Request) {
+	if g.auth(w, r) == "" {
+		return
+	}
+	g.mu.Lock()
+	g.keyFetches++
+	g.mu.Unlock()
+	writeJSON(w, http.StatusOK, device.FirmwareKey{Algorithm: device.FirmwareKeyAlgorithm, PublicKey: base64.StdEncoding.EncodeToString(g.key.Public().(ed25519.PublicKey))})
+}
+
+func (g *fakeGW) progressReport(w http.ResponseWriter, r *http.Request) {
+	if g.auth(w, r) == "" {
+		return
+	}
+	var p device.Progress
+	if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	id := r.PathValue("id")
+	g.mu.Lock()
+	g.progress[id] = append(g.progress[id], p)
+	fn := g.onProgress
+	g.mu.Unlock()
+	status, reply := 0, device.ProgressReply{Proceed: true}
+	if fn != nil {
+		status, reply = fn(id, p)
+	}
+	if status != 0 && status != http.StatusOK {
+		writeErr(w, status, "unavailable", "try again")
+		return
+	}
+	writeJSON(w, http.StatusOK, reply)
+}
+
+// redeliver delivers the open command id once more.
+func (g *fakeGW) redeliver(serial, id string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	d := g.devs[serial]
+	for _, c := range d.cmds {
+		if c.id == id {
+			c.dup++
+		}
+	}
+	close(d.wake)
+	d.wake = make(chan struct{})
+}
+
+func (g *fakeGW) progressOf(id string) []device.Progress {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]device.Progress(nil), g.progress[id]...)
+}
+
+func (g *fakeGW) rangesSeen() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.ranges...)
 }

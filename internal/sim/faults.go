@@ -49,6 +49,10 @@ func (d *Device) inject(ft Fault) {
 		}
 		d.refuseMsg = ft.Message
 		d.mu.Unlock()
+	case FaultCorruptImage:
+		d.TamperNextImage()
+	case FaultFailInstall:
+		d.FailNextInstall(ft.Message)
 	}
 }
 

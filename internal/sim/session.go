@@ -40,6 +40,12 @@ func (d *Device) run(ctx context.Context, delay time.Duration) {
 			if wait, beat = d.http1Beat(ctx); beat {
 				continue
 			}
+			if d.isUpgrading() {
+				// The one HTTP/1.1 connection carries the download: a
+				// held poll would stall it. Heartbeats go on.
+				sleep(ctx, min(time.Duration(wait)*time.Second, 500*time.Millisecond))
+				continue
+			}
 		}
 		began := time.Now()
 		cmds, err := d.poll(ctx, tok, wait)

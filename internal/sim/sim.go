@@ -1,21 +1,27 @@
 // Package sim plays a fleet of simulated devices against the device gateway
 // (GW-4): each device says hello with its factory credential, heartbeats,
-// holds a long-poll for commands, applies reboot, identify and local account
-// commands (DEV-6) at most once, and posts their results. Faults can be
-// injected: dropped connections, devices offline for a while, refused
-// account changes. It is both the demo fleet and the load generator.
+// holds a long-poll for commands, applies reboot, identify, local account
+// commands (DEV-6) and AXIS OS upgrades (GW-3: ranged, resumable download,
+// SHA-256 and signature checks, install on the portal's yes, reboot) at most
+// once, and posts their results. Faults can be injected: dropped
+// connections, devices offline for a while or through a window, refused
+// account changes, cut downloads, corrupted images, failed installs. It is
+// both the demo fleet and the load generator.
 //
 // Cost per device: one goroutine (hello, long-poll, commands), one heap
 // entry in the fleet's single scheduler for its next heartbeat, and, when
-// it has its own connection, that connection's HTTP/2 read loop. Devices
-// either each have one TCP connection (HTTP/2 cleartext, or HTTP/1.1 with
-// --http1) or share one HTTP/2 cleartext connection per site.
+// it has its own connection, that connection's HTTP/2 read loop. An
+// upgrading device has one more goroutine while the upgrade lasts, and a
+// running SHA-256 of its download (never the image). Devices either each
+// have one TCP connection (HTTP/2 cleartext, or HTTP/1.1 with --http1) or
+// share one HTTP/2 cleartext connection per site; downloads go on it too.
 //
 // It speaks only the protocol (internal/device) and knows nothing else of
 // the portal. Files: sim.go the fleet, device.go one device's state,
 // session.go its hello, heartbeats and run loop, commands.go long-polls and
-// results, accounts.go its local accounts, faults.go injected faults,
-// request.go one exchange with the gateway, transport.go connections.
+// results, accounts.go its local accounts, upgrade.go its AXIS OS upgrades,
+// faults.go injected faults, request.go one exchange with the gateway,
+// transport.go connections, step.go a device a test steps itself.
 package sim
 
 import (
@@ -61,6 +67,12 @@ const (
 	// FaultRefuseAccounts makes the device refuse account changes for For
 	// (or, with For zero, the next one) with Message as its reason.
 	FaultRefuseAccounts FaultKind = "refuse-accounts"
+	// FaultCorruptImage makes the device corrupt the next AXIS OS image it
+	// downloads, so its verification refuses it (GW-3).
+	FaultCorruptImage FaultKind = "corrupt-image"
+	// FaultFailInstall makes the device's next install fail (Message its
+	// reason, a default if empty): it comes back on the version it ran.
+	FaultFailInstall FaultKind = "fail-install"
 )
 
 // Fault is a scripted fault: Kind hits the device Serial After the fleet
@@ -121,8 +133,32 @@ type Config struct {
 	// sees it offline).
 	Offline    float64
 	OfflineFor time.Duration
+	// OfflineShare is the share of the devices (picked at random, 0–1)
+	// that go silent OfflineAt after the start for OfflineDuring: a window
+	// of wall-clock time (not divided by Speed), e.g. to keep them offline
+	// through a maintenance window so they miss it (FW-4).
+	OfflineShare  float64
+	OfflineAt     time.Duration
+	OfflineDuring time.Duration
 	// Faults are scripted faults.
 	Faults []Fault
+
+	// AXIS OS upgrades (GW-3). InstallMin and InstallMax bound an install's
+	// time (before Speed; default 60 s and 120 s); the reboot that follows
+	// takes RebootMin–RebootMax. ChunkSize is the size of a download's
+	// range requests (default 256 KiB).
+	InstallMin, InstallMax time.Duration
+	ChunkSize              int64
+	// FailInstall is the share of installs that fail: the device comes
+	// back on the version it ran and says so in the result.
+	FailInstall float64
+	// DropDownload is the probability, per range request of a download,
+	// that the connection is cut halfway through it; the device resumes
+	// from the byte it has after a backoff.
+	DropDownload float64
+	// Tamper is the probability that a download is corrupted (one byte
+	// flipped), so the device refuses the image.
+	Tamper float64
 
 	// StatsWindow is the span of the latency percentiles. Default 30 s.
 	StatsWindow time.Duration
@@ -159,6 +195,12 @@ type Fleet struct {
 	st     counters
 	hbLat  *window
 	cmdLat *window
+
+	keyMu sync.Mutex // one fetch of the firmware key at a time
+	fwKey string     // the platform's firmware key, once fetched
+
+	instMu   sync.Mutex
+	installs map[installKey]int
 }
 
 // New checks cfg and makes a fleet; Start runs it.
@@ -176,7 +218,7 @@ func New(cfg Config) (*Fleet, error) {
 	if cfg.HTTP1 && cfg.Sites > 0 {
 		return nil, errors.New("sites share one HTTP/2 connection each: they cannot be used with HTTP/1.1")
 	}
-	for _, p := range []float64{cfg.FailAccounts, cfg.Drop, cfg.Offline} {
+	for _, p := range []float64{cfg.FailAccounts, cfg.Drop, cfg.Offline, cfg.OfflineShare, cfg.FailInstall, cfg.DropDownload, cfg.Tamper} {
 		if p < 0 || p > 1 {
 			return nil, errors.New("fault probabilities are between 0 and 1")
 		}
@@ -201,6 +243,21 @@ func New(cfg Config) (*Fleet, error) {
 	}
 	if cfg.BackoffMax < cfg.BackoffMin {
 		cfg.BackoffMax = max(cfg.BackoffMin, time.Minute)
+	}
+	if cfg.OfflineShare > 0 && cfg.OfflineDuring <= 0 {
+		return nil, errors.New("an offline window needs a duration (OfflineDuring)")
+	}
+	if cfg.OfflineAt < 0 {
+		return nil, errors.New("the offline window starts after the start: OfflineAt cannot be negative")
+	}
+	if cfg.InstallMin <= 0 {
+		cfg.InstallMin = defaultInstallMin
+	}
+	if cfg.InstallMax < cfg.InstallMin {
+		cfg.InstallMax = max(cfg.InstallMin, defaultInstallMax)
+	}
+	if cfg.ChunkSize <= 0 {
+		cfg.ChunkSize = defaultChunk
 	}
 	if cfg.StatsWindow <= 0 {
 		cfg.StatsWindow = 30 * time.Second
@@ -276,6 +333,13 @@ func (f *Fleet) Start(ctx context.Context, ids []Identity) error {
 		}
 		f.sched.at(f.start.Add(ft.After), func() { d.inject(ft) })
 	}
+	if f.cfg.OfflineShare > 0 {
+		for _, d := range f.devices {
+			if mrand.Float64() < f.cfg.OfflineShare {
+				f.sched.at(f.start.Add(f.cfg.OfflineAt), func() { d.GoOffline(f.cfg.OfflineDuring) })
+			}
+		}
+	}
 	for _, d := range f.devices {
 		var delay time.Duration
 		if f.cfg.StartSpread > 0 {
@@ -338,6 +402,16 @@ func (f *Fleet) Stats() Stats {
 		Reboots:         f.st.reboots.Load(),
 		Drops:           f.st.drops.Load(),
 		Offlines:        f.st.offlines.Load(),
+
+		Upgrades:        f.st.upgrades.Load(),
+		DownloadBytes:   f.st.downloadBytes.Load(),
+		DownloadResumes: f.st.downloadResumes.Load(),
+		ProgressErrors:  f.st.progressErrors.Load(),
+		Installs:        f.st.installs.Load(),
+		InstallFailures: f.st.installFailures.Load(),
+		DoubleInstalls:  f.st.doubleInstalls.Load(),
+		Refusals:        f.st.upgradeRefusals.Load(),
+		UpgradeStops:    f.st.upgradeStops.Load(),
 	}
 	s.HeartbeatP50, s.HeartbeatP99, s.HeartbeatSamples = f.hbLat.percentiles()
 	s.IssueP50, s.IssueP99, s.IssueSamples = f.cmdLat.percentiles()

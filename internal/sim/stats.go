@@ -42,6 +42,17 @@ type Stats struct {
 	Reboots  uint64
 	Drops    uint64
 	Offlines uint64
+
+	// AXIS OS upgrades (GW-3).
+	Upgrades        uint64 // upgrade commands started
+	DownloadBytes   uint64 // image bytes downloaded
+	DownloadResumes uint64 // range requests resumed after a cut or an error
+	ProgressErrors  uint64 // progress reports that got no answer
+	Installs        uint64
+	InstallFailures uint64 // installs that failed (the device came back on its version)
+	DoubleInstalls  uint64 // installs of a task the device had already installed: always 0
+	Refusals        uint64 // upgrades refused before installing (bad image, wrong model, …)
+	UpgradeStops    uint64 // upgrades the portal stopped before the install
 }
 
 // String is the one-line report of `mysystems sim`.
@@ -53,6 +64,13 @@ func (s Stats) String() string {
 		s.Received, s.Redelivered, s.Applied, s.Failed, s.Results, s.ResultErrors)
 	if s.IssueSamples > 0 {
 		line += fmt.Sprintf(" issue→recv p50 %s p99 %s", fmtDur(s.IssueP50), fmtDur(s.IssueP99))
+	}
+	if s.Upgrades > 0 {
+		line += fmt.Sprintf(" | upgrades %d dl %.1f MB resumes %d installs %d (fail %d) refused %d stopped %d",
+			s.Upgrades, float64(s.DownloadBytes)/1e6, s.DownloadResumes, s.Installs, s.InstallFailures, s.Refusals, s.UpgradeStops)
+		if s.DoubleInstalls > 0 {
+			line += fmt.Sprintf(" DOUBLE INSTALLS %d", s.DoubleInstalls)
+		}
 	}
 	if s.Reboots+s.Drops+s.Offlines > 0 {
 		line += fmt.Sprintf(" | reboots %d drops %d offline %d", s.Reboots, s.Drops, s.Offlines)
@@ -82,6 +100,10 @@ type counters struct {
 	received, redelivered, applied, failed atomic.Uint64
 	results, resultErrors                  atomic.Uint64
 	reboots, drops, offlines               atomic.Uint64
+
+	upgrades, downloadBytes, downloadResumes, progressErrors atomic.Uint64
+	installs, installFailures, doubleInstalls                atomic.Uint64
+	upgradeRefusals, upgradeStops                            atomic.Uint64
 }
 
 // windowCap bounds the samples a window keeps: beyond it the oldest go

@@ -2,8 +2,10 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -17,12 +19,43 @@ import (
 // device does (the account rules of DEV-6, sealed passwords, at most once
 // per command id: GW-2), except that it reboots instantly, and it can be
 // told to fail a type of command.
+//
+// An AXIS OS upgrade (device.CmdUpgrade, GW-3) goes in two steps, or one
+// with Apply: Prepare downloads the image (range requests, progress every
+// tenth), verifies it and asks to install; Finish installs at once, reboots
+// instantly, says hello with the version it now runs and posts the result.
+// Fail(device.CmdUpgrade, reason) makes the installs fail (the device stays
+// on its version), TamperNextImage corrupts the next download so its
+// verification refuses it, and FailNextInstall fails the next install only.
+// A stepped device does not retry: a failed exchange is returned.
 type Stepped struct {
 	*Device
 	client *http.Client
 
-	mu   sync.Mutex
-	fail map[string]string // command type → the reason it fails with
+	mu       sync.Mutex
+	fail     map[string]string // command type → the reason it fails with
+	prepared map[string]*steppedUpgrade
+}
+
+// steppedUpgrade is an upgrade Prepare left for Finish.
+type steppedUpgrade struct {
+	run *upgradeRun
+	p   prepared
+}
+
+// Prepared is where a stepped upgrade stands after Prepare.
+type Prepared struct {
+	// Proceed: the portal answered the install request with proceed;
+	// Finish installs.
+	Proceed bool
+	// Reason is the portal's reason to stop (Proceed false, no Refusal):
+	// the upgrade is over and the device posts nothing for it.
+	Reason string
+	// Refusal is the failure the device reports when the image was bad
+	// (size, SHA-256 or signature) or could not be had; Finish posts it.
+	Refusal *device.Result
+	// Percents are the download shares the device reported, 0 first.
+	Percents []int
 }
 
 // Command is a command as delivered to a device.
@@ -46,7 +79,7 @@ func NewStepped(cfg Config, id Identity) (*Stepped, error) {
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	d := newDevice(f, id, l, key[0])
 	f.devices, f.serials = []*Device{d}, map[string]*Device{id.Serial: d}
-	return &Stepped{Device: d, client: client, fail: map[string]string{}}, nil
+	return &Stepped{Device: d, client: client, fail: map[string]string{}, prepared: map[string]*steppedUpgrade{}}, nil
 }
 
 // Close releases the device's connections.
@@ -92,7 +125,19 @@ func (s *Stepped) Fail(typ, reason string) {
 
 // Apply applies c (once: a redelivered command is answered with its
 // earlier outcome) and posts the result; it returns the gateway's reply.
+// An upgrade is prepared and finished in one go (see Prepare); one the
+// portal stopped returns an empty reply.
 func (s *Stepped) Apply(ctx context.Context, c Command) (device.ResultReply, error) {
+	if c.Type == device.CmdUpgrade {
+		if _, seen := s.Applied(c.ID); !seen {
+			p, err := s.Prepare(ctx, c)
+			if err != nil || (!p.Proceed && p.Refusal == nil) {
+				return device.ResultReply{}, err
+			}
+		}
+		_, reply, err := s.Finish(ctx, c)
+		return reply, err
+	}
 	res, seen := s.Applied(c.ID)
 	if !seen {
 		s.mu.Lock()
@@ -144,3 +189,84 @@ func (s *Stepped) Run(ctx context.Context, wait int) error {
 	}
 	return nil
 }
+
+// Prepare carries out the first steps of upgrade command c: it reports
+// Progress{downloading, 0}, downloads the image with range requests
+// (reporting every tenth), checks its size, SHA-256 and signature (the key
+// of GET /device/v1/firmware-key, fetched once) and asks to install with
+// Progress{installing}. Each step stops when the portal says so.
+func (s *Stepped) Prepare(ctx context.Context, c Command) (Prepared, error) {
+	if c.Type != device.CmdUpgrade {
+		return Prepared{}, fmt.Errorf("command %s is a %q, not an upgrade", c.ID, c.Type)
+	}
+	if _, seen := s.Applied(c.ID); seen {
+		return Prepared{}, fmt.Errorf("upgrade %s was already carried out: Finish posts its result again", c.ID)
+	}
+	u, res := s.newUpgradeRun(c, false)
+	var p prepared
+	if res != nil {
+		p.refusal = res
+	} else {
+		var err error
+		if p, err = u.prepare(ctx); err != nil {
+			return Prepared{}, err
+		}
+	}
+	out := Prepared{Proceed: p.proceed, Reason: p.reason, Refusal: p.refusal}
+	if u != nil {
+		out.Percents = slices.Clone(u.percents)
+	}
+	if p.proceed || p.refusal != nil {
+		s.mu.Lock()
+		s.prepared[c.ID] = &steppedUpgrade{run: u, p: p}
+		s.mu.Unlock()
+	} else {
+		s.f.st.upgradeStops.Add(1)
+	}
+	return out, nil
+}
+
+// Finish ends a prepared upgrade: a refused image's failure is posted; an
+// image the portal said to install is installed at once (or fails, see
+// Fail), then Progress{rebooting}, an instant reboot, a hello with the
+// version the device now runs, and the result {ok, firmware}. For an
+// upgrade already finished it posts the same result again. It returns the
+// result and the gateway's reply.
+func (s *Stepped) Finish(ctx context.Context, c Command) (device.Result, device.ResultReply, error) {
+	res, seen := s.Applied(c.ID)
+	if !seen {
+		s.mu.Lock()
+		up := s.prepared[c.ID]
+		reason := s.fail[device.CmdUpgrade]
+		delete(s.prepared, c.ID)
+		s.mu.Unlock()
+		switch {
+		case up == nil:
+			return device.Result{}, device.ResultReply{}, fmt.Errorf("upgrade %s is not prepared to finish (Prepare it, or the portal stopped it)", c.ID)
+		case up.p.refusal != nil:
+			res = *up.p.refusal
+		default:
+			res = up.run.install(ctx, reason)
+		}
+		s.remember(c.ID, res)
+		if res.OK {
+			s.f.st.applied.Add(1)
+		} else {
+			s.f.st.failed.Add(1)
+		}
+		if up.p.refusal == nil {
+			s.f.st.reboots.Add(1)
+			s.dropToken(s.Token())
+			if _, err := s.hello(ctx); err != nil {
+				return res, device.ResultReply{}, err
+			}
+		}
+	}
+	var reply device.ResultReply
+	err := s.do(ctx, http.MethodPost, "/device/v1/commands/"+url.PathEscape(c.ID)+"/result", s.Token(), res, &reply)
+	return res, reply, err
+}
+
+// Installs returns how many times the device installed each upgrade task
+// (see Fleet.Installs).
+func (s *Stepped) Installs() map[string]int { return s.f.Installs() }
