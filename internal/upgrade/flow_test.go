@@ -45,6 +45,9 @@ func newFleet(t *testing.T, db *store.DB, n int) *fleetOf {
 		d.Hello()
 		f.devices = append(f.devices, d)
 	}
+	if err := s.App.Gateway.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -217,8 +220,7 @@ func TestFW3_UpgradeNowRules(t *testing.T) {
 			ms := f.s.Mint(1)
 			id := f.s.Claim(f.owner.Token, f.org, ms[0], f.root).Str("id")
 			if err := db.Write(context.Background(), func(tx *store.Tx) error {
-				_, err := tx.QueryRowForTest(context.Background(), "UPDATE devices SET firmware = '12.2.35' WHERE id = ?", id).Scan()
-				return ignoreNoRows(err)
+				return ignoreNoRows(tx.QueryRowForTest(context.Background(), "UPDATE devices SET firmware = '12.2.35' WHERE id = ?", id).Scan())
 			}); err != nil {
 				t.Fatal(err)
 			}
