@@ -97,8 +97,10 @@ func (t *Task) Finish(command string, res device.Result, now time.Time) bool {
 		return false
 	}
 	switch {
-	case t.State == Installing && res.OK && (res.Firmware == "" || res.Firmware == t.To):
+	case t.State == Installing && res.OK && res.Firmware == t.To:
 		t.end(Succeeded, Reason{}, now)
+	case t.State == Installing && res.OK && res.Firmware == "":
+		return false // the version the device reports decides (CameBack)
 	case t.State == Installing && res.OK:
 		t.end(Failed, Because(ReasonOldVersion, res.Firmware, t.To), now)
 	case !res.OK:
