@@ -489,3 +489,38 @@ func TestFW5_TenantIsolation(t *testing.T) {
 		wantState(t, f.task(tk.ID), "scheduled")
 	})
 }
+
+// TestFW5_TasksFolderScoped: an Operator sees the tasks of devices in the
+// folders granted to them only, and may not act on them (ACC-1, ACC-2).
+func TestFW5_TasksFolderScoped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFleet(t, db, 2)
+		in := f.s.Call("POST", "/api/v1/orgs/"+f.org+"/folders", f.owner.Token, map[string]string{"name": "In"}).Str("id")
+		out := f.s.Call("POST", "/api/v1/orgs/"+f.org+"/folders", f.owner.Token, map[string]string{"name": "Out"}).Str("id")
+		for i, folder := range []string{in, out} {
+			if r := f.s.Call("PATCH", "/api/v1/orgs/"+f.org+"/devices/"+f.ids[i], f.owner.Token, map[string]string{"folder_id": folder}); r.Status != 200 {
+				t.Fatalf("move: %d %s", r.Status, r.Body)
+			}
+		}
+		st := f.upgrade(map[string]any{"device_ids": f.ids})
+		byDevice := map[string]string{}
+		for _, tk := range st.Tasks {
+			byDevice[tk.DeviceID] = tk.ID
+		}
+		op := f.s.Member(f.org, "op@example.com", access.Operator, in)
+		r := f.s.Call("GET", "/api/v1/orgs/"+f.org+"/tasks", op.Token, nil)
+		var l api.List[api.TaskJSON]
+		if r.Decode(&l) != nil || len(l.Items) != 1 || l.Items[0].DeviceID != f.ids[0] {
+			t.Fatalf("operator's tasks: %s", r.Body)
+		}
+		if r := f.s.Call("GET", "/api/v1/orgs/"+f.org+"/tasks/"+byDevice[f.ids[1]], op.Token, nil); r.Status != 404 {
+			t.Fatalf("a task outside the operator's folders: %d", r.Status)
+		}
+		if r := f.s.Call("POST", "/api/v1/orgs/"+f.org+"/tasks/"+byDevice[f.ids[0]]+"/cancel", op.Token, nil); r.Status != 403 {
+			t.Fatalf("operator cancel: %d", r.Status)
+		}
+		if r := f.s.Call("PUT", "/api/v1/orgs/"+f.org+"/upgrade-schedule", op.Token, map[string]any{"device_ids": f.ids[:1], "mode": "asap"}); r.Status != 403 {
+			t.Fatalf("operator schedule: %d", r.Status)
+		}
+	})
+}
