@@ -578,3 +578,40 @@ func TestDEV7_PresenceResolution(t *testing.T) {
 		}
 	})
 }
+
+// FW-3 across instances: an upgrade dispatched by one instance reaches a
+// device long-polling on another, woken by the batched wake-ups of
+// NotifyMany.
+func TestFW3_DispatchWakesAcrossInstances(t *testing.T) {
+	db := storetest.Postgres(t)
+	a := newEnv(t, db)
+	b := a.another()
+	owner := a.user("owner@example.com")
+	org, root := a.org(owner)
+	m := a.Mint(1)[0]
+	a.Publish(m.Model, "12.2.35", "active", nil)
+	dev := b.Device(m)
+	dev.Hello()
+	d := a.claim(owner, org, m, root)
+	if err := b.App.Gateway.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dev.Poll(0)
+	got := make(chan []sim.Command, 1)
+	go func() { got <- dev.Poll(30) }()
+	waitFor(t, func() bool { return b.App.Gateway.Waiting() == 1 })
+	if st := a.do("POST", "/api/v1/orgs/"+org+"/upgrades", owner, map[string]any{"device_ids": []string{d.ID}}, nil); st != 202 {
+		t.Fatalf("upgrade: %d", st)
+	}
+	if err := a.App.Upgrades.Dispatch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case cmds := <-got:
+		if len(cmds) != 1 || cmds[0].Type != proto.CmdUpgrade {
+			t.Fatalf("delivered %+v", cmds)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the poll on the other instance was not woken")
+	}
+}

@@ -201,6 +201,43 @@ func (g *Gateway) Notify(orgID, serial string) {
 	}
 }
 
+// NotifyMany is Notify for many devices of one organization, as an upgrade
+// dispatch wakes thousands at once: the wake-ups to other instances go in a
+// few messages of many lines (a PostgreSQL notification carries up to 8,000
+// bytes), not one message per device.
+func (g *Gateway) NotifyMany(orgID string, serials []string) {
+	for _, s := range serials {
+		g.hub.wake(orgID, s)
+	}
+	if g.bus == nil {
+		return
+	}
+	const max = 7000
+	var b strings.Builder
+	send := func() {
+		if b.Len() == 0 {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := g.bus.Notify(ctx, channel, b.String()); err != nil {
+			g.log.Warn("notify other instances", "err", err)
+		}
+		b.Reset()
+	}
+	for _, s := range serials {
+		p := wakePayload(orgID, s)
+		if b.Len()+len(p)+1 > max {
+			send()
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p)
+	}
+	send()
+}
+
 // wakePayload is a wake-up between instances: "serial org", or the serial
 // alone when the organization changed.
 func wakePayload(orgID, serial string) string {
@@ -228,7 +265,11 @@ func (g *Gateway) Run(ctx context.Context) {
 			_ = g.bus.Listen(ctx, channel, func() {
 				once.Do(func() { close(listening) })
 				g.hub.wakeAll()
-			}, func(payload string) { g.hub.wake(parseWake(payload)) })
+			}, func(payload string) {
+				for _, line := range strings.Split(payload, "\n") {
+					g.hub.wake(parseWake(line))
+				}
+			})
 		}()
 	} else {
 		close(listening)

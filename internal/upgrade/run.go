@@ -152,9 +152,7 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 	if err != nil {
 		return 0, false, err
 	}
-	for _, serial := range woken {
-		s.notifyDevice(orgID, serial)
-	}
+	s.notifyDevices(orgID, woken)
 	return started, more && started > 0, nil
 }
 

@@ -658,3 +658,23 @@ func (s *Service) Tree(ctx context.Context, actor audit.Actor, orgID string) (or
 	})
 	return t, err
 }
+
+// manyNotifier wakes many devices of one organization at once (the
+// gateway's NotifyMany: a few messages between instances, not one per
+// device).
+type manyNotifier interface {
+	NotifyMany(orgID string, serials []string)
+}
+
+func (s *Service) notifyDevices(orgID string, serials []string) {
+	if len(serials) == 0 || s.notify == nil {
+		return
+	}
+	if m, ok := s.notify.(manyNotifier); ok {
+		m.NotifyMany(orgID, serials)
+		return
+	}
+	for _, serial := range serials {
+		s.notify.Notify(orgID, serial)
+	}
+}
