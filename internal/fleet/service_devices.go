@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mysystems/internal/device"
+	"slices"
 	"strings"
+
+	"mysystems/internal/device"
 
 	"mysystems/internal/access"
 	"mysystems/internal/account"
@@ -270,36 +272,124 @@ func (s *Service) List(ctx context.Context, actor audit.Actor, orgID string, f F
 	var next string
 	var t org.Tree
 	err = s.store.Read(ctx, func(tx Tx) error {
-		var m org.Membership
 		var err error
-		_, m, t, err = enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
-		if err != nil {
-			return err
-		}
-		if f.Folders, err = visibleFolders(t, m, f.FolderID); err != nil {
+		if t, err = s.resolveFilter(ctx, tx, actor, orgID, releases, &f); err != nil {
 			return err
 		}
 		if f.Folders != nil && len(f.Folders) == 0 {
 			out = []Device{}
 			return nil
 		}
-		f.OnlineSince = s.clock.Now().Add(-OnlineWindow(s.cfg.Heartbeat))
-		if f.Upgrade != "" {
-			vs, err := tx.DeviceVersions(ctx, orgID, f.Folders)
-			if err != nil {
-				return err
-			}
-			installed := make([]firmware.Installed, len(vs))
-			for i, v := range vs {
-				installed[i] = v.Installed
-			}
-			f.Upgradable = firmware.Upgradable(releases, installed)
-		}
 		out, next, err = tx.Devices(ctx, orgID, f, p.Normalize(50, 1000))
 		return err
 	})
 	advise(releases, out)
 	return out, next, t, err
+}
+
+// Count is how many devices the actor sees match f: the size of the whole
+// filtered list that List pages through (DEV-4).
+func (s *Service) Count(ctx context.Context, actor audit.Actor, orgID string, f Filter) (int, error) {
+	if err := checkFilter(&f); err != nil {
+		return 0, err
+	}
+	releases, err := s.releases(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.store.Read(ctx, func(tx Tx) error {
+		if _, err := s.resolveFilter(ctx, tx, actor, orgID, releases, &f); err != nil || f.Folders != nil && len(f.Folders) == 0 {
+			return err
+		}
+		var err error
+		n, err = tx.CountDevices(ctx, orgID, f)
+		return err
+	})
+	return n, err
+}
+
+// resolveFilter sets what the store needs of f from the actor's access
+// (Folders), the clock (OnlineSince) and the catalogue (Upgradable). It
+// returns the organization's folder tree.
+func (s *Service) resolveFilter(ctx context.Context, tx Tx, actor audit.Actor, orgID string, releases []firmware.Release, f *Filter) (org.Tree, error) {
+	_, m, t, err := enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
+	if err != nil {
+		return t, err
+	}
+	if f.Folders, err = visibleFolders(t, m, f.FolderID); err != nil {
+		return t, err
+	}
+	if f.Folders != nil && len(f.Folders) == 0 {
+		return t, nil
+	}
+	f.OnlineSince = s.clock.Now().Add(-OnlineWindow(s.cfg.Heartbeat))
+	if f.Upgrade != "" {
+		vs, err := tx.DeviceVersions(ctx, orgID, f.Folders)
+		if err != nil {
+			return t, err
+		}
+		installed := make([]firmware.Installed, len(vs))
+		for i, v := range vs {
+			installed[i] = v.Installed
+		}
+		f.Upgradable = firmware.Upgradable(releases, installed)
+	}
+	return t, nil
+}
+
+// Value is one value of a device property with how many devices have it.
+type Value struct {
+	Value   string
+	Devices int
+}
+
+// Values are the models and firmware versions present among devices, for
+// the list's filters to offer.
+type Values struct {
+	Models, Firmwares []Value
+}
+
+// ValuesOf groups counted (model, firmware) pairs into the models and the
+// firmware versions present, each sorted, with their device counts.
+func ValuesOf(vs []firmware.Counted) Values {
+	models, firmwares := map[string]int{}, map[string]int{}
+	for _, v := range vs {
+		models[v.Model] += v.Devices
+		firmwares[v.Firmware] += v.Devices
+	}
+	sorted := func(m map[string]int) []Value {
+		out := make([]Value, 0, len(m))
+		for k, n := range m {
+			out = append(out, Value{Value: k, Devices: n})
+		}
+		slices.SortFunc(out, func(a, b Value) int { return strings.Compare(a.Value, b.Value) })
+		return out
+	}
+	return Values{Models: sorted(models), Firmwares: sorted(firmwares)}
+}
+
+// PropertyValues are the models and firmware versions of the devices the
+// actor sees in folder and below (every visible folder when folder is
+// ""), with their counts, read as one grouped query (DEV-4).
+func (s *Service) PropertyValues(ctx context.Context, actor audit.Actor, orgID, folder string) (Values, error) {
+	var vs []firmware.Counted
+	err := s.store.Read(ctx, func(tx Tx) error {
+		_, m, t, err := enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
+		if err != nil {
+			return err
+		}
+		folders, err := visibleFolders(t, m, folder)
+		if err != nil || folders != nil && len(folders) == 0 {
+			return err
+		}
+		vs, err = tx.DeviceVersions(ctx, orgID, folders)
+		return err
+	})
+	if err != nil {
+		return Values{}, err
+	}
+	return ValuesOf(vs), nil
 }
 
 // advise sets the recommended upgrade of each device (FW-2).

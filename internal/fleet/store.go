@@ -71,6 +71,8 @@ type Tx interface {
 	UpdateDevice(ctx context.Context, d Device) error
 	DeleteDevice(ctx context.Context, orgID, id string) error
 	Devices(ctx context.Context, orgID string, f Filter, p Page) ([]Device, string, error)
+	// CountDevices counts the devices of an organization that match f.
+	CountDevices(ctx context.Context, orgID string, f Filter) (int, error)
 	// DeviceVersions counts an organization's devices by model and
 	// firmware, in folders (nil: every folder).
 	DeviceVersions(ctx context.Context, orgID string, folders []string) ([]firmware.Counted, error)

@@ -136,13 +136,14 @@ var deviceSortCols = map[string]string{
 	"last_seen": "COALESCE(last_seen_at, 0)", "claimed": "claimed_at",
 }
 
-// Devices lists one page of an organization's devices (DEV-4).
-func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.Page) ([]fleet.Device, string, error) {
-	where := []string{"org_id = ?"}
-	args := []any{orgID}
+// deviceWhere is the WHERE clause of an organization's devices that match
+// f; none reports that nothing can match (no folder, no upgradable pair).
+func deviceWhere(orgID string, f fleet.Filter) (where []string, args []any, none bool) {
+	where = []string{"org_id = ?"}
+	args = []any{orgID}
 	if f.Folders != nil {
 		if len(f.Folders) == 0 {
-			return []fleet.Device{}, "", nil
+			return nil, nil, true
 		}
 		where = append(where, "folder_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Folders)), ",")+")")
 		for _, id := range f.Folders {
@@ -160,7 +161,7 @@ func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.
 	switch f.Upgrade {
 	case "yes":
 		if len(f.Upgradable) == 0 {
-			return []fleet.Device{}, "", nil
+			return nil, nil, true
 		}
 		c, a := pairsIn(f.Upgradable)
 		where, args = append(where, c), append(args, a...)
@@ -182,6 +183,26 @@ func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.
 		where = append(where, `(lower(name) LIKE ? ESCAPE '\' OR serial LIKE ? ESCAPE '\')`)
 		q := "%" + likeEscape(strings.ToLower(f.Query)) + "%"
 		args = append(args, q, strings.ToUpper(q))
+	}
+	return where, args, false
+}
+
+// CountDevices counts an organization's devices that match f (DEV-4).
+func (t *Tx) CountDevices(ctx context.Context, orgID string, f fleet.Filter) (int, error) {
+	where, args, none := deviceWhere(orgID, f)
+	if none {
+		return 0, nil
+	}
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM devices WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
+	return n, errs.Wrap(err, "count devices")
+}
+
+// Devices lists one page of an organization's devices (DEV-4).
+func (t *Tx) Devices(ctx context.Context, orgID string, f fleet.Filter, p fleet.Page) ([]fleet.Device, string, error) {
+	where, args, none := deviceWhere(orgID, f)
+	if none {
+		return []fleet.Device{}, "", nil
 	}
 	key, desc := strings.TrimPrefix(f.Sort, "-"), strings.HasPrefix(f.Sort, "-")
 	if key == "" {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,24 +104,34 @@ func (c *call) options(selected string, pairs ...string) []option {
 // devicesPage is the data of the Devices page: the folder tree on the
 // left, the filtered device list on the right.
 type devicesPage struct {
-	Tree      []*folderNode
-	All       string // the list without a folder filter
-	Selected  *org.FolderView
-	Devices   []deviceRow
-	Models    []string // suggestions for the filters
-	Firmwares []string
+	Tree     []*folderNode
+	All      string // the list without a folder filter
+	Selected *org.FolderView
+	Devices  []deviceRow
+	// Count is how many devices match the filters, on every page.
+	Count int
+	// Models and Firmwares are the values present in the folder shown, with
+	// their counts, for the filters (DEV-4).
+	Models    []option
+	Firmwares []option
 	Statuses  []option
 	Upgrades  []option
 	// Summary is, per model, the devices the member sees and their AXIS OS
 	// recommendations (FW-2).
-	Summary       []modelSummaryRow
-	Sorts         []option
-	Filtered      bool
-	Next, First   string
-	Export        string
-	Clear         string
-	ManageFolders string
-	CanManage     bool
+	Summary  []modelSummaryRow
+	Sorts    []option
+	Filtered bool
+	// Next, Prev and First are the pages around this one (empty: none).
+	Next, Prev, First string
+	Export            string
+	Clear             string
+	ManageFolders     string
+	CanManage         bool
+	// Actions is the action menu above the list; Selection the hidden
+	// fields that carry the list's filters to it ("select all N
+	// matching").
+	Actions   []bulkAction
+	Selection []hiddenField
 }
 
 // modelSummaryRow is one model's line of the Devices page's AXIS OS
@@ -197,6 +206,7 @@ func (u *UI) deviceList(c *call) {
 		c.listFailed("devices", v, err)
 		return
 	}
+	page.Actions = c.bulkActions()
 	base := c.orgURL("devices")
 	ds, next, t, err := u.d.Fleet.List(c.r.Context(), c.actor, c.org.ID, q.filter(), fleet.Page{Limit: devicesPageSize, Cursor: cursor})
 	if err != nil {
@@ -217,21 +227,20 @@ func (u *UI) deviceList(c *call) {
 	}
 	for _, d := range ds {
 		page.Devices = append(page.Devices, c.deviceRow(d, t))
-		if !slices.Contains(page.Models, d.Model) {
-			page.Models = append(page.Models, d.Model)
-		}
-		if !slices.Contains(page.Firmwares, d.Firmware) {
-			page.Firmwares = append(page.Firmwares, d.Firmware)
-		}
 	}
-	slices.Sort(page.Models)
-	slices.Sort(page.Firmwares)
-	if next != "" {
-		page.Next = q.href(base, "cursor", next)
+	if page.Count, err = u.d.Fleet.Count(c.r.Context(), c.actor, c.org.ID, q.filter()); err != nil {
+		c.listFailed("devices", v, err)
+		return
 	}
-	if cursor != "" {
-		page.First = q.href(base)
+	values, err := u.d.Fleet.PropertyValues(c.r.Context(), c.actor, c.org.ID, q.Folder)
+	if err != nil {
+		c.listFailed("devices", v, err)
+		return
 	}
+	page.Models = c.valueOptions(q.Model, values.Models)
+	page.Firmwares = c.valueOptions(q.Firmware, values.Firmwares)
+	page.Next, page.Prev, page.First = c.pageLinks(q, base, cursor, next)
+	page.Selection = q.hidden()
 	c.render(http.StatusOK, "devices", v)
 }
 

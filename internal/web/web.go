@@ -114,6 +114,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{org}/devices/add", u.inOrg(u.addDevice))
 	mux.Handle("GET /orgs/{org}/devices/import", u.inOrg(u.importForm))
 	mux.Handle("POST /orgs/{org}/devices/import", u.inOrg(u.importDevices))
+	mux.Handle("GET /orgs/{org}/devices/move", u.inOrg(u.bulkMoveForm))
+	mux.Handle("POST /orgs/{org}/devices/move", u.inOrg(u.bulkMove))
 	mux.Handle("GET /orgs/{org}/devices/{id}", u.inOrg(u.devicePage))
 	mux.Handle("POST /orgs/{org}/devices/{id}/actions", u.inOrg(u.deviceAction))
 	mux.Handle("GET /orgs/{org}/devices/{id}/rename", u.inOrg(u.renameDeviceForm))

@@ -58,6 +58,41 @@
     });
   });
 
+  // Device list selection: a checkbox for the whole page, a count of the
+  // selected devices, and the action menu's items usable only once
+  // something is selected. "Select all matching" sends the list's filters,
+  // not the ids: without this script the boxes and that choice still work.
+  document.querySelectorAll("form[data-bulk]").forEach(function (form) {
+    var page = form.querySelector("#select-page");
+    var all = form.querySelector("#select-all-matching");
+    var status = form.querySelector("#selected-count");
+    var rows = [].slice.call(form.querySelectorAll('input[type=checkbox][name="device"]'));
+    var actions = [].slice.call(form.querySelectorAll("[data-needs-selection]"));
+    if (!page || !all) return;
+    page.hidden = false;
+    var update = function () {
+      var n = rows.filter(function (r) { return r.checked; }).length;
+      page.checked = n > 0 && n === rows.length;
+      page.indeterminate = n > 0 && n < rows.length;
+      rows.forEach(function (r) { r.disabled = all.checked; });
+      if (status) {
+        status.hidden = !all.checked && n === 0;
+        status.textContent = all.checked ? status.getAttribute("data-all") : status.getAttribute("data-label") + " " + n;
+      }
+      actions.forEach(function (a) { a.disabled = !all.checked && n === 0; });
+    };
+    page.addEventListener("change", function () {
+      rows.forEach(function (r) { r.checked = page.checked; });
+      update();
+    });
+    all.addEventListener("change", function () {
+      if (all.checked) rows.forEach(function (r) { r.checked = true; });
+      update();
+    });
+    rows.forEach(function (r) { r.addEventListener("change", update); });
+    update();
+  });
+
   // Device commands: follow the state from the command's JSON until the
   // device has applied it or failed, without reloading the page. The
   // server-side <noscript> refresh covers browsers without JavaScript.
