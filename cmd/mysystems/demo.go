@@ -76,17 +76,21 @@ func seedDemo(ctx context.Context, a *app.App, dataDir string, devices int) (dem
 		return demo, nil, err
 	}
 	var areas []string
+	siteOf := map[string]string{} // area → site folder
+	sites := map[string]string{}   // site name → folder
 	for _, s := range demoSites {
 		site, err := a.Orgs.CreateFolder(ctx, actor, o.ID, "", s.site)
 		if err != nil {
 			return demo, nil, err
 		}
+		sites[s.site] = site.ID
 		for _, name := range s.areas {
 			f, err := a.Orgs.CreateFolder(ctx, actor, o.ID, site.ID, name)
 			if err != nil {
 				return demo, nil, err
 			}
 			areas = append(areas, f.ID)
+			siteOf[f.ID] = site.ID
 		}
 	}
 	vendor := audit.Actor{Kind: audit.KindVendor, ID: "demo", Email: "vendor:demo"}
@@ -123,12 +127,19 @@ func seedDemo(ctx context.Context, a *app.App, dataDir string, devices int) (dem
 		return demo, nil, err
 	}
 	ids := make([]sim.Identity, 0, len(minted))
+	var claimed []demoDevice
 	for i, m := range minted {
 		name := fmt.Sprintf("%s %03d", m.Model[5:], i+1)
-		if _, err := a.Fleet.Claim(ctx, actor, o.ID, fleet.ClaimInput{Serial: m.Serial, OAK: m.OAK, FolderID: areas[i%len(areas)], Name: name}); err != nil {
+		area := areas[i%len(areas)]
+		d, err := a.Fleet.Claim(ctx, actor, o.ID, fleet.ClaimInput{Serial: m.Serial, OAK: m.OAK, FolderID: area, Name: name})
+		if err != nil {
 			return demo, nil, fmt.Errorf("claim demo device: %w", err)
 		}
+		claimed = append(claimed, demoDevice{ID: d.ID, Model: m.Model, Firmware: demoFirmware(i), Site: siteOf[area]})
 		ids = append(ids, sim.Identity{Serial: m.Serial, Model: m.Model, Secret: m.Secret})
+	}
+	if err := seedDemoUpgrades(ctx, a, actor, o.ID, claimed, sites); err != nil {
+		return demo, nil, err
 	}
 	return demo, ids, nil
 }
@@ -143,7 +154,7 @@ func startDemoFleet(ctx context.Context, url string, ids []sim.Identity, log *sl
 		ids[i].Firmware = demoFirmware(i)
 	}
 	f, err := sim.New(sim.Config{Server: url, Sites: len(demoSites), StartSpread: 10e9, HeartbeatJitter: 5e9,
-		Offline: 0.002, Speed: 1, Log: log})
+		Offline: 0.002, Speed: 1, FailInstall: 0.05, Log: log})
 	if err != nil {
 		return nil, err
 	}

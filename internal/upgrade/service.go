@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -636,16 +635,6 @@ func (s *Service) SetLimits(ctx context.Context, actor audit.Actor, orgID string
 		s.wake()
 	}
 	return l, err
-}
-
-// sortLive orders queued tasks: a rollout's first ring first, then oldest.
-func sortLive(ls []Live) {
-	slices.SortStableFunc(ls, func(a, b Live) int {
-		if a.Task.Ring != b.Task.Ring {
-			return a.Task.Ring - b.Task.Ring
-		}
-		return a.Task.CreatedAt.Compare(b.Task.CreatedAt)
-	})
 }
 
 // Tree returns the organization's folder tree, to name tasks' folders.
