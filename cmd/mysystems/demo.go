@@ -77,7 +77,7 @@ func seedDemo(ctx context.Context, a *app.App, dataDir string, devices int) (dem
 	}
 	var areas []string
 	siteOf := map[string]string{} // area → site folder
-	sites := map[string]string{}   // site name → folder
+	sites := map[string]string{}  // site name → folder
 	for _, s := range demoSites {
 		site, err := a.Orgs.CreateFolder(ctx, actor, o.ID, "", s.site)
 		if err != nil {
