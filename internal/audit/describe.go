@@ -176,11 +176,18 @@ func Describe(e Entry, n Names) Description {
 		if e.TargetType == TargetDevice {
 			return p(e.Action+".device", str(d["version"]))
 		}
-		return p(e.Action, count(d["tasks"]))
+		if count(d["tasks"]) == 1 {
+			return p(e.Action + ".one")
+		}
+		return p(e.Action, num(d["tasks"]))
 	case UpgradeCancel, UpgradeRetry:
 		return p(e.Action, str(d["version"]))
 	case UpgradeSchedule:
-		return p(e.Action, count(d["devices"]), Phrase{Key: "schedule.mode." + str(d["mode"])})
+		mode := Phrase{Key: "schedule.mode." + str(d["mode"])}
+		if count(d["devices"]) == 1 {
+			return p(e.Action+".one", "", mode)
+		}
+		return p(e.Action, num(d["devices"]), mode)
 	case UpgradeLimits:
 		return p(e.Action, num(d["max_concurrent"]), num(d["max_per_site"]))
 	case RolloutPause, RolloutResume, RolloutAbort:

@@ -50,6 +50,19 @@ func auditSamples() []audit.Entry {
 			Details: map[string]any{"command": "cmd_1", "type": "reboot", "state": "applied", "result": "rebooting"}},
 		{Actor: audit.Actor{Kind: audit.KindSystem, ID: "device:S1"}, Action: audit.DeviceCommandResult, TargetType: "device", TargetID: "dev_1",
 			Details: map[string]any{"command": "cmd_1", "type": "account.create", "state": "failed"}},
+		{Actor: audit.Actor{Kind: audit.KindSystem, ID: "device:S1"}, Action: audit.DeviceCommandResult, TargetType: "device", TargetID: "dev_1",
+			Details: map[string]any{"command": "cmd_1", "type": "firmware.upgrade", "state": "applied"}},
+		e(audit.UpgradeStart, "device", "dev_1", map[string]any{"tasks": float64(1), "skipped": float64(0), "version": "12.2.35"}),
+		e(audit.UpgradeStart, "org", "org_1", map[string]any{"tasks": float64(40), "skipped": float64(2), "model": "AXIS M"}),
+		e(audit.UpgradeCancel, "device", "dev_1", map[string]any{"task": "upg_1", "version": "12.2.35"}),
+		e(audit.UpgradeRetry, "device", "dev_1", map[string]any{"task": "upg_2", "retry_of": "upg_1", "version": "12.2.35"}),
+		e(audit.UpgradeSchedule, "org", "org_1", map[string]any{"devices": float64(3), "mode": "window", "window": "mon-fri 22:00 3h Europe/Paris"}),
+		e(audit.UpgradeSchedule, "org", "org_1", map[string]any{"devices": float64(1), "mode": "asap"}),
+		e(audit.UpgradeSchedule, "org", "org_1", map[string]any{"devices": float64(1), "mode": "none"}),
+		e(audit.UpgradeLimits, "org", "org_1", map[string]any{"max_concurrent": float64(200), "max_per_site": float64(20)}),
+		e(audit.RolloutPause, "org", "org_1", map[string]any{"rollout": "rol_1"}),
+		e(audit.RolloutResume, "org", "org_1", map[string]any{"rollout": "rol_1"}),
+		e(audit.RolloutAbort, "org", "org_1", map[string]any{"rollout": "rol_1"}),
 	}
 }
 
