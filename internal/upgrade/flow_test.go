@@ -117,6 +117,7 @@ func wantState(t *testing.T, got api.TaskJSON, state string) {
 // TestFW5_UpgradeEndToEnd: an upgrade now through the API and the gateway,
 // every state the device reports, until the device is back on the target.
 func TestFW5_UpgradeEndToEnd(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 1)
 		d := f.devices[0]
@@ -194,6 +195,7 @@ func TestFW5_UpgradeEndToEnd(t *testing.T) {
 
 // TestFW3_UpgradeNowRules: what an upgrade request leaves alone and refuses.
 func TestFW3_UpgradeNowRules(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 3)
 		f.s.Publish(harness.Model, "11.0.1", "active", nil)
@@ -249,6 +251,7 @@ func ignoreNoRows(err error) error {
 // TestFW3_OfflineDeviceWaits: a task for an offline device is not started
 // until it comes back.
 func TestFW3_OfflineDeviceWaits(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 1)
 		tk := f.upgrade(map[string]any{"device_ids": f.ids}).Tasks[0]
@@ -267,6 +270,7 @@ func TestFW3_OfflineDeviceWaits(t *testing.T) {
 // TestFW7_Pacing: no more tasks run at once than the organization's and the
 // site's limits.
 func TestFW7_Pacing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 5)
 		if r := f.s.Call("PUT", "/api/v1/orgs/"+f.org+"/upgrade-limits", f.owner.Token, map[string]int{"max_concurrent": 3, "max_per_site": 2}); r.Status != 200 {
@@ -296,6 +300,7 @@ func TestFW7_Pacing(t *testing.T) {
 // TestFW5_CancelAndRetry: a queued task can be canceled; a failed one
 // retried as a new task.
 func TestFW5_CancelAndRetry(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 2)
 		st := f.upgrade(map[string]any{"device_ids": f.ids})
@@ -342,6 +347,7 @@ func TestFW5_CancelAndRetry(t *testing.T) {
 // TestFW5_Timeouts: a device silent while downloading, or that does not
 // come back after installing, fails its task with a reason.
 func TestFW5_Timeouts(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 2)
 		st := f.upgrade(map[string]any{"device_ids": f.ids})
@@ -375,6 +381,7 @@ func TestFW5_Timeouts(t *testing.T) {
 // TestFW5_CameBackOnTarget: a device that says it runs the target succeeds
 // even when its result is lost.
 func TestFW5_CameBackOnTarget(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 1)
 		tk := f.upgrade(map[string]any{"device_ids": f.ids}).Tasks[0]
@@ -396,6 +403,7 @@ func TestFW5_CameBackOnTarget(t *testing.T) {
 // TestFW1_WithdrawCancelsTasks: withdrawing a release cancels its tasks
 // that have not started installing, with the vendor's reason.
 func TestFW1_WithdrawCancelsTasks(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 2)
 		st := f.upgrade(map[string]any{"device_ids": f.ids})
@@ -460,6 +468,7 @@ func upgradeCommandOrNone(t *testing.T, d *harness.Device) (sim.Command, bool) {
 // TestFW5_TenantIsolation: another organization's member, and another
 // organization's device, reach nothing of a task.
 func TestFW5_TenantIsolation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 1)
 		tk := f.upgrade(map[string]any{"device_ids": f.ids}).Tasks[0]
@@ -493,6 +502,7 @@ func TestFW5_TenantIsolation(t *testing.T) {
 // TestFW5_TasksFolderScoped: an Operator sees the tasks of devices in the
 // folders granted to them only, and may not act on them (ACC-1, ACC-2).
 func TestFW5_TasksFolderScoped(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 2)
 		in := f.s.Call("POST", "/api/v1/orgs/"+f.org+"/folders", f.owner.Token, map[string]string{"name": "In"}).Str("id")

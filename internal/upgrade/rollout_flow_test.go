@@ -51,6 +51,7 @@ func (f *fleetOf) deviceOf(taskDevice string) *harness.Device {
 // TestFW7_PhasedRollout: the first ring, the soak, the rest; an automatic
 // pause on failures, resumed by an owner; the rings' progress.
 func TestFW7_PhasedRollout(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 6)
 		st := f.upgrade(map[string]any{"device_ids": f.ids, "rollout": map[string]any{"ring_count": 2, "soak_minutes": 30, "failure_percent": 40}})
@@ -119,6 +120,7 @@ func TestFW7_PhasedRollout(t *testing.T) {
 // TestFW7_AbortCancelsTheRest: aborting a rollout cancels its tasks that have
 // not started installing.
 func TestFW7_AbortCancelsTheRest(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 4)
 		st := f.upgrade(map[string]any{"device_ids": f.ids, "rollout": map[string]any{"ring_percent": 50}})
@@ -153,6 +155,7 @@ func TestFW7_AbortCancelsTheRest(t *testing.T) {
 // upgrades the devices set to "as soon as available" at once, and not the
 // others; a window device gets a task that waits for its window.
 func TestFW4_ScheduleAsapOnPublish(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 3)
 		put := func(ids []string, body map[string]any) {
