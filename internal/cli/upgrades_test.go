@@ -308,16 +308,26 @@ func TestFW5_CLITasksWatch(t *testing.T) {
 		task[tk.DeviceID] = tk.ID
 	}
 	read, next := stepWatch(t)
-	done := make(chan result)
+	done := make(chan result, 1)
+	// reading waits for the watch's next reading; a watch that ends first
+	// fails the test rather than hang it.
+	reading := func() {
+		t.Helper()
+		select {
+		case <-read:
+		case r := <-done:
+			t.Fatalf("tasks watch ended early: exit %d, stderr %q", r.code, r.stderr)
+		}
+	}
 	go func() { done <- f.run("", "tasks", "watch", task[f.ids[0]], task[f.ids[1]]) }()
-	<-read // both queued
+	reading() // both queued
 	f.dispatch()
 	cmd0, cmd1 := f.upgradeCmd(0), f.upgradeCmd(1)
 	f.devices[0].Progress(cmd0, proto.StageDownloading, 50)
 	f.devices[1].Progress(cmd1, proto.StageDownloading, 100)
 	f.devices[1].Progress(cmd1, proto.StageInstalling, 0)
 	next <- struct{}{}
-	<-read // downloading, installing
+	reading() // downloading, installing
 	f.devices[0].Result(cmd0, proto.Result{OK: false, Message: "no space left"})
 	f.devices[1].Progress(cmd1, proto.StageRebooting, 0)
 	f.devices[1].Result(cmd1, proto.Result{OK: true, Firmware: "12.2.35"})
@@ -346,9 +356,9 @@ func TestFW5_CLITasksWatch(t *testing.T) {
 	go func() {
 		e := newEnv(strings.NewReader(""), &out, &errw, f.getenv)
 		e.outTerminal = true
-		done <- result{code: e.exit(t.Context(), []string{"tasks", "watch", "--model", hs.Model})}
+		done <- result{code: e.exit(t.Context(), []string{"tasks", "watch", "--model", hs.Model}), stderr: errw.String()}
 	}()
-	<-read
+	reading()
 	f.dispatch()
 	cmd2 := f.upgradeCmd(2)
 	f.devices[2].Progress(cmd2, proto.StageDownloading, 100)
