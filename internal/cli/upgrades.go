@@ -151,8 +151,8 @@ func cmdUpgrade(ctx context.Context, e *env, args []string) error {
 			return usagef(f, "--ring-percent must be between 1 and 99")
 		case given(f, "ring-folder") && ringFolder == "":
 			return usagef(f, "--ring-folder needs a folder id")
-		case failurePercent < 0 || failurePercent > 100:
-			return usagef(f, "--failure-percent must be between 0 and 100")
+		case failurePercent < 1 || failurePercent > 100:
+			return usagef(f, "--failure-percent must be between 1 and 100")
 		}
 		m, err := minutes(f, "soak", soak)
 		if err != nil {

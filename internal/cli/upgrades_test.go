@@ -439,3 +439,24 @@ func TestFW7_CLIUpgradeLimits(t *testing.T) {
 	}
 	h.fail(1, "(invalid)", "upgrade-limits", "set", "--max-concurrent", "0")
 }
+
+// TestFW7_CLIRolloutRings: the first ring as a percentage or a folder.
+func TestFW7_CLIRolloutRings(t *testing.T) {
+	f := newUpgradeFleet(t, 4)
+	r := f.ok("", "folders", "create", f.org, "Pilot", "--json")
+	var fld struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &fld); err != nil || fld.ID == "" {
+		t.Fatalf("folders create --json: %q (%v)", r.out, err)
+	}
+	f.ok("", "devices", "move", f.org, "--to", fld.ID, f.ids[0])
+	r = f.ok("", "upgrade", "--device", f.ids[0], "--device", f.ids[1], "--ring-folder", fld.ID, "--soak", "0m")
+	contains(t, "a folder ring", r.out, "the first ring (1 device) goes first, the other 1 device 0m after it is done;", "more than 10% of a ring failed")
+	r = f.ok("", "upgrade", "--device", f.ids[2], "--device", f.ids[3], "--ring-percent", "50", "--soak", "1h30m", "--failure-percent", "1")
+	contains(t, "a percentage ring", r.out, "the first ring (1 device) goes first, the other 1 device 1h30m after it is done;", "more than 1% of a ring failed")
+	r = f.ok("", "rollouts", "list")
+	contains(t, "rollouts list", r.out, "50%", "1h30m", "folder "+fld.ID, "0m")
+	f.fail(2, "--ring-count must be a positive number", "upgrade", "--model", hs.Model, "--ring-count", "0")
+	f.fail(2, "--failure-percent must be between 1 and 100", "upgrade", "--model", hs.Model, "--ring-count", "1", "--failure-percent", "0")
+}
