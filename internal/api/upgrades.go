@@ -112,11 +112,13 @@ type WindowJSON struct {
 }
 
 // ScheduleRequest sets the upgrade schedule of devices: mode none, asap or
-// window (with Window).
+// window, with the window as an object (Window) or in its text form
+// (WindowText, "mon-fri 22:00 3h Europe/Paris"; give one of the two).
 type ScheduleRequest struct {
-	DeviceIDs []string    `json:"device_ids"`
-	Mode      string      `json:"mode"`
-	Window    *WindowJSON `json:"window,omitempty"`
+	DeviceIDs  []string    `json:"device_ids"`
+	Mode       string      `json:"mode"`
+	Window     *WindowJSON `json:"window,omitempty"`
+	WindowText string      `json:"window_text,omitempty"`
 }
 
 // ScheduleJSON is one device's schedule; NextStart and NextEnd are its

@@ -104,9 +104,45 @@ Devices (ID is a device id, as 'mysystems devices list ORG' shows):
                                       device passwords are prompted twice on a terminal
                                       or read from stdin, and sent sealed to the device
 
-AXIS OS:
+AXIS OS (ORG, with --org, is optional: default $MYSYSTEMS_ORG, or your only organization):
   mysystems firmware list             the catalogue: per model and track the recommended
                                       version, then every release (withdrawn ones marked)
+  mysystems upgrade [--org ORG] (--device ID... | --model M [--folder FOLDER_ID]) [--version V]
+                    [--force] [--ring-count N | --ring-percent P | --ring-folder FOLDER_ID]
+                    [--soak 60m] [--failure-percent 10]
+                                      upgrade now (to the recommended version by default);
+                                      prints the tasks made and the devices left alone, with
+                                      why; a ring flag phases it as a rollout
+  mysystems schedule set [--org ORG] --device ID... (--none | --asap |
+                         --window "mon-fri 22:00 3h Europe/Paris")
+                                      software scheduling: no automatic upgrade, upgrade as
+                                      soon as a version is recommended, or in a window
+  mysystems schedule show [--org ORG] --device ID...
+                                      the devices' scheduling and next window
+  mysystems tasks list [--org ORG] [--state S[,S]] [--device ID] [--model M] [--folder FOLDER_ID]
+                       [--rollout R] [--since T] [--until T] [--limit N] [--cursor C] [--all] [--csv]
+                                      upgrade tasks, newest first; --csv exports all that match
+  mysystems tasks watch [--org ORG] (--rollout R | TASK_ID... | [--state S] [--device ID]
+                        [--model M] [--folder FOLDER_ID])
+                                      live progress bars until every task is done; exit 1 if
+                                      any failed (without --state: the tasks not done yet)
+  mysystems tasks retry [--org ORG] TASK_ID
+                                      a new task for a failed one, to the same version
+  mysystems tasks cancel [--org ORG] TASK_ID
+                                      cancel a task that has not started installing
+  mysystems rollouts list [--org ORG] [--all]
+  mysystems rollouts show [--org ORG] ROLLOUT_ID
+                                      a phased rollout and its rings' progress
+  mysystems rollouts pause [--org ORG] ROLLOUT_ID
+                                      no new task of it starts; those under way go on
+  mysystems rollouts resume [--org ORG] ROLLOUT_ID
+  mysystems rollouts abort [--org ORG] ROLLOUT_ID [--yes]
+                                      cancel its tasks not yet installing; asks on a
+                                      terminal, needs --yes otherwise
+  mysystems upgrade-limits show [--org ORG]
+  mysystems upgrade-limits set [--org ORG] [--max-concurrent N] [--max-per-site N]
+                                      how many upgrades may be under way at once, in all
+                                      and per site folder
 
 Two-factor authentication (asked for at sign-in):
   mysystems mfa status                whether it is on, and how
@@ -190,6 +226,21 @@ var commands = map[string]func(context.Context, *env, []string) error{
 
 	"firmware list": cmdFirmwareList,
 
+	"upgrade":             cmdUpgrade,
+	"schedule set":        cmdScheduleSet,
+	"schedule show":       cmdScheduleShow,
+	"tasks list":          cmdTasksList,
+	"tasks watch":         cmdTasksWatch,
+	"tasks retry":         cmdTasksRetry,
+	"tasks cancel":        cmdTasksCancel,
+	"rollouts list":       cmdRolloutsList,
+	"rollouts show":       cmdRolloutsShow,
+	"rollouts pause":      cmdRolloutsPause,
+	"rollouts resume":     cmdRolloutsResume,
+	"rollouts abort":      cmdRolloutsAbort,
+	"upgrade-limits show": cmdUpgradeLimitsShow,
+	"upgrade-limits set":  cmdUpgradeLimitsSet,
+
 	"mfa status":        cmdMFAStatus,
 	"mfa totp":          cmdMFATOTP,
 	"mfa totp confirm":  cmdMFATOTPConfirm,
@@ -214,6 +265,9 @@ type env struct {
 	interactive bool
 	// readPassword reads a line without echo; nil when stdin is no terminal.
 	readPassword func() (string, error)
+	// outTerminal is set when stdout is a terminal: progress may be redrawn
+	// in place.
+	outTerminal bool
 
 	server string // --server
 	token  string // --token
@@ -225,6 +279,9 @@ func newEnv(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		getenv = os.Getenv
 	}
 	e := &env{in: bufio.NewReader(stdin), out: stdout, errw: stderr, getenv: getenv}
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		e.outTerminal = true
+	}
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		e.interactive = true
 		e.readPassword = func() (string, error) {
@@ -256,14 +313,18 @@ func (e *env) exit(ctx context.Context, args []string) int {
 
 // groups are the commands that take a subcommand.
 var groups = map[string]string{
-	"orgs":        "list | create | show | rename | notes | archive",
-	"tokens":      "list | create | revoke",
-	"folders":     "list | create | rename | move | delete",
-	"members":     "list | set-role | set-folders | remove",
-	"invitations": "list | revoke",
-	"devices":     "list | claim | import | show | rename | move | remove | reboot | identify | command | accounts",
-	"mfa":         "status | totp [confirm] | email [confirm] | disable",
-	"firmware":    "list",
+	"orgs":           "list | create | show | rename | notes | archive",
+	"tokens":         "list | create | revoke",
+	"folders":        "list | create | rename | move | delete",
+	"members":        "list | set-role | set-folders | remove",
+	"invitations":    "list | revoke",
+	"devices":        "list | claim | import | show | rename | move | remove | reboot | identify | command | accounts",
+	"mfa":            "status | totp [confirm] | email [confirm] | disable",
+	"firmware":       "list",
+	"schedule":       "set | show",
+	"tasks":          "list | watch | retry | cancel",
+	"rollouts":       "list | show | pause | resume | abort",
+	"upgrade-limits": "show | set",
 }
 
 func (e *env) run(ctx context.Context, args []string) error {

@@ -22,6 +22,10 @@ type listCommand[T any] struct {
 	// args is how many arguments the command takes; the first, if any, is
 	// the organization.
 	args int
+	// org is set for a command of an organization given with --org (or
+	// $MYSYSTEMS_ORG, or the caller's only one; see env.org) rather than as
+	// its first argument: it is put first in the arguments path gets.
+	org bool
 	// path is the API path of the list, given the arguments.
 	path func(args []string) string
 	// query is sent with every request (e.g. a large page size for lists
@@ -78,6 +82,13 @@ func (l listCommand[T]) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if l.org {
+		orgID, err := e.org(ctx, c, a.flags, a.org)
+		if err != nil {
+			return err
+		}
+		a.pos = append([]string{orgID}, a.pos...)
+	}
 	q, narrowed := l.querystring(a)
 	path := l.path(a.pos)
 	if a.csv {
@@ -110,6 +121,8 @@ func (l listCommand[T]) run(ctx context.Context, e *env, args []string) error {
 
 // listArgs is a list command's command line, parsed.
 type listArgs struct {
+	flags   *flags
+	org     string // --org
 	pos     []string
 	filters map[string]string // by name; "" when not given
 	limit   int
@@ -122,6 +135,10 @@ type listArgs struct {
 func (l listCommand[T]) parse(e *env, args []string) (listArgs, error) {
 	var a listArgs
 	f := e.flags(l.name, l.synopsis, l.about, withJSON)
+	a.flags = f
+	if l.org {
+		orgFlag(f, &a.org)
+	}
 	values := make(map[string]*string, len(l.filters))
 	for _, fl := range l.filters {
 		values[fl.name] = f.String(fl.name, "", fl.help)

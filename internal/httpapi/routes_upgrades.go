@@ -9,6 +9,7 @@ import (
 
 	"mysystems/internal/api"
 	"mysystems/internal/edge"
+	"mysystems/internal/errs"
 	"mysystems/internal/firmware"
 	"mysystems/internal/org"
 	"mysystems/internal/upgrade"
@@ -62,12 +63,21 @@ func (a *API) upgradeRoutes() []Route {
 			Auth:    AuthUser, Request: api.UpgradeRequest{}, Response: api.UpgradeStartedJSON{}, Status: http.StatusAccepted,
 			handle: withBody(a.startUpgrades)},
 		{Method: "PUT", Path: "/api/v1/orgs/{org}/upgrade-schedule", Tag: "upgrades",
-			Summary: "Set the software scheduling of devices: none, asap, or a maintenance window (FW-4)",
+			Summary: "Set the software scheduling of devices: none, asap, or a maintenance window, as an object or its text form window_text (FW-4)",
 			Auth:    AuthUser, Request: api.ScheduleRequest{}, Response: api.ScheduleSetJSON{},
 			handle: withBody(func(c *Call, in api.ScheduleRequest) (any, error) {
 				req := upgrade.ScheduleRequest{DeviceIDs: in.DeviceIDs, Mode: upgrade.Mode(in.Mode)}
-				if in.Window != nil {
+				switch {
+				case in.Window != nil && in.WindowText != "":
+					return nil, errs.InvalidField("window_text", "err.schedule.window_twice")
+				case in.Window != nil:
 					w, err := firmware.WindowOf(in.Window.Days, in.Window.Start, in.Window.DurationMinutes, in.Window.TimeZone)
+					if err != nil {
+						return nil, err
+					}
+					req.Window = &w
+				case in.WindowText != "":
+					w, err := firmware.ParseWindow(in.WindowText)
 					if err != nil {
 						return nil, err
 					}
