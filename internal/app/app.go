@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"mysystems/internal/account"
+	"mysystems/internal/acs"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/firmware"
@@ -47,6 +48,9 @@ type Config struct {
 	// Firmware holds the data directory of AXIS OS images and their size
 	// limit.
 	Firmware firmware.Config
+	// ACS holds the ACS Pro servers' poll interval, enrolment token
+	// lifetime and sampling (SPEC §8).
+	ACS acs.Config
 	// SMTPURL is where e-mail goes (smtp://user:pass@host:587?from=…); empty
 	// keeps it in the outbox, readable by vendor operators.
 	SMTPURL string
@@ -66,6 +70,7 @@ type App struct {
 	Fleet    *fleet.Service
 	Gateway  *gateway.Gateway
 	Firmware *firmware.Service
+	ACS      *acs.Service
 
 	base        context.Context
 	cancelBase  context.CancelFunc
@@ -108,9 +113,13 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	a.Firmware = firmware.NewService(db.Firmware(), clk, log, cfg.Firmware)
 	a.Gateway.SetFirmware(a.Firmware)
 	a.Fleet.SetCatalogue(a.Firmware.Releases)
+	acfgACS := cfg.ACS
+	acfgACS.BaseURL, acfgACS.Compose = cfg.BaseURL, mailer.Message
+	a.ACS = acs.NewService(db.ACS(), clk, log, acfgACS)
+	a.Gateway.SetServers(a.ACS)
 	a.buildJobs(cfg, db, clk, log)
 	a.API = httpapi.New(httpapi.Deps{
-		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
+		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, ACS: a.ACS, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
 		Gatherer: a.Registry, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
 	})
 	a.Web = web.New(web.Deps{

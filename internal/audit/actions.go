@@ -33,6 +33,13 @@ const (
 	DeviceAccountCreate   = "device.account.create"
 	DeviceAccountPassword = "device.account.password"
 	DeviceAccountDelete   = "device.account.delete"
+
+	ServerEnrollToken   = "server.enrollment_token"
+	ServerEnroll        = "server.enroll"
+	ServerUpdate        = "server.update"
+	ServerUpgrade       = "server.upgrade"
+	ServerUpgradeCancel = "server.upgrade_cancel"
+	ServerUpgradeResult = "server.upgrade_result"
 )
 
 // Group is a set of actions a person filters the log by.
@@ -59,6 +66,7 @@ var Groups = []Group{
 	{"member", []string{MemberUpdate, MemberRemove, InvitationCreate, InvitationRevoke, InvitationAccept}},
 	{"device", []string{DeviceClaim, DeviceUpdate, DeviceRemove, DeviceReboot, DeviceIdentify, DeviceCommandResult}},
 	{"device.account", []string{DeviceAccountCreate, DeviceAccountPassword, DeviceAccountDelete}},
+	{"server", []string{ServerEnrollToken, ServerEnroll, ServerUpdate, ServerUpgrade, ServerUpgradeCancel, ServerUpgradeResult}},
 }
 
 // Actions returns every action code, group by group.

@@ -88,6 +88,7 @@ type Gateway struct {
 	forgotAt    atomic.Int64 // when forgetSilent last ran, Unix nanoseconds
 	polls       sync.WaitGroup
 	images      Firmware
+	servers     Servers
 }
 
 // New returns a gateway. bus may be nil (single instance).
@@ -134,6 +135,7 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /device/v1/commands/{id}/result", g.handle(g.result, true))
 	mux.HandleFunc("GET /device/v1/firmware/{release}", g.handle(g.firmware, true))
 	mux.HandleFunc("GET /device/v1/firmware-key", g.handle(g.firmwareKey, true))
+	g.registerServers(mux)
 	mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, errs.NotFoundf("err.gateway.no_endpoint", r.Method, r.URL.Path))
 	})

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"mysystems/internal/account"
+	"mysystems/internal/acs"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/edge"
@@ -39,6 +40,7 @@ type Deps struct {
 	Orgs     *org.Service
 	Fleet    *fleet.Service
 	Firmware *firmware.Service
+	ACS      *acs.Service
 	Audit    *audit.Service
 	Outbox   *mail.Outbox // the vendor's view of the e-mail outbox
 	Clock    clock.Clock
@@ -204,6 +206,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.vendorRoutes()...)
 	a.routes = append(a.routes, a.vendorMailRoutes()...)
 	a.routes = append(a.routes, a.firmwareRoutes()...)
+	a.routes = append(a.routes, a.serverRoutes()...)
 	return a
 }
 
