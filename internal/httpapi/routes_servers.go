@@ -5,6 +5,7 @@ import (
 
 	"mysystems/internal/acs"
 	"mysystems/internal/api"
+	"mysystems/internal/errs"
 )
 
 // The routes of ACS Pro servers (SPEC §8): enrolment tokens, monitoring,
@@ -85,13 +86,20 @@ func (a *API) serverRoutes() []Route {
 			})},
 		{Method: "POST", Path: srv + "/{id}/upgrade", Tag: "servers", Summary: "Queue an upgrade of a server with a recommended upgrade, to the recommended version unless one is given (SRV-2; Owner, Admin)",
 			Auth: AuthUser, Request: api.ServerUpgradeRequest{}, Response: api.ServerUpgradeJSON{}, Status: http.StatusAccepted,
-			handle: withBody(func(c *Call, in api.ServerUpgradeRequest) (any, error) {
+			handle: func(c *Call) (any, error) {
+				// The body is optional: none asks for the recommended version.
+				var in api.ServerUpgradeRequest
+				if err := c.Decode(&in); err != nil {
+					if e, ok := errs.As(err); !ok || e.Key != "err.api.body_empty" {
+						return nil, err
+					}
+				}
 				u, err := a.d.ACS.RequestUpgrade(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"), in.Version)
 				if err != nil {
 					return nil, err
 				}
 				return serverUpgradeJSON(u), nil
-			})},
+			}},
 		{Method: "DELETE", Path: srv + "/{id}/upgrade", Tag: "servers", Summary: "Cancel a server's queued upgrade; 409 once the server picked it up (SRV-3; Owner, Admin)",
 			Auth: AuthUser, Response: api.ServerUpgradeJSON{}, handle: func(c *Call) (any, error) {
 				u, err := a.d.ACS.CancelUpgrade(c.R.Context(), c.Actor, c.Org.ID, c.R.PathValue("id"))
