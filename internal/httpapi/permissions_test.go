@@ -45,6 +45,14 @@ func TestACC2_PermissionTable(t *testing.T) {
 			t.Fatal("claim the two devices")
 		}
 		dev := "/api/v1/orgs/" + id + "/devices"
+		// One ACS Pro server (SRV-1), registered over /server/v1; no ACS Pro
+		// version is published, so an upgrade is refused after the role check.
+		enr := e.call("POST", "/api/v1/orgs/"+id+"/servers/enrollment-tokens", owner, nil).Str("token")
+		srvID := e.call("POST", "/server/v1/register", "", map[string]string{"enrollment_token": enr, "name": "Site A", "version": "6.3.1"}).Str("server_id")
+		if srvID == "" {
+			t.Fatal("register the server")
+		}
+		srv := "/api/v1/orgs/" + id + "/servers"
 		n := 0
 		type row struct {
 			action       string
@@ -90,6 +98,12 @@ func TestACC2_PermissionTable(t *testing.T) {
 				{"device accounts inside", "GET", dev + "/" + devIn + "/accounts", nil, [4]int{200, 200, 403, 403}},
 				{"device accounts outside", "GET", dev + "/" + devOut + "/accounts", nil, [4]int{200, 200, 404, 404}},
 				{"delete device account inside", "DELETE", dev + "/" + devIn + "/accounts/nobody", nil, [4]int{409, 409, 403, 403}},
+				{"list ACS Pro servers", "GET", srv, nil, [4]int{200, 200, 200, 403}},
+				{"read ACS Pro server", "GET", srv + "/" + srvID, nil, [4]int{200, 200, 200, 403}},
+				{"change server alert settings", "PATCH", srv + "/" + srvID, map[string]any{"alert_online": n%2 == 0}, [4]int{200, 200, 200, 403}},
+				{"create server enrolment token", "POST", srv + "/enrollment-tokens", nil, [4]int{201, 201, 403, 403}},
+				{"upgrade server (none recommended: refused after the role check)", "POST", srv + "/" + srvID + "/upgrade", nil, [4]int{409, 409, 403, 403}},
+				{"cancel server upgrade (none queued)", "DELETE", srv + "/" + srvID + "/upgrade", nil, [4]int{409, 409, 403, 403}},
 			}
 		}
 		for i, role := range []string{"owner", "admin", "operator", "viewer"} {
