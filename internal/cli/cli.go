@@ -108,6 +108,17 @@ AXIS OS:
   mysystems firmware list             the catalogue: per model and track the recommended
                                       version, then every release (withdrawn ones marked)
 
+ACS Pro servers (ID is a server id, as 'mysystems servers list ORG' shows):
+  mysystems servers list ORG          status, version, health now, recommended upgrade
+  mysystems servers show ORG ID       health now and over 24 hours, alerts, upgrades
+  mysystems servers enrol ORG [--count N]
+                                      enrolment tokens for new servers, one a line
+  mysystems servers upgrade ORG ID [--version V]
+                                      queue an upgrade (default: the recommended version)
+  mysystems servers cancel ORG ID     cancel a queued upgrade the server has not picked up
+  mysystems servers alerts ORG ID [--offline on|off] [--online on|off] [--to EMAIL,…|--owners]
+                                      e-mail alerts when it goes offline and comes back
+
 Two-factor authentication (asked for at sign-in):
   mysystems mfa status                whether it is on, and how
   mysystems mfa totp [--code C]       turn on authenticator-app codes: shows a new secret
@@ -190,6 +201,13 @@ var commands = map[string]func(context.Context, *env, []string) error{
 
 	"firmware list": cmdFirmwareList,
 
+	"servers list":    cmdServersList,
+	"servers show":    cmdServersShow,
+	"servers upgrade": cmdServersUpgrade,
+	"servers cancel":  cmdServersCancel,
+	"servers enrol":   cmdServersEnrol,
+	"servers alerts":  cmdServersAlerts,
+
 	"mfa status":        cmdMFAStatus,
 	"mfa totp":          cmdMFATOTP,
 	"mfa totp confirm":  cmdMFATOTPConfirm,
@@ -264,6 +282,7 @@ var groups = map[string]string{
 	"devices":     "list | claim | import | show | rename | move | remove | reboot | identify | command | accounts",
 	"mfa":         "status | totp [confirm] | email [confirm] | disable",
 	"firmware":    "list",
+	"servers":     "list | show | upgrade | cancel | enrol | alerts",
 }
 
 func (e *env) run(ctx context.Context, args []string) error {
