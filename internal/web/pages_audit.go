@@ -214,6 +214,8 @@ func (c *call) targetURL(t audit.Target) string {
 		return c.orgURL("users/" + url.PathEscape(t.ID) + "/access")
 	case audit.TargetInvitation:
 		return c.orgURL("users")
+	case audit.TargetServer:
+		return c.orgURL("servers/" + url.PathEscape(t.ID))
 	case audit.TargetOrg:
 		if t.ID == c.org.ID {
 			return c.orgURL("settings")

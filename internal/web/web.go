@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mysystems/internal/account"
+	"mysystems/internal/acs"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/fleet"
@@ -24,6 +25,7 @@ type Deps struct {
 	Accounts      *account.Service
 	Orgs          *org.Service
 	Fleet         *fleet.Service
+	ACS           *acs.Service
 	Audit         *audit.Service
 	Clock         clock.Clock
 	Log           *slog.Logger
@@ -140,6 +142,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{org}/users/{user}/access", u.inOrg(u.saveAccess))
 	mux.Handle("GET /orgs/{org}/invitations/{id}/revoke", u.inOrg(u.revokeInvitationForm))
 	mux.Handle("POST /orgs/{org}/invitations/{id}/revoke", u.inOrg(u.revokeInvitation))
+
+	u.registerServers(mux)
 
 	mux.Handle("GET /invitations/accept", u.public(u.acceptForm))
 	mux.Handle("POST /invitations/accept", u.private(u.accept))
