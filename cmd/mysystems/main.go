@@ -245,6 +245,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err == nil {
 			stopFleet, err = startDemoFleet(ctx, "http://"+ln.Addr().String(), ids, log)
 		}
+		if err == nil {
+			var stopServers func()
+			stopServers, err = startDemoServers(ctx, a, cfg.DataDir, "http://"+ln.Addr().String(), log)
+			if err == nil {
+				stopDevices := stopFleet
+				stopFleet = func() { stopServers(); stopDevices() }
+			}
+		}
 		if err != nil {
 			_ = srv.Close()
 			return fmt.Errorf("demo data: %w", err)

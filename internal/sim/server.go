@@ -111,6 +111,10 @@ func fnv(s string) uint64 {
 // ID is the server's id once registered.
 func (s *Server) ID() string { s.mu.Lock(); defer s.mu.Unlock(); return s.id }
 
+// Restore gives the server the id and token of an earlier registration
+// (a simulator run that picks up servers it registered before).
+func (s *Server) Restore(id, token string) { s.mu.Lock(); s.id, s.token = id, token; s.mu.Unlock() }
+
 // Token is the server's own token once registered.
 func (s *Server) Token() string { s.mu.Lock(); defer s.mu.Unlock(); return s.token }
 
