@@ -47,6 +47,9 @@ type ServerConfig struct {
 	PollEvery time.Duration
 	// StartSpread spreads the first polls of a fleet over this duration.
 	StartSpread time.Duration
+	// StatsWindow is the span of the poll latency percentiles (a minute if
+	// 0).
+	StatsWindow time.Duration
 	// Seed makes health drift and faults reproducible (0: random).
 	Seed uint64
 	Log  *slog.Logger
@@ -336,7 +339,11 @@ func NewServerFleet(cfg ServerConfig, prefix string, n int) *ServerFleet {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 0}}
 	}
-	f := &ServerFleet{cfg: cfg, stats: &serverStats{lat: newWindow(time.Minute)}}
+	win := cfg.StatsWindow
+	if win <= 0 {
+		win = time.Minute
+	}
+	f := &ServerFleet{cfg: cfg, stats: &serverStats{lat: newWindow(win)}}
 	for i := 1; i <= n; i++ {
 		s := NewServer(cfg, fmt.Sprintf("%s-%d", prefix, i))
 		s.stats = f.stats
@@ -424,6 +431,6 @@ func (f *ServerFleet) Stats() ServerStats {
 }
 
 func (s ServerStats) String() string {
-	return fmt.Sprintf("servers=%d polls=%d errors=%d upgraded=%d failed=%d offline-faults=%d poll p50=%s p99=%s (%d in the last minute)",
+	return fmt.Sprintf("servers=%d polls=%d errors=%d upgraded=%d failed=%d offline-faults=%d poll p50=%s p99=%s (%d timed)",
 		s.Servers, s.Polls, s.Errors, s.Upgraded, s.Failed, s.Offline, fmtDur(s.PollP50), fmtDur(s.PollP99), s.Samples)
 }
