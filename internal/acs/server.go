@@ -102,6 +102,15 @@ func authenticate(ctx context.Context, tx Tx, token string) (Server, error) {
 	if subtle.ConstantTimeCompare([]byte(srv.TokenHash), []byte(account.HashSecret(token))) != 1 {
 		return Server{}, errBadToken
 	}
+	// An archived organization is read-only (ORG-4): its servers' reports
+	// are refused.
+	o, err := tx.Org(ctx, orgID)
+	if err != nil {
+		return Server{}, err
+	}
+	if o.Status != org.Active {
+		return Server{}, errs.E(errs.Unauthenticated, "err.server.org_archived")
+	}
 	return srv, nil
 }
 

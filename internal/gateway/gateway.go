@@ -7,7 +7,9 @@
 // Files: gateway.go the server and its loop, hello.go hellos and their
 // admission, reports.go heartbeats, device reports and the presence
 // flush, commands.go long-polls and results, firmware.go downloads,
-// state.go the in-memory per-device state, token.go device tokens.
+// state.go the in-memory per-device state, token.go device tokens;
+// servers.go serves /server/v1, the ACS Pro servers' protocol (SPEC §8),
+// whose use cases are the acs service's.
 //
 // Presence is kept in memory and flushed to the database in batches, so
 // 100,000 devices heartbeating do not mean 100,000 single-row writes a

@@ -438,3 +438,22 @@ func mails(t *testing.T, e *srvEnv, kind string) int {
 	}
 	return n
 }
+
+// ORG-4 for servers: once the organization is archived, its servers'
+// reports are refused and no offline alert goes out for them.
+func TestSRV1_ArchivedOrganization(t *testing.T) {
+	e := newSrvEnv(t, nil)
+	ctx := context.Background()
+	srv := e.EnrolledServer(e.owner.Token, e.org, "Site A", sim.ServerConfig{})
+	r := e.Call("POST", "/api/v1/orgs/"+e.org+"/archive", e.owner.Token, map[string]any{"confirm_id": e.org, "acknowledge": true})
+	if r.Status/100 != 2 {
+		t.Fatalf("archive: %d %s", r.Status, r.Body)
+	}
+	if _, err := srv.Poll(ctx); sim.Status(err) != http.StatusUnauthorized {
+		t.Errorf("ORG-4/poll of an archived organization's server: %v, want 401", err)
+	}
+	e.Clock.Advance(time.Hour)
+	if n, err := e.App.ACS.DetectOffline(ctx); err != nil || n != 0 {
+		t.Errorf("ORG-4/offline sweep over an archived organization: %d, %v", n, err)
+	}
+}

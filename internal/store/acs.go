@@ -168,10 +168,11 @@ func (t *Tx) PruneACSSamples(ctx context.Context, before time.Time) (int, error)
 	return int(n), errs.Wrap(err, "prune health samples")
 }
 
-// SilentACSServers lists, across organizations, servers not marked
-// offline whose last poll is OfflineAfter poll intervals old.
+// SilentACSServers lists, across active organizations, servers not
+// marked offline whose last poll is OfflineAfter poll intervals old.
 func (t *Tx) SilentACSServers(ctx context.Context, now time.Time, limit int) ([]acs.Server, error) {
-	return t.acsServers(ctx, `WHERE offline_at IS NULL AND last_poll_at + poll_seconds * ? <= ? ORDER BY last_poll_at LIMIT ?`,
+	return t.acsServers(ctx, `WHERE offline_at IS NULL AND last_poll_at + poll_seconds * ? <= ?
+		AND org_id IN (SELECT id FROM orgs WHERE status = 'active') ORDER BY last_poll_at LIMIT ?`,
 		int64(acs.OfflineAfter)*1e6, micros(now), limit)
 }
 
