@@ -398,7 +398,7 @@ func (s *Service) CancelUpgrade(ctx context.Context, actor audit.Actor, orgID, i
 			return err
 		}
 		now := s.clock.Now()
-		u.State, u.DoneAt, u.Reason = Canceled, &now, "canceled"
+		u.State, u.DoneAt = Canceled, &now
 		if err := tx.SaveACSUpgrade(ctx, u); err != nil {
 			return err
 		}
