@@ -176,10 +176,7 @@ func (u *UI) saveAlerts(c *call) {
 	off, on := c.r.PostFormValue("alert_offline") == "yes", c.r.PostFormValue("alert_online") == "yes"
 	raw := c.r.PostFormValue("recipients")
 	v.Form["recipients"] = raw
-	var list []string
-	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == ' ' }) {
-		list = append(list, f)
-	}
+	list := strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == ' ' })
 	if _, err := u.d.ACS.UpdateAlerts(c.r.Context(), c.actor, c.org.ID, p.Server.ID, acs.AlertsPatch{Offline: &off, Online: &on, Recipients: &list}); err != nil {
 		if e, ok := errs.As(err); ok && e.Field == "alert_recipients" {
 			e.Field = "recipients"
