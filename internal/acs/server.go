@@ -184,6 +184,12 @@ func (s *Service) Poll(ctx context.Context, token string, in device.ServerPoll) 
 			return err
 		}
 		u := open[0]
+		if u.State == Started && v.Compare(u.Version) >= 0 {
+			// The server runs the version it was upgrading to: it finished
+			// but its result was lost (a restart before it reported).
+			_, err := s.recordOutcome(ctx, tx, srv, u, true, v, "", now)
+			return err
+		}
 		if u.State == Queued {
 			u.State, u.StartedAt = Started, &now
 			if err := tx.SaveACSUpgrade(ctx, u); err != nil {
@@ -208,7 +214,9 @@ func (s *Service) Poll(ctx context.Context, token string, in device.ServerPoll) 
 
 // Result records the outcome of an upgrade the server picked up (SRV-3):
 // succeeded with the version it now runs, or failed with the reason.
-// Idempotent: a repeated result answers the outcome recorded first.
+// Idempotent: a repeated result answers the outcome recorded first. A
+// server that polls with the version it was upgrading to without having
+// reported has succeeded too (Poll).
 func (s *Service) Result(ctx context.Context, token, upgradeID string, in device.ServerUpgradeResult) (device.ServerResultReply, error) {
 	v, reason, err := CheckResult(in)
 	if err != nil {
@@ -234,39 +242,45 @@ func (s *Service) Result(ctx context.Context, token, upgradeID string, in device
 		case Canceled:
 			return errs.E(errs.Conflict, "err.server.result_canceled", u.Version.String())
 		}
-		now := s.clock.Now()
-		if in.OK {
-			u.State, u.NewVersion = Succeeded, u.Version
-			if !v.IsZero() {
-				u.NewVersion = v
-			}
-		} else {
-			u.State, u.Reason, u.NewVersion = Failed, reason, srv.Version
-			if !v.IsZero() {
-				u.NewVersion = v
-			}
-		}
-		if u.StartedAt == nil {
-			u.StartedAt = &now
-		}
-		u.DoneAt = &now
-		if err := tx.SaveACSUpgrade(ctx, u); err != nil {
-			return err
-		}
-		srv.Version, srv.LastPollAt = u.NewVersion, now
-		if err := tx.SaveACSPoll(ctx, srv); err != nil {
-			return err
-		}
+		srv.LastPollAt = s.clock.Now()
+		u, err = s.recordOutcome(ctx, tx, srv, u, in.OK, v, reason, srv.LastPollAt)
 		out = replyOf(u)
-		d := map[string]any{"name": srv.Name, "from": u.FromVersion.String(), "to": u.Version.String(),
-			"state": string(u.State), "new_version": u.NewVersion.String(), "upgrade": u.ID}
-		if u.Reason != "" {
-			d["reason"] = u.Reason
-		}
-		return tx.RecordAudit(ctx, audit.Entry{OrgID: srv.OrgID, At: now, Actor: serverActor(srv.ID), Action: audit.ServerUpgradeResult,
-			TargetType: audit.TargetServer, TargetID: srv.ID, Details: d})
+		return err
 	})
 	return out, err
+}
+
+// recordOutcome records how an upgrade ended (SRV-3): succeeded with the
+// version the server now runs (v, else the one it was upgrading to), or
+// failed with reason (the server keeping its version unless v says
+// otherwise); the server's version follows, with an audit line.
+func (s *Service) recordOutcome(ctx context.Context, tx Tx, srv Server, u Upgrade, ok bool, v Version, reason string, now time.Time) (Upgrade, error) {
+	if ok {
+		u.State, u.NewVersion = Succeeded, u.Version
+	} else {
+		u.State, u.Reason, u.NewVersion = Failed, reason, srv.Version
+	}
+	if !v.IsZero() {
+		u.NewVersion = v
+	}
+	if u.StartedAt == nil {
+		u.StartedAt = &now
+	}
+	u.DoneAt = &now
+	if err := tx.SaveACSUpgrade(ctx, u); err != nil {
+		return u, err
+	}
+	srv.Version = u.NewVersion
+	if err := tx.SaveACSPoll(ctx, srv); err != nil {
+		return u, err
+	}
+	d := map[string]any{"name": srv.Name, "from": u.FromVersion.String(), "to": u.Version.String(),
+		"state": string(u.State), "new_version": u.NewVersion.String(), "upgrade": u.ID}
+	if u.Reason != "" {
+		d["reason"] = u.Reason
+	}
+	return u, tx.RecordAudit(ctx, audit.Entry{OrgID: srv.OrgID, At: now, Actor: serverActor(srv.ID), Action: audit.ServerUpgradeResult,
+		TargetType: audit.TargetServer, TargetID: srv.ID, Details: d})
 }
 
 func replyOf(u Upgrade) device.ServerResultReply {

@@ -457,3 +457,34 @@ func TestSRV1_ArchivedOrganization(t *testing.T) {
 		t.Errorf("ORG-4/offline sweep over an archived organization: %d, %v", n, err)
 	}
 }
+
+// SRV-3: a server that restarts on the new version without reporting the
+// result has succeeded: its next poll records the outcome, and the queue is
+// free for the next request.
+func TestSRV3_PollOnTheNewVersionRecordsSuccess(t *testing.T) {
+	e := newSrvEnv(t, nil)
+	ctx := context.Background()
+	srv := e.EnrolledServer(e.owner.Token, e.org, "Site A", sim.ServerConfig{})
+	base := "/api/v1/orgs/" + e.org + "/servers/" + srv.ID() + "/upgrade"
+	e.Want(e.Call("POST", base, e.owner.Token, map[string]string{"version": "6.4"}), 202, "")
+	if reply, _ := srv.Poll(ctx); reply.Upgrade == nil {
+		t.Fatal("not picked up")
+	}
+	// Still on the old version: the upgrade is still running.
+	if reply, _ := srv.Poll(ctx); reply.Upgrade == nil {
+		t.Fatal("SRV-2/the running upgrade is answered again")
+	}
+	r := e.Call("POST", "/server/v1/poll", srv.Token(), `{"version":"6.4","health":{"cameras":3}}`)
+	if r.Status != 200 || r.JSON["upgrade"] != nil {
+		t.Fatalf("poll on the new version: %d %s", r.Status, r.Body)
+	}
+	s := e.server(srv.ID())
+	ups, _ := s.JSON["upgrades"].([]any)
+	if u := ups[0].(map[string]any); u["state"] != "succeeded" || u["new_version"] != "6.4" || upgradeOf(s) != nil || s.Str("version") != "6.4" {
+		t.Errorf("SRV-3/implicit success: %s", s.Body)
+	}
+	if len(e.Audited(e.org, audit.ServerUpgradeResult)) != 1 {
+		t.Error("SRV-3/no audit line of the outcome")
+	}
+	e.Want(e.Call("POST", base, e.owner.Token, nil), 202, "")
+}
