@@ -42,7 +42,7 @@ func describeServer(e Entry, d map[string]any, p func(string, ...any) Descriptio
 		}
 		out := p(e.Action+".failed", str(d["to"]))
 		if r := str(d["reason"]); r != "" {
-			out.Lines = []Line{{Label: "audit.line.reason", To: r}}
+			out.Lines = []Line{{Label: "audit.line.server_words", To: r}}
 		}
 		if v := str(d["new_version"]); v != "" {
 			out.Lines = append(out.Lines, Line{Label: "audit.line.version", To: v})

@@ -151,8 +151,8 @@ func (c *call) auditRow(e audit.Entry, n audit.Names) auditRow {
 	}
 	for _, l := range d.Lines {
 		line := auditLine{Label: c.t(l.Label), To: c.argHTML(l.To)}
-		if l.Label == "audit.line.result" {
-			// The device's own words, quoted and never translated, as
+		if l.Label == "audit.line.result" || l.Label == "audit.line.server_words" {
+			// The device's (or server's) own words, quoted and never translated, as
 			// in the command banner.
 			line.To = template.HTML(html.EscapeString(c.t("quote.open"))) + `<span class="device-words" translate="no">` +
 				line.To + `</span>` + template.HTML(html.EscapeString(c.t("quote.close")))

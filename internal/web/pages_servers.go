@@ -16,19 +16,8 @@ import (
 // with health now, versions and the upgrade queue; a server's page with
 // its last 24 hours as an inline SVG chart and its alert settings; the
 // confirmations of Upgrade server and of canceling a queued upgrade; and
-// the enrolment of a new server, whose token is shown once.
-
-func (u *UI) registerServers(mux *http.ServeMux) {
-	mux.Handle("GET /orgs/{org}/servers", u.inOrg(u.serverList))
-	mux.Handle("GET /orgs/{org}/servers/enrol", u.inOrg(u.enrolForm))
-	mux.Handle("POST /orgs/{org}/servers/enrol", u.inOrg(u.enrol))
-	mux.Handle("GET /orgs/{org}/servers/{id}", u.inOrg(u.serverPage))
-	mux.Handle("POST /orgs/{org}/servers/{id}/alerts", u.inOrg(u.saveAlerts))
-	mux.Handle("GET /orgs/{org}/servers/{id}/upgrade", u.inOrg(u.upgradeServerForm))
-	mux.Handle("POST /orgs/{org}/servers/{id}/upgrade", u.inOrg(u.upgradeServer))
-	mux.Handle("GET /orgs/{org}/servers/{id}/cancel", u.inOrg(u.cancelUpgradeForm))
-	mux.Handle("POST /orgs/{org}/servers/{id}/cancel", u.inOrg(u.cancelUpgrade))
-}
+// the enrolment of a new server, whose token is shown once. The routes are
+// in web.go's Register.
 
 // serverRow is a server as the pages show it.
 type serverRow struct {
@@ -109,6 +98,7 @@ type sampleRow struct {
 
 type upgradeRow struct {
 	ID, From, To, State, Outcome string
+	Reason                       string // the server's own words, not translated
 	CreatedAt                    time.Time
 	DoneAt                       *time.Time
 }
@@ -143,7 +133,7 @@ func (c *call) server(titleKey string, action access.Action) (*view, *serverPage
 		case acs.Succeeded:
 			r.Outcome = c.t("servers.outcome.succeeded", up.NewVersion.String())
 		case acs.Failed:
-			r.Outcome = up.Reason
+			r.Reason = up.Reason
 		}
 		p.Upgrades = append(p.Upgrades, r)
 	}

@@ -143,7 +143,15 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /orgs/{org}/invitations/{id}/revoke", u.inOrg(u.revokeInvitationForm))
 	mux.Handle("POST /orgs/{org}/invitations/{id}/revoke", u.inOrg(u.revokeInvitation))
 
-	u.registerServers(mux)
+	mux.Handle("GET /orgs/{org}/servers", u.inOrg(u.serverList))
+	mux.Handle("GET /orgs/{org}/servers/enrol", u.inOrg(u.enrolForm))
+	mux.Handle("POST /orgs/{org}/servers/enrol", u.inOrg(u.enrol))
+	mux.Handle("GET /orgs/{org}/servers/{id}", u.inOrg(u.serverPage))
+	mux.Handle("POST /orgs/{org}/servers/{id}/alerts", u.inOrg(u.saveAlerts))
+	mux.Handle("GET /orgs/{org}/servers/{id}/upgrade", u.inOrg(u.upgradeServerForm))
+	mux.Handle("POST /orgs/{org}/servers/{id}/upgrade", u.inOrg(u.upgradeServer))
+	mux.Handle("GET /orgs/{org}/servers/{id}/cancel", u.inOrg(u.cancelUpgradeForm))
+	mux.Handle("POST /orgs/{org}/servers/{id}/cancel", u.inOrg(u.cancelUpgrade))
 
 	mux.Handle("GET /invitations/accept", u.public(u.acceptForm))
 	mux.Handle("POST /invitations/accept", u.private(u.accept))
