@@ -113,9 +113,9 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	a.Firmware = firmware.NewService(db.Firmware(), clk, log, cfg.Firmware)
 	a.Gateway.SetFirmware(a.Firmware)
 	a.Fleet.SetCatalogue(a.Firmware.Releases)
-	acfgACS := cfg.ACS
-	acfgACS.BaseURL, acfgACS.Compose = cfg.BaseURL, mailer.Message
-	a.ACS = acs.NewService(db.ACS(), clk, log, acfgACS)
+	acsCfg := cfg.ACS
+	acsCfg.BaseURL, acsCfg.Compose = cfg.BaseURL, mailer.Message
+	a.ACS = acs.NewService(db.ACS(), clk, log, acsCfg)
 	a.Gateway.SetServers(a.ACS)
 	a.buildJobs(cfg, db, clk, log)
 	a.API = httpapi.New(httpapi.Deps{
