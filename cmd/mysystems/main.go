@@ -45,6 +45,8 @@ Server:
                                            publish an AXIS OS release (image stored by SHA-256, signed)
   mysystems vendor firmware withdraw RELEASE_ID --reason TEXT
                                            stop recommending a release
+  mysystems vendor acs publish --version V [--released YYYY-MM-DD] [--url URL]
+                                           publish an ACS Pro version (servers get a recommended upgrade)
   mysystems sim --server URL --devices FILE [--count N] [--sites S] …
                                            simulate a device fleet against a gateway (load, demo)
 
@@ -243,6 +245,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err == nil {
 			stopFleet, err = startDemoFleet(ctx, "http://"+ln.Addr().String(), ids, log)
 		}
+		if err == nil {
+			var stopServers func()
+			stopServers, err = startDemoServers(ctx, a, cfg.DataDir, "http://"+ln.Addr().String(), log)
+			if err == nil {
+				stopDevices := stopFleet
+				stopFleet = func() { stopServers(); stopDevices() }
+			}
+		}
 		if err != nil {
 			_ = srv.Close()
 			return fmt.Errorf("demo data: %w", err)
@@ -321,13 +331,15 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
-		return errors.New("vendor: say what: token | restore ORG_ID | outbox | devices mint | firmware publish|withdraw")
+		return errors.New("vendor: say what: token | restore ORG_ID | outbox | devices mint | firmware publish|withdraw | acs publish")
 	}
 	switch args[0] {
 	case "devices": // its own flags, parsed after "mint"
 		return cmdVendorDevices(ctx, args[1:], stdout, stderr, getenv)
 	case "firmware": // its own flags, parsed after "publish" or "withdraw"
 		return cmdVendorFirmware(ctx, args[1:], stdout, stderr, getenv)
+	case "acs": // its own flags, parsed after "publish"
+		return cmdVendorACS(ctx, args[1:], stdout, stderr, getenv)
 	}
 	var name, to string
 	var limit int
@@ -370,7 +382,7 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintf(stdout, "organization %s (%s) restored\n", o.ID, o.Name)
 		return nil
 	}
-	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox | devices | firmware)", args[0])
+	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox | devices | firmware | acs)", args[0])
 }
 
 // startPprof serves Go's profiling endpoints on their own listener, never on

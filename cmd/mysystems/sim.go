@@ -15,6 +15,7 @@ import (
 )
 
 const simUsage = `usage: mysystems sim --server URL --devices devices.csv [flags]
+       mysystems sim --server URL --servers N --enrollment-tokens tokens.txt [flags]
 
 Plays a fleet of simulated devices against a device gateway (GW-4): each
 device says hello, heartbeats, long-polls for commands and applies them
@@ -22,6 +23,10 @@ device says hello, heartbeats, long-polls for commands and applies them
 SHA-256 and signature checks, install when the portal says so, reboot), with
 optional injected faults. The CSV is
 the one 'mysystems vendor devices mint' writes (serial,model,secret,oak).
+With --servers N it plays N ACS Pro servers instead (SPEC §8): each registers
+with one enrolment token of the file, polls with a drifting health, takes an
+upgrade when one is queued, is silent for --install-time and reports the
+outcome (a share --fail-upgrades fail); --offline makes some go silent.
 Prints a stats line every --report interval; runs until Ctrl+C.
 
 `
@@ -60,11 +65,27 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	tamper := fs.Float64("tamper", 0, "probability that a download is corrupted, so the device refuses the image")
 	report := fs.Duration("report", 10*time.Second, "stats line interval")
 	verbose := fs.Bool("v", false, "log device errors")
+	var srv simServerFlags
+	fs.IntVar(&srv.count, "servers", 0, "play N ACS Pro servers instead of devices (SPEC §8)")
+	fs.StringVar(&srv.tokens, "enrollment-tokens", "", "servers: file of enrolment tokens, one a line ('mysystems servers enrol ORG --count N')")
+	fs.StringVar(&srv.version, "server-version", "", "servers: the ACS Pro version they run at first (default "+sim.DefaultServerVersion+")")
+	fs.DurationVar(&srv.install, "install-time", 0, "servers: how long an upgrade keeps one silent (default 8m divided by --speed)")
+	fs.Float64Var(&srv.failShare, "fail-upgrades", 0.1, "servers: share of upgrades that fail")
+	fs.DurationVar(&srv.poll, "poll", 0, "servers: poll interval override (0: the portal's, 60 s by default)")
+	fs.StringVar(&srv.prefix, "server-name", "ACS Pro server", "servers: name prefix (names are PREFIX-1 … PREFIX-N)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("sim: unexpected argument %q", fs.Arg(0))
+	}
+	if srv.count > 0 {
+		if *server == "" {
+			return errors.New("sim: --server is required")
+		}
+		srv.server, srv.speed, srv.ramp, srv.report, srv.verbose = *server, *speed, *ramp, *report, *verbose
+		srv.offline, srv.offlineFor = *offline, *offlineFor
+		return runSimServers(ctx, srv, stdout, stderr)
 	}
 	if *server == "" || *devices == "" {
 		fs.Usage()

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"mysystems/internal/account"
+	"mysystems/internal/acs"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/firmware"
@@ -50,6 +51,9 @@ type Config struct {
 	Firmware firmware.Config
 	// Upgrade holds the default pacing limits of AXIS OS upgrades.
 	Upgrade upgrade.Config
+	// ACS holds the ACS Pro servers' poll interval, enrolment token
+	// lifetime and sampling (SPEC §8).
+	ACS acs.Config
 	// SMTPURL is where e-mail goes (smtp://user:pass@host:587?from=…); empty
 	// keeps it in the outbox, readable by vendor operators.
 	SMTPURL string
@@ -70,6 +74,7 @@ type App struct {
 	Gateway  *gateway.Gateway
 	Firmware *firmware.Service
 	Upgrades *upgrade.Service
+	ACS      *acs.Service
 
 	base        context.Context
 	cancelBase  context.CancelFunc
@@ -123,13 +128,17 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 			return err
 		},
 	})
+	acsCfg := cfg.ACS
+	acsCfg.BaseURL, acsCfg.Compose = cfg.BaseURL, mailer.Message
+	a.ACS = acs.NewService(db.ACS(), clk, log, acsCfg)
+	a.Gateway.SetServers(a.ACS)
 	a.buildJobs(cfg, db, clk, log)
 	a.API = httpapi.New(httpapi.Deps{
-		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Upgrades: a.Upgrades, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
+		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Upgrades: a.Upgrades, ACS: a.ACS, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
 		Gatherer: a.Registry, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
 	})
 	a.Web = web.New(web.Deps{
-		Accounts: a.Accounts, Orgs: a.Orgs, Fleet: a.Fleet, Audit: a.Audit, Clock: clk, Log: log,
+		Accounts: a.Accounts, Orgs: a.Orgs, Fleet: a.Fleet, ACS: a.ACS, Audit: a.Audit, Clock: clk, Log: log,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), TrustProxy: cfg.TrustProxy,
 		SessionTTL: cfg.Account.SessionTTL,
 	})

@@ -50,6 +50,7 @@ func (a *App) buildJobs(cfg Config, db *store.DB, clk clock.Clock, log *slog.Log
 		}
 		return err
 	})
+	a.buildServerJobs(log)
 }
 
 // Start starts the background work (the job runner, the gateway's presence

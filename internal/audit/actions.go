@@ -34,14 +34,20 @@ const (
 	DeviceAccountPassword = "device.account.password"
 	DeviceAccountDelete   = "device.account.delete"
 
-	UpgradeStart    = "upgrade.start"
-	UpgradeCancel   = "upgrade.cancel"
-	UpgradeRetry    = "upgrade.retry"
-	UpgradeSchedule = "upgrade.schedule"
-	UpgradeLimits   = "upgrade.limits"
-	RolloutPause    = "rollout.pause"
-	RolloutResume   = "rollout.resume"
-	RolloutAbort    = "rollout.abort"
+	UpgradeStart        = "upgrade.start"
+	UpgradeCancel       = "upgrade.cancel"
+	UpgradeRetry        = "upgrade.retry"
+	UpgradeSchedule     = "upgrade.schedule"
+	UpgradeLimits       = "upgrade.limits"
+	RolloutPause        = "rollout.pause"
+	RolloutResume       = "rollout.resume"
+	RolloutAbort        = "rollout.abort"
+	ServerEnrollToken   = "server.enrollment_token"
+	ServerEnroll        = "server.enroll"
+	ServerUpdate        = "server.update"
+	ServerUpgrade       = "server.upgrade"
+	ServerUpgradeCancel = "server.upgrade_cancel"
+	ServerUpgradeResult = "server.upgrade_result"
 )
 
 // Group is a set of actions a person filters the log by.
@@ -70,6 +76,7 @@ var Groups = []Group{
 	{"device.account", []string{DeviceAccountCreate, DeviceAccountPassword, DeviceAccountDelete}},
 	{"upgrade", []string{UpgradeStart, UpgradeCancel, UpgradeRetry, UpgradeSchedule, UpgradeLimits}},
 	{"rollout", []string{RolloutPause, RolloutResume, RolloutAbort}},
+	{"server", []string{ServerEnrollToken, ServerEnroll, ServerUpdate, ServerUpgrade, ServerUpgradeCancel, ServerUpgradeResult}},
 }
 
 // Actions returns every action code, group by group.

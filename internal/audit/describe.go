@@ -20,6 +20,7 @@ const (
 	TargetUser       = "user"
 	TargetInvitation = "invitation"
 	TargetDevice     = "device"
+	TargetServer     = "server" // an ACS Pro server (SPEC §8)
 	// FormerMember is the ref type under which Names holds the name of a
 	// user who has left the organization: named, but no longer linked.
 	FormerMember = "user.former"
@@ -70,7 +71,7 @@ type Target struct {
 func (t Target) Key() string {
 	typ := t.Type
 	switch typ {
-	case TargetOrg, TargetFolder, TargetUser, TargetInvitation, TargetDevice:
+	case TargetOrg, TargetFolder, TargetUser, TargetInvitation, TargetDevice, TargetServer:
 	default:
 		typ = "other"
 	}
@@ -199,6 +200,9 @@ func Describe(e Entry, n Names) Description {
 		}
 		return out
 	}
+	if out, ok := describeServer(e, d, p); ok {
+		return out
+	}
 	return Description{Sentence: Phrase{Key: "audit.say.other", Args: []any{who, what, e.Action}}}
 }
 
@@ -298,6 +302,9 @@ func actorArg(a Actor, n Names) any {
 	if serial, ok := strings.CutPrefix(a.ID, "device:"); ok {
 		return Phrase{Key: "audit.actor.device", Args: []any{serial}}
 	}
+	if _, ok := strings.CutPrefix(a.ID, "server:"); ok {
+		return Phrase{Key: "audit.actor.server"}
+	}
 	return Phrase{Key: "audit.actor.system"}
 }
 
@@ -343,6 +350,8 @@ func target(e Entry, n Names) Target {
 		}
 	case TargetInvitation, TargetUser:
 		t.Name = str(d["email"])
+	case TargetServer:
+		t.Name = str(d["name"])
 	}
 	return t
 }

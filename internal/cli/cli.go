@@ -144,6 +144,17 @@ AXIS OS (ORG, with --org, is optional: default $MYSYSTEMS_ORG, or your only orga
                                       how many upgrades may be under way at once, in all
                                       and per site folder
 
+ACS Pro servers (ID is a server id, as 'mysystems servers list ORG' shows):
+  mysystems servers list ORG          status, version, health now, recommended upgrade
+  mysystems servers show ORG ID       health now and over 24 hours, alerts, upgrades
+  mysystems servers enrol ORG [--count N]
+                                      enrolment tokens for new servers, one a line
+  mysystems servers upgrade ORG ID [--version V]
+                                      queue an upgrade (default: the recommended version)
+  mysystems servers cancel ORG ID     cancel a queued upgrade the server has not picked up
+  mysystems servers alerts ORG ID [--offline on|off] [--online on|off] [--to EMAIL,…|--owners]
+                                      e-mail alerts when it goes offline and comes back
+
 Two-factor authentication (asked for at sign-in):
   mysystems mfa status                whether it is on, and how
   mysystems mfa totp [--code C]       turn on authenticator-app codes: shows a new secret
@@ -240,6 +251,12 @@ var commands = map[string]func(context.Context, *env, []string) error{
 	"rollouts abort":      cmdRolloutsAbort,
 	"upgrade-limits show": cmdUpgradeLimitsShow,
 	"upgrade-limits set":  cmdUpgradeLimitsSet,
+	"servers list":        cmdServersList,
+	"servers show":        cmdServersShow,
+	"servers upgrade":     cmdServersUpgrade,
+	"servers cancel":      cmdServersCancel,
+	"servers enrol":       cmdServersEnrol,
+	"servers alerts":      cmdServersAlerts,
 
 	"mfa status":        cmdMFAStatus,
 	"mfa totp":          cmdMFATOTP,
@@ -325,6 +342,7 @@ var groups = map[string]string{
 	"tasks":          "list | watch | retry | cancel",
 	"rollouts":       "list | show | pause | resume | abort",
 	"upgrade-limits": "show | set",
+	"servers":        "list | show | upgrade | cancel | enrol | alerts",
 }
 
 func (e *env) run(ctx context.Context, args []string) error {

@@ -7,7 +7,9 @@
 // Files: gateway.go the server and its loop, hello.go hellos and their
 // admission, reports.go heartbeats, device reports and the presence
 // flush, commands.go long-polls and results, firmware.go downloads,
-// state.go the in-memory per-device state, token.go device tokens.
+// state.go the in-memory per-device state, token.go device tokens;
+// servers.go serves /server/v1, the ACS Pro servers' protocol (SPEC §8),
+// whose use cases are the acs service's.
 //
 // Presence is kept in memory and flushed to the database in batches, so
 // 100,000 devices heartbeating do not mean 100,000 single-row writes a
@@ -89,6 +91,7 @@ type Gateway struct {
 	polls       sync.WaitGroup
 	images      Firmware
 	upgrades    Upgrades
+	servers     Servers
 }
 
 // New returns a gateway. bus may be nil (single instance).
@@ -136,6 +139,7 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /device/v1/commands/{id}/progress", g.handle(g.progress, true))
 	mux.HandleFunc("GET /device/v1/firmware/{release}", g.handle(g.firmware, true))
 	mux.HandleFunc("GET /device/v1/firmware-key", g.handle(g.firmwareKey, true))
+	g.registerServers(mux)
 	mux.HandleFunc("/device/", func(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, errs.NotFoundf("err.gateway.no_endpoint", r.Method, r.URL.Path))
 	})

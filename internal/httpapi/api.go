@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"mysystems/internal/account"
+	"mysystems/internal/acs"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/edge"
@@ -41,6 +42,7 @@ type Deps struct {
 	Fleet    *fleet.Service
 	Firmware *firmware.Service
 	Upgrades *upgrade.Service
+	ACS      *acs.Service
 	Audit    *audit.Service
 	Outbox   *mail.Outbox // the vendor's view of the e-mail outbox
 	Clock    clock.Clock
@@ -207,6 +209,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.vendorMailRoutes()...)
 	a.routes = append(a.routes, a.firmwareRoutes()...)
 	a.routes = append(a.routes, a.upgradeRoutes()...)
+	a.routes = append(a.routes, a.serverRoutes()...)
 	return a
 }
 

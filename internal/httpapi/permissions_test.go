@@ -46,6 +46,14 @@ func TestACC2_PermissionTable(t *testing.T) {
 		}
 		dev := "/api/v1/orgs/" + id + "/devices"
 		o := "/api/v1/orgs/" + id
+		// One ACS Pro server (SRV-1), registered over /server/v1; no ACS Pro
+		// version is published, so an upgrade is refused after the role check.
+		enr := e.call("POST", "/api/v1/orgs/"+id+"/servers/enrollment-tokens", owner, nil).Str("token")
+		srvID := e.call("POST", "/server/v1/register", "", map[string]string{"enrollment_token": enr, "name": "Site A", "version": "6.3.1"}).Str("server_id")
+		if srvID == "" {
+			t.Fatal("register the server")
+		}
+		srv := "/api/v1/orgs/" + id + "/servers"
 		n := 0
 		type row struct {
 			action       string
@@ -102,6 +110,12 @@ func TestACC2_PermissionTable(t *testing.T) {
 				{"pause a rollout that is not there", "POST", o + "/rollouts/rol_ghost/pause", nil, [4]int{404, 404, 403, 403}},
 				{"read upgrade limits", "GET", o + "/upgrade-limits", nil, [4]int{200, 200, 200, 200}},
 				{"set upgrade limits", "PUT", o + "/upgrade-limits", map[string]int{"max_concurrent": 200, "max_per_site": 20}, [4]int{200, 200, 403, 403}},
+				{"list ACS Pro servers", "GET", srv, nil, [4]int{200, 200, 200, 403}},
+				{"read ACS Pro server", "GET", srv + "/" + srvID, nil, [4]int{200, 200, 200, 403}},
+				{"change server alert settings", "PATCH", srv + "/" + srvID, map[string]any{"alert_online": n%2 == 0}, [4]int{200, 200, 200, 403}},
+				{"create server enrolment token", "POST", srv + "/enrollment-tokens", nil, [4]int{201, 201, 403, 403}},
+				{"upgrade server (none recommended: refused after the role check)", "POST", srv + "/" + srvID + "/upgrade", nil, [4]int{409, 409, 403, 403}},
+				{"cancel server upgrade (none queued)", "DELETE", srv + "/" + srvID + "/upgrade", nil, [4]int{409, 409, 403, 403}},
 			}
 		}
 		for i, role := range []string{"owner", "admin", "operator", "viewer"} {

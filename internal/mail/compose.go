@@ -21,6 +21,10 @@ var Languages = []string{"en", "fr"}
 var Kinds = map[string][]string{
 	"invitation": {"org", "inviter", "link", "expires"},
 	"mfa_code":   {"code", "minutes"},
+	// ACS Pro server alerts (SRV-1): at is when it was last heard from
+	// (offline) or came back (online); minutes is its silence threshold.
+	"server_offline": {"org", "server", "at", "link", "minutes"},
+	"server_online":  {"org", "server", "at", "link"},
 }
 
 //go:embed templates/*.tmpl

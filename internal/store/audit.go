@@ -125,6 +125,7 @@ func (t *Tx) AuditNames(ctx context.Context, orgID string, refs []audit.Ref) (au
 		args = append(args, ids[typ]...)
 	}
 	add(audit.TargetDevice, `SELECT 'device', id, name FROM devices WHERE org_id = ? AND id IN (…)`)
+	add(audit.TargetServer, `SELECT 'server', id, name FROM acs_servers WHERE org_id = ? AND id IN (…)`)
 	add(audit.TargetFolder, `SELECT 'folder', id, name FROM folders WHERE org_id = ? AND id IN (…)`)
 	add(audit.TargetInvitation, `SELECT 'invitation', id, email FROM invitations WHERE org_id = ? AND id IN (…)`)
 	add(audit.TargetOrg, `SELECT 'org', id, name FROM orgs WHERE id = ? AND id IN (…)`)

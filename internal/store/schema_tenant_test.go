@@ -29,6 +29,12 @@ var tenantTables = map[string]string{ // table → the column naming the organiz
 	"upgrade_rollouts":  "org_id",
 	"upgrade_schedules": "org_id",
 	"upgrade_limits":    "org_id",
+	// SPEC §8: ACS Pro servers, their enrolment tokens, health samples and
+	// upgrade queue.
+	"acs_enrollment_tokens": "org_id",
+	"acs_servers":           "org_id",
+	"acs_health_samples":    "org_id",
+	"acs_upgrades":          "org_id",
 }
 
 var platformTables = map[string]string{ // table → why it is no organization's
@@ -48,6 +54,7 @@ var platformTables = map[string]string{ // table → why it is no organization's
 	"settings":           "settings shared by every instance",
 	"device_identities":  "the vendor's inventory: a device exists before any organization claims it (org_id is the current claim, if any)",
 	"firmware_releases":  "the AXIS OS catalogue the vendor publishes for every organization (FW-1)",
+	"acs_versions":       "the ACS Pro versions the vendor publishes for every organization (SRV-2)",
 }
 
 // liveSchema is what the database reports of one table.

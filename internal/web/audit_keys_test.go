@@ -63,6 +63,17 @@ func auditSamples() []audit.Entry {
 		e(audit.RolloutPause, "org", "org_1", map[string]any{"rollout": "rol_1"}),
 		e(audit.RolloutResume, "org", "org_1", map[string]any{"rollout": "rol_1"}),
 		e(audit.RolloutAbort, "org", "org_1", map[string]any{"rollout": "rol_1"}),
+		e(audit.ServerEnrollToken, "org", "org_1", map[string]any{"expires_at": "2026-03-02T09:00:00Z"}),
+		{Actor: audit.Actor{Kind: audit.KindSystem, ID: "server:srv_1"}, Action: audit.ServerEnroll, TargetType: "server", TargetID: "srv_1",
+			Details: map[string]any{"name": "Site A", "version": "6.3.1"}},
+		e(audit.ServerUpdate, "server", "srv_1", map[string]any{"name": "Site A", "alert_offline": true, "alert_online": false, "recipients": "noc@example.com"}),
+		e(audit.ServerUpdate, "server", "srv_gone", map[string]any{"name": "Site B", "alert_offline": true, "alert_online": true, "recipients": ""}),
+		e(audit.ServerUpgrade, "server", "srv_1", map[string]any{"name": "Site A", "from": "6.3.1", "to": "6.5.2"}),
+		e(audit.ServerUpgradeCancel, "server", "srv_1", map[string]any{"name": "Site A", "to": "6.5.2"}),
+		{Actor: audit.Actor{Kind: audit.KindSystem, ID: "server:srv_1"}, Action: audit.ServerUpgradeResult, TargetType: "server", TargetID: "srv_1",
+			Details: map[string]any{"name": "Site A", "from": "6.3.1", "to": "6.5.2", "state": "succeeded", "new_version": "6.5.2"}},
+		{Actor: audit.Actor{Kind: audit.KindSystem, ID: "server:srv_1"}, Action: audit.ServerUpgradeResult, TargetType: "server", TargetID: "srv_1",
+			Details: map[string]any{"name": "Site A", "from": "6.3.1", "to": "6.5.2", "state": "failed", "new_version": "6.3.1", "reason": "code 1603"}},
 	}
 }
 

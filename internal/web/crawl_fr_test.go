@@ -12,11 +12,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
 	"mysystems/internal/access"
 	"mysystems/internal/harness"
+	"mysystems/internal/sim"
 	"mysystems/internal/web"
 )
 
@@ -37,6 +39,7 @@ type crawlSeed struct {
 	mfa                         harness.User      // a person with e-mail codes as second factor
 	data                        []string          // every value the seed typed: people's data, not the product's words
 	invitationMail, mfaCodeMail string
+	server, current             string // ACS Pro servers: one with a queued upgrade, one up to date
 }
 
 func (s *crawlSeed) call(method, path, token string, body any, want int) harness.Resp {
@@ -114,6 +117,21 @@ func seedCrawl(t *testing.T) *crawlSeed {
 	a.Device(ms[1]).Hello()
 	s.pending = s.call("POST", o+"/devices/"+s.moved+"/actions", owner.Token, map[string]string{"type": "identify"}, 202).Str("id")
 
+	// ACS Pro servers (SPEC §8): one with a recommended upgrade queued and an
+	// earlier one that failed, one up to date.
+	a.PublishACS("6.3.1", "6.5.2")
+	hallRec := a.EnrolledServer(owner.Token, s.org, "Enregistreur Hall", sim.ServerConfig{InstallTime: time.Millisecond, FailUpgrades: 1})
+	s.server = hallRec.ID()
+	s.call("POST", o+"/servers/"+s.server+"/upgrade", owner.Token, nil, 202)
+	if reply, err := hallRec.Poll(context.Background()); err != nil || reply.Upgrade == nil {
+		t.Fatalf("server poll: %+v %v", reply, err)
+	} else if _, err := hallRec.Install(context.Background(), *reply.Upgrade); err != nil {
+		t.Fatal(err)
+	}
+	s.call("POST", o+"/servers/"+s.server+"/upgrade", owner.Token, nil, 202)
+	s.call("PATCH", o+"/servers/"+s.server, owner.Token, map[string]any{"alert_recipients": []string{"securite@exemple.fr"}}, 200)
+	s.current = a.EnrolledServer(owner.Token, s.org, "Enregistreur Garage", sim.ServerConfig{Version: "6.5.2"}).ID()
+
 	s.archived, _ = a.Org(owner.Token, "Ancienne Maison")
 	s.call("POST", "/api/v1/orgs/"+s.archived+"/archive", owner.Token, map[string]any{"confirm_id": s.archived, "acknowledge": true}, 204)
 	if _, err := a.App.Orgs.Restore(context.Background(), harness.Vendor, s.archived); err != nil {
@@ -132,7 +150,8 @@ func seedCrawl(t *testing.T) *crawlSeed {
 	s.call("POST", "/api/v1/me/mfa/email/confirm", s.mfa.Token, map[string]string{"code": code}, 200)
 
 	s.data = append(s.data, "Maison Dupont", "Maison Dupond", "Ancienne Maison", "Code du portail : 1234", "Hall", "Garage", "Étage 1",
-		"Cave", "Cellier", "Grenier", "Caméra accueil", "Jeton de script", s.account, "passager", harness.Model, harness.Firmware)
+		"Cave", "Cellier", "Grenier", "Caméra accueil", "Jeton de script", s.account, "passager", harness.Model, harness.Firmware,
+		"Enregistreur Hall", "Enregistreur Garage", "securite@exemple.fr")
 	for _, u := range append(slices.Collect(func(yield func(harness.User) bool) {
 		for _, u := range s.people {
 			yield(u)
@@ -166,7 +185,8 @@ func inOrg(pages ...string) func(*crawlSeed, harness.User) []string {
 		for _, p := range pages {
 			p = strings.NewReplacer("{hall}", s.hall, "{dev}", s.dev, "{moved}", s.moved, "{silent}", s.silent,
 				"{done}", s.done, "{pending}", s.pending, "{account}", s.account, "{viewer}", s.people[access.Viewer].ID,
-				"{operator}", s.people[access.Operator].ID, "{invitation}", s.invitation, "{root}", s.root).Replace(p)
+				"{operator}", s.people[access.Operator].ID, "{invitation}", s.invitation, "{root}", s.root,
+				"{server}", s.server, "{current}", s.current).Replace(p)
 			out = append(out, "/orgs/"+s.org+p)
 		}
 		return out
@@ -220,6 +240,11 @@ var crawlRoutes = []crawlRoute{
 	{"GET /orgs/{org}/devices/{id}/accounts/{username}/password", inOrg("/devices/{dev}/accounts/{account}/password")},
 	{"GET /orgs/{org}/devices/{id}/accounts/{username}/delete", inOrg("/devices/{dev}/accounts/{account}/delete")},
 	{"GET /orgs/{org}/commands/{file}", inOrg("/commands/{done}.json", "/commands/{pending}.json", "/commands/cmd_nope.json")},
+	{"GET /orgs/{org}/servers", inOrg("/servers")},
+	{"GET /orgs/{org}/servers/enrol", inOrg("/servers/enrol")},
+	{"GET /orgs/{org}/servers/{id}", inOrg("/servers/{server}", "/servers/{current}", "/servers/srv_nope")},
+	{"GET /orgs/{org}/servers/{id}/upgrade", inOrg("/servers/{server}/upgrade", "/servers/{current}/upgrade")},
+	{"GET /orgs/{org}/servers/{id}/cancel", inOrg("/servers/{server}/cancel", "/servers/{current}/cancel")},
 	{"GET /orgs/{org}/users", inOrg("/users")},
 	{"GET /orgs/{org}/users/remove", inOrg("/users/remove?user={viewer}", "/users/remove?user={viewer}&user={operator}", "/users/remove")},
 	{"GET /orgs/{org}/users/invite", inOrg("/users/invite")},

@@ -151,8 +151,8 @@ func (c *call) auditRow(e audit.Entry, n audit.Names) auditRow {
 	}
 	for _, l := range d.Lines {
 		line := auditLine{Label: c.t(l.Label), To: c.argHTML(l.To)}
-		if l.Label == "audit.line.result" {
-			// The device's own words, quoted and never translated, as
+		if l.Label == "audit.line.result" || l.Label == "audit.line.server_words" {
+			// The device's (or server's) own words, quoted and never translated, as
 			// in the command banner.
 			line.To = template.HTML(html.EscapeString(c.t("quote.open"))) + `<span class="device-words" translate="no">` +
 				line.To + `</span>` + template.HTML(html.EscapeString(c.t("quote.close")))
@@ -214,6 +214,8 @@ func (c *call) targetURL(t audit.Target) string {
 		return c.orgURL("users/" + url.PathEscape(t.ID) + "/access")
 	case audit.TargetInvitation:
 		return c.orgURL("users")
+	case audit.TargetServer:
+		return c.orgURL("servers/" + url.PathEscape(t.ID))
 	case audit.TargetOrg:
 		if t.ID == c.org.ID {
 			return c.orgURL("settings")

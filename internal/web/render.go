@@ -178,9 +178,13 @@ func (c *call) sidePanel(active string) []navGroup {
 	if c.can(access.ViewAudit) {
 		orgItems = append(orgItems, item("nav.audit", "audit"))
 	}
+	dmItems := []navItem{item("nav.devices", "devices")}
+	if c.can(access.ManageServers) {
+		dmItems = append(dmItems, item("nav.servers", "servers"))
+	}
 	return []navGroup{
 		{Label: c.t("nav.group.organization"), Items: orgItems},
-		{Label: c.t("nav.group.devicemanager"), Product: true, Items: []navItem{item("nav.devices", "devices")}},
+		{Label: c.t("nav.group.devicemanager"), Product: true, Items: dmItems},
 	}
 }
 

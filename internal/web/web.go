@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mysystems/internal/account"
+	"mysystems/internal/acs"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/fleet"
@@ -24,6 +25,7 @@ type Deps struct {
 	Accounts      *account.Service
 	Orgs          *org.Service
 	Fleet         *fleet.Service
+	ACS           *acs.Service
 	Audit         *audit.Service
 	Clock         clock.Clock
 	Log           *slog.Logger
@@ -142,6 +144,16 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{org}/users/{user}/access", u.inOrg(u.saveAccess))
 	mux.Handle("GET /orgs/{org}/invitations/{id}/revoke", u.inOrg(u.revokeInvitationForm))
 	mux.Handle("POST /orgs/{org}/invitations/{id}/revoke", u.inOrg(u.revokeInvitation))
+
+	mux.Handle("GET /orgs/{org}/servers", u.inOrg(u.serverList))
+	mux.Handle("GET /orgs/{org}/servers/enrol", u.inOrg(u.enrolForm))
+	mux.Handle("POST /orgs/{org}/servers/enrol", u.inOrg(u.enrol))
+	mux.Handle("GET /orgs/{org}/servers/{id}", u.inOrg(u.serverPage))
+	mux.Handle("POST /orgs/{org}/servers/{id}/alerts", u.inOrg(u.saveAlerts))
+	mux.Handle("GET /orgs/{org}/servers/{id}/upgrade", u.inOrg(u.upgradeServerForm))
+	mux.Handle("POST /orgs/{org}/servers/{id}/upgrade", u.inOrg(u.upgradeServer))
+	mux.Handle("GET /orgs/{org}/servers/{id}/cancel", u.inOrg(u.cancelUpgradeForm))
+	mux.Handle("POST /orgs/{org}/servers/{id}/cancel", u.inOrg(u.cancelUpgrade))
 
 	mux.Handle("GET /invitations/accept", u.public(u.acceptForm))
 	mux.Handle("POST /invitations/accept", u.private(u.accept))
