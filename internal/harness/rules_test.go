@@ -111,7 +111,7 @@ func TestRuleListMatchesSPEC(t *testing.T) {
 		t.Skip("no ../shared/SPEC.md beside the repository")
 	}
 	var want []string
-	for _, m := range regexp.MustCompile(`(?m)^- ((?:ID|ORG|USR|ACC|DEV|GW|FW|AUD)-\d+) `).FindAllStringSubmatch(string(b), -1) {
+	for _, m := range regexp.MustCompile(`(?m)^- ((?:ID|ORG|USR|ACC|DEV|GW|FW|SRV|AUD)-\d+) `).FindAllStringSubmatch(string(b), -1) {
 		want = append(want, m[1])
 	}
 	if got := rules(t); !slices.Equal(got, want) {
