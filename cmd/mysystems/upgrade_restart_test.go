@@ -286,3 +286,116 @@ func TestFW6_SIGKILLDuringRollout(t *testing.T) {
 		t.Errorf("the fleet started %d upgrades and installed %d times, want %d", s.Upgrades, s.Installs, total)
 	}
 }
+
+// TestFW7_TwoInstancesOnePostgres: two `mysystems serve` processes on one
+// PostgreSQL database. A phased rollout started through instance A reaches
+// devices that long-poll instance B only; the organization's pacing limits
+// (5 at once, 2 per site) hold across both instances, sampled through the
+// API all along; every task succeeds and no device installs a task twice
+// (FW-7, FW-6).
+func TestFW7_TwoInstancesOnePostgres(t *testing.T) {
+	const devices, sites, maxAll, maxSite = 40, 3, 5, 2
+	ctx := context.Background()
+	dbURL := storetest.URL(t, "postgres")
+	seed, err := benchSeed(ctx, dbURL, devices, sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir() // the images, shared by both instances
+	publishFirmware(t, dbURL, dataDir, "12.3.1", 64<<10)
+	a, b := newServeProc(t, dbURL, dataDir), newServeProc(t, dbURL, dataDir)
+	a.start()
+	b.start()
+	token, err := benchLogin(a.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := sim.New(sim.Config{Server: b.base, Sites: 2, Speed: 20, InstallMin: 20 * time.Second, InstallMax: 40 * time.Second,
+		ChunkSize: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fl.Start(ctx, seed.ids); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fl.Stop)
+	client := &http.Client{Timeout: 30 * time.Second}
+	waitUntil := func(what string, within time.Duration, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out after %v waiting for %s\nfleet: %s\ninstance A:\n%s\ninstance B:\n%s", within, what, fl.Stats(), a.logTail(), b.logTail())
+			}
+			time.Sleep(50 * time.Millisecond) // polling a condition with a deadline
+		}
+	}
+	waitUntil("every device online on B", 30*time.Second, func() bool { return fl.Stats().Online == devices })
+	api := func(method, path, body string, out any) {
+		t.Helper()
+		if err := apiJSON(client, method, a.base+"/api/v1/orgs/"+seed.org+path, token, body, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var lim map[string]any
+	api("PUT", "/upgrade-limits", fmt.Sprintf(`{"max_concurrent":%d,"max_per_site":%d}`, maxAll, maxSite), &lim)
+	var started struct {
+		Tasks   []struct{ ID string }
+		Rollout struct{ ID string }
+	}
+	api("POST", "/upgrades", `{"model":"AXIS M3086-V","rollout":{"ring_percent":10,"soak_minutes":0}}`, &started)
+	if len(started.Tasks) != devices || started.Rollout.ID == "" {
+		t.Fatalf("%d tasks, rollout %q; want %d and a rollout", len(started.Tasks), started.Rollout.ID, devices)
+	}
+
+	// Sample the tasks under way through both instances in turn until
+	// every task is done.
+	most, samples := 0, 0
+	var rows []taskRow
+	waitUntil("every task finished", 100*time.Second, func() bool {
+		base := []string{a.base, b.base}[samples%2]
+		samples++
+		var err error
+		if rows, err = tasksCSV(client, base, seed.org, token, ""); err != nil {
+			t.Fatal(err)
+		}
+		running, perSite := 0, map[string]int{}
+		for _, r := range rows {
+			if r.state == "scheduled" || r.state == "downloading" || r.state == "installing" {
+				running++
+				// The folder's path from the root: the site is below it.
+				parts := strings.Split(r.folder, "/")
+				if len(parts) < 2 || !strings.HasPrefix(strings.TrimSpace(parts[1]), "Site ") {
+					t.Fatalf("task %s in folder %q, not in a site", r.id, r.folder)
+				}
+				perSite[strings.TrimSpace(parts[1])]++
+			}
+		}
+		if running > maxAll {
+			t.Fatalf("%d upgrades under way at once, the limit is %d", running, maxAll)
+		}
+		for site, n := range perSite {
+			if n > maxSite {
+				t.Fatalf("%d upgrades under way in site %q at once, the limit is %d", n, site, maxSite)
+			}
+		}
+		most = max(most, running)
+		return finished(countStates(rows)) == devices
+	})
+	t.Logf("%d samples, at most %d under way; fleet: %s", samples, most, fl.Stats())
+	if n := countStates(rows); n["succeeded"] != devices {
+		t.Fatalf("tasks %v, want all %d succeeded", n, devices)
+	}
+	if most < 3 {
+		t.Errorf("at most %d upgrades were seen under way at once: the limits were not put to the test", most)
+	}
+	installs := fl.Installs()
+	for _, r := range rows {
+		if installs[r.id] != 1 {
+			t.Errorf("task %s installed %d times, want once", r.id, installs[r.id])
+		}
+	}
+	if s := fl.Stats(); s.DoubleInstalls != 0 || s.Upgrades != devices {
+		t.Errorf("%d upgrades started, %d double installs; want %d and 0", s.Upgrades, s.DoubleInstalls, devices)
+	}
+}
