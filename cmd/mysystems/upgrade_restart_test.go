@@ -267,8 +267,15 @@ func TestFW6_SIGKILLDuringRollout(t *testing.T) {
 			t.Errorf("task %s installed %d times", r.id, installs[r.id])
 		}
 	}
-	if s := fl.Stats(); s.DoubleInstalls != 0 {
-		t.Errorf("%d double installs", s.DoubleInstalls)
+	// The failures are the installs that failed, each told by the
+	// device's own words.
+	if s := fl.Stats(); s.DoubleInstalls != 0 || uint64(n["failed"]) != s.InstallFailures {
+		t.Errorf("%d double installs, %d tasks failed for %d failed installs", s.DoubleInstalls, n["failed"], s.InstallFailures)
+	}
+	for _, r := range rows {
+		if r.state == "failed" && !strings.Contains(r.reason, "rolled back") {
+			t.Errorf("task %s failed saying %q, want the device's words on its failed install", r.id, r.reason)
+		}
 	}
 	var ro struct {
 		State string

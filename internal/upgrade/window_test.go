@@ -227,6 +227,15 @@ func windowNight(t *testing.T, db *store.DB, zone, sunday string) {
 		run("sweep", s.App.Upgrades.Sweep)
 		for _, dv := range devs {
 			if !online(dv) {
+				// Offline through its window: at the close its task is
+				// put back for the next one.
+				if _, e1 := dv.w.Next(from); now.Equal(e1) {
+					got := task(dv)
+					next, _ := dv.w.Next(now)
+					if got.State != "queued" || got.NotBefore == nil || !got.NotBefore.Equal(next) {
+						t.Fatalf("%s at its window's close: task %s not before %v, want queued for %v", dv.name, got.State, got.NotBefore, next.In(loc))
+					}
+				}
 				continue
 			}
 			// What happens to an upgrade under way at its window's close.
