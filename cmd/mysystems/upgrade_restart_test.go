@@ -267,15 +267,19 @@ func TestFW6_SIGKILLDuringRollout(t *testing.T) {
 			t.Errorf("task %s installed %d times", r.id, installs[r.id])
 		}
 	}
-	// The failures are the installs that failed, each told by the
-	// device's own words.
-	if s := fl.Stats(); s.DoubleInstalls != 0 || uint64(n["failed"]) != s.InstallFailures {
-		t.Errorf("%d double installs, %d tasks failed for %d failed installs", s.DoubleInstalls, n["failed"], s.InstallFailures)
-	}
+	// Every failed install failed its task, in the device's words (a
+	// download given up while the server was down would fail one too,
+	// with its own reason).
+	failedInstalls := 0
 	for _, r := range rows {
-		if r.state == "failed" && !strings.Contains(r.reason, "rolled back") {
-			t.Errorf("task %s failed saying %q, want the device's words on its failed install", r.id, r.reason)
+		if r.state == "failed" && strings.Contains(r.reason, "rolled back") {
+			failedInstalls++
+		} else if r.state == "failed" {
+			t.Logf("task %s failed: %s", r.id, r.reason)
 		}
+	}
+	if s := fl.Stats(); s.DoubleInstalls != 0 || uint64(failedInstalls) != s.InstallFailures {
+		t.Errorf("%d double installs; %d tasks failed for a failed install, the devices had %d", s.DoubleInstalls, failedInstalls, s.InstallFailures)
 	}
 	var ro struct {
 		State string
