@@ -37,6 +37,7 @@ type crawlSeed struct {
 	mfa                         harness.User      // a person with e-mail codes as second factor
 	data                        []string          // every value the seed typed: people's data, not the product's words
 	invitationMail, mfaCodeMail string
+	up                          *upgradeSeed
 }
 
 func (s *crawlSeed) call(method, path, token string, body any, want int) harness.Resp {
@@ -113,6 +114,7 @@ func seedCrawl(t *testing.T) *crawlSeed {
 	d.Step()
 	a.Device(ms[1]).Hello()
 	s.pending = s.call("POST", o+"/devices/"+s.moved+"/actions", owner.Token, map[string]string{"type": "identify"}, 202).Str("id")
+	s.up = seedUpgrades(t, s, owner, ms, d)
 
 	s.archived, _ = a.Org(owner.Token, "Ancienne Maison")
 	s.call("POST", "/api/v1/orgs/"+s.archived+"/archive", owner.Token, map[string]any{"confirm_id": s.archived, "acknowledge": true}, 204)

@@ -15,8 +15,10 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
+	"mysystems/internal/upgrade"
 )
 
 // Deps are what the UI needs.
@@ -24,6 +26,8 @@ type Deps struct {
 	Accounts      *account.Service
 	Orgs          *org.Service
 	Fleet         *fleet.Service
+	Firmware      *firmware.Service
+	Upgrades      *upgrade.Service
 	Audit         *audit.Service
 	Clock         clock.Clock
 	Log           *slog.Logger
@@ -130,6 +134,16 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /orgs/{org}/devices/{id}/accounts/{username}/delete", u.inOrg(u.deleteAccountForm))
 	mux.Handle("POST /orgs/{org}/devices/{id}/accounts/{username}/delete", u.inOrg(u.deleteAccount))
 	mux.Handle("GET /orgs/{org}/commands/{file}", u.inOrg(u.commandState))
+
+	mux.Handle("GET /orgs/{org}/tasks", u.inOrg(u.taskList))
+	mux.Handle("GET /orgs/{org}/tasks/progress", u.inOrg(u.tasksJSON))
+	mux.Handle("GET /orgs/{org}/tasks/export.csv", u.inOrg(u.tasksCSV))
+	mux.Handle("GET /orgs/{org}/tasks/{id}/cancel", u.inOrg(u.cancelTaskForm))
+	mux.Handle("POST /orgs/{org}/tasks/{id}/cancel", u.inOrg(u.cancelTask))
+	mux.Handle("GET /orgs/{org}/tasks/{id}/retry", u.inOrg(u.retryTaskForm))
+	mux.Handle("POST /orgs/{org}/tasks/{id}/retry", u.inOrg(u.retryTask))
+	mux.Handle("GET /orgs/{org}/upgrade-limits", u.inOrg(u.limitsForm))
+	mux.Handle("POST /orgs/{org}/upgrade-limits", u.inOrg(u.saveLimits))
 
 	mux.Handle("GET /orgs/{org}/users", u.inOrg(u.users))
 	mux.Handle("GET /orgs/{org}/users/remove", u.inOrg(u.removeForm))

@@ -107,4 +107,81 @@
     };
     next();
   });
+  // Upgrade tasks: refresh the rows' state and progress from the list's
+  // JSON every few seconds while any is unfinished. Without JavaScript the
+  // page reloads itself (the view's Refresh).
+  document.querySelectorAll("table[data-live-url]").forEach(function (table) {
+    if (!window.fetch) return;
+    var url = table.getAttribute("data-live-url");
+    var note = document.getElementById("tasks-live");
+    var failures = 0;
+    var started = Date.now();
+    var unfinished = function () {
+      return table.querySelectorAll("tr[data-task-id]:not([data-done])").length > 0;
+    };
+    var set = function (el, text) {
+      if (!el) return;
+      el.textContent = text || "";
+      el.hidden = !text;
+    };
+    table.querySelectorAll("tr[data-task-id]").forEach(function (row) {
+      var s = row.getAttribute("data-state");
+      if (s === "succeeded" || s === "failed" || s === "canceled") row.setAttribute("data-done", "");
+    });
+    var show = function (t) {
+      var row = table.querySelector('tr[data-task-id="' + t.id + '"]');
+      if (!row) return;
+      row.setAttribute("data-state", t.state);
+      if (t.done) row.setAttribute("data-done", "");
+      var badge = row.querySelector(".badge.state");
+      if (badge) {
+        badge.textContent = t.state_label;
+        badge.setAttribute("data-state", t.state);
+        badge.className = "badge state state-" + t.state;
+      }
+      set(row.querySelector(".progress-text"), t.progress);
+      set(row.querySelector(".waiting"), t.waiting);
+      set(row.querySelector(".reason"), t.reason);
+      var bar = row.querySelector("progress.task-progress");
+      if (bar) {
+        bar.value = t.percent;
+        bar.textContent = String(t.percent);
+        bar.hidden = !t.show_percent;
+      }
+      var fin = row.querySelector(".finished");
+      if (fin) {
+        set(fin.querySelector(".finished-at"), t.finished);
+        fin.hidden = !t.finished;
+      }
+      var cancel = row.querySelector(".task-cancel");
+      if (cancel) cancel.hidden = !t.can_cancel;
+      var retry = row.querySelector(".task-retry");
+      if (retry) retry.hidden = !t.can_retry;
+    };
+    var tick = function () {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("status " + r.status);
+          return r.json();
+        })
+        .then(function (list) {
+          failures = 0;
+          (list.items || []).forEach(show);
+          next();
+        }, function () {
+          failures++;
+          if (failures < 10) next();
+        });
+    };
+    // Every two seconds, while a task is unfinished, for up to a day.
+    var next = function () {
+      if (!unfinished() || Date.now() - started > 86400000) {
+        if (note) note.hidden = true;
+        return;
+      }
+      if (note) note.hidden = false;
+      window.setTimeout(tick, 2000);
+    };
+    next();
+  });
 })();
