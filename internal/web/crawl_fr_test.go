@@ -316,9 +316,19 @@ func jsonTexts(body string) []string {
 		return []string{body}
 	}
 	var out []string
-	for _, k := range []string{"state_label", "error"} {
-		if s, ok := m[k].(string); ok {
-			out = append(out, s)
+	texts := func(m map[string]any) {
+		for _, k := range []string{"state_label", "error", "next", "progress", "reason", "waiting"} {
+			if s, ok := m[k].(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	texts(m)
+	if items, ok := m["items"].([]any); ok { // a list's rows (the task list's progress)
+		for _, it := range items {
+			if row, ok := it.(map[string]any); ok {
+				texts(row)
+			}
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"testing"
 
 	"mysystems/internal/device"
@@ -128,5 +129,26 @@ func init() {
 			return inUpgrades("/tasks/"+s.up.failed+"/retry", "/tasks/"+s.up.running+"/retry")(s, me)
 		}},
 		crawlRoute{"GET /orgs/{org}/upgrade-limits", inUpgrades("/upgrade-limits")},
+		crawlRoute{"GET /orgs/{org}/upgrades", func(s *crawlSeed, me harness.User) []string {
+			return inUpgrades("/upgrades", "/upgrades?folder="+s.hall, "/upgrades?device="+s.dev+"&device="+s.moved,
+				"/upgrades?upgrade=yes", "/upgrades?folder=fld_nope", "/upgrades?device=dev_nope")(s, me)
+		}},
+		crawlRoute{"GET /orgs/{org}/upgrades/new", func(s *crawlSeed, me harness.User) []string {
+			return inUpgrades("/upgrades/new?model="+url.QueryEscape(harness.Model), "/upgrades/new?model="+url.QueryEscape(harness.Model)+"&folder="+s.hall,
+				"/upgrades/new?device="+s.dev+"&device="+s.silent, "/upgrades/new?status=offline", "/upgrades/new", "/upgrades/new?q=zzz")(s, me)
+		}},
+		crawlRoute{"GET /orgs/{org}/upgrade-schedule", func(s *crawlSeed, me harness.User) []string {
+			return inUpgrades("/upgrade-schedule?device="+s.moved, "/upgrade-schedule?device="+s.dev+"&device="+s.moved,
+				"/upgrade-schedule?folder="+s.garage, "/upgrade-schedule", "/upgrade-schedule?device=dev_nope")(s, me)
+		}},
+		crawlRoute{"GET /orgs/{org}/upgrade-schedule/next", inUpgrades("/upgrade-schedule/next?days=mon&days=fri&start=22:00&duration_hours=3&duration_minutes=0&time_zone=Europe/Paris",
+			"/upgrade-schedule/next?start=22:00&duration_hours=3&time_zone=Europe/Paris", "/upgrade-schedule/next?days=mon&start=22:00&duration_hours=3&time_zone=Mars/Base")},
+		crawlRoute{"GET /orgs/{org}/rollouts", inUpgrades("/rollouts", "/rollouts?cursor=bogus")},
+		crawlRoute{"GET /orgs/{org}/rollouts/{id}", func(s *crawlSeed, me harness.User) []string {
+			return inUpgrades("/rollouts/"+s.up.rollout, "/rollouts/rol_nope")(s, me)
+		}},
+		crawlRoute{"GET /orgs/{org}/rollouts/{id}/abort", func(s *crawlSeed, me harness.User) []string {
+			return inUpgrades("/rollouts/"+s.up.rollout+"/abort")(s, me)
+		}},
 	)
 }

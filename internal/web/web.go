@@ -135,6 +135,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{org}/devices/{id}/accounts/{username}/delete", u.inOrg(u.deleteAccount))
 	mux.Handle("GET /orgs/{org}/commands/{file}", u.inOrg(u.commandState))
 
+	mux.Handle("GET /orgs/{org}/upgrades", u.inOrg(u.upgradesView))
+	mux.Handle("GET /orgs/{org}/upgrades/new", u.inOrg(u.upgradeNewForm))
+	mux.Handle("POST /orgs/{org}/upgrades/new", u.inOrg(u.upgradeStart))
+	mux.Handle("GET /orgs/{org}/upgrade-schedule", u.inOrg(u.scheduleForm))
+	mux.Handle("POST /orgs/{org}/upgrade-schedule", u.inOrg(u.applySchedule))
+	mux.Handle("GET /orgs/{org}/upgrade-schedule/next", u.inOrg(u.windowNext))
 	mux.Handle("GET /orgs/{org}/tasks", u.inOrg(u.taskList))
 	mux.Handle("GET /orgs/{org}/tasks/progress", u.inOrg(u.tasksJSON))
 	mux.Handle("GET /orgs/{org}/tasks/export.csv", u.inOrg(u.tasksCSV))
@@ -144,6 +150,13 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{org}/tasks/{id}/retry", u.inOrg(u.retryTask))
 	mux.Handle("GET /orgs/{org}/upgrade-limits", u.inOrg(u.limitsForm))
 	mux.Handle("POST /orgs/{org}/upgrade-limits", u.inOrg(u.saveLimits))
+
+	mux.Handle("GET /orgs/{org}/rollouts", u.inOrg(u.rolloutList))
+	mux.Handle("GET /orgs/{org}/rollouts/{id}", u.inOrg(u.rolloutPage))
+	mux.Handle("POST /orgs/{org}/rollouts/{id}/pause", u.inOrg(u.rolloutAct("pause")))
+	mux.Handle("POST /orgs/{org}/rollouts/{id}/resume", u.inOrg(u.rolloutAct("resume")))
+	mux.Handle("GET /orgs/{org}/rollouts/{id}/abort", u.inOrg(u.abortRolloutForm))
+	mux.Handle("POST /orgs/{org}/rollouts/{id}/abort", u.inOrg(u.abortRollout))
 
 	mux.Handle("GET /orgs/{org}/users", u.inOrg(u.users))
 	mux.Handle("GET /orgs/{org}/users/remove", u.inOrg(u.removeForm))

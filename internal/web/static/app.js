@@ -184,4 +184,58 @@
     };
     next();
   });
+  // Software scheduling: the window editor shows only for a maintenance
+  // window, starts from the browser's time zone when the server knew none,
+  // and previews the window's next occurrence as it is edited. Without
+  // JavaScript the Preview button asks the server.
+  document.querySelectorAll("form[data-preview-url]").forEach(function (form) {
+    var editor = form.querySelector("#window-editor");
+    var out = form.querySelector("#window-next");
+    var zone = form.querySelector("#time_zone");
+    var button = form.querySelector("#window-preview");
+    if (!editor || !out) return;
+    if (zone && zone.getAttribute("data-guessed") === "true" && window.Intl) {
+      try {
+        var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (tz) zone.value = tz;
+      } catch (e) { /* keep the server's default */ }
+    }
+    var mode = function () {
+      var m = form.querySelector("input[name=mode]:checked");
+      return m ? m.value : "";
+    };
+    var showEditor = function () { editor.hidden = mode() !== "window"; };
+    form.querySelectorAll("input[name=mode]").forEach(function (r) { r.addEventListener("change", showEditor); });
+    showEditor();
+    if (!window.fetch || !window.URLSearchParams) return;
+    if (button) button.hidden = true;
+    var timer = 0;
+    var seq = 0;
+    var preview = function () {
+      var q = new URLSearchParams();
+      form.querySelectorAll("input[name=days]:checked").forEach(function (d) { q.append("days", d.value); });
+      ["start", "duration_hours", "duration_minutes", "time_zone"].forEach(function (n) {
+        var el = form.querySelector("[name=" + n + "]");
+        if (el) q.set(n, el.value);
+      });
+      var mine = ++seq;
+      fetch(form.getAttribute("data-preview-url") + "?" + q.toString(),
+        { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+        .then(function (r) { return r.json(); })
+        .then(function (a) {
+          if (mine !== seq) return;
+          out.textContent = a.next || a.error || "";
+          out.classList.toggle("field-error", !a.next);
+        }, function () { /* keep the last preview */ });
+    };
+    editor.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(preview, 250);
+    });
+    editor.addEventListener("change", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(preview, 50);
+    });
+    preview();
+  });
 })();
