@@ -119,7 +119,7 @@ func init() {
 				"/tasks?model=zzz")(s, me)
 		}},
 		crawlRoute{"GET /orgs/{org}/tasks/progress", func(s *crawlSeed, me harness.User) []string {
-			return inUpgrades("/tasks/progress", "/tasks/progress?state=bogus")(s, me)
+			return inUpgrades("/tasks/progress?id="+s.up.running+"&id="+s.up.failed+"&id=upg_nope", "/tasks/progress")(s, me)
 		}},
 		crawlRoute{"GET /orgs/{org}/tasks/export.csv", inUpgrades("/tasks/export.csv")},
 		crawlRoute{"GET /orgs/{org}/tasks/{id}/cancel", func(s *crawlSeed, me harness.User) []string {

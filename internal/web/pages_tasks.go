@@ -97,7 +97,8 @@ type tasksPage struct {
 	Tasks   []taskRow
 	States  []option
 	Folders []folderOption
-	// Live is the JSON the page's script refreshes the rows from.
+	// Live is the JSON the page's script refreshes the rows from (with the
+	// ids of the unfinished ones).
 	Live                       string
 	Next, First, Export, Clear string
 	Filtered, CanManage        bool
@@ -200,11 +201,7 @@ func (u *UI) taskList(c *call) {
 	if p.Cursor != "" {
 		page.First = withQuery(base, q)
 	}
-	extra := []string{}
-	if p.Cursor != "" {
-		extra = []string{"cursor", p.Cursor}
-	}
-	page.Live = withQuery(c.orgURL("tasks/progress"), q, extra...)
+	page.Live = c.orgURL("tasks/progress")
 	if live {
 		v.Refresh = 10
 	}
@@ -227,29 +224,35 @@ type taskJSON struct {
 	CanRetry    bool   `json:"can_retry"`
 }
 
-// tasksJSON answers GET /orgs/{org}/tasks/progress: the same page of the list
-// as the page with the same query, for its live progress.
+// tasksJSON answers GET /orgs/{org}/tasks/progress?id=…&id=…: the state
+// and progress of these tasks (at most a page of them), for the task list
+// to follow them live. Tasks the caller does not see are left out.
 func (u *UI) tasksJSON(c *call) {
-	f, _, err := c.taskQuery()
-	if err != nil {
-		c.jsonError(err)
-		return
-	}
-	p, err := audit.ParsePage(c.r.URL.Query())
-	if err != nil {
-		c.jsonError(err)
-		return
-	}
-	p.Limit = tasksPageSize
-	ts, _, t, err := u.d.Upgrades.Tasks(c.r.Context(), c.actor, c.org.ID, f, p)
-	if err != nil {
-		c.jsonError(err)
-		return
+	ids := c.r.URL.Query()["id"]
+	if len(ids) > tasksPageSize {
+		ids = ids[:tasksPageSize]
 	}
 	out := struct {
 		Items []taskJSON `json:"items"`
 	}{Items: []taskJSON{}}
-	for _, tk := range ts {
+	if len(ids) == 0 {
+		c.writeJSON(http.StatusOK, out)
+		return
+	}
+	t, err := u.d.Upgrades.Tree(c.r.Context(), c.actor, c.org.ID)
+	if err != nil {
+		c.jsonError(err)
+		return
+	}
+	for _, id := range ids {
+		tk, err := u.d.Upgrades.Task(c.r.Context(), c.actor, c.org.ID, id)
+		if errs.Is(err, errs.NotFound) {
+			continue
+		}
+		if err != nil {
+			c.jsonError(err)
+			return
+		}
 		r := c.taskRow(tk, t)
 		j := taskJSON{ID: r.ID, State: r.State, StateLabel: r.StateLabel, Progress: r.Progress, Percent: r.Percent,
 			ShowPercent: r.ShowPercent, Reason: r.Reason, Waiting: r.Waiting, Done: r.Done, CanCancel: r.CanCancel, CanRetry: r.CanRetry}

@@ -352,7 +352,7 @@ func (u *UI) upgradeStart(c *call) {
 		c.formFailed("upgrade_new", v, err)
 		return
 	}
-	res := &upgradeResult{Tasks: len(st.Tasks), TasksHref: c.orgURL("tasks") + "?state=" + url.QueryEscape(unfinishedStates)}
+	res := &upgradeResult{Tasks: len(st.Tasks), TasksHref: c.orgURL("tasks")}
 	if st.Rollout != nil {
 		res.RolloutURL = c.orgURL("rollouts/" + url.PathEscape(st.Rollout.ID))
 		res.TasksHref = c.orgURL("tasks") + "?rollout=" + url.QueryEscape(st.Rollout.ID)

@@ -85,7 +85,11 @@
       }
     };
     var tick = function () {
-      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+      var q = [];
+      table.querySelectorAll("tr[data-task-id]:not([data-done])").forEach(function (row) {
+        q.push("id=" + encodeURIComponent(row.getAttribute("data-task-id")));
+      });
+      fetch(url + "?" + q.join("&"), { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
         .then(function (r) {
           if (!r.ok) throw new Error("status " + r.status);
           return r.json();
@@ -159,7 +163,11 @@
       if (retry) retry.hidden = !t.can_retry;
     };
     var tick = function () {
-      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+      var q = [];
+      table.querySelectorAll("tr[data-task-id]:not([data-done])").forEach(function (row) {
+        q.push("id=" + encodeURIComponent(row.getAttribute("data-task-id")));
+      });
+      fetch(url + "?" + q.join("&"), { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
         .then(function (r) {
           if (!r.ok) throw new Error("status " + r.status);
           return r.json();

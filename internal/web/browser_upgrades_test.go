@@ -1,0 +1,202 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"mysystems/internal/firmware"
+	"mysystems/internal/harness"
+)
+
+// upgradeFleet is a started server (background jobs dispatching upgrades)
+// with an Owner, an organization and n claimed simulated devices that said
+// hello on harness.Firmware, and a newer release of their model.
+type upgradeFleet struct {
+	a       *harness.Server
+	owner   harness.User
+	org     string
+	root    string
+	ids     []string
+	devices []*harness.Device
+}
+
+func newUpgradeFleet(t *testing.T, n int) *upgradeFleet {
+	t.Helper()
+	a := harness.New(t, nil, harness.WallClock(), harness.Started(), harness.NoRateLimit())
+	f := &upgradeFleet{a: a, owner: a.User("upgrades.owner@example.com")}
+	f.org, f.root = a.Org(f.owner.Token, "Upgrade Org")
+	a.Publish(harness.Model, "12.2.35", "active", nil)
+	for _, m := range a.Mint(n) {
+		f.ids = append(f.ids, a.Claim(f.owner.Token, f.org, m, f.root).Str("id"))
+		d := a.Device(m)
+		d.Hello()
+		f.devices = append(f.devices, d)
+	}
+	if err := a.App.Gateway.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// signIn signs the browser in as the fleet's Owner.
+func (f *upgradeFleet) signIn(b *browser) {
+	b.t.Helper()
+	b.step("sign in",
+		chromedp.Navigate(f.a.URL+"/login"),
+		chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", f.owner.Email),
+		chromedp.SendKeys("#password", harness.Password),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#org-switcher"),
+	)
+}
+
+func (f *upgradeFleet) page(p string) string { return f.a.URL + "/orgs/" + f.org + p }
+
+// start starts an upgrade through the API and returns its tasks' ids.
+func (f *upgradeFleet) start(body any) []string {
+	f.a.T.Helper()
+	r := f.a.Call("POST", "/api/v1/orgs/"+f.org+"/upgrades", f.owner.Token, body)
+	if r.Status != 202 {
+		f.a.T.Fatalf("upgrade: %d %s", r.Status, r.Body)
+	}
+	var out struct {
+		Tasks []struct {
+			ID string `json:"id"`
+		} `json:"tasks"`
+	}
+	if err := r.Decode(&out); err != nil {
+		f.a.T.Fatal(err)
+	}
+	var ids []string
+	for _, tk := range out.Tasks {
+		ids = append(ids, tk.ID)
+	}
+	return ids
+}
+
+// waitFor polls a JavaScript condition of the page until it holds (the
+// page's own polling and the background jobs take a few seconds).
+func (b *browser) waitFor(what, js string) {
+	b.t.Helper()
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		if value(b, what, chromedp.Evaluate[bool](js)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.screenshot(what)
+			b.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func rowState(task string) string {
+	return fmt.Sprintf(`(document.querySelector('tr[data-task-id="%s"]') || {dataset: {}}).dataset.state`, task)
+}
+
+// TestFW3_FW5_BrowserUpgradeFollowedLive: an Owner reads the per-model
+// view, upgrades a model's devices from it through the confirmation, gets
+// the result, and watches the tasks reach "succeeded" on the task list
+// without reloading the page, while the simulated devices carry them out
+// (FW-2, FW-3, FW-5, GW-3).
+func TestFW3_FW5_BrowserUpgradeFollowedLive(t *testing.T) {
+	b := newBrowser(t)
+	f := newUpgradeFleet(t, 2)
+	f.signIn(b)
+
+	row := `tr[data-model="` + harness.Model + `"]`
+	b.step("per-model view", chromedp.Navigate(f.page("/upgrades")), chromedp.WaitVisible(row))
+	b.shot("upgrades")
+	counts := value(b, "counts", chromedp.Evaluate[string](`(() => { const r = document.querySelector('`+row+`');
+		return [".devices", ".current", ".upgrade", ".tracks"].map(s => r.querySelector(s).textContent.trim()).join("|") })()`))
+	b.check("per-model view", counts == "2|0|2|Active track : 12.2.35", "the model's row reads %q", counts)
+
+	b.submit("upgrade form", row+" a.model-upgrade", "#upgrade-review")
+	b.step("review", chromedp.Click("#upgrade-review"), chromedp.WaitVisible("#upgrade-confirm"))
+	b.shot("upgrade-confirm")
+	what := value(b, "what", chromedp.Text("#upgrade-effects"))
+	b.check("review", strings.Contains(what, "2 devices will be upgraded") && strings.Contains(what, "recommended version"),
+		"the confirmation says %q", what)
+	b.submit("upgrade result", "#upgrade-confirm", "#upgrade-result")
+	made := value(b, "result", chromedp.Text("#result-tasks"))
+	b.check("result", made == "2 upgrade tasks were made.", "the result says %q", made)
+
+	b.submit("task list", "#result-tasks-link", "#tasks-table")
+	tasks := value(b, "tasks", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#tasks-table tr[data-task-id]")].map(r => r.dataset.state)`))
+	b.check("task list", len(tasks) == 2, "the task list shows %v", tasks)
+	for _, s := range tasks {
+		b.check("task list", s == "queued" || s == "scheduled", "a task is %q before the devices do anything", s)
+	}
+	// The devices start answering only now: the page follows them live.
+	value(b, "mark the page", chromedp.Evaluate[bool](`window.notReloaded = true`))
+	for _, d := range f.devices {
+		d.Serve()
+	}
+	b.waitFor("tasks succeeded", `[...document.querySelectorAll("#tasks-table tr[data-task-id]")].every(r => r.dataset.state === "succeeded")`)
+	b.shot("tasks-succeeded")
+	same := value(b, "same page", chromedp.Evaluate[bool](`window.notReloaded === true`))
+	labels := value(b, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#tasks-table .badge.state")].map(b => b.textContent)`))
+	b.check("live", same && len(labels) == 2 && labels[0] == "Succeeded" && labels[1] == "Succeeded",
+		"reloaded: %v; states %v", !same, labels)
+	for _, d := range f.devices {
+		waitUntil(t, "the device on 12.2.35", func() bool { return d.Firmware() == "12.2.35" })
+	}
+
+	b.step("French", chromedp.Click("#lang-fr"), chromedp.WaitVisible(`html[lang="fr"] #tasks-table`))
+	fr := value(b, "French label", chromedp.Text("#tasks-table .badge.state"))
+	b.check("French", fr == "Réussie", "the French state reads %q", fr)
+}
+
+// TestFW4_BrowserSoftwareScheduling: an Owner opens Software scheduling
+// for two devices, sees their current schedule, sets a maintenance window
+// whose next occurrence the page shows in the window's time zone as it is
+// edited, applies it, and finds it on both devices (FW-4).
+func TestFW4_BrowserSoftwareScheduling(t *testing.T) {
+	b := newBrowser(t)
+	f := newUpgradeFleet(t, 2)
+	f.signIn(b)
+	q := url.Values{"device": f.ids}
+	b.step("schedule page", chromedp.Navigate(f.page("/upgrade-schedule?"+q.Encode())), chromedp.WaitVisible("#schedules-table"))
+	modes := value(b, "modes", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#schedules-table td.mode")].map(c => c.textContent)`))
+	b.check("current", len(modes) == 2 && modes[0] == "None" && modes[1] == "None", "current schedules %v", modes)
+	hidden := value(b, "editor hidden", chromedp.Evaluate[bool](`document.querySelector("#window-editor").hidden`))
+	b.check("editor hidden", hidden, "the window editor shows for the mode None")
+
+	b.step("a window", chromedp.Click("#mode-window"), chromedp.WaitVisible("#window-editor"))
+	value(b, "fill the window", chromedp.Evaluate[bool](`(() => {
+			document.querySelectorAll("input[name=days]").forEach(d => { d.checked = d.value === "tue" || d.value === "sat"; });
+			const set = (id, v) => { const el = document.getElementById(id); el.value = v; el.dispatchEvent(new Event("input", {bubbles: true})); };
+			set("start", "23:30"); set("duration_hours", "2"); set("duration_minutes", "15"); set("time_zone", "America/New_York");
+			return true })()`))
+	w, err := firmware.WindowOf([]string{"tue", "sat"}, "23:30", 135, "America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := w.Next(time.Now())
+	want := start.In(w.Zone).Format("2006-01-02 15:04")
+	b.waitFor("next occurrence", `document.querySelector("#window-next").textContent.includes("`+want+`")`)
+	b.shot("schedule-window")
+	next := value(b, "next", chromedp.Text("#window-next"))
+	b.check("next occurrence", strings.Contains(next, end.In(w.Zone).Format("2006-01-02 15:04")) && strings.Contains(next, "America/New_York"),
+		"the preview says %q, want %s to %s", next, want, end.In(w.Zone))
+
+	b.step("apply", chromedp.Click("#schedule-apply"), chromedp.WaitVisible("#flash"))
+	flash := value(b, "flash", chromedp.Text("#flash"))
+	b.check("apply", flash == "Software scheduling applied to 2 devices.", "flash %q", flash)
+	windows := value(b, "windows", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#schedules-table td.window")].map(c => c.textContent)`))
+	b.check("applied", len(windows) == 2 && strings.Contains(windows[1], "Tuesday, Saturday, from 23:30 for 2 h 15 min (America/New_York)"),
+		"the schedules read %v", windows)
+	r := f.a.Call("GET", "/api/v1/orgs/"+f.org+"/upgrade-schedule?"+q.Encode(), f.owner.Token, nil)
+	for _, id := range f.ids {
+		b.check("stored", r.Status == 200 && strings.Contains(string(r.Body), `"device_id":"`+id+`","mode":"window","window":{"days":["tue","sat"],"start":"23:30","duration_minutes":135,"time_zone":"America/New_York"}`),
+			"the API reads %s", r.Body)
+	}
+}
