@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"mysystems/internal/access"
+	"mysystems/internal/device"
 	"mysystems/internal/firmware"
 	"mysystems/internal/harness"
 )
@@ -199,4 +201,86 @@ func TestFW4_BrowserSoftwareScheduling(t *testing.T) {
 		b.check("stored", r.Status == 200 && strings.Contains(string(r.Body), `"device_id":"`+id+`","mode":"window","window":{"days":["tue","sat"],"start":"23:30","duration_minutes":135,"time_zone":"America/New_York"}`),
 			"the API reads %s", r.Body)
 	}
+}
+
+// TestFW5_FW6_BrowserCancelAndRetry: on the task list an Owner cancels an
+// upgrade that has not started installing and retries one that failed,
+// each behind its confirmation; the retry's new task is followed live to
+// "succeeded" (FW-5, FW-6).
+func TestFW5_FW6_BrowserCancelAndRetry(t *testing.T) {
+	b := newBrowser(t)
+	f := newUpgradeFleet(t, 2)
+	failing, silent := f.devices[0], f.devices[1]
+	failing.Fail(device.CmdUpgrade, "flash write error")
+	failing.Serve()
+	failed := f.start(map[string]any{"device_ids": f.ids[:1]})[0]
+	waiting := f.start(map[string]any{"device_ids": f.ids[1:]})[0]
+	f.signIn(b)
+	b.step("task list", chromedp.Navigate(f.page("/tasks")), chromedp.WaitVisible("#tasks-table"))
+	b.waitFor("the failure", rowState(failed)+` === "failed"`)
+	b.shot("tasks-failed")
+	reason := value(b, "reason", chromedp.Text(`tr[data-task-id="`+failed+`"] .reason`))
+	b.check("reason", strings.Contains(reason, "flash write error"), "the failed task says %q", reason)
+	shown := value(b, "actions", chromedp.Evaluate[string](`["`+failed+`", "`+waiting+`"].map(id => {
+		const r = document.querySelector('tr[data-task-id="' + id + '"]');
+		return [".task-cancel", ".task-retry"].map(s => r.querySelector(s).hidden ? "-" : s).join(" ") }).join("|")`))
+	b.check("actions", shown == "- .task-retry|.task-cancel -", "the rows' actions are %q", shown)
+
+	// Cancel the task of the device that never polls.
+	b.step("cancel confirmation", chromedp.Click(`tr[data-task-id="`+waiting+`"] .task-cancel`), chromedp.WaitVisible("#task-cancel-submit"))
+	b.shot("task-cancel")
+	summary := value(b, "summary", chromedp.Text("#task-summary"))
+	b.check("cancel confirmation", strings.Contains(summary, silent.Serial()) && strings.Contains(summary, "12.2.35"), "it asks %q", summary)
+	b.step("cancel", chromedp.Click("#task-cancel-submit"), chromedp.WaitVisible("#flash"), chromedp.WaitVisible("#tasks-table"))
+	b.check("canceled", value(b, "state", chromedp.Evaluate[string](rowState(waiting))) == "canceled", "the task is not canceled")
+
+	// Retry the failed one, the device now installing fine.
+	failing.Fail(device.CmdUpgrade, "")
+	b.step("retry confirmation", chromedp.Click(`tr[data-task-id="`+failed+`"] .task-retry`), chromedp.WaitVisible("#task-retry-submit"))
+	b.shot("task-retry")
+	b.step("retry", chromedp.Click("#task-retry-submit"), chromedp.WaitVisible("#flash"), chromedp.WaitVisible("#tasks-table"))
+	rows := value(b, "rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#tasks-table tr[data-task-id]")].map(r => r.dataset.taskId)`))
+	b.check("retried", len(rows) == 3 && rows[0] != failed && rows[0] != waiting, "the list after the retry: %v", rows)
+	b.waitFor("the retry succeeded", rowState(rows[0])+` === "succeeded"`)
+	b.check("retry kept", value(b, "old", chromedp.Evaluate[string](rowState(failed))) == "failed", "the failed task changed")
+}
+
+// TestFW7_BrowserRolloutPauseResumeAbort: a phased rollout's page shows
+// its rings; an Owner pauses and resumes it, then aborts it behind "I
+// understand the risks", its queued tasks canceled; a Viewer sees the page
+// without its actions (FW-7).
+func TestFW7_BrowserRolloutPauseResumeAbort(t *testing.T) {
+	b := newBrowser(t)
+	f := newUpgradeFleet(t, 3)
+	f.start(map[string]any{"device_ids": f.ids, "rollout": map[string]any{"ring_count": 1, "soak_minutes": 5}})
+	f.signIn(b)
+	b.step("rollouts", chromedp.Navigate(f.page("/rollouts")), chromedp.WaitVisible("#rollouts-table"))
+	b.shot("rollouts")
+	b.step("rollout", chromedp.Click("#rollouts-table tr[data-rollout-id] a"), chromedp.WaitVisible("#rings"))
+	b.shot("rollout")
+	rings := value(b, "rings", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#rings .ring-text")].map(p => p.textContent)`))
+	b.check("rings", len(rings) == 2 && rings[0] == "Ring 1: 0 of 1 done, 0 failed" && rings[1] == "Ring 2: 0 of 2 done, 0 failed", "rings %v", rings)
+	rollout := value(b, "location", chromedp.Location())
+
+	b.step("pause", chromedp.Click("#rollout-pause"), chromedp.WaitVisible(`#rollout-state[data-state="paused"]`))
+	b.shot("rollout-paused")
+	reason := value(b, "reason", chromedp.Text("#rollout-reason"))
+	b.check("paused", strings.Contains(reason, f.owner.Email), "the pause reads %q", reason)
+	b.step("resume", chromedp.Click("#rollout-resume"), chromedp.WaitVisible(`#rollout-state[data-state="running"]`))
+
+	b.step("abort confirmation", chromedp.Click("#rollout-abort"), chromedp.WaitVisible("#abort-effects"))
+	b.shot("rollout-abort")
+	b.acknowledgeRisk("abort", "#rollout-abort-submit", "aborted")
+	b.step("aborted", chromedp.WaitVisible(`#rollout-state[data-state="aborted"]`))
+	r := f.a.Call("GET", "/api/v1/orgs/"+f.org+"/tasks?state=queued,scheduled", f.owner.Token, nil)
+	b.check("aborted", r.Status == 200 && strings.Contains(string(r.Body), `"items":[]`), "tasks left running: %s", r.Body)
+
+	viewer := f.a.Member(f.org, "upgrades.viewer@example.com", access.Viewer)
+	v := b.fresh()
+	v.step("viewer", chromedp.Navigate(f.a.URL+"/login"), chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", viewer.Email), chromedp.SendKeys("#password", harness.Password),
+		chromedp.Click("#login-submit"), chromedp.WaitVisible("#org-switcher"),
+		chromedp.Navigate(rollout), chromedp.WaitVisible("#rings"))
+	none := value(v, "no actions", chromedp.Evaluate[bool](`document.querySelector("#rollout-actions") === null`))
+	v.check("viewer", none, "a Viewer is offered the rollout's actions")
 }
