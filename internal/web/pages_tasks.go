@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -40,6 +41,9 @@ type taskRow struct {
 	Percent     int
 	ShowPercent bool
 	Reason      string
+	// DeviceWords are the device's own words when it said why it failed
+	// (English, as devices speak; quoted, not translated).
+	DeviceWords string
 	// Waiting says when a queued task may start (its maintenance window).
 	Waiting               string
 	StartedBy             string
@@ -64,6 +68,9 @@ func (c *call) taskRow(tk upgrade.Task, t org.Tree) taskRow {
 		Reason: tk.Reason.In(c.lang), StartedBy: tk.CreatedLabel, Created: tk.CreatedAt, Finished: tk.FinishedAt, Ring: tk.Ring,
 		Done: tk.State.Done(), CanCancel: manage && tk.State.Cancelable(), CanRetry: manage && tk.State == upgrade.Failed,
 		CancelHref: base + "/cancel", RetryHref: base + "/retry"}
+	if tk.Reason.Key == upgrade.ReasonDevice && len(tk.Reason.Args) == 1 {
+		r.Reason, r.DeviceWords = c.t("tasks.device.says"), fmt.Sprint(tk.Reason.Args[0])
+	}
 	if tk.Origin == upgrade.BySchedule && tk.CreatedLabel == "" {
 		r.StartedBy = c.t("tasks.by.schedule")
 	}
@@ -217,6 +224,7 @@ type taskJSON struct {
 	Percent     int    `json:"percent"`
 	ShowPercent bool   `json:"show_percent"`
 	Reason      string `json:"reason"`
+	DeviceWords string `json:"device_words"`
 	Waiting     string `json:"waiting"`
 	Finished    string `json:"finished"`
 	Done        bool   `json:"done"`
@@ -255,7 +263,7 @@ func (u *UI) tasksJSON(c *call) {
 		}
 		r := c.taskRow(tk, t)
 		j := taskJSON{ID: r.ID, State: r.State, StateLabel: r.StateLabel, Progress: r.Progress, Percent: r.Percent,
-			ShowPercent: r.ShowPercent, Reason: r.Reason, Waiting: r.Waiting, Done: r.Done, CanCancel: r.CanCancel, CanRetry: r.CanRetry}
+			ShowPercent: r.ShowPercent, Reason: r.Reason, DeviceWords: r.DeviceWords, Waiting: r.Waiting, Done: r.Done, CanCancel: r.CanCancel, CanRetry: r.CanRetry}
 		if r.Finished != nil {
 			j.Finished = when(*r.Finished)
 		}

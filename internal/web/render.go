@@ -180,7 +180,7 @@ func (c *call) sidePanel(active string) []navGroup {
 	}
 	return []navGroup{
 		{Label: c.t("nav.group.organization"), Items: orgItems},
-		{Label: c.t("nav.group.devicemanager"), Product: true, Items: []navItem{item("nav.devices", "devices")}},
+		{Label: c.t("nav.group.devicemanager"), Product: true, Items: []navItem{item("nav.devices", "devices"), item("nav.tasks", "tasks")}},
 	}
 }
 

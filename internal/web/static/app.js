@@ -145,7 +145,17 @@
       }
       set(row.querySelector(".progress-text"), t.progress);
       set(row.querySelector(".waiting"), t.waiting);
-      set(row.querySelector(".reason"), t.reason);
+      var reason = row.querySelector(".reason");
+      if (reason) {
+        reason.hidden = !t.reason;
+        set(reason.querySelector(".reason-text"), t.reason);
+        var quote = reason.querySelector(".device-quote");
+        if (quote) {
+          quote.hidden = !t.device_words;
+          var words = quote.querySelector(".device-words");
+          if (words) words.textContent = t.device_words || "";
+        }
+      }
       var bar = row.querySelector("progress.task-progress");
       if (bar) {
         bar.value = t.percent;
