@@ -96,7 +96,12 @@ type Description struct {
 func (p Phrase) Text(tr Translator) string {
 	args := make([]any, len(p.Args))
 	for i, a := range p.Args {
-		args[i] = ArgText(a, tr)
+		switch a.(type) {
+		case int, int64:
+			args[i] = a // a count, which picks the plural form
+		default:
+			args[i] = ArgText(a, tr)
+		}
 	}
 	return tr(p.Key, args...)
 }

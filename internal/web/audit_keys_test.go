@@ -50,6 +50,16 @@ func auditSamples() []audit.Entry {
 			Details: map[string]any{"command": "cmd_1", "type": "reboot", "state": "applied", "result": "rebooting"}},
 		{Actor: audit.Actor{Kind: audit.KindSystem, ID: "device:S1"}, Action: audit.DeviceCommandResult, TargetType: "device", TargetID: "dev_1",
 			Details: map[string]any{"command": "cmd_1", "type": "account.create", "state": "failed"}},
+		e(audit.UpgradeStart, "org", "org_1", map[string]any{"tasks": 3, "skipped": 1, "model": "AXIS M", "rollout": "rol_1"}),
+		e(audit.UpgradeStart, "device", "dev_1", map[string]any{"tasks": 1, "skipped": 0, "version": "12.2.35"}),
+		e(audit.UpgradeCancel, "device", "dev_1", map[string]any{"task": "upg_1", "version": "12.2.35"}),
+		e(audit.UpgradeRetry, "device", "dev_1", map[string]any{"task": "upg_2", "retry_of": "upg_1", "version": "12.2.35"}),
+		e(audit.UpgradeSchedule, "org", "org_1", map[string]any{"devices": 2, "mode": "window", "window": "mon,wed 22:00 3h Europe/Paris"}),
+		e(audit.UpgradeSchedule, "org", "org_1", map[string]any{"devices": 1, "mode": "none"}),
+		e(audit.UpgradeLimits, "org", "org_1", map[string]any{"max_concurrent": 50, "max_per_site": 5}),
+		e(audit.RolloutPause, "org", "org_1", map[string]any{"rollout": "rol_1"}),
+		e(audit.RolloutResume, "org", "org_1", map[string]any{"rollout": "rol_1"}),
+		e(audit.RolloutAbort, "org", "org_1", map[string]any{"rollout": "rol_1"}),
 	}
 }
 

@@ -124,6 +124,8 @@ func TestFW5_UpgradePagesByRole(t *testing.T) {
 	wantStatus(t, "bad limits", u.owner.post(u.path("/upgrade-limits"), url.Values{"max_concurrent": {"0"}, "max_per_site": {"5"}}), http.StatusBadRequest)
 	wantRedirect(t, "limits", u.owner.post(u.path("/upgrade-limits"), url.Values{"max_concurrent": {"50"}, "max_per_site": {"5"}}), u.path("/tasks"))
 	wantBody(t, "limits", u.owner.get(u.path("/tasks")), "At most 50 devices upgrade at once in the organization, and 5 in any one site.")
+	// AUD-1: the audit log reads the upgrades as sentences, counts included.
+	wantBody(t, "audit", u.owner.get(u.path("/audit")), "started AXIS OS upgrades of 2 devices in", "canceled the upgrade of")
 }
 
 // TestFW4_ScheduleWithoutJavaScript: the window editor's Preview button
