@@ -246,9 +246,10 @@ func TestFW5_FW6_BrowserCancelAndRetry(t *testing.T) {
 }
 
 // TestFW7_BrowserRolloutPauseResumeAbort: a phased rollout's page shows
-// its rings; an Owner pauses and resumes it, then aborts it behind "I
-// understand the risks", its queued tasks canceled; a Viewer sees the page
-// without its actions (FW-7).
+// its rings; an Owner pauses and resumes it, watches the first ring finish
+// live and the rollout soak, then aborts it behind "I understand the
+// risks", its waiting tasks canceled; a Viewer sees the page without its
+// actions (FW-7).
 func TestFW7_BrowserRolloutPauseResumeAbort(t *testing.T) {
 	b := newBrowser(t)
 	f := newUpgradeFleet(t, 3)
@@ -267,11 +268,19 @@ func TestFW7_BrowserRolloutPauseResumeAbort(t *testing.T) {
 	reason := value(b, "reason", chromedp.Text("#rollout-reason"))
 	b.check("paused", strings.Contains(reason, f.owner.Email), "the pause reads %q", reason)
 	b.step("resume", chromedp.Click("#rollout-resume"), chromedp.WaitVisible(`#rollout-state[data-state="running"]`))
+	// The first ring's device upgrades: its ring's progress follows live.
+	f.devices[0].Serve()
+	f.devices[1].Serve()
+	f.devices[2].Serve()
+	b.waitFor("the first ring done", `document.querySelector('#rings li[data-ring="1"] .ring-text').textContent === "Ring 1: 1 of 1 done, 0 failed"`)
+	b.step("soaking", chromedp.WaitVisible(`#rollout-state[data-state="soaking"]`))
 
 	b.step("abort confirmation", chromedp.Click("#rollout-abort"), chromedp.WaitVisible("#abort-effects"))
 	b.shot("rollout-abort")
 	b.acknowledgeRisk("abort", "#rollout-abort-submit", "aborted")
 	b.step("aborted", chromedp.WaitVisible(`#rollout-state[data-state="aborted"]`))
+	rings = value(b, "rings after", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#rings .ring-text")].map(p => p.textContent)`))
+	b.check("aborted rings", rings[0] == "Ring 1: 1 of 1 done, 0 failed" && rings[1] == "Ring 2: 2 of 2 done, 0 failed", "rings %v", rings)
 	r := f.a.Call("GET", "/api/v1/orgs/"+f.org+"/tasks?state=queued,scheduled", f.owner.Token, nil)
 	b.check("aborted", r.Status == 200 && strings.Contains(string(r.Body), `"items":[]`), "tasks left running: %s", r.Body)
 

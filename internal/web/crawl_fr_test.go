@@ -317,18 +317,18 @@ func jsonTexts(body string) []string {
 	}
 	var out []string
 	texts := func(m map[string]any) {
-		for _, k := range []string{"state_label", "error", "next", "progress", "reason", "waiting"} {
+		for _, k := range []string{"state_label", "error", "next", "progress", "reason", "waiting", "text"} {
 			if s, ok := m[k].(string); ok {
 				out = append(out, s)
 			}
 		}
 	}
 	texts(m)
-	if items, ok := m["items"].([]any); ok { // a list's rows (the task list's progress)
-		for _, it := range items {
-			if row, ok := it.(map[string]any); ok {
-				texts(row)
-			}
+	items, _ := m["items"].([]any) // a list's rows (the task list's progress)
+	rings, _ := m["rings"].([]any) // a rollout's rings
+	for _, it := range append(items, rings...) {
+		if row, ok := it.(map[string]any); ok {
+			texts(row)
 		}
 	}
 	return out

@@ -147,6 +147,9 @@ func init() {
 		crawlRoute{"GET /orgs/{org}/rollouts/{id}", func(s *crawlSeed, me harness.User) []string {
 			return inUpgrades("/rollouts/"+s.up.rollout, "/rollouts/rol_nope")(s, me)
 		}},
+		crawlRoute{"GET /orgs/{org}/rollouts/{id}/progress", func(s *crawlSeed, me harness.User) []string {
+			return inUpgrades("/rollouts/"+s.up.rollout+"/progress", "/rollouts/rol_nope/progress")(s, me)
+		}},
 		crawlRoute{"GET /orgs/{org}/rollouts/{id}/abort", func(s *crawlSeed, me harness.User) []string {
 			return inUpgrades("/rollouts/"+s.up.rollout+"/abort")(s, me)
 		}},

@@ -198,3 +198,36 @@ func (u *UI) abortRollout(c *call) {
 	c.flash("flash.rollout.aborted", "")
 	c.redirect(page.Rollout.Href)
 }
+
+// rolloutJSON is a rollout's progress as its page's script refreshes it.
+type rolloutJSON struct {
+	State      string         `json:"state"`
+	StateLabel string         `json:"state_label"`
+	Reason     string         `json:"reason"`
+	Done       bool           `json:"done"`
+	Rings      []ringJSONView `json:"rings"`
+}
+
+type ringJSONView struct {
+	Ring  int    `json:"ring"`
+	Done  int    `json:"done"`
+	Total int    `json:"total"`
+	Text  string `json:"text"`
+}
+
+// rolloutProgress answers GET /orgs/{org}/rollouts/{id}/progress: the
+// rollout's state and its rings' progress, for its page to follow live.
+func (u *UI) rolloutProgress(c *call) {
+	r, err := u.d.Upgrades.RolloutByID(c.r.Context(), c.actor, c.org.ID, c.r.PathValue("id"))
+	if err != nil {
+		c.jsonError(err)
+		return
+	}
+	row := c.rolloutRow(r, func(string) string { return "" })
+	out := rolloutJSON{State: row.State, StateLabel: row.StateLabel, Reason: row.Reason, Done: row.Finished != nil, Rings: []ringJSONView{}}
+	for _, rr := range row.Rings {
+		out.Rings = append(out.Rings, ringJSONView{Ring: rr.Ring, Done: rr.Done, Total: rr.Total,
+			Text: c.t("rollouts.ring.progress", rr.Ring, rr.Done, rr.Total, rr.Failed)})
+	}
+	c.writeJSON(http.StatusOK, out)
+}

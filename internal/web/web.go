@@ -153,6 +153,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /orgs/{org}/rollouts", u.inOrg(u.rolloutList))
 	mux.Handle("GET /orgs/{org}/rollouts/{id}", u.inOrg(u.rolloutPage))
+	mux.Handle("GET /orgs/{org}/rollouts/{id}/progress", u.inOrg(u.rolloutProgress))
 	mux.Handle("POST /orgs/{org}/rollouts/{id}/pause", u.inOrg(u.rolloutAct("pause")))
 	mux.Handle("POST /orgs/{org}/rollouts/{id}/resume", u.inOrg(u.rolloutAct("resume")))
 	mux.Handle("GET /orgs/{org}/rollouts/{id}/abort", u.inOrg(u.abortRolloutForm))

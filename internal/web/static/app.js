@@ -256,4 +256,40 @@
     });
     preview();
   });
+  // A rollout's page: its rings' progress follows live; a change of state
+  // (a pause for failures, the soak's end) reloads the page for its
+  // actions.
+  document.querySelectorAll("[data-rollout-url]").forEach(function (facts) {
+    if (facts.getAttribute("data-done") === "true" || !window.fetch) return;
+    var url = facts.getAttribute("data-rollout-url");
+    var state = facts.getAttribute("data-state");
+    var failures = 0;
+    var tick = function () {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("status " + r.status);
+          return r.json();
+        })
+        .then(function (v) {
+          failures = 0;
+          (v.rings || []).forEach(function (ring) {
+            var li = document.querySelector('#rings li[data-ring="' + ring.ring + '"]');
+            if (!li) return;
+            var bar = li.querySelector("progress");
+            if (bar) { bar.max = ring.total; bar.value = ring.done; }
+            var text = li.querySelector(".ring-text");
+            if (text) text.textContent = ring.text;
+          });
+          if (v.state !== state) {
+            window.location.reload();
+            return;
+          }
+          if (!v.done) window.setTimeout(tick, 3000);
+        }, function () {
+          failures++;
+          if (failures < 10) window.setTimeout(tick, 3000);
+        });
+    };
+    window.setTimeout(tick, 3000);
+  });
 })();
