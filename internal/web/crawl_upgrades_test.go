@@ -115,7 +115,7 @@ func init() {
 	crawlRoutes = append(crawlRoutes,
 		crawlRoute{"GET /orgs/{org}/tasks", func(s *crawlSeed, me harness.User) []string {
 			return inUpgrades("/tasks", "/tasks?state=failed", "/tasks?state=queued,scheduled,downloading,installing&folder="+s.hall,
-				"/tasks?rollout="+s.up.rollout, "/tasks?state=bogus", "/tasks?since=yesterday", "/tasks?cursor=bogus",
+				"/tasks?rollout="+s.up.rollout, "/tasks?device="+s.dev, "/tasks?state=bogus", "/tasks?since=yesterday", "/tasks?cursor=bogus",
 				"/tasks?model=zzz")(s, me)
 		}},
 		crawlRoute{"GET /orgs/{org}/tasks/progress", func(s *crawlSeed, me harness.User) []string {
