@@ -100,6 +100,16 @@ func (b *browser) waitFor(what, js string) {
 	}
 }
 
+// fits checks that the page needs no sideways scrolling at 1280 and 768 px.
+func (b *browser) fits(what string) {
+	b.t.Helper()
+	for _, w := range []int64{768, 1280} {
+		b.step("viewport", chromedp.EmulateViewport(w, 900))
+		ok := value(b, what, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= document.documentElement.clientWidth`))
+		b.check(what, ok, "the page scrolls sideways at %d px", w)
+	}
+}
+
 func rowState(task string) string {
 	return fmt.Sprintf(`(document.querySelector('tr[data-task-id="%s"]') || {dataset: {}}).dataset.state`, task)
 }
@@ -117,13 +127,15 @@ func TestFW3_FW5_BrowserUpgradeFollowedLive(t *testing.T) {
 	row := `tr[data-model="` + harness.Model + `"]`
 	b.step("per-model view", chromedp.Navigate(f.page("/upgrades")), chromedp.WaitVisible(row))
 	b.shot("upgrades")
+	b.fits("per-model view")
 	counts := value(b, "counts", chromedp.Evaluate[string](`(() => { const r = document.querySelector('`+row+`');
 		return [".devices", ".current", ".upgrade", ".tracks"].map(s => r.querySelector(s).textContent.trim()).join("|") })()`))
-	b.check("per-model view", counts == "2|0|2|Active track : 12.2.35", "the model's row reads %q", counts)
+	b.check("per-model view", counts == "2|0|2|Active track: 12.2.35", "the model's row reads %q", counts)
 
 	b.submit("upgrade form", row+" a.model-upgrade", "#upgrade-review")
 	b.step("review", chromedp.Click("#upgrade-review"), chromedp.WaitVisible("#upgrade-confirm"))
 	b.shot("upgrade-confirm")
+	b.fits("confirmation")
 	what := value(b, "what", chromedp.Text("#upgrade-effects"))
 	b.check("review", strings.Contains(what, "2 devices will be upgraded") && strings.Contains(what, "recommended version"),
 		"the confirmation says %q", what)
@@ -144,6 +156,7 @@ func TestFW3_FW5_BrowserUpgradeFollowedLive(t *testing.T) {
 	}
 	b.waitFor("tasks succeeded", `[...document.querySelectorAll("#tasks-table tr[data-task-id]")].every(r => r.dataset.state === "succeeded")`)
 	b.shot("tasks-succeeded")
+	b.fits("task list")
 	same := value(b, "same page", chromedp.Evaluate[bool](`window.notReloaded === true`))
 	labels := value(b, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#tasks-table .badge.state")].map(b => b.textContent)`))
 	b.check("live", same && len(labels) == 2 && labels[0] == "Succeeded" && labels[1] == "Succeeded",
@@ -184,8 +197,12 @@ func TestFW4_BrowserSoftwareScheduling(t *testing.T) {
 	}
 	start, end := w.Next(time.Now())
 	want := start.In(w.Zone).Format("2006-01-02 15:04")
+	if !start.After(time.Now()) { // open now: the preview says until when
+		want = end.In(w.Zone).Format("2006-01-02 15:04")
+	}
 	b.waitFor("next occurrence", `document.querySelector("#window-next").textContent.includes("`+want+`")`)
 	b.shot("schedule-window")
+	b.fits("software scheduling")
 	next := value(b, "next", chromedp.Text("#window-next"))
 	b.check("next occurrence", strings.Contains(next, end.In(w.Zone).Format("2006-01-02 15:04")) && strings.Contains(next, "America/New_York"),
 		"the preview says %q, want %s to %s", next, want, end.In(w.Zone))
@@ -219,6 +236,7 @@ func TestFW5_FW6_BrowserCancelAndRetry(t *testing.T) {
 	b.step("task list", chromedp.Navigate(f.page("/tasks")), chromedp.WaitVisible("#tasks-table"))
 	b.waitFor("the failure", rowState(failed)+` === "failed"`)
 	b.shot("tasks-failed")
+	b.fits("task list with actions")
 	reason := value(b, "reason", chromedp.Text(`tr[data-task-id="`+failed+`"] .reason`))
 	b.check("reason", strings.Contains(reason, "flash write error"), "the failed task says %q", reason)
 	shown := value(b, "actions", chromedp.Evaluate[string](`["`+failed+`", "`+waiting+`"].map(id => {
@@ -259,6 +277,7 @@ func TestFW7_BrowserRolloutPauseResumeAbort(t *testing.T) {
 	b.shot("rollouts")
 	b.step("rollout", chromedp.Click("#rollouts-table tr[data-rollout-id] a"), chromedp.WaitVisible("#rings"))
 	b.shot("rollout")
+	b.fits("rollout")
 	rings := value(b, "rings", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#rings .ring-text")].map(p => p.textContent)`))
 	b.check("rings", len(rings) == 2 && rings[0] == "Ring 1: 0 of 1 done, 0 failed" && rings[1] == "Ring 2: 0 of 2 done, 0 failed", "rings %v", rings)
 	rollout := value(b, "location", chromedp.Location())

@@ -90,7 +90,11 @@ func (c *call) inZone(t time.Time, loc *time.Location) string {
 
 // nextText says when a window next opens and closes, in its zone.
 func (c *call) nextText(w firmware.Window) string {
-	start, end := w.Next(c.now())
+	now := c.now()
+	start, end := w.Next(now)
+	if !start.After(now) {
+		return c.t("schedule.next.open", c.inZone(end, w.Zone), w.Zone.String())
+	}
 	return c.t("schedule.next", c.inZone(start, w.Zone), c.inZone(end, w.Zone), w.Zone.String())
 }
 
