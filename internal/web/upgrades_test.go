@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"mysystems/internal/access"
+	"mysystems/internal/clock"
 	"mysystems/internal/harness"
 )
 
@@ -166,4 +168,34 @@ func withStep(v url.Values, step string) url.Values {
 		out[k] = vs
 	}
 	return out
+}
+
+// TestFW4_WindowPreviewAcrossTheSpringForward: the preview answers the
+// window's next occurrence in its zone, as firmware.Window.Next computes
+// it: a start the clock skips begins at the end of the gap, and an open
+// window says when it closes (FW-4).
+func TestFW4_WindowPreviewAcrossTheSpringForward(t *testing.T) {
+	// Next year's spring-forward night in Paris: the last Sunday of March,
+	// when 02:00 becomes 03:00 (a future date, so sessions hold).
+	y := time.Now().Year() + 1
+	end := time.Date(y, 3, 31, 12, 0, 0, 0, time.UTC)
+	sunday := end.AddDate(0, 0, -int(end.Weekday()))
+	day := sunday.Format("2006-01-02")
+	clk := clock.NewFake(sunday.Add(-24 * time.Hour))
+	srv, _ := serverAt(t, clk)
+	owner, org, _ := ownOrg(t, srv, "window.owner@example.com", "Windows")
+	next := func(q string) string {
+		r := owner.get("/orgs/" + org + "/upgrade-schedule/next?" + q)
+		wantStatus(t, "preview "+q, r, http.StatusOK)
+		return r.body
+	}
+	got := next("days=sun&start=02:30&duration_hours=1&time_zone=Europe/Paris")
+	if !strings.Contains(got, "Next window: from Sunday "+day+" 03:00 to Sunday "+day+" 04:00 (Europe/Paris)") {
+		t.Fatalf("spring forward: %s", got)
+	}
+	clk.Set(time.Date(y, 3, sunday.Day(), 1, 30, 0, 0, time.UTC)) // 03:30 in Paris
+	got = next("days=sun&start=02:30&duration_hours=1&time_zone=Europe/Paris")
+	if !strings.Contains(got, "The window is open now, until Sunday "+day+" 04:00 (Europe/Paris)") {
+		t.Fatalf("open window: %s", got)
+	}
 }
