@@ -71,7 +71,7 @@ func (u *UI) upgradesView(c *call) {
 	// A selection other than a folder alone is shown with its own actions.
 	q := sel.Query
 	if len(sel.IDs) > 0 || q.Model+q.Firmware+q.Status+q.Q+q.Upgrade != "" {
-		if err := c.resolve(sel); err != nil {
+		if err := c.resolveSample(sel); err != nil {
 			c.listFailed("upgrades", v, err)
 			return
 		}
@@ -156,7 +156,7 @@ func (c *call) upgradeFormView() (*view, *upgradeForm, bool) {
 		c.formFailed("upgrade_new", v, errs.InvalidField("device", "upgrades.err.nothing"))
 		return nil, nil, false
 	}
-	if err := c.resolve(sel); err != nil {
+	if err := c.resolveSample(sel); err != nil {
 		c.formFailed("upgrade_new", v, err)
 		return nil, nil, false
 	}

@@ -32,10 +32,13 @@ type selection struct {
 	Model, Folder string
 	Fields        []hiddenField // the selection, for forms
 	Href          string        // the query string of the selection, "?…" or ""
+	// total counts the matching devices when Devices holds only the first
+	// ones (resolveSample).
+	total int
 }
 
 // Count is the number of selected devices.
-func (s *selection) Count() int { return len(s.Devices) }
+func (s *selection) Count() int { return max(s.total, len(s.Devices)) }
 
 // Shown are the first devices, for a confirmation to name.
 func (s *selection) Shown() []deviceRow {
@@ -46,10 +49,13 @@ func (s *selection) Shown() []deviceRow {
 }
 
 // More is how many devices Shown leaves out.
-func (s *selection) More() int { return max(0, len(s.Devices)-maxShown) }
+func (s *selection) More() int { return max(0, s.Count()-maxShown) }
 
 // Models are the selected devices' models, sorted.
 func (s *selection) Models() []string {
+	if s.Model != "" {
+		return []string{s.Model}
+	}
 	var out []string
 	for _, d := range s.Devices {
 		if !slices.Contains(out, d.Model) {
@@ -101,7 +107,14 @@ func (s *selection) empty() bool { return len(s.Fields) == 0 }
 // resolve loads the selected devices the caller sees: each named device
 // (one it does not see is not found, ACC-2), or every device matching the
 // filters.
-func (c *call) resolve(s *selection) error {
+func (c *call) resolve(s *selection) error { return c.resolveSelection(s, false) }
+
+// resolveSample is resolve for a page that needs only the number of
+// devices and the first ones when the selection is a model in a folder (an
+// upgrade of a model, which the service resolves itself, however many).
+func (c *call) resolveSample(s *selection) error { return c.resolveSelection(s, s.Model != "") }
+
+func (c *call) resolveSelection(s *selection, sample bool) error {
 	if s.empty() {
 		return nil
 	}
@@ -125,9 +138,12 @@ func (c *call) resolve(s *selection) error {
 			return err
 		}
 		for _, d := range ds {
-			s.Devices = append(s.Devices, c.deviceRow(d, t))
+			s.total++
+			if !sample || len(s.Devices) < maxShown {
+				s.Devices = append(s.Devices, c.deviceRow(d, t))
+			}
 		}
-		if len(s.Devices) > upgrade.MaxIDs {
+		if !sample && len(s.Devices) > upgrade.MaxIDs {
 			return errs.InvalidField("device", "err.upgrade.ids_many", upgrade.MaxIDs)
 		}
 		if next == "" {

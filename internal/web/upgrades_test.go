@@ -199,3 +199,23 @@ func TestFW4_WindowPreviewAcrossTheSpringForward(t *testing.T) {
 		t.Fatalf("open window: %s", got)
 	}
 }
+
+// TestFW3_UpgradeOfAModelNamesTheFirstDevices: an upgrade of a model in a
+// folder counts every device it covers and names the first twenty.
+func TestFW3_UpgradeOfAModelNamesTheFirstDevices(t *testing.T) {
+	srv, a := server(t)
+	owner := a.User("many.owner@example.com")
+	org, root := a.Org(owner.Token, "Many")
+	for _, m := range a.Mint(23) {
+		a.Claim(owner.Token, org, m, root)
+	}
+	c := newClient(t, srv)
+	c.get("/login")
+	wantRedirect(t, "sign in", c.post("/login", url.Values{"email": {owner.Email}, "password": {harness.Password}}), "/")
+	r := c.get("/orgs/" + org + "/upgrades/new?model=" + url.QueryEscape(harness.Model) + "&folder=" + root)
+	wantStatus(t, "form", r, http.StatusOK)
+	wantBody(t, "form", r, harness.Model+": 23 devices", "and 3 more devices", `name="model" value="`+harness.Model+`"`, `name="folder" value="`+root+`"`)
+	if n := strings.Count(r.body, "<li data-device-id="); n != 20 {
+		t.Fatalf("the form names %d devices, want 20", n)
+	}
+}
