@@ -184,10 +184,23 @@ func (c *call) upgradeFormView() (*view, *upgradeForm, bool) {
 		track  firmware.Track
 		models []string
 	}
+	// A version is offered when it is newer than the version of one of the
+	// devices of its model (a downgrade is for the API, with force).
+	oldest := map[string]firmware.Version{}
+	for _, d := range sel.Devices {
+		if v, err := firmware.ParseVersion(d.Firmware); err == nil {
+			if o, ok := oldest[d.Model]; !ok || v.Less(o) {
+				oldest[d.Model] = v
+			}
+		}
+	}
 	byVersion := map[string]*vinfo{}
 	var order []firmware.Version
 	for _, r := range cat.Releases {
 		if r.Withdrawn || !slices.Contains(models, r.Model) {
+			continue
+		}
+		if o, ok := oldest[r.Model]; ok && !o.Less(r.Version) {
 			continue
 		}
 		s := r.Version.String()

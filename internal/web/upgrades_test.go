@@ -219,3 +219,19 @@ func TestFW3_UpgradeOfAModelNamesTheFirstDevices(t *testing.T) {
 		t.Fatalf("the form names %d devices, want 20", n)
 	}
 }
+
+// TestFW3_UpgradeFormOffersNewerVersions: the version choice is the
+// recommended one or a newer published release, never an older one or a
+// withdrawn one.
+func TestFW3_UpgradeFormOffersNewerVersions(t *testing.T) {
+	u := newUpgradeOrg(t)
+	u.a.Publish(harness.Model, "11.0.1", "active", nil)
+	u.a.Publish(harness.Model, "12.3.0", "active", nil)
+	bad := u.a.Publish(harness.Model, "12.3.1", "active", nil)
+	if _, err := u.a.App.Firmware.Withdraw(context.Background(), harness.Vendor, bad.ID, "bricks the lens"); err != nil {
+		t.Fatal(err)
+	}
+	r := u.owner.get(u.path("/upgrades/new?device=" + u.dev))
+	wantBody(t, "form", r, `value="12.3.0"`, `value="12.2.35"`)
+	wantNoBody(t, "form", r, `value="11.0.1"`, `value="12.3.1"`)
+}
