@@ -133,6 +133,10 @@ func TestFW3_FW5_BrowserUpgradeFollowedLive(t *testing.T) {
 	b.check("per-model view", counts == "2|0|2|Active track: 12.2.35", "the model's row reads %q", counts)
 
 	b.submit("upgrade form", row+" a.model-upgrade", "#upgrade-review")
+	shown := value(b, "phased fields", chromedp.Evaluate[bool](`document.querySelector("#ring_count").offsetParent === null`))
+	b.check("phased fields", shown, "the first ring's size shows without a phased rollout")
+	b.step("phased count", chromedp.Click("#phased-count"), chromedp.WaitVisible("#ring_count"), chromedp.WaitNotVisible("#ring_percent"),
+		chromedp.Click("#phased-none"), chromedp.WaitNotVisible("#ring_count"))
 	b.step("review", chromedp.Click("#upgrade-review"), chromedp.WaitVisible("#upgrade-confirm"))
 	b.shot("upgrade-confirm")
 	b.fits("confirmation")

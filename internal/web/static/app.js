@@ -292,4 +292,17 @@
     };
     window.setTimeout(tick, 3000);
   });
+  // The upgrade form: only the phased rollout's fields of the chosen option
+  // show (all show without JavaScript; the server reads the chosen ones).
+  document.querySelectorAll("fieldset.phased").forEach(function (set) {
+    var update = function () {
+      var c = set.querySelector("input[name=phased]:checked");
+      var v = c ? c.value : "";
+      set.querySelectorAll("[data-phased]").forEach(function (el) {
+        el.hidden = el.getAttribute("data-phased").split(" ").indexOf(v) < 0;
+      });
+    };
+    set.querySelectorAll("input[name=phased]").forEach(function (r) { r.addEventListener("change", update); });
+    update();
+  });
 })();
