@@ -89,7 +89,12 @@ func (b *browser) waitFor(what, js string) {
 	b.t.Helper()
 	deadline := time.Now().Add(40 * time.Second)
 	for {
-		if value(b, what, chromedp.Evaluate[bool](js)) {
+		// The page may be reloading (a rollout whose state changed): an
+		// evaluation that fails is tried again.
+		ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		cancel()
+		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -295,7 +300,7 @@ func TestFW7_BrowserRolloutPauseResumeAbort(t *testing.T) {
 	f.devices[0].Serve()
 	f.devices[1].Serve()
 	f.devices[2].Serve()
-	b.waitFor("the first ring done", `document.querySelector('#rings li[data-ring="1"] .ring-text').textContent === "Ring 1: 1 of 1 done, 0 failed"`)
+	b.waitFor("the first ring done", `document.querySelector('#rings li[data-ring="1"] .ring-text')?.textContent === "Ring 1: 1 of 1 done, 0 failed"`)
 	b.step("soaking", chromedp.WaitVisible(`#rollout-state[data-state="soaking"]`))
 
 	b.step("abort confirmation", chromedp.Click("#rollout-abort"), chromedp.WaitVisible("#abort-effects"))
