@@ -97,7 +97,12 @@ type Description struct {
 func (p Phrase) Text(tr Translator) string {
 	args := make([]any, len(p.Args))
 	for i, a := range p.Args {
-		args[i] = ArgText(a, tr)
+		switch a.(type) {
+		case int, int64:
+			args[i] = a // a count, which picks the plural form
+		default:
+			args[i] = ArgText(a, tr)
+		}
 	}
 	return tr(p.Key, args...)
 }
@@ -177,18 +182,11 @@ func Describe(e Entry, n Names) Description {
 		if e.TargetType == TargetDevice {
 			return p(e.Action+".device", str(d["version"]))
 		}
-		if count(d["tasks"]) == 1 {
-			return p(e.Action + ".one")
-		}
-		return p(e.Action, num(d["tasks"]))
+		return p(e.Action, count(d["tasks"]))
 	case UpgradeCancel, UpgradeRetry:
 		return p(e.Action, str(d["version"]))
 	case UpgradeSchedule:
-		mode := Phrase{Key: "schedule.mode." + str(d["mode"])}
-		if count(d["devices"]) == 1 {
-			return p(e.Action+".one", "", mode)
-		}
-		return p(e.Action, num(d["devices"]), mode)
+		return p(e.Action, count(d["devices"]), Phrase{Key: "schedule.mode." + str(d["mode"])})
 	case UpgradeLimits:
 		return p(e.Action, num(d["max_concurrent"]), num(d["max_per_site"]))
 	case RolloutPause, RolloutResume, RolloutAbort:

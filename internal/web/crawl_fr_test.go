@@ -40,6 +40,7 @@ type crawlSeed struct {
 	data                        []string          // every value the seed typed: people's data, not the product's words
 	invitationMail, mfaCodeMail string
 	server, current             string // ACS Pro servers: one with a queued upgrade, one up to date
+	up                          *upgradeSeed
 }
 
 func (s *crawlSeed) call(method, path, token string, body any, want int) harness.Resp {
@@ -116,6 +117,7 @@ func seedCrawl(t *testing.T) *crawlSeed {
 	d.Step()
 	a.Device(ms[1]).Hello()
 	s.pending = s.call("POST", o+"/devices/"+s.moved+"/actions", owner.Token, map[string]string{"type": "identify"}, 202).Str("id")
+	s.up = seedUpgrades(t, s, owner, ms, d)
 
 	// ACS Pro servers (SPEC §8): one with a recommended upgrade queued and an
 	// earlier one that failed, one up to date.
@@ -342,9 +344,19 @@ func jsonTexts(body string) []string {
 		return []string{body}
 	}
 	var out []string
-	for _, k := range []string{"state_label", "error"} {
-		if s, ok := m[k].(string); ok {
-			out = append(out, s)
+	texts := func(m map[string]any) {
+		for _, k := range []string{"state_label", "error", "next", "progress", "reason", "waiting", "text"} {
+			if s, ok := m[k].(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	texts(m)
+	items, _ := m["items"].([]any) // a list's rows (the task list's progress)
+	rings, _ := m["rings"].([]any) // a rollout's rings
+	for _, it := range append(items, rings...) {
+		if row, ok := it.(map[string]any); ok {
+			texts(row)
 		}
 	}
 	return out

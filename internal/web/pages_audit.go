@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"mysystems/internal/audit"
@@ -168,11 +169,25 @@ func (c *call) auditRow(e audit.Entry, n audit.Names) auditRow {
 // phraseHTML renders a phrase: the catalogue text escaped, its arguments
 // escaped or rendered in turn, and targets that still exist as links.
 func (c *call) phraseHTML(p audit.Phrase) template.HTML {
-	args := make([]any, len(p.Args))
-	for i, a := range p.Args {
-		args[i] = c.argHTML(a)
+	if len(p.Args) == 0 {
+		return sprintfHTML(c.t(p.Key))
 	}
-	return sprintfHTML(c.t(p.Key), args...)
+	// The catalogue formats the text with its counts, which pick its plural
+	// form, and a placeholder for each other argument; once the text is
+	// escaped, the placeholders become the arguments' HTML.
+	args := make([]any, len(p.Args))
+	var pairs []string
+	for i, a := range p.Args {
+		switch a.(type) {
+		case int, int64:
+			args[i] = a
+		default:
+			ph := "\x00" + strconv.Itoa(i) + "\x00"
+			args[i] = ph
+			pairs = append(pairs, ph, string(c.argHTML(a)))
+		}
+	}
+	return template.HTML(strings.NewReplacer(pairs...).Replace(html.EscapeString(c.t(p.Key, args...))))
 }
 
 func (c *call) argHTML(a any) template.HTML {

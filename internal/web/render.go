@@ -178,7 +178,7 @@ func (c *call) sidePanel(active string) []navGroup {
 	if c.can(access.ViewAudit) {
 		orgItems = append(orgItems, item("nav.audit", "audit"))
 	}
-	dmItems := []navItem{item("nav.devices", "devices")}
+	dmItems := []navItem{item("nav.devices", "devices"), item("nav.tasks", "tasks")}
 	if c.can(access.ManageServers) {
 		dmItems = append(dmItems, item("nav.servers", "servers"))
 	}

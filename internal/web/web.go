@@ -16,8 +16,10 @@ import (
 	"mysystems/internal/acs"
 	"mysystems/internal/audit"
 	"mysystems/internal/clock"
+	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
+	"mysystems/internal/upgrade"
 )
 
 // Deps are what the UI needs.
@@ -26,6 +28,8 @@ type Deps struct {
 	Orgs          *org.Service
 	Fleet         *fleet.Service
 	ACS           *acs.Service
+	Firmware      *firmware.Service
+	Upgrades      *upgrade.Service
 	Audit         *audit.Service
 	Clock         clock.Clock
 	Log           *slog.Logger
@@ -134,6 +138,30 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /orgs/{org}/devices/{id}/accounts/{username}/delete", u.inOrg(u.deleteAccountForm))
 	mux.Handle("POST /orgs/{org}/devices/{id}/accounts/{username}/delete", u.inOrg(u.deleteAccount))
 	mux.Handle("GET /orgs/{org}/commands/{file}", u.inOrg(u.commandState))
+
+	mux.Handle("GET /orgs/{org}/upgrades", u.inOrg(u.upgradesView))
+	mux.Handle("GET /orgs/{org}/upgrades/new", u.inOrg(u.upgradeNewForm))
+	mux.Handle("POST /orgs/{org}/upgrades/new", u.inOrg(u.upgradeStart))
+	mux.Handle("GET /orgs/{org}/upgrade-schedule", u.inOrg(u.scheduleForm))
+	mux.Handle("POST /orgs/{org}/upgrade-schedule", u.inOrg(u.applySchedule))
+	mux.Handle("GET /orgs/{org}/upgrade-schedule/next", u.inOrg(u.windowNext))
+	mux.Handle("GET /orgs/{org}/tasks", u.inOrg(u.taskList))
+	mux.Handle("GET /orgs/{org}/tasks/progress", u.inOrg(u.tasksJSON))
+	mux.Handle("GET /orgs/{org}/tasks/export.csv", u.inOrg(u.tasksCSV))
+	mux.Handle("GET /orgs/{org}/tasks/{id}/cancel", u.inOrg(u.cancelTaskForm))
+	mux.Handle("POST /orgs/{org}/tasks/{id}/cancel", u.inOrg(u.cancelTask))
+	mux.Handle("GET /orgs/{org}/tasks/{id}/retry", u.inOrg(u.retryTaskForm))
+	mux.Handle("POST /orgs/{org}/tasks/{id}/retry", u.inOrg(u.retryTask))
+	mux.Handle("GET /orgs/{org}/upgrade-limits", u.inOrg(u.limitsForm))
+	mux.Handle("POST /orgs/{org}/upgrade-limits", u.inOrg(u.saveLimits))
+
+	mux.Handle("GET /orgs/{org}/rollouts", u.inOrg(u.rolloutList))
+	mux.Handle("GET /orgs/{org}/rollouts/{id}", u.inOrg(u.rolloutPage))
+	mux.Handle("GET /orgs/{org}/rollouts/{id}/progress", u.inOrg(u.rolloutProgress))
+	mux.Handle("POST /orgs/{org}/rollouts/{id}/pause", u.inOrg(u.rolloutAct("pause")))
+	mux.Handle("POST /orgs/{org}/rollouts/{id}/resume", u.inOrg(u.rolloutAct("resume")))
+	mux.Handle("GET /orgs/{org}/rollouts/{id}/abort", u.inOrg(u.abortRolloutForm))
+	mux.Handle("POST /orgs/{org}/rollouts/{id}/abort", u.inOrg(u.abortRollout))
 
 	mux.Handle("GET /orgs/{org}/users", u.inOrg(u.users))
 	mux.Handle("GET /orgs/{org}/users/remove", u.inOrg(u.removeForm))

@@ -120,7 +120,11 @@
       }
     };
     var tick = function () {
-      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+      var q = [];
+      table.querySelectorAll("tr[data-task-id]:not([data-done])").forEach(function (row) {
+        q.push("id=" + encodeURIComponent(row.getAttribute("data-task-id")));
+      });
+      fetch(url + "?" + q.join("&"), { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
         .then(function (r) {
           if (!r.ok) throw new Error("status " + r.status);
           return r.json();
@@ -141,5 +145,199 @@
       window.setTimeout(tick, age < 120000 ? 1000 : 5000);
     };
     next();
+  });
+  // Upgrade tasks: refresh the rows' state and progress from the list's
+  // JSON every few seconds while any is unfinished. Without JavaScript the
+  // page reloads itself (the view's Refresh).
+  document.querySelectorAll("table[data-live-url]").forEach(function (table) {
+    if (!window.fetch) return;
+    var url = table.getAttribute("data-live-url");
+    var note = document.getElementById("tasks-live");
+    var failures = 0;
+    var started = Date.now();
+    var unfinished = function () {
+      return table.querySelectorAll("tr[data-task-id]:not([data-done])").length > 0;
+    };
+    var set = function (el, text) {
+      if (!el) return;
+      el.textContent = text || "";
+      el.hidden = !text;
+    };
+    table.querySelectorAll("tr[data-task-id]").forEach(function (row) {
+      var s = row.getAttribute("data-state");
+      if (s === "succeeded" || s === "failed" || s === "canceled") row.setAttribute("data-done", "");
+    });
+    var show = function (t) {
+      var row = table.querySelector('tr[data-task-id="' + t.id + '"]');
+      if (!row) return;
+      row.setAttribute("data-state", t.state);
+      if (t.done) row.setAttribute("data-done", "");
+      var badge = row.querySelector(".badge.state");
+      if (badge) {
+        badge.textContent = t.state_label;
+        badge.setAttribute("data-state", t.state);
+        badge.className = "badge state state-" + t.state;
+      }
+      set(row.querySelector(".progress-text"), t.progress);
+      set(row.querySelector(".waiting"), t.waiting);
+      var reason = row.querySelector(".reason");
+      if (reason) {
+        reason.hidden = !t.reason;
+        set(reason.querySelector(".reason-text"), t.reason);
+        var quote = reason.querySelector(".device-quote");
+        if (quote) {
+          quote.hidden = !t.device_words;
+          var words = quote.querySelector(".device-words");
+          if (words) words.textContent = t.device_words || "";
+        }
+      }
+      var bar = row.querySelector("progress.task-progress");
+      if (bar) {
+        bar.value = t.percent;
+        bar.textContent = String(t.percent);
+        bar.hidden = !t.show_percent;
+      }
+      var fin = row.querySelector(".finished");
+      if (fin) {
+        set(fin.querySelector(".finished-at"), t.finished);
+        fin.hidden = !t.finished;
+      }
+      var cancel = row.querySelector(".task-cancel");
+      if (cancel) cancel.hidden = !t.can_cancel;
+      var retry = row.querySelector(".task-retry");
+      if (retry) retry.hidden = !t.can_retry;
+    };
+    var tick = function () {
+      var q = [];
+      table.querySelectorAll("tr[data-task-id]:not([data-done])").forEach(function (row) {
+        q.push("id=" + encodeURIComponent(row.getAttribute("data-task-id")));
+      });
+      fetch(url + "?" + q.join("&"), { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("status " + r.status);
+          return r.json();
+        })
+        .then(function (list) {
+          failures = 0;
+          (list.items || []).forEach(show);
+          next();
+        }, function () {
+          failures++;
+          if (failures < 10) next();
+        });
+    };
+    // Every two seconds, while a task is unfinished, for up to a day.
+    var next = function () {
+      if (!unfinished() || Date.now() - started > 86400000) {
+        if (note) note.hidden = true;
+        return;
+      }
+      if (note) note.hidden = false;
+      window.setTimeout(tick, 2000);
+    };
+    next();
+  });
+  // Software scheduling: the window editor shows only for a maintenance
+  // window, starts from the browser's time zone when the server knew none,
+  // and previews the window's next occurrence as it is edited. Without
+  // JavaScript the Preview button asks the server.
+  document.querySelectorAll("form[data-preview-url]").forEach(function (form) {
+    var editor = form.querySelector("#window-editor");
+    var out = form.querySelector("#window-next");
+    var zone = form.querySelector("#time_zone");
+    var button = form.querySelector("#window-preview");
+    if (!editor || !out) return;
+    if (zone && zone.getAttribute("data-guessed") === "true" && window.Intl) {
+      try {
+        var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (tz) zone.value = tz;
+      } catch (e) { /* keep the server's default */ }
+    }
+    var mode = function () {
+      var m = form.querySelector("input[name=mode]:checked");
+      return m ? m.value : "";
+    };
+    var showEditor = function () { editor.hidden = mode() !== "window"; };
+    form.querySelectorAll("input[name=mode]").forEach(function (r) { r.addEventListener("change", showEditor); });
+    showEditor();
+    if (!window.fetch || !window.URLSearchParams) return;
+    if (button) button.hidden = true;
+    var timer = 0;
+    var seq = 0;
+    var preview = function () {
+      var q = new URLSearchParams();
+      form.querySelectorAll("input[name=days]:checked").forEach(function (d) { q.append("days", d.value); });
+      ["start", "duration_hours", "duration_minutes", "time_zone"].forEach(function (n) {
+        var el = form.querySelector("[name=" + n + "]");
+        if (el) q.set(n, el.value);
+      });
+      var mine = ++seq;
+      fetch(form.getAttribute("data-preview-url") + "?" + q.toString(),
+        { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+        .then(function (r) { return r.json(); })
+        .then(function (a) {
+          if (mine !== seq) return;
+          out.textContent = a.next || a.error || "";
+          out.classList.toggle("field-error", !a.next);
+        }, function () { /* keep the last preview */ });
+    };
+    editor.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(preview, 250);
+    });
+    editor.addEventListener("change", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(preview, 50);
+    });
+    preview();
+  });
+  // A rollout's page: its rings' progress follows live; a change of state
+  // (a pause for failures, the soak's end) reloads the page for its
+  // actions.
+  document.querySelectorAll("[data-rollout-url]").forEach(function (facts) {
+    if (facts.getAttribute("data-done") === "true" || !window.fetch) return;
+    var url = facts.getAttribute("data-rollout-url");
+    var state = facts.getAttribute("data-state");
+    var failures = 0;
+    var tick = function () {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("status " + r.status);
+          return r.json();
+        })
+        .then(function (v) {
+          failures = 0;
+          (v.rings || []).forEach(function (ring) {
+            var li = document.querySelector('#rings li[data-ring="' + ring.ring + '"]');
+            if (!li) return;
+            var bar = li.querySelector("progress");
+            if (bar) { bar.max = ring.total; bar.value = ring.done; }
+            var text = li.querySelector(".ring-text");
+            if (text) text.textContent = ring.text;
+          });
+          if (v.state !== state) {
+            window.location.reload();
+            return;
+          }
+          if (!v.done) window.setTimeout(tick, 3000);
+        }, function () {
+          failures++;
+          if (failures < 10) window.setTimeout(tick, 3000);
+        });
+    };
+    window.setTimeout(tick, 3000);
+  });
+  // The upgrade form: only the phased rollout's fields of the chosen option
+  // show (all show without JavaScript; the server reads the chosen ones).
+  document.querySelectorAll("fieldset.phased").forEach(function (set) {
+    var update = function () {
+      var c = set.querySelector("input[name=phased]:checked");
+      var v = c ? c.value : "";
+      set.querySelectorAll("[data-phased]").forEach(function (el) {
+        el.hidden = el.getAttribute("data-phased").split(" ").indexOf(v) < 0;
+      });
+    };
+    set.querySelectorAll("input[name=phased]").forEach(function (r) { r.addEventListener("change", update); });
+    update();
   });
 })();
