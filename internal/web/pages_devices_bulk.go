@@ -85,6 +85,8 @@ func (c *call) pageLinks(q deviceQuery, base, cursor, next string) (nextURL, pre
 type bulkAction struct {
 	ID, Label string
 	Href      string
+	// Link: a plain link, which needs no selection (Tasks).
+	Link bool
 }
 
 // bulkActions are the action menu's items the caller's role allows.
@@ -92,6 +94,12 @@ func (c *call) bulkActions() []bulkAction {
 	var out []bulkAction
 	if c.can(access.ManageFleet) {
 		out = append(out, bulkAction{ID: "bulk-move", Label: c.t("devices.bulk.move"), Href: c.orgURL("devices/move")})
+	}
+	if c.can(access.ManageUpgrades) {
+		out = append(out,
+			bulkAction{ID: "bulk-upgrade", Label: c.t("devices.bulk.upgrade"), Href: c.orgURL("upgrades/new")},
+			bulkAction{ID: "bulk-schedule", Label: c.t("devices.bulk.schedule"), Href: c.orgURL("upgrade-schedule")},
+			bulkAction{ID: "bulk-tasks", Label: c.t("devices.bulk.tasks"), Href: c.orgURL("tasks"), Link: true})
 	}
 	return out
 }

@@ -70,24 +70,40 @@ func (c *call) readSelection() *selection {
 	form := c.r.Form
 	s := &selection{}
 	seen := map[string]bool{}
-	for _, id := range form["device"] {
+	// From the device list's form: "all=matching" means every device
+	// matching its filters (checked boxes then do not count), and nothing
+	// checked is nothing selected (the form carries the list's filters
+	// along). A link with filters alone means every matching device.
+	all := form.Get("all") == selectAll
+	fromList := form.Get("from") == "list"
+	ids := form["device"]
+	if all {
+		ids = nil
+	}
+	for _, id := range ids {
 		if id = strings.TrimSpace(id); id != "" && !seen[id] {
 			seen[id] = true
 			s.IDs = append(s.IDs, id)
 		}
 	}
 	v := url.Values{}
-	if len(s.IDs) > 0 {
+	switch {
+	case len(s.IDs) > 0:
 		v["device"] = s.IDs
-	} else {
+	case fromList && !all:
+		// nothing checked
+	default:
 		f := fleet.ParseFilter(form)
 		s.Query = deviceQuery{Folder: f.FolderID, Model: f.Model, Firmware: f.Firmware, Status: f.Status, Q: f.Query, Upgrade: f.Upgrade}
 		v = s.Query.values()
 		if s.Query.Model != "" && s.Query.Firmware == "" && s.Query.Status == "" && s.Query.Q == "" && s.Query.Upgrade == "" {
 			s.Model, s.Folder = s.Query.Model, s.Query.Folder
 		}
+		if all {
+			v.Set("all", selectAll)
+		}
 	}
-	for _, k := range append([]string{"device"}, selectionParams...) {
+	for _, k := range append([]string{"device", "all"}, selectionParams...) {
 		for _, val := range v[k] {
 			s.Fields = append(s.Fields, hiddenField{Name: k, Value: val})
 		}

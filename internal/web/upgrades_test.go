@@ -235,3 +235,25 @@ func TestFW3_UpgradeFormOffersNewerVersions(t *testing.T) {
 	wantBody(t, "form", r, `value="12.3.0"`, `value="12.2.35"`)
 	wantNoBody(t, "form", r, `value="11.0.1"`, `value="12.3.1"`)
 }
+
+// TestFW3_DeviceListActionMenu: the device list's action menu holds Device
+// software upgrade, Software scheduling and Tasks for Owners and Admins; the
+// selection it submits is the checked devices, or every matching device,
+// and nothing checked is nothing selected.
+func TestFW3_DeviceListActionMenu(t *testing.T) {
+	u := newUpgradeOrg(t)
+	list := u.owner.get(u.path("/devices"))
+	wantBody(t, "list", list, `id="bulk-upgrade"`, `id="bulk-schedule"`, `id="bulk-tasks"`, "Device software upgrade", "Software scheduling")
+	if strings.Contains(u.viewer.get(u.path("/devices")).body, `id="bulk-upgrade"`) {
+		t.Fatal("a Viewer is offered upgrades")
+	}
+	checked := u.owner.get(u.path("/upgrades/new?from=list&folder=" + u.hall + "&device=" + u.dev))
+	wantStatus(t, "checked", checked, http.StatusOK)
+	wantBody(t, "checked", checked, "1 device selected")
+	all := u.owner.get(u.path("/upgrades/new?from=list&all=matching&device=" + u.dev))
+	wantBody(t, "all matching", all, "2 devices selected")
+	none := u.owner.get(u.path("/upgrade-schedule?from=list&folder=" + u.hall))
+	if strings.Contains(none.body, "1 device selected") || strings.Contains(none.body, "2 devices selected") {
+		t.Fatalf("nothing checked selected devices: %s", none.body)
+	}
+}
