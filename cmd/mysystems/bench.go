@@ -54,9 +54,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 1 && args[0] == "client" {
 		return cmdBenchClient(ctx, os.Stdin, stdout) // started by bench fleet
 	}
+	if len(args) > 0 && args[0] == "serve-file" {
+		return cmdBenchServeFile(args[1:]) // started by bench upgrades download
+	}
+	if len(args) > 0 && args[0] == "upgrades" {
+		return cmdBenchUpgrades(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "fleet" {
 		fmt.Fprint(stderr, benchUsage)
-		return errors.New("bench: say what to measure: fleet")
+		return errors.New("bench: say what to measure: fleet, or upgrades dispatch|cycle|download|window")
 	}
 	cfg, err := benchFlags(args[1:], stderr)
 	if err != nil {
