@@ -595,7 +595,6 @@ func lastCommandCreated(ctx context.Context, db *sql.DB, orgID, dialect string) 
 	return time.UnixMicro(v), nil
 }
 
-
 // benchDownloads measures concurrent ranged downloads from the gateway
 // against a bare http.ServeContent server of the same file, alternately.
 func benchDownloads(ctx context.Context, cfg benchUpConfig, srv *benchServer, seed benchSeeded, rel firmware.Published, dir, dialect string,
