@@ -459,7 +459,8 @@ func (w benchUpRun) waitReceived(ctx context.Context, t0 time.Time, n int) (time
 			return r[len(r)-1], nil
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("only %d of %d upgrade commands received after %v", w.n.Load(), n, w.cfg.timeout)
+			states, _ := taskStates(ctx, w.db, w.seed.org, w.dialect)
+			return 0, fmt.Errorf("only %d of %d upgrade commands received after %v (tasks: %s)", w.n.Load(), n, w.cfg.timeout, fmtStates(states))
 		}
 		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
 			return 0, err
