@@ -117,6 +117,10 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 		if lim.Org == 0 && len(picked) > room {
 			picked = picked[:room]
 		}
+		// A full batch leaves more to start now: the next batch follows at
+		// once, not at the next run (seconds later), even when all the
+		// queue was read.
+		more = more || len(picked) >= room
 		revs := map[string]int{}
 		for _, l := range queued {
 			revs[l.Task.ID] = l.Rev
