@@ -54,22 +54,22 @@ Long: not part of the test suite.
 
 // benchUpConfig is what the flags of bench upgrades ask for.
 type benchUpConfig struct {
-	what         string
-	devices      int
-	sites        int
-	database     string
-	ramp         time.Duration
-	image        int64
-	speed        float64
-	downloads    int
-	chunk        int64
-	rounds       int
-	timeout      time.Duration
-	keep         bool
-	cpuProfile   string
-	simPprof     string
-	serverEnv    string
-	dispatchRoom int
+	what       string
+	devices    int
+	sites      int
+	database   string
+	ramp       time.Duration
+	image      int64
+	speed      float64
+	downloads  int
+	chunk      int64
+	rounds     int
+	timeout    time.Duration
+	keep       bool
+	cpuProfile string
+	simPprof   string
+	serverEnv  string
+	limits     string
 }
 
 func benchUpFlags(what string, args []string, stderr io.Writer) (benchUpConfig, error) {
@@ -97,6 +97,7 @@ func benchUpFlags(what string, args []string, stderr io.Writer) (benchUpConfig, 
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the server's CPU profile over the measurement to this file (go tool pprof FILE)")
 	fs.StringVar(&c.simPprof, "sim-pprof", "", "profiling listener of this process, the simulator (off by default)")
 	fs.StringVar(&c.serverEnv, "server-env", "", "extra environment for the server, comma-separated KEY=VALUE")
+	fs.StringVar(&c.limits, "limits", "100000/100000", "the organization's pacing limits, MAX_CONCURRENT/MAX_PER_SITE (default: lifted)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -177,7 +178,11 @@ func cmdBenchUpgrades(ctx context.Context, args []string, stdout, stderr io.Writ
 		return benchDownloads(ctx, cfg, srv, seed, rel, dir, dialect, prof, stdout, say)
 	}
 	client := &http.Client{Timeout: 5 * time.Minute}
-	limits := `{"max_concurrent":100000,"max_per_site":100000}`
+	maxAll, maxSite, ok := strings.Cut(cfg.limits, "/")
+	if !ok {
+		return fmt.Errorf("bench upgrades: --limits %q: want MAX_CONCURRENT/MAX_PER_SITE", cfg.limits)
+	}
+	limits := fmt.Sprintf(`{"max_concurrent":%s,"max_per_site":%s}`, maxAll, maxSite)
 	var out json.RawMessage
 	if err := apiJSON(client, "PUT", srv.base+"/api/v1/orgs/"+seed.org+"/upgrade-limits", srv.token, limits, &out); err != nil {
 		return err
@@ -440,7 +445,7 @@ func (w benchUpRun) dispatch(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	w.header(stdout)
-	fmt.Fprintf(stdout, "  upgrade request        %s for %d tasks (POST …/upgrades, model %s, limits 100000/100000)\n", secs(took), tasks, benchUpModel)
+	fmt.Fprintf(stdout, "  upgrade request        %s for %d tasks (POST …/upgrades, model %s, limits %s)\n", secs(took), tasks, benchUpModel, w.cfg.limits)
 	fmt.Fprintf(stdout, "  request → received     first %s, p50 %s, p99 %s, last %s (%d commands received)\n",
 		secs(r[0]), secs(r[len(r)/2]), secs(r[min(len(r)-1, len(r)*99/100)]), secs(done), len(r))
 	fmt.Fprintf(stdout, "  server CPU             %.0f%% of one core (mean over %s); simulator %.0f%%\n", 100*(cpu1-cpu0)/done.Seconds(), secs(done), 100*(sim1-sim0)/done.Seconds())
@@ -521,7 +526,7 @@ func (w benchUpRun) cycle(ctx context.Context, stdout io.Writer) error {
 	w.header(stdout)
 	fmt.Fprintf(stdout, "  simulator              Speed %g: install 60 s → %s, reboot 20–40 s → %s–%s\n", w.cfg.speed,
 		secs(time.Duration(float64(time.Minute)/w.cfg.speed)), secs(time.Duration(float64(20*time.Second)/w.cfg.speed)), secs(time.Duration(float64(40*time.Second)/w.cfg.speed)))
-	fmt.Fprintf(stdout, "  upgrade request        %s for %d tasks (limits 100000/100000)\n", secs(took), tasks)
+	fmt.Fprintf(stdout, "  upgrade request        %s for %d tasks (limits %s)\n", secs(took), tasks, w.cfg.limits)
 	fmt.Fprintf(stdout, "  request → all commands received  %s\n", secs(allReceived))
 	fmt.Fprintf(stdout, "  request → every task done        %s (%s)\n", secs(done), fmtStates(states))
 	fmt.Fprintf(stdout, "  server CPU             %.0f%% of one core (mean over %s); simulator %.0f%%\n", 100*(cpu1-cpu0)/done.Seconds(), secs(done), 100*(sim1-sim0)/done.Seconds())
