@@ -61,7 +61,6 @@ type benchUpConfig struct {
 	ramp       time.Duration
 	image      int64
 	speed      float64
-	downloads  int
 	chunk      int64
 	rounds     int
 	timeout    time.Duration
