@@ -36,8 +36,10 @@ import (
 )
 
 const benchUsage = `usage: mysystems bench fleet [flags]
+       mysystems bench servers [flags]      (ACS Pro servers polling: see bench servers -h)
+       mysystems bench upgrades dispatch|cycle|download|window [flags]   (AXIS OS upgrades: see -h)
 
-Measures the device gateway under a simulated fleet (issue 4's figures): it
+Measures the device gateway under a simulated fleet: it
 seeds a database with N claimed devices, starts 'mysystems serve' as a child
 process (so its CPU and memory are its own), plays the devices from this
 process with the simulator, then reports heartbeat latency, server CPU and
@@ -57,9 +59,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "servers" {
 		return cmdBenchServers(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "serve-file" {
+		return cmdBenchServeFile(args[1:]) // started by bench upgrades download
+	}
+	if len(args) > 0 && args[0] == "upgrades" {
+		return cmdBenchUpgrades(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "fleet" {
 		fmt.Fprint(stderr, benchUsage)
-		return errors.New("bench: say what to measure: fleet | servers")
+		return errors.New("bench: say what to measure: fleet, servers, or upgrades dispatch|cycle|download|window")
 	}
 	cfg, err := benchFlags(args[1:], stderr)
 	if err != nil {

@@ -53,6 +53,7 @@ Server:
 Load and simulation:
   mysystems sim --server URL --devices devices.csv [--sites S]   play simulated devices
   mysystems bench fleet [--devices N] [--sites S]                measure the gateway (docs/BENCHMARKS.md)
+  mysystems bench upgrades dispatch|cycle|download|window        measure AXIS OS upgrades (docs/BENCHMARKS.md)
 
 Client (talks to a server's API; see 'mysystems help client'):
   mysystems login | logout | whoami | register | mfa …

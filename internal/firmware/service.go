@@ -87,6 +87,11 @@ type Service struct {
 	keyMu sync.Mutex
 	key   ed25519.PrivateKey
 
+	// images maps a release id to its image's SHA-256, once read: a
+	// release's image never changes, so downloads (one request per range)
+	// do not read the release each time.
+	images sync.Map
+
 	hooks Hooks
 }
 
@@ -462,15 +467,20 @@ func (s *Service) FirmwareKey(ctx context.Context) (device.FirmwareKey, error) {
 // OpenImage opens the image of release id for a download (GW-3). A
 // withdrawn release's image stays downloadable.
 func (s *Service) OpenImage(ctx context.Context, id string) (*os.File, error) {
-	var p Published
-	if err := s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		p, err = tx.Release(ctx, id)
-		return err
-	}); err != nil {
-		return nil, err
+	sum, ok := s.images.Load(id)
+	if !ok {
+		var p Published
+		if err := s.store.Read(ctx, func(tx Tx) error {
+			var err error
+			p, err = tx.Release(ctx, id)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		sum = p.SHA256
+		s.images.Store(id, sum)
 	}
-	f, err := openImage(s.cfg.DataDir, p.SHA256)
+	f, err := openImage(s.cfg.DataDir, sum.(string))
 	if err != nil {
 		return nil, errs.NotFoundf("err.firmware.not_found", id)
 	}

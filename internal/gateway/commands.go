@@ -36,6 +36,10 @@ func (g *Gateway) poll(c *call) (any, error) {
 		if due {
 			cmds, recheck, err := g.deliver(ctx, c.serial)
 			if err != nil {
+				// The commands are still open (the poll gave up waiting for
+				// the database, or the write failed): the device's next poll
+				// looks again instead of waiting for a wake-up that came.
+				g.hub.again(c.serial)
 				return nil, err
 			}
 			if len(cmds) > 0 {

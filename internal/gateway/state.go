@@ -108,6 +108,15 @@ func (h *hub) check(serial string, now time.Time) (bool, <-chan struct{}) {
 	return false, st.wake
 }
 
+// again marks the device as possibly having commands, without waking its
+// polls: a check that did not complete is to be done again.
+func (h *hub) again(serial string) {
+	sh := &h.s[shardOf(serial)]
+	sh.mu.Lock()
+	h.state(sh, serial).dirty = true
+	sh.mu.Unlock()
+}
+
 // wakeLocked marks the device as possibly having commands and wakes its
 // waiting polls.
 func (st *devState) wakeLocked() {

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"mysystems/internal/clock"
+	"mysystems/internal/device"
 	"mysystems/internal/fleet"
 )
 
@@ -121,5 +124,62 @@ func TestForgetSilentDevices(t *testing.T) {
 	// Its organization, forgotten with it, was read again for the write.
 	if org, known, _ := g.hub.org("GONE"); !known || org != testOrg {
 		t.Fatalf("the returning device's organization: %q (known %t), want %q", org, known, testOrg)
+	}
+}
+
+// failingStore fails the first read of a device's commands (the poll gave
+// up waiting for the database), then has one open command for it.
+type failingStore struct {
+	touchStore
+	reads int
+}
+
+type failingTx struct {
+	touchTx
+	s *failingStore
+}
+
+func (s *failingStore) Read(_ context.Context, fn func(fleet.DeviceTx) error) error {
+	s.reads++
+	if s.reads == 1 {
+		return fmt.Errorf("begin: %w", context.DeadlineExceeded)
+	}
+	return fn(failingTx{touchTx: touchTx{s: &s.touchStore}, s: s})
+}
+
+func (s *failingStore) Write(_ context.Context, fn func(fleet.DeviceTx) error) error {
+	return fn(failingTx{touchTx: touchTx{s: &s.touchStore}, s: s})
+}
+
+func (t failingTx) OpenCommands(_ context.Context, orgID, serial string, _ int) ([]fleet.Command, error) {
+	return []fleet.Command{{ID: "cmd_1", OrgID: orgID, Serial: serial, Type: "identify", State: "pending"}}, nil
+}
+
+func (t failingTx) MarkDelivered(context.Context, string, []string, time.Time) error { return nil }
+
+// GW-2: a command whose wake-up came while the poll could not read the
+// database is still delivered at the device's next poll, not left waiting
+// for another wake-up.
+func TestGW2_FailedDeliveryLooksAgain(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC))
+	s := &failingStore{touchStore: touchStore{touched: map[string]time.Time{}}}
+	g := New(s, nil, clk, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{Heartbeat: time.Minute})
+	g.hub.settled.Store(true)
+	g.hub.setOrg("S1", testOrg)
+	g.hub.check("S1", clk.Now()) // nothing waiting yet
+	g.Notify(testOrg, "S1")      // a command was issued
+	poll := func() (any, error) {
+		r := httptest.NewRequest(http.MethodGet, "/device/v1/commands?wait=0", nil)
+		return g.poll(&call{w: httptest.NewRecorder(), r: r, serial: "S1"})
+	}
+	if _, err := poll(); err == nil {
+		t.Fatal("the first poll's read failed, yet it answered")
+	}
+	out, err := poll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmds, ok := out.(device.Commands); !ok || len(cmds.Commands) != 1 {
+		t.Fatalf("the next poll answered %+v, want the open command", out)
 	}
 }

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 
 	"mysystems/internal/errs"
 	"mysystems/internal/firmware"
+	"mysystems/internal/fleet"
 	"mysystems/internal/upgrade"
 )
 
@@ -155,6 +157,77 @@ func (t *Tx) SaveTask(ctx context.Context, tk upgrade.Task, rev int) error {
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errs.E(errs.Conflict, "err.upgrade.changed", tk.ID)
+	}
+	return nil
+}
+
+// saveTasksRow is one task of SaveTasks: org_id, id, rev, then the columns
+// SaveTask writes (integers cast: VALUES columns are otherwise untyped). The
+// revision is text, cast where it is compared: typed in the VALUES, SQLite
+// planned the update as a scan of every task probing the VALUES by revision
+// (3.4 s a statement of 500 rows among 20,000 tasks, against 57 ms by key).
+const saveTasksRow = `(?, ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT),
+	CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`
+
+// SaveTasks writes each task still at its revision, as SaveTask does, a few
+// hundred per statement (the dispatcher starts thousands at a time), and
+// returns the ids written.
+func (t *Tx) SaveTasks(ctx context.Context, ts []upgrade.Task, revs []int) (map[string]bool, error) {
+	const per = 500
+	saved := make(map[string]bool, len(ts))
+	for i := 0; i < len(ts); i += per {
+		part := ts[i:min(i+per, len(ts))]
+		args := make([]any, 0, 17*len(part))
+		for j, tk := range part {
+			args = append(args, tk.OrgID, tk.ID, strconv.Itoa(revs[i+j]), tk.To, tk.ReleaseID, string(tk.State), tk.Stage, tk.Percent,
+				tk.Reason.Encode(), tk.CommandID, nullMicros(tk.NotBefore), nullMicros(tk.NotAfter), micros(tk.UpdatedAt),
+				nullMicros(tk.ScheduledAt), nullMicros(tk.StartedAt), nullMicros(tk.InstallingAt), nullMicros(tk.FinishedAt))
+		}
+		rows, err := t.query(ctx, `UPDATE upgrade_tasks SET to_version = v.column4, release_id = v.column5, state = v.column6,
+			stage = v.column7, percent = v.column8, reason = v.column9, command_id = v.column10, not_before = v.column11,
+			not_after = v.column12, updated_at = v.column13, scheduled_at = v.column14, started_at = v.column15,
+			installing_at = v.column16, finished_at = v.column17, rev = rev + 1
+			FROM (VALUES `+strings.TrimSuffix(strings.Repeat(saveTasksRow+", ", len(part)), ", ")+`) AS v
+			WHERE upgrade_tasks.org_id = v.column1 AND upgrade_tasks.id = v.column2 AND upgrade_tasks.rev = CAST(v.column3 AS BIGINT)
+			RETURNING upgrade_tasks.id`, args...)
+		if err != nil {
+			return nil, errs.Wrap(err, "save tasks")
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "scan saved task")
+			}
+			saved[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, errs.Wrap(err, "save tasks")
+		}
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "save tasks")
+		}
+	}
+	return saved, nil
+}
+
+// CreateCommands stores commands, a few hundred per statement.
+func (t *Tx) CreateCommands(ctx context.Context, cs []fleet.Command) error {
+	const per = 500
+	for i := 0; i < len(cs); i += per {
+		part := cs[i:min(i+per, len(cs))]
+		args := make([]any, 0, 13*len(part))
+		for _, c := range part {
+			a := string(c.Args)
+			if a == "" {
+				a = "{}"
+			}
+			args = append(args, c.OrgID, c.ID, c.DeviceID, c.Serial, c.Type, a, c.State, c.Result, c.CreatedBy,
+				micros(c.CreatedAt), nullMicros(c.DeliveredAt), nullMicros(c.DoneAt), c.Deliveries)
+		}
+		if _, err := t.exec(ctx, `INSERT INTO device_commands (`+cmdCols+`) VALUES `+valuesList(len(part), 13), args...); err != nil {
+			return errs.Wrap(err, "insert commands")
+		}
 	}
 	return nil
 }

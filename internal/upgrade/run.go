@@ -117,10 +117,20 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 		if lim.Org == 0 && len(picked) > room {
 			picked = picked[:room]
 		}
+		// A full batch leaves more to start now: the next batch follows at
+		// once, not at the next run (seconds later), even when all the
+		// queue was read.
+		more = more || len(picked) >= room
 		revs := map[string]int{}
 		for _, l := range queued {
 			revs[l.Task.ID] = l.Rev
 		}
+		// The batch's tasks and commands are written a few hundred rows per
+		// statement: one statement per task held SQLite's one writer for
+		// seconds per batch, with the devices' reports waiting behind it.
+		var tasks []Task
+		var taskRevs []int
+		var cmds []fleet.Command
 		for _, tk := range picked {
 			rel, ok := releases[tk.ReleaseID]
 			if !ok {
@@ -135,18 +145,24 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 			cmd := fleet.Command{ID: account.NewID("cmd_"), OrgID: orgID, DeviceID: tk.DeviceID, Serial: tk.Serial,
 				Type: device.CmdUpgrade, Args: args, State: device.StatePending, CreatedBy: tk.CreatedBy, CreatedAt: now}
 			tk.Dispatch(cmd.ID, now)
-			if err := tx.SaveTask(ctx, *tk, revs[tk.ID]); err != nil {
-				if errs.Is(err, errs.Conflict) {
-					continue // changed meanwhile (canceled): the next pass sees it
-				}
-				return err
-			}
-			if err := tx.CreateCommand(ctx, cmd); err != nil {
-				return err
-			}
-			woken = append(woken, tk.Serial)
-			started++
+			tasks, taskRevs, cmds = append(tasks, *tk), append(taskRevs, revs[tk.ID]), append(cmds, cmd)
 		}
+		saved, err := tx.SaveTasks(ctx, tasks, taskRevs)
+		if err != nil {
+			return err
+		}
+		var created []fleet.Command
+		for i, tk := range tasks {
+			if !saved[tk.ID] {
+				continue // changed meanwhile (canceled): the next pass sees it
+			}
+			created = append(created, cmds[i])
+			woken = append(woken, tk.Serial)
+		}
+		if err := tx.CreateCommands(ctx, created); err != nil {
+			return err
+		}
+		started = len(created)
 		return nil
 	})
 	if err != nil {

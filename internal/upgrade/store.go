@@ -54,6 +54,10 @@ type Tx interface {
 	// SaveTask writes t if it is still at revision rev (the one read): it
 	// fails with errs.Conflict when another writer changed it since.
 	SaveTask(ctx context.Context, t Task, rev int) error
+	// SaveTasks writes each of ts[i] if it is still at revision revs[i], in
+	// a few statements; it returns the ids of the tasks written (the others
+	// changed since).
+	SaveTasks(ctx context.Context, ts []Task, revs []int) (map[string]bool, error)
 	Task(ctx context.Context, orgID, id string) (Task, int, error)
 	TaskByCommand(ctx context.Context, orgID, command string) (Task, int, error)
 	Tasks(ctx context.Context, orgID string, f TaskFilter, p Page) ([]Task, string, error)
@@ -100,6 +104,8 @@ type Tx interface {
 	SetUpgradeLimits(ctx context.Context, orgID string, l Limits, at time.Time) error
 
 	CreateCommand(ctx context.Context, c fleet.Command) error
+	// CreateCommands stores commands in a few statements.
+	CreateCommands(ctx context.Context, cs []fleet.Command) error
 	// DropCommand ends an open command that no longer carries a task.
 	DropCommand(ctx context.Context, orgID, id, reason string, at time.Time) error
 	// HoldCommand records that the device is at work on a command now, so it

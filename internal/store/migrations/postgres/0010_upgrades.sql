@@ -43,6 +43,10 @@ CREATE INDEX upgrade_tasks_device ON upgrade_tasks(org_id, device_id, state);
 CREATE UNIQUE INDEX upgrade_tasks_one_open ON upgrade_tasks(org_id, device_id)
     WHERE state IN ('queued', 'scheduled', 'downloading', 'installing');
 CREATE INDEX upgrade_tasks_open ON upgrade_tasks(state, org_id);
+-- The dispatcher's queue in its order (a rollout's first ring first, then
+-- oldest first), read a batch at a time without sorting every queued task;
+-- with folder_id, the count of running tasks by folder reads the index only.
+CREATE INDEX upgrade_tasks_queue ON upgrade_tasks(org_id, state, ring, created_at, id, folder_id);
 CREATE INDEX upgrade_tasks_command ON upgrade_tasks(command_id);
 
 -- FW-7: a phased rollout over the tasks of one request: a first ring, a soak
