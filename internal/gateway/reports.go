@@ -195,7 +195,7 @@ func (g *Gateway) saveReport(ctx context.Context, rep fleet.Reported) error {
 	case g.reports.kick <- struct{}{}:
 	default:
 	}
-	t := time.NewTimer(30 * time.Second) // the gateway stopping in between
+	t := time.NewTimer(30 * time.Second) // a writer far behind, or the gateway stopping in between
 	defer t.Stop()
 	select {
 	case err := <-done:
@@ -203,7 +203,7 @@ func (g *Gateway) saveReport(ctx context.Context, rep fleet.Reported) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return errs.E(errs.Internal, "device report not written: the gateway is stopping")
+		return errs.E(errs.Internal, "device report not written within 30 s: the database is that far behind, or the gateway is stopping")
 	}
 }
 
