@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -61,6 +62,23 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	w.start(http.StatusOK)
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
+	return n, err
+}
+
+// ReadFrom lets a body copied from a file (an AXIS OS image served by
+// http.ServeContent) reach the connection by sendfile, as it does without
+// the wrapper: hiding the connection's io.ReaderFrom would copy every byte
+// through user space.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.start(http.StatusOK)
+	var n int64
+	var err error
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(struct{ io.Writer }{w.ResponseWriter}, r)
+	}
+	w.bytes += int(n)
 	return n, err
 }
 
