@@ -534,3 +534,27 @@ func TestFW5_TasksFolderScoped(t *testing.T) {
 		}
 	})
 }
+
+// TestFW4_SchedulesOfUnseenDevices: the schedule of a device that does not
+// exist, or that the member does not see, is not found (ACC-2).
+func TestFW4_SchedulesOfUnseenDevices(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFleet(t, db, 2)
+		in := f.s.Call("POST", "/api/v1/orgs/"+f.org+"/folders", f.owner.Token, map[string]string{"name": "In"}).Str("id")
+		if r := f.s.Call("PATCH", "/api/v1/orgs/"+f.org+"/devices/"+f.ids[0], f.owner.Token, map[string]string{"folder_id": in}); r.Status != 200 {
+			t.Fatalf("move: %d", r.Status)
+		}
+		base := "/api/v1/orgs/" + f.org + "/upgrade-schedule?device="
+		if r := f.s.Call("GET", base+"dev_nope", f.owner.Token, nil); r.Status != 404 {
+			t.Fatalf("unknown device: %d %s", r.Status, r.Body)
+		}
+		op := f.s.Member(f.org, "op@example.com", access.Operator, in)
+		if r := f.s.Call("GET", base+f.ids[0], op.Token, nil); r.Status != 200 {
+			t.Fatalf("a device the operator sees: %d %s", r.Status, r.Body)
+		}
+		if r := f.s.Call("GET", base+f.ids[1], op.Token, nil); r.Status != 404 {
+			t.Fatalf("a device outside the operator's folders: %d %s", r.Status, r.Body)
+		}
+	})
+}

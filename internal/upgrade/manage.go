@@ -102,12 +102,31 @@ func (s *Service) SetSchedule(ctx context.Context, actor audit.Actor, orgID stri
 // Schedules returns the schedules of these devices the actor sees (none
 // when a device has no row).
 func (s *Service) Schedules(ctx context.Context, actor audit.Actor, orgID string, ids []string) (map[string]Schedule, error) {
-	var out map[string]Schedule
+	out := map[string]Schedule{}
+	if len(ids) > MaxIDs {
+		return nil, errs.InvalidField("device", "err.upgrade.ids_many", MaxIDs)
+	}
 	err := s.store.Read(ctx, func(tx Tx) error {
-		if _, _, _, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices); err != nil {
+		_, m, t, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		if err != nil || len(ids) == 0 {
 			return err
 		}
-		var err error
+		// Only devices the actor sees: another is not found (ACC-2).
+		ds, err := tx.UpgradeDevices(ctx, orgID, ids, "", nil)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, d := range ds {
+			if t.Sees(m.Role, m.Granted(), d.FolderID) {
+				seen[d.ID] = true
+			}
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				return errs.NotFoundf("err.device.not_found", id)
+			}
+		}
 		out, err = tx.Schedules(ctx, orgID, ids)
 		return err
 	})
