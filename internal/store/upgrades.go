@@ -414,11 +414,17 @@ const liveDeviceCols = `, d.id, d.serial, d.model, d.firmware, d.folder_id, d.na
 
 // QueuedTasks returns the queued tasks that may start at now, with their
 // devices: a rollout's first ring first, then oldest first.
-func (t *Tx) QueuedTasks(ctx context.Context, orgID string, now time.Time, limit int) ([]upgrade.Live, error) {
+func (t *Tx) QueuedTasks(ctx context.Context, orgID string, now time.Time, after *upgrade.QueueKey, limit int) ([]upgrade.Live, error) {
 	at := micros(now)
-	return t.live(ctx, `SELECT `+taskColsOf("u")+liveDeviceCols+liveJoin+`WHERE u.org_id = ? AND u.state = 'queued'
-		AND (u.not_before IS NULL OR u.not_before <= ?) AND (u.not_after IS NULL OR u.not_after > ?)
-		ORDER BY u.ring, u.created_at, u.id LIMIT ?`, orgID, at, at, limit)
+	q := `SELECT ` + taskColsOf("u") + liveDeviceCols + liveJoin + `WHERE u.org_id = ? AND u.state = 'queued'
+		AND (u.not_before IS NULL OR u.not_before <= ?) AND (u.not_after IS NULL OR u.not_after > ?)`
+	args := []any{orgID, at, at}
+	if after != nil {
+		c := micros(after.CreatedAt)
+		q += ` AND (u.ring > ? OR (u.ring = ? AND (u.created_at > ? OR (u.created_at = ? AND u.id > ?))))`
+		args = append(args, after.Ring, after.Ring, c, c, after.ID)
+	}
+	return t.live(ctx, q+` ORDER BY u.ring, u.created_at, u.id LIMIT ?`, append(args, limit)...)
 }
 
 // RunningByFolder counts an organization's running tasks by folder.

@@ -558,3 +558,48 @@ func TestFW4_SchedulesOfUnseenDevices(t *testing.T) {
 		}
 	})
 }
+
+// TestFW3_WaitingTasksDoNotHoldBackOthers: tasks of offline devices at the
+// head of the queue (more than one read of it) do not keep an online
+// device's later task from starting (FW-3, FW-7).
+func TestFW3_WaitingTasksDoNotHoldBackOthers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := harness.New(t, db, harness.NoRateLimit())
+		owner := s.User("owner@example.com")
+		org, root := s.Org(owner.Token, "Acme")
+		s.Publish(harness.Model, "12.2.35", "active", nil)
+		var offline []string
+		for _, m := range s.Mint(210) {
+			offline = append(offline, s.Claim(owner.Token, org, m, root).Str("id"))
+		}
+		call := func(method, path string, body any) {
+			t.Helper()
+			if r := s.Call(method, "/api/v1/orgs/"+org+path, owner.Token, body); r.Status >= 300 {
+				t.Fatalf("%s %s: %d %s", method, path, r.Status, r.Body)
+			}
+		}
+		call("PUT", "/upgrade-limits", map[string]int{"max_concurrent": 1, "max_per_site": 1})
+		call("POST", "/upgrades", map[string]any{"device_ids": offline})
+		s.Clock.Advance(time.Second)
+		m := s.Mint(1)[0]
+		id := s.Claim(owner.Token, org, m, root).Str("id")
+		d := s.Device(m)
+		d.Hello()
+		if err := s.App.Gateway.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		r := s.Call("POST", "/api/v1/orgs/"+org+"/upgrades", owner.Token, map[string]any{"device_ids": []string{id}})
+		var st api.UpgradeStartedJSON
+		if r.Status != 202 || r.Decode(&st) != nil || len(st.Tasks) != 1 {
+			t.Fatalf("upgrade: %d %s", r.Status, r.Body)
+		}
+		if err := s.App.Upgrades.Dispatch(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got := s.Call("GET", "/api/v1/orgs/"+org+"/tasks/"+st.Tasks[0].ID, owner.Token, nil)
+		if got.Str("state") != "scheduled" {
+			t.Fatalf("the online device's task is %s behind 210 waiting ones", got.Str("state"))
+		}
+	})
+}

@@ -3,6 +3,7 @@ package upgrade
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"time"
 
 	"mysystems/internal/account"
@@ -13,6 +14,10 @@ import (
 	"mysystems/internal/fleet"
 	"mysystems/internal/org"
 )
+
+// maxScan bounds the queued tasks one dispatch transaction reads looking
+// for tasks that may start.
+const maxScan = 20000
 
 // dispatchBatch bounds the tasks one dispatch transaction starts.
 const dispatchBatch = 2000
@@ -84,36 +89,52 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 		if lim.Org > 0 {
 			room = min(room, lim.Org-running)
 		}
-		// Read more than the room: offline devices and full sites are
-		// passed over.
-		queued, err := tx.QueuedTasks(ctx, orgID, now, max(room*4, 200))
-		if err != nil {
-			return err
-		}
-		more = len(queued) >= max(room*4, 200)
+		// The queue is read a window at a time, past the tasks that cannot
+		// start now (offline devices, full sites, paused rollouts), until
+		// the room is filled or the queue is read to its end: tasks that
+		// wait at its head never hold back the others.
+		window := max(room*4, 200)
+		limits := Limits{Org: min(lim.Org, running+room), Site: lim.Site}
 		rollouts := map[string]*Rollout{}
+		var queued []Live
 		var cands []Candidate
-		for i := range queued {
-			l := &queued[i]
-			if l.Gone {
-				continue // the sweep cancels it
+		var picked []*Task
+		var after *QueueKey
+		for scanned := 0; scanned < maxScan; {
+			part, err := tx.QueuedTasks(ctx, orgID, now, after, window)
+			if err != nil {
+				return err
 			}
-			if id := l.Task.RolloutID; id != "" {
-				r, ok := rollouts[id]
-				if !ok {
-					rr, err := tx.Rollout(ctx, orgID, id)
-					if err != nil {
-						return err
+			queued = append(queued, part...)
+			scanned += len(part)
+			for i := range part {
+				l := &part[i]
+				if l.Gone {
+					continue // the sweep cancels it
+				}
+				if id := l.Task.RolloutID; id != "" {
+					r, ok := rollouts[id]
+					if !ok {
+						rr, err := tx.Rollout(ctx, orgID, id)
+						if err != nil {
+							return err
+						}
+						r, rollouts[id] = &rr, &rr
 					}
-					r, rollouts[id] = &rr, &rr
+					if !r.Starts(l.Task.Ring) {
+						continue
+					}
 				}
-				if !r.Starts(l.Task.Ring) {
-					continue
-				}
+				cands = append(cands, Candidate{Task: &l.Task, Site: SiteOf(t.Ancestry(l.Device.FolderID)), Online: l.Device.Online(now, s.cfg.Heartbeat)})
 			}
-			cands = append(cands, Candidate{Task: &l.Task, Site: SiteOf(t.Ancestry(l.Device.FolderID)), Online: l.Device.Online(now, s.cfg.Heartbeat)})
+			picked = Pick(cands, limits, running, maps.Clone(perSite))
+			more = len(part) == window
+			if !more || len(picked) >= room {
+				break
+			}
+			last := part[len(part)-1].Task
+			after = &QueueKey{Ring: last.Ring, CreatedAt: last.CreatedAt, ID: last.ID}
 		}
-		picked := Pick(cands, Limits{Org: min(lim.Org, running+room), Site: lim.Site}, running, perSite)
 		if lim.Org == 0 && len(picked) > room {
 			picked = picked[:room]
 		}

@@ -68,7 +68,7 @@ type Tx interface {
 	QueuedOrgs(ctx context.Context) ([]string, error)
 	// QueuedTasks returns the organization's queued tasks that may start at
 	// now (inside their window), oldest first, with their devices.
-	QueuedTasks(ctx context.Context, orgID string, now time.Time, limit int) ([]Live, error)
+	QueuedTasks(ctx context.Context, orgID string, now time.Time, after *QueueKey, limit int) ([]Live, error)
 	// RunningByFolder counts the organization's running tasks by folder.
 	RunningByFolder(ctx context.Context, orgID string) (map[string]int, error)
 	// LiveTasks returns every running task, and every queued task whose
@@ -112,6 +112,14 @@ type Tx interface {
 	// is not delivered again meanwhile.
 	HoldCommand(ctx context.Context, orgID, id string, at time.Time) error
 	RecordAudit(ctx context.Context, e audit.Entry) error
+}
+
+// QueueKey is a queued task's place in the queue: the tasks after it come
+// next (a rollout's first ring first, then oldest first).
+type QueueKey struct {
+	Ring      int
+	CreatedAt time.Time
+	ID        string
 }
 
 // ScheduledDevice is a device with a schedule.
