@@ -603,3 +603,29 @@ func TestFW3_WaitingTasksDoNotHoldBackOthers(t *testing.T) {
 		}
 	})
 }
+
+// TestFW6_RetryOfADeviceNowOnTheTarget: a failed task whose device came back
+// on the target since is not retried into a second install (FW-3, FW-6).
+func TestFW6_RetryOfADeviceNowOnTheTarget(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFleet(t, db, 1)
+		tk := f.upgrade(map[string]any{"device_ids": f.ids}).Tasks[0]
+		f.dispatch()
+		d := f.devices[0]
+		cmd, _ := upgradeCommand(t, d)
+		d.Progress(cmd.ID, device.StageInstalling, 0)
+		f.s.Clock.Advance(device.InstallSilence + time.Second)
+		f.sweep()
+		wantState(t, f.task(tk.ID), "failed")
+		// It comes back late, on the target.
+		if st := d.Post("/device/v1/heartbeat", device.Heartbeat{Firmware: "12.2.35"}, nil); st != 200 {
+			t.Fatalf("heartbeat %d", st)
+		}
+		if err := f.s.App.Gateway.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		r := f.s.Call("POST", "/api/v1/orgs/"+f.org+"/tasks/"+tk.ID+"/retry", f.owner.Token, nil)
+		f.s.Want(r, 409, "conflict")
+	})
+}

@@ -554,6 +554,15 @@ func (s *Service) Retry(ctx context.Context, actor audit.Actor, orgID, id string
 		if rel.ID == "" || rel.Withdrawn {
 			return errs.E(errs.Conflict, "err.upgrade.retry_withdrawn", old.To)
 		}
+		// The device may have moved since: a retry is never a second install
+		// of the version it runs, nor an unforced downgrade (FW-3).
+		target, err := firmware.CheckTarget(plainOf(releases), ds[0].Model, ds[0].Firmware, old.To, false, access.Admin)
+		if err != nil {
+			return err
+		}
+		if target.Outcome == firmware.AlreadyCurrent {
+			return errs.E(errs.Conflict, "err.upgrade.retry_current", old.To)
+		}
 		now := s.clock.Now()
 		nt = newTask(orgID, ds[0], rel, ByRetry, actor, now)
 		nt.RetryOf = old.ID
