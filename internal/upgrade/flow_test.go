@@ -629,3 +629,37 @@ func TestFW6_RetryOfADeviceNowOnTheTarget(t *testing.T) {
 		f.s.Want(r, 409, "conflict")
 	})
 }
+
+// TestFW4_WindowTaskUnderWayKeepsGoingUnderAsap: a window task already
+// downloading when its device is set to "as soon as available" is not
+// stopped when the old window closes.
+func TestFW4_WindowTaskUnderWayKeepsGoingUnderAsap(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFleet(t, db, 1)
+		now := f.s.Clock.Now().UTC()
+		win := map[string]any{"days": []string{"daily"}, "start": now.Format("15:04"), "duration_minutes": 30, "time_zone": "UTC"}
+		put := func(body map[string]any) {
+			t.Helper()
+			body["device_ids"] = f.ids
+			if r := f.s.Call("PUT", "/api/v1/orgs/"+f.org+"/upgrade-schedule", f.owner.Token, body); r.Status != 200 {
+				t.Fatalf("schedule: %d %s", r.Status, r.Body)
+			}
+		}
+		put(map[string]any{"mode": "window", "window": win})
+		if err := f.s.App.Upgrades.Scheduler(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		f.dispatch()
+		cmd, args := upgradeCommand(t, f.devices[0])
+		f.devices[0].Progress(cmd.ID, device.StageDownloading, 10)
+		put(map[string]any{"mode": "asap"})
+		f.s.Clock.Advance(31 * time.Minute)
+		f.devices[0].Progress(cmd.ID, device.StageDownloading, 60)
+		f.sweep()
+		wantState(t, f.task(args.Task), "downloading")
+		if r := f.devices[0].Progress(cmd.ID, device.StageInstalling, 0); !r.Proceed {
+			t.Fatalf("install refused after the old window: %+v", r)
+		}
+	})
+}

@@ -59,12 +59,23 @@ func (s *Service) SetSchedule(ctx context.Context, actor audit.Actor, orgID stri
 			return err
 		}
 		for _, ot := range open {
-			if ot.Origin != BySchedule || ot.State != Queued {
+			if ot.Origin != BySchedule {
 				continue
 			}
 			t, rev, err := tx.Task(ctx, orgID, ot.ID)
 			if err != nil {
 				return err
+			}
+			if ot.State != Queued {
+				// Under way: as soon as available lets it finish whenever;
+				// another schedule decides when its window closes.
+				if in.Mode == ASAP && t.NotAfter != nil && t.State.Cancelable() {
+					t.NotBefore, t.NotAfter, t.UpdatedAt = nil, nil, now
+					if err := tx.SaveTask(ctx, t, rev); err != nil {
+						return err
+					}
+				}
+				continue
 			}
 			if err := t.Cancel(Because(ReasonScheduleNone), now); err != nil {
 				continue
