@@ -558,10 +558,19 @@ func (t *Tx) ActiveRollouts(ctx context.Context) ([]upgrade.Rollout, error) {
 }
 
 // RingCounts tallies a rollout's tasks by ring.
-func (t *Tx) RingCounts(ctx context.Context, orgID, rolloutID string) ([3]upgrade.RingCount, error) {
+func (t *Tx) RingCounts(ctx context.Context, orgID, rolloutID string, folders []string) ([3]upgrade.RingCount, error) {
 	var out [3]upgrade.RingCount
-	rows, err := t.query(ctx, `SELECT ring, state, COUNT(*) FROM upgrade_tasks WHERE org_id = ? AND rollout_id = ?
-		GROUP BY ring, state`, orgID, rolloutID)
+	q, args := `SELECT ring, state, COUNT(*) FROM upgrade_tasks WHERE org_id = ? AND rollout_id = ?`, []any{orgID, rolloutID}
+	if folders != nil {
+		if len(folders) == 0 {
+			return out, nil
+		}
+		q += ` AND folder_id IN (` + marks(len(folders)) + `)`
+		for _, f := range folders {
+			args = append(args, f)
+		}
+	}
+	rows, err := t.query(ctx, q+` GROUP BY ring, state`, args...)
 	if err != nil {
 		return out, errs.Wrap(err, "ring counts")
 	}

@@ -156,7 +156,12 @@ func (s *Service) Rollouts(ctx context.Context, actor audit.Actor, orgID string,
 	var out []RolloutView
 	var next string
 	err := s.store.Read(ctx, func(tx Tx) error {
-		if _, _, _, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices); err != nil {
+		_, m, t, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		if err != nil {
+			return err
+		}
+		folders, err := visible(t, m, "")
+		if err != nil {
 			return err
 		}
 		rs, n, err := tx.Rollouts(ctx, orgID, p.Normalize(20, 200))
@@ -164,11 +169,16 @@ func (s *Service) Rollouts(ctx context.Context, actor audit.Actor, orgID string,
 			return err
 		}
 		next = n
-		out = make([]RolloutView, len(rs))
-		for i, r := range rs {
-			out[i].Rollout = r
-			if out[i].Rings, err = tx.RingCounts(ctx, orgID, r.ID); err != nil {
+		out = []RolloutView{}
+		for _, r := range rs {
+			v := RolloutView{Rollout: r}
+			if v.Rings, err = tx.RingCounts(ctx, orgID, r.ID, folders); err != nil {
 				return err
+			}
+			// A member limited to some folders sees the rollouts of their
+			// devices only, counted over those devices (ACC-1).
+			if folders == nil || v.Rings[1].Total+v.Rings[2].Total > 0 {
+				out = append(out, v)
 			}
 		}
 		return nil
@@ -180,15 +190,24 @@ func (s *Service) Rollouts(ctx context.Context, actor audit.Actor, orgID string,
 func (s *Service) RolloutByID(ctx context.Context, actor audit.Actor, orgID, id string) (RolloutView, error) {
 	var v RolloutView
 	err := s.store.Read(ctx, func(tx Tx) error {
-		if _, _, _, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices); err != nil {
+		_, m, t, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		if err != nil {
 			return err
 		}
-		var err error
+		folders, err := visible(t, m, "")
+		if err != nil {
+			return err
+		}
 		if v.Rollout, err = tx.Rollout(ctx, orgID, id); err != nil {
 			return err
 		}
-		v.Rings, err = tx.RingCounts(ctx, orgID, id)
-		return err
+		if v.Rings, err = tx.RingCounts(ctx, orgID, id, folders); err != nil {
+			return err
+		}
+		if folders != nil && v.Rings[1].Total+v.Rings[2].Total == 0 {
+			return errs.NotFoundf("err.rollout.not_found", id)
+		}
+		return nil
 	})
 	return v, err
 }
@@ -246,7 +265,7 @@ func (s *Service) actOn(ctx context.Context, actor audit.Actor, orgID, id, actio
 			}
 		}
 		v.Rollout = r
-		if v.Rings, err = tx.RingCounts(ctx, orgID, id); err != nil {
+		if v.Rings, err = tx.RingCounts(ctx, orgID, id, nil); err != nil {
 			return err
 		}
 		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: action,

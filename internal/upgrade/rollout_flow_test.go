@@ -219,3 +219,36 @@ func mustZone(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// TestFW7_RolloutsFolderScoped: a member limited to some folders sees the
+// rollouts of their devices only, with rings counted over those devices
+// (ACC-1, ACC-2).
+func TestFW7_RolloutsFolderScoped(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFleet(t, db, 4)
+		in := f.s.Call("POST", "/api/v1/orgs/"+f.org+"/folders", f.owner.Token, map[string]string{"name": "In"}).Str("id")
+		for _, id := range f.ids[:1] {
+			if r := f.s.Call("PATCH", "/api/v1/orgs/"+f.org+"/devices/"+id, f.owner.Token, map[string]string{"folder_id": in}); r.Status != 200 {
+				t.Fatalf("move: %d", r.Status)
+			}
+		}
+		mixed := f.upgrade(map[string]any{"device_ids": f.ids[:2], "rollout": map[string]any{"ring_count": 1}}).Rollout.ID
+		outside := f.upgrade(map[string]any{"device_ids": f.ids[2:], "rollout": map[string]any{"ring_count": 1}}).Rollout.ID
+		op := f.s.Member(f.org, "op@example.com", access.Operator, in)
+		r := f.s.Call("GET", "/api/v1/orgs/"+f.org+"/rollouts", op.Token, nil)
+		var l api.List[api.RolloutJSON]
+		if r.Decode(&l) != nil || len(l.Items) != 1 || l.Items[0].ID != mixed {
+			t.Fatalf("operator's rollouts: %s", r.Body)
+		}
+		if got := l.Items[0].Rings[0].Total + l.Items[0].Rings[1].Total; got != 1 {
+			t.Fatalf("the operator's view counts %d tasks, want 1 (their folder's)", got)
+		}
+		if r := f.s.Call("GET", "/api/v1/orgs/"+f.org+"/rollouts/"+outside, op.Token, nil); r.Status != 404 {
+			t.Fatalf("a rollout outside the operator's folders: %d", r.Status)
+		}
+		if r := f.s.Call("GET", "/api/v1/orgs/"+f.org+"/rollouts/"+outside, f.owner.Token, nil); r.Status != 200 {
+			t.Fatalf("owner: %d", r.Status)
+		}
+	})
+}

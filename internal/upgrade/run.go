@@ -357,7 +357,7 @@ func (s *Service) advanceRollouts(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			counts, err := tx.RingCounts(ctx, r.OrgID, r.ID)
+			counts, err := tx.RingCounts(ctx, r.OrgID, r.ID, nil)
 			if err != nil {
 				return err
 			}

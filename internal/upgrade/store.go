@@ -91,7 +91,7 @@ type Tx interface {
 	// every organization.
 	ActiveRollouts(ctx context.Context) ([]Rollout, error)
 	// RingCounts tallies a rollout's tasks by ring (index 1 and 2).
-	RingCounts(ctx context.Context, orgID, rolloutID string) ([3]RingCount, error)
+	RingCounts(ctx context.Context, orgID, rolloutID string, folders []string) ([3]RingCount, error)
 
 	SetSchedules(ctx context.Context, orgID string, ss []Schedule) error
 	DeleteSchedules(ctx context.Context, orgID string, deviceIDs []string) error
