@@ -2,10 +2,13 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"mysystems/internal/audit"
+	"mysystems/internal/firmware"
 
 	"mysystems/internal/store"
 	"mysystems/internal/store/storetest"
@@ -46,6 +49,27 @@ func TestACC2_PermissionTable(t *testing.T) {
 		}
 		dev := "/api/v1/orgs/" + id + "/devices"
 		o := "/api/v1/orgs/" + id
+		// An upgrade of both devices, phased (FW-3, FW-7): the task inside the
+		// granted folder, the one outside, and their rollout.
+		if _, err := e.App.Firmware.Publish(context.Background(), audit.Actor{Kind: audit.KindVendor, ID: "plt_test"},
+			firmware.PublishInput{Model: "AXIS P3265-LVE", Version: "12.2.35", Track: "active"}, strings.NewReader("image")); err != nil {
+			t.Fatal(err)
+		}
+		var started struct {
+			Tasks []struct {
+				ID       string `json:"id"`
+				DeviceID string `json:"device_id"`
+			}
+			Rollout struct{ ID string }
+		}
+		if r := e.call("POST", o+"/upgrades", owner, map[string]any{"device_ids": []string{devIn, devOut}, "rollout": map[string]int{"ring_count": 1}}); r.Status != 202 || json.Unmarshal(r.Body, &started) != nil || len(started.Tasks) != 2 {
+			t.Fatalf("upgrade: %d %s", r.Status, r.Body)
+		}
+		taskIn, taskOut := started.Tasks[0].ID, started.Tasks[1].ID
+		if started.Tasks[0].DeviceID != devIn {
+			taskIn, taskOut = taskOut, taskIn
+		}
+		ro := started.Rollout.ID
 		// One ACS Pro server (SRV-1), registered over /server/v1; no ACS Pro
 		// version is published, so an upgrade is refused after the role check.
 		enr := e.call("POST", "/api/v1/orgs/"+id+"/servers/enrollment-tokens", owner, nil).Str("token")
@@ -99,7 +123,14 @@ func TestACC2_PermissionTable(t *testing.T) {
 				{"device accounts inside", "GET", dev + "/" + devIn + "/accounts", nil, [4]int{200, 200, 403, 403}},
 				{"device accounts outside", "GET", dev + "/" + devOut + "/accounts", nil, [4]int{200, 200, 404, 404}},
 				{"delete device account inside", "DELETE", dev + "/" + devIn + "/accounts/nobody", nil, [4]int{409, 409, 403, 403}},
-				{"upgrade a device (nothing recommended)", "POST", o + "/upgrades", map[string]any{"device_ids": []string{devIn}}, [4]int{409, 409, 403, 403}},
+				{"upgrade a device with an upgrade under way (reported, not doubled)", "POST", o + "/upgrades", map[string]any{"device_ids": []string{devIn}}, [4]int{202, 202, 403, 403}},
+				{"read a task inside", "GET", o + "/tasks/" + taskIn, nil, [4]int{200, 200, 200, 200}},
+				{"read a task outside", "GET", o + "/tasks/" + taskOut, nil, [4]int{200, 200, 404, 404}},
+				{"cancel a task outside (the owner cancels it, then it is over)", "POST", o + "/tasks/" + taskOut + "/cancel", nil, [4]int{200, 409, 404, 404}},
+				{"retry a canceled task outside", "POST", o + "/tasks/" + taskOut + "/retry", nil, [4]int{409, 409, 404, 404}},
+				{"read a rollout", "GET", o + "/rollouts/" + ro, nil, [4]int{200, 200, 200, 200}},
+				{"resume a rollout that is not there", "POST", o + "/rollouts/rol_ghost/resume", nil, [4]int{404, 404, 403, 403}},
+				{"abort a rollout that is not there", "POST", o + "/rollouts/rol_ghost/abort", nil, [4]int{404, 404, 403, 403}},
 				{"set software scheduling", "PUT", o + "/upgrade-schedule", map[string]any{"device_ids": []string{devIn}, "mode": "none"}, [4]int{200, 200, 403, 403}},
 				{"read software scheduling", "GET", o + "/upgrade-schedule?device=" + devIn, nil, [4]int{200, 200, 200, 200}},
 				{"list tasks", "GET", o + "/tasks", nil, [4]int{200, 200, 200, 200}},
