@@ -312,7 +312,7 @@ func TestFW7_BrowserRolloutPauseResumeAbort(t *testing.T) {
 	r := f.a.Call("GET", "/api/v1/orgs/"+f.org+"/tasks?state=queued,scheduled", f.owner.Token, nil)
 	b.check("aborted", r.Status == 200 && strings.Contains(string(r.Body), `"items":[]`), "tasks left running: %s", r.Body)
 
-	viewer := f.a.Member(f.org, "upgrades.viewer@example.com", access.Viewer)
+	viewer := f.a.Member(f.org, "upgrades.viewer@example.com", access.Viewer, f.root)
 	v := b.fresh()
 	v.step("viewer", chromedp.Navigate(f.a.URL+"/login"), chromedp.WaitVisible("#login-submit"),
 		chromedp.SendKeys("#email", viewer.Email), chromedp.SendKeys("#password", harness.Password),

@@ -120,11 +120,7 @@
       }
     };
     var tick = function () {
-      var q = [];
-      table.querySelectorAll("tr[data-task-id]:not([data-done])").forEach(function (row) {
-        q.push("id=" + encodeURIComponent(row.getAttribute("data-task-id")));
-      });
-      fetch(url + "?" + q.join("&"), { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
         .then(function (r) {
           if (!r.ok) throw new Error("status " + r.status);
           return r.json();
