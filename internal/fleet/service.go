@@ -180,9 +180,10 @@ func checkName(name string) (string, error) {
 	return account.CheckName("name", name)
 }
 
-// enterFleet enters the organization as a member allowed to manage the
-// fleet and returns its folder tree.
-func enterFleet(ctx context.Context, tx Tx, actor audit.Actor, orgID string, action access.Action) (org.Org, org.Membership, org.Tree, error) {
+// Enter enters the organization as a member, checks action (none when
+// "") and returns the folder tree: the fleet's and the upgrades' use cases
+// start with it.
+func Enter(ctx context.Context, tx org.Tx, actor audit.Actor, orgID string, action access.Action) (org.Org, org.Membership, org.Tree, error) {
 	o, m, err := org.EnterTx(ctx, tx, actor, orgID)
 	if err != nil {
 		return o, m, org.Tree{}, err
@@ -206,7 +207,7 @@ func enterFleet(ctx context.Context, tx Tx, actor audit.Actor, orgID string, act
 func (s *Service) Claim(ctx context.Context, actor audit.Actor, orgID string, in ClaimInput) (Device, error) {
 	var d Device
 	err := s.store.Write(ctx, func(tx Tx) error {
-		_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
+		_, _, t, err := Enter(ctx, tx, actor, orgID, access.ManageFleet)
 		if err != nil {
 			return err
 		}

@@ -75,7 +75,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 	var out []Device
 	bad := 0
 	err = s.store.Write(ctx, func(tx Tx) error {
-		_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
+		_, _, t, err := Enter(ctx, tx, actor, orgID, access.ManageFleet)
 		if err != nil {
 			return err
 		}
@@ -239,9 +239,9 @@ func folderByPath(t org.Tree, path string) (string, error) {
 	return id, nil
 }
 
-// visibleFolders turns the member's access and a folder filter into the set
+// VisibleFolders turns the member's access and a folder filter into the set
 // of folders to list (nil: all).
-func visibleFolders(t org.Tree, m org.Membership, folder string) ([]string, error) {
+func VisibleFolders(t org.Tree, m org.Membership, folder string) ([]string, error) {
 	var base []string // nil = everything
 	if !m.Role.SeesAllFolders() {
 		base = []string{}
@@ -313,11 +313,11 @@ func (s *Service) Count(ctx context.Context, actor audit.Actor, orgID string, f 
 // (Folders), the clock (OnlineSince) and the catalogue (Upgradable). It
 // returns the organization's folder tree.
 func (s *Service) resolveFilter(ctx context.Context, tx Tx, actor audit.Actor, orgID string, releases []firmware.Release, f *Filter) (org.Tree, error) {
-	_, m, t, err := enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
+	_, m, t, err := Enter(ctx, tx, actor, orgID, access.ViewDevices)
 	if err != nil {
 		return t, err
 	}
-	if f.Folders, err = visibleFolders(t, m, f.FolderID); err != nil {
+	if f.Folders, err = VisibleFolders(t, m, f.FolderID); err != nil {
 		return t, err
 	}
 	if f.Folders != nil && len(f.Folders) == 0 {
@@ -375,11 +375,11 @@ func ValuesOf(vs []firmware.Counted) Values {
 func (s *Service) PropertyValues(ctx context.Context, actor audit.Actor, orgID, folder string) (Values, error) {
 	var vs []firmware.Counted
 	err := s.store.Read(ctx, func(tx Tx) error {
-		_, m, t, err := enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
+		_, m, t, err := Enter(ctx, tx, actor, orgID, access.ViewDevices)
 		if err != nil {
 			return err
 		}
-		folders, err := visibleFolders(t, m, folder)
+		folders, err := VisibleFolders(t, m, folder)
 		if err != nil || folders != nil && len(folders) == 0 {
 			return err
 		}
@@ -411,11 +411,11 @@ func (s *Service) Recommendations(ctx context.Context, actor audit.Actor, orgID 
 	}
 	var vs []firmware.Counted
 	err = s.store.Read(ctx, func(tx Tx) error {
-		_, m, t, err := enterFleet(ctx, tx, actor, orgID, access.ViewDevices)
+		_, m, t, err := Enter(ctx, tx, actor, orgID, access.ViewDevices)
 		if err != nil {
 			return err
 		}
-		folders, err := visibleFolders(t, m, "")
+		folders, err := VisibleFolders(t, m, "")
 		if err != nil || folders != nil && len(folders) == 0 {
 			return err
 		}
@@ -563,7 +563,7 @@ func (s *Service) Move(ctx context.Context, actor audit.Actor, orgID string, ids
 		return errs.InvalidField("device_ids", "err.devices.move_count")
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
-		_, _, t, err := enterFleet(ctx, tx, actor, orgID, access.ManageFleet)
+		_, _, t, err := Enter(ctx, tx, actor, orgID, access.ManageFleet)
 		if err != nil {
 			return err
 		}

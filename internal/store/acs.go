@@ -355,7 +355,7 @@ func (t *Tx) UserLangs(ctx context.Context, emails []string) (map[string]string,
 		args[i] = strings.ToLower(e)
 	}
 	rows, err := t.query(ctx, `SELECT email_norm, lang FROM users WHERE email_norm IN (`+
-		strings.TrimSuffix(strings.Repeat("?, ", len(emails)), ", ")+`)`, args...)
+		marks(len(emails))+`)`, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "user languages")
 	}

@@ -111,14 +111,13 @@ func (t *Tx) AuditNames(ctx context.Context, orgID string, refs []audit.Ref) (au
 	for _, r := range refs {
 		ids[r.Type] = append(ids[r.Type], r.ID)
 	}
-	in := func(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 	var parts []string
 	var args []any
 	add := func(typ, sel string) {
 		if len(ids[typ]) == 0 {
 			return
 		}
-		parts = append(parts, strings.ReplaceAll(sel, "(…)", "("+in(len(ids[typ]))+")"))
+		parts = append(parts, strings.ReplaceAll(sel, "(…)", "("+marks(len(ids[typ]))+")"))
 		for range strings.Count(sel, "org_id = ?") + strings.Count(sel, "WHERE id = ?") {
 			args = append(args, orgID)
 		}

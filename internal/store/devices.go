@@ -145,7 +145,7 @@ func deviceWhere(orgID string, f fleet.Filter) (where []string, args []any, none
 		if len(f.Folders) == 0 {
 			return nil, nil, true
 		}
-		where = append(where, "folder_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Folders)), ",")+")")
+		where = append(where, "folder_id IN ("+marks(len(f.Folders))+")")
 		for _, id := range f.Folders {
 			args = append(args, id)
 		}
@@ -302,7 +302,7 @@ func (t *Tx) DeviceVersions(ctx context.Context, orgID string, folders []string)
 		if len(folders) == 0 {
 			return []firmware.Counted{}, nil
 		}
-		q += " AND folder_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(folders)), ",") + ")"
+		q += " AND folder_id IN (" + marks(len(folders)) + ")"
 		for _, id := range folders {
 			args = append(args, id)
 		}
@@ -424,7 +424,7 @@ const batchRows = 500
 // valuesList returns "(?, ?), (?, ?)" for n rows of k columns: a VALUES
 // list whose columns both databases name column1, column2, …
 func valuesList(n, k int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", k), ", ") + ")"
+	row := "(" + marks(k) + ")"
 	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
@@ -560,7 +560,7 @@ func (t *Tx) Claims(ctx context.Context, serials []string) (map[string]string, e
 			args[i] = s
 		}
 		rows, err := t.query(ctx, `SELECT serial, org_id FROM device_identities
-			WHERE org_id IS NOT NULL AND serial IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`, args...)
+			WHERE org_id IS NOT NULL AND serial IN (`+marks(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, errs.Wrap(err, "claims")
 		}

@@ -21,8 +21,6 @@ func (db *DB) Upgrades() upgrade.Store {
 // chunk is how many values one IN list carries.
 const chunk = 500
 
-func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
-
 // inChunks runs fn over ids in slices of at most chunk.
 func inChunks(ids []string, fn func(part []string, args []any) error) error {
 	for i := 0; i < len(ids); i += chunk {

@@ -65,3 +65,6 @@ func decodeCursor(c string, dst ...any) error {
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// marks is the placeholder list of n values: "?,?,?".
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

@@ -8,6 +8,7 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 	"mysystems/internal/firmware"
+	"mysystems/internal/fleet"
 )
 
 // ScheduleRequest sets the schedule of devices (FW-4).
@@ -43,7 +44,7 @@ func (s *Service) SetSchedule(ctx context.Context, actor audit.Actor, orgID stri
 		return 0, err
 	}
 	err := s.store.Write(ctx, func(tx Tx) error {
-		if _, _, _, err := s.enter(ctx, tx, actor, orgID, access.ManageUpgrades); err != nil {
+		if _, _, _, err := fleet.Enter(ctx, tx, actor, orgID, access.ManageUpgrades); err != nil {
 			return err
 		}
 		ds, err := tx.UpgradeDevices(ctx, orgID, ids, "", nil)
@@ -118,7 +119,7 @@ func (s *Service) Schedules(ctx context.Context, actor audit.Actor, orgID string
 		return nil, errs.InvalidField("device", "err.upgrade.ids_many", MaxIDs)
 	}
 	err := s.store.Read(ctx, func(tx Tx) error {
-		_, m, t, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		_, m, t, err := fleet.Enter(ctx, tx, actor, orgID, access.ViewDevices)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -156,11 +157,11 @@ func (s *Service) Rollouts(ctx context.Context, actor audit.Actor, orgID string,
 	var out []RolloutView
 	var next string
 	err := s.store.Read(ctx, func(tx Tx) error {
-		_, m, t, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		_, m, t, err := fleet.Enter(ctx, tx, actor, orgID, access.ViewDevices)
 		if err != nil {
 			return err
 		}
-		folders, err := visible(t, m, "")
+		folders, err := fleet.VisibleFolders(t, m, "")
 		if err != nil {
 			return err
 		}
@@ -190,11 +191,11 @@ func (s *Service) Rollouts(ctx context.Context, actor audit.Actor, orgID string,
 func (s *Service) RolloutByID(ctx context.Context, actor audit.Actor, orgID, id string) (RolloutView, error) {
 	var v RolloutView
 	err := s.store.Read(ctx, func(tx Tx) error {
-		_, m, t, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		_, m, t, err := fleet.Enter(ctx, tx, actor, orgID, access.ViewDevices)
 		if err != nil {
 			return err
 		}
-		folders, err := visible(t, m, "")
+		folders, err := fleet.VisibleFolders(t, m, "")
 		if err != nil {
 			return err
 		}
@@ -232,7 +233,7 @@ func (s *Service) actOn(ctx context.Context, actor audit.Actor, orgID, id, actio
 	var v RolloutView
 	var woken []string
 	err := s.store.Write(ctx, func(tx Tx) error {
-		if _, _, _, err := s.enter(ctx, tx, actor, orgID, access.ManageUpgrades); err != nil {
+		if _, _, _, err := fleet.Enter(ctx, tx, actor, orgID, access.ManageUpgrades); err != nil {
 			return err
 		}
 		r, err := tx.Rollout(ctx, orgID, id)
@@ -273,9 +274,6 @@ func (s *Service) actOn(ctx context.Context, actor audit.Actor, orgID, id, actio
 	})
 	for _, serial := range woken {
 		s.notifyDevice(orgID, serial)
-	}
-	if err == nil {
-		s.wake()
 	}
 	return v, err
 }

@@ -103,8 +103,6 @@ func exportRow(tk Task, t org.Tree, lang string) []string {
 		ring = strconv.Itoa(tk.Ring)
 	}
 	return []string{tk.ID, tk.DeviceID, tk.Serial, tk.Model, t.Path(tk.FolderID), tk.From, tk.To, string(tk.State),
-		tk.Stage, itoa(tk.Percent), tk.Reason.In(lang), tk.CreatedLabel, tk.CreatedAt.UTC().Format(time.RFC3339),
+		tk.Stage, strconv.Itoa(tk.Percent), tk.Reason.In(lang), tk.CreatedLabel, tk.CreatedAt.UTC().Format(time.RFC3339),
 		ts(tk.StartedAt), ts(tk.FinishedAt), tk.RolloutID, ring}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

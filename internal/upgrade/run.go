@@ -255,9 +255,6 @@ func (s *Service) Result(ctx context.Context, orgID, serial, command string, res
 	if errs.Is(err, errs.Conflict) {
 		return s.Result(ctx, orgID, serial, command, res)
 	}
-	if err == nil {
-		s.wake() // a slot is free
-	}
 	return err
 }
 
@@ -350,7 +347,6 @@ func (s *Service) advanceRollouts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	moved := false
 	for _, r := range rs {
 		err := s.store.Write(ctx, func(tx Tx) error {
 			r, err := tx.Rollout(ctx, r.OrgID, r.ID)
@@ -364,15 +360,11 @@ func (s *Service) advanceRollouts(ctx context.Context) error {
 			if !r.Advance(counts, s.clock.Now()) {
 				return nil
 			}
-			moved = true
 			return tx.SaveRollout(ctx, r)
 		})
 		if err != nil {
 			return err
 		}
-	}
-	if moved {
-		s.wake()
 	}
 	return nil
 }
@@ -501,7 +493,6 @@ func (s *Service) Scheduler(ctx context.Context) error {
 	}
 	if created > 0 {
 		s.log.Info("scheduled upgrades", "tasks", created)
-		s.wake()
 	}
 	return nil
 }

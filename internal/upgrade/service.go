@@ -48,7 +48,6 @@ type Service struct {
 	cfg       Config
 	catalogue Catalogue
 	notify    fleet.Notifier
-	kick      func()
 }
 
 // NewService returns the upgrade service.
@@ -67,16 +66,6 @@ func NewService(s Store, c clock.Clock, log *slog.Logger, cfg Config, cat Catalo
 		cfg.MaxDevices = d.MaxDevices
 	}
 	return &Service{store: s, clock: c, log: log, cfg: cfg, catalogue: cat, notify: n}
-}
-
-// SetKick wires what makes the dispatcher run soon (the job runner's
-// periodic dispatch) after tasks were created.
-func (s *Service) SetKick(k func()) { s.kick = k }
-
-func (s *Service) wake() {
-	if s.kick != nil {
-		s.kick()
-	}
 }
 
 // Request is an upgrade now (FW-3): devices by id, or a model within a folder
@@ -122,7 +111,7 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 	plain := plainOf(releases)
 	var out Started
 	err = s.store.Write(ctx, func(tx Tx) error {
-		_, m, t, err := s.enter(ctx, tx, actor, orgID, access.ManageUpgrades)
+		_, m, t, err := fleet.Enter(ctx, tx, actor, orgID, access.ManageUpgrades)
 		if err != nil {
 			return err
 		}
@@ -222,7 +211,7 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 		if in.Force {
 			details["force"] = true
 		}
-		target, typ, id := "org", "org", orgID
+		typ, id := "org", orgID
 		if len(out.Tasks) == 1 {
 			typ, id = "device", out.Tasks[0].DeviceID
 			details["version"] = out.Tasks[0].To
@@ -230,14 +219,12 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 		if out.Rollout != nil {
 			details["rollout"] = out.Rollout.ID
 		}
-		_ = target
 		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: audit.UpgradeStart,
 			TargetType: typ, TargetID: id, Details: details})
 	})
 	if err != nil {
 		return Started{}, err
 	}
-	s.wake()
 	return out, nil
 }
 
@@ -324,13 +311,9 @@ func stringArgs(args []any) []any {
 }
 
 func newTask(orgID string, d DeviceInfo, rel firmware.Published, origin Origin, actor audit.Actor, now time.Time) Task {
-	label := actor.Email
-	if label == "" {
-		label = actor.ID
-	}
 	return Task{ID: account.NewID("upg_"), OrgID: orgID, DeviceID: d.ID, Serial: d.Serial, Model: d.Model,
 		FolderID: d.FolderID, From: d.Firmware, To: rel.Version.String(), ReleaseID: rel.ID, State: Queued,
-		Origin: origin, CreatedBy: actor.ID, CreatedLabel: label, CreatedAt: now, UpdatedAt: now}
+		Origin: origin, CreatedBy: actor.ID, CreatedLabel: labelOf(actor), CreatedAt: now, UpdatedAt: now}
 }
 
 func (s *Service) newRollout(t org.Tree, actor audit.Actor, orgID string, tasks []*Task, spec RingSpec, now time.Time) (Rollout, error) {
@@ -346,12 +329,8 @@ func (s *Service) newRollout(t org.Tree, actor audit.Actor, orgID string, tasks 
 	if err != nil {
 		return Rollout{}, err
 	}
-	label := actor.Email
-	if label == "" {
-		label = actor.ID
-	}
 	r := Rollout{ID: account.NewID("rol_"), OrgID: orgID, State: RolloutRunning, Phase: 1, Ring: spec,
-		CreatedBy: actor.ID, CreatedLabel: label, CreatedAt: now, UpdatedAt: now}
+		CreatedBy: actor.ID, CreatedLabel: labelOf(actor), CreatedAt: now, UpdatedAt: now}
 	for _, tk := range tasks {
 		tk.RolloutID = r.ID
 	}
@@ -382,56 +361,6 @@ func publishedOf(ps []firmware.Published, r firmware.Release) firmware.Published
 	return firmware.Published{Release: r}
 }
 
-// enter checks the actor's membership and action and loads the folder tree.
-func (s *Service) enter(ctx context.Context, tx Tx, actor audit.Actor, orgID string, action access.Action) (org.Org, org.Membership, org.Tree, error) {
-	o, m, err := org.EnterTx(ctx, tx, actor, orgID)
-	if err != nil {
-		return o, m, org.Tree{}, err
-	}
-	folders, err := tx.Folders(ctx, orgID)
-	if err != nil {
-		return o, m, org.Tree{}, err
-	}
-	t := org.NewTree(folders)
-	if action == "" {
-		return o, m, t, nil
-	}
-	return o, m, t, access.Check(m.Role, action)
-}
-
-// visible is the folders the member sees within folder ("" every folder),
-// nil when every folder.
-func visible(t org.Tree, m org.Membership, folder string) ([]string, error) {
-	var base []string
-	if !m.Role.SeesAllFolders() {
-		base = []string{}
-		for _, f := range t.Visible(m.Role, m.Granted()) {
-			base = append(base, f.ID)
-		}
-	}
-	if folder == "" {
-		return base, nil
-	}
-	if !t.Sees(m.Role, m.Granted(), folder) {
-		return nil, errs.NotFoundf("err.folder.not_found", folder)
-	}
-	sub := t.Subtree(folder)
-	if base == nil {
-		return sub, nil
-	}
-	in := map[string]bool{}
-	for _, id := range base {
-		in[id] = true
-	}
-	out := []string{}
-	for _, id := range sub {
-		if in[id] {
-			out = append(out, id)
-		}
-	}
-	return out, nil
-}
-
 // Tasks lists the tasks of devices the actor sees (FW-5), newest first.
 func (s *Service) Tasks(ctx context.Context, actor audit.Actor, orgID string, f TaskFilter, p Page) ([]Task, string, org.Tree, error) {
 	var out []Task
@@ -440,11 +369,11 @@ func (s *Service) Tasks(ctx context.Context, actor audit.Actor, orgID string, f 
 	err := s.store.Read(ctx, func(tx Tx) error {
 		var m org.Membership
 		var err error
-		_, m, t, err = s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		_, m, t, err = fleet.Enter(ctx, tx, actor, orgID, access.ViewDevices)
 		if err != nil {
 			return err
 		}
-		if f.Folders, err = visible(t, m, f.FolderID); err != nil {
+		if f.Folders, err = fleet.VisibleFolders(t, m, f.FolderID); err != nil {
 			return err
 		}
 		if f.Folders != nil && len(f.Folders) == 0 {
@@ -469,7 +398,7 @@ func (s *Service) Task(ctx context.Context, actor audit.Actor, orgID, id string)
 }
 
 func (s *Service) visibleTask(ctx context.Context, tx Tx, actor audit.Actor, orgID, id string, action access.Action) (Task, int, error) {
-	_, m, t, err := s.enter(ctx, tx, actor, orgID, "")
+	_, m, t, err := fleet.Enter(ctx, tx, actor, orgID, "")
 	if err != nil {
 		return Task{}, 0, err
 	}
@@ -572,9 +501,6 @@ func (s *Service) Retry(ctx context.Context, actor audit.Actor, orgID, id string
 		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: audit.UpgradeRetry,
 			TargetType: "device", TargetID: nt.DeviceID, Details: map[string]any{"task": nt.ID, "retry_of": old.ID, "version": nt.To}})
 	})
-	if err == nil {
-		s.wake()
-	}
 	return nt, err
 }
 
@@ -606,7 +532,7 @@ func (s *Service) notifyDevice(orgID, serial string) {
 func (s *Service) Limits(ctx context.Context, actor audit.Actor, orgID string) (Limits, error) {
 	var l Limits
 	err := s.store.Read(ctx, func(tx Tx) error {
-		if _, _, _, err := s.enter(ctx, tx, actor, orgID, access.ViewDevices); err != nil {
+		if _, _, _, err := fleet.Enter(ctx, tx, actor, orgID, access.ViewDevices); err != nil {
 			return err
 		}
 		var err error
@@ -630,7 +556,7 @@ func (s *Service) SetLimits(ctx context.Context, actor audit.Actor, orgID string
 		return Limits{}, err
 	}
 	err := s.store.Write(ctx, func(tx Tx) error {
-		if _, _, _, err := s.enter(ctx, tx, actor, orgID, access.ManageUpgrades); err != nil {
+		if _, _, _, err := fleet.Enter(ctx, tx, actor, orgID, access.ManageUpgrades); err != nil {
 			return err
 		}
 		now := s.clock.Now()
@@ -640,9 +566,6 @@ func (s *Service) SetLimits(ctx context.Context, actor audit.Actor, orgID string
 		return tx.RecordAudit(ctx, audit.Entry{OrgID: orgID, At: now, Actor: actor, Action: audit.UpgradeLimits,
 			TargetType: "org", TargetID: orgID, Details: map[string]any{"max_concurrent": l.Org, "max_per_site": l.Site}})
 	})
-	if err == nil {
-		s.wake()
-	}
 	return l, err
 }
 
@@ -651,7 +574,7 @@ func (s *Service) Tree(ctx context.Context, actor audit.Actor, orgID string) (or
 	var t org.Tree
 	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
-		_, _, t, err = s.enter(ctx, tx, actor, orgID, access.ViewDevices)
+		_, _, t, err = fleet.Enter(ctx, tx, actor, orgID, access.ViewDevices)
 		return err
 	})
 	return t, err
