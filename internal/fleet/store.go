@@ -129,6 +129,10 @@ type DeviceTx interface {
 type DeviceStore interface {
 	Read(ctx context.Context, fn func(DeviceTx) error) error
 	Write(ctx context.Context, fn func(DeviceTx) error) error
+	// WriteGrouped is Write for the devices' small, frequent writes: fn
+	// shares one transaction with the calls made meanwhile, undone alone
+	// if it fails, committed with them.
+	WriteGrouped(ctx context.Context, fn func(DeviceTx) error) error
 	HelloView(ctx context.Context, serial string) (secretHash string, rep Reported, err error)
 }
 

@@ -105,7 +105,9 @@ func (g *Gateway) deliver(ctx context.Context, serial string) ([]device.WireComm
 		out = append(out, c.Wire())
 		ids[c.OrgID] = append(ids[c.OrgID], c.ID)
 	}
-	err = g.store.Write(ctx, func(tx fleet.DeviceTx) error {
+	// Every long-poll that takes a command writes it: the deliveries share
+	// transactions.
+	err = g.store.WriteGrouped(ctx, func(tx fleet.DeviceTx) error {
 		for orgID, ids := range ids {
 			if err := tx.MarkDelivered(ctx, orgID, ids, now); err != nil {
 				return err
@@ -134,7 +136,7 @@ func (g *Gateway) result(c *call) (any, error) {
 	var reply device.ResultReply
 	var resOrg string
 	ctx := c.r.Context()
-	err := g.store.Write(ctx, func(tx fleet.DeviceTx) error {
+	err := g.store.WriteGrouped(ctx, func(tx fleet.DeviceTx) error {
 		org, kept, err := g.orgOf(ctx, tx, c.serial, false)
 		if err != nil {
 			return err

@@ -151,6 +151,10 @@ func (s *failingStore) Write(_ context.Context, fn func(fleet.DeviceTx) error) e
 	return fn(failingTx{touchTx: touchTx{s: &s.touchStore}, s: s})
 }
 
+func (s *failingStore) WriteGrouped(ctx context.Context, fn func(fleet.DeviceTx) error) error {
+	return s.Write(ctx, fn)
+}
+
 func (t failingTx) OpenCommands(_ context.Context, orgID, serial string, _ int) ([]fleet.Command, error) {
 	return []fleet.Command{{ID: "cmd_1", OrgID: orgID, Serial: serial, Type: "identify", State: "pending"}}, nil
 }

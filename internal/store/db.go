@@ -25,10 +25,12 @@ import (
 // has one writer; queuing in Go beats spinning on SQLITE_BUSY) and reads
 // through a pool; on PostgreSQL both are the same pool.
 type DB struct {
-	w, r    *sql.DB
-	d       dialect
-	dsn     string
-	closeFn func() error
+	w, r           *sql.DB
+	d              dialect
+	dsn            string
+	closeFn        func() error
+	group          *group
+	wStmts, rStmts *stmtCache // SQLite only
 }
 
 // IsPostgres reports whether a database setting names PostgreSQL.
@@ -65,9 +67,11 @@ func Open(ctx context.Context, database string) (*DB, error) {
 			w.Close()
 			return nil, err
 		}
-		return &DB{w: w, r: r, d: postgresDialect, dsn: database, closeFn: func() error {
+		db := &DB{w: w, r: r, d: postgresDialect, dsn: database, closeFn: func() error {
 			return errors.Join(r.Close(), w.Close())
-		}}, nil
+		}}
+		db.group = newGroup(db)
+		return db, nil
 	}
 	if database == "" {
 		return nil, errors.New("no database configured")
@@ -117,12 +121,15 @@ func Open(ctx context.Context, database string) (*DB, error) {
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go checkpointer(cp, stop, stopped)
 	var stopOnce sync.Once
-	return &DB{w: w, r: r, d: sqliteDialect, dsn: database, closeFn: func() error {
+	wStmts, rStmts := newStmtCache(w), newStmtCache(r)
+	db := &DB{w: w, r: r, d: sqliteDialect, dsn: database, wStmts: wStmts, rStmts: rStmts, closeFn: func() error {
 		// Closing twice is allowed, as with sql.DB.
 		stopOnce.Do(func() { close(stop) })
 		<-stopped
-		return errors.Join(r.Close(), w.Close(), cp.Close())
-	}}, nil
+		return errors.Join(wStmts.close(), rStmts.close(), r.Close(), w.Close(), cp.Close())
+	}}
+	db.group = newGroup(db)
+	return db, nil
 }
 
 // checkpointer copies SQLite's write-ahead log into the database file every
@@ -166,18 +173,48 @@ func (db *DB) Ping(ctx context.Context) error {
 type Tx struct {
 	tx *sql.Tx
 	d  dialect
+	// detached: the statements outlive their caller's context (a grouped
+	// transaction, which other calls share).
+	detached bool
+	stmts    *stmtCache // SQLite's prepared statements, for exec and queryRow
+}
+
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.d.rebind(q), args...)
+	ctx, q = t.ctx(ctx), t.d.rebind(q)
+	if st := t.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.d.rebind(q), args...)
+	return t.tx.QueryContext(t.ctx(ctx), t.d.rebind(q), args...)
+}
+
+// queryOwned is query through SQLite's prepared statements (see stmtCache),
+// for a caller that reads its rows to the end, and closes them, before it
+// runs anything else: the hot reads of the device gateway.
+func (t *Tx) queryOwned(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx, q = t.ctx(ctx), t.d.rebind(q)
+	if st := t.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.d.rebind(q), args...)
+	ctx, q = t.ctx(ctx), t.d.rebind(q)
+	if st := t.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 // execOne runs a statement that must touch exactly one row; none is notFound.
@@ -196,7 +233,8 @@ func (t *Tx) execOne(ctx context.Context, notFound error, q string, args ...any)
 	return nil
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) (err error) {
+func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, fn func(*Tx) error) (err error) {
+	stmts.prepare(ctx)
 	var opts *sql.TxOptions
 	if readOnly && db.d == postgresDialect {
 		opts = &sql.TxOptions{ReadOnly: true}
@@ -218,15 +256,17 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 			err = errs.Wrap(cerr, "commit")
 		}
 	}()
-	return fn(&Tx{tx: sqlTx, d: db.d})
+	return fn(&Tx{tx: sqlTx, d: db.d, stmts: stmts})
 }
 
 // Read runs fn in a read-only transaction.
-func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error { return db.run(ctx, db.r, true, fn) }
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.r, db.rStmts, true, fn)
+}
 
 // Write runs fn in a read-write transaction, committed if fn returns nil.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.w, false, fn)
+	return db.run(ctx, db.w, db.wStmts, false, fn)
 }
 
 // runner adapts DB to a domain's Store interface, whose transactions are
@@ -242,6 +282,12 @@ func (r runner[T]) Read(ctx context.Context, fn func(T) error) error {
 
 func (r runner[T]) Write(ctx context.Context, fn func(T) error) error {
 	return r.db.Write(ctx, func(tx *Tx) error { return fn(r.wrap(tx)) })
+}
+
+// WriteGrouped runs fn in a transaction shared with other calls (see
+// DB.WriteGrouped).
+func (r runner[T]) WriteGrouped(ctx context.Context, fn func(T) error) error {
+	return r.db.WriteGrouped(ctx, func(tx *Tx) error { return fn(r.wrap(tx)) })
 }
 
 // DSN returns the database setting this DB was opened with.

@@ -360,7 +360,7 @@ func (t *Tx) Command(ctx context.Context, orgID, id string) (fleet.Command, erro
 // OpenCommands returns a device's commands in an organization that have no
 // outcome yet, oldest first (the gateway delivers them; at least once).
 func (t *Tx) OpenCommands(ctx context.Context, orgID, serial string, limit int) ([]fleet.Command, error) {
-	rows, err := t.query(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE org_id = ? AND serial = ? AND state IN ('pending', 'delivered')
+	rows, err := t.queryOwned(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE org_id = ? AND serial = ? AND state IN ('pending', 'delivered')
 		ORDER BY created_at, id LIMIT ?`, orgID, serial, limit)
 	if err != nil {
 		return nil, errs.Wrap(err, "open commands")

@@ -126,7 +126,9 @@ func TestFW5_UpgradeEndToEnd(t *testing.T) {
 			t.Fatalf("started %+v", st)
 		}
 		tk := st.Tasks[0]
-		if tk.State != "queued" || tk.From != harness.Firmware || tk.To != "12.2.35" || tk.StartedBy != "owner@example.com" {
+		// The device is online and nothing holds the task back: it starts
+		// with the request.
+		if tk.State != "scheduled" || tk.From != harness.Firmware || tk.To != "12.2.35" || tk.StartedBy != "owner@example.com" {
 			t.Fatalf("task %+v", tk)
 		}
 		f.dispatch()
@@ -254,8 +256,11 @@ func TestFW3_OfflineDeviceWaits(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFleet(t, db, 1)
-		tk := f.upgrade(map[string]any{"device_ids": f.ids}).Tasks[0]
 		f.s.Clock.Advance(10 * time.Minute) // silent: offline
+		tk := f.upgrade(map[string]any{"device_ids": f.ids}).Tasks[0]
+		if tk.State != "queued" {
+			t.Fatalf("task for an offline device is %s at the request, want queued", tk.State)
+		}
 		f.dispatch()
 		wantState(t, f.task(tk.ID), "queued")
 		f.devices[0].Hello()
@@ -277,6 +282,16 @@ func TestFW7_Pacing(t *testing.T) {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 		st := f.upgrade(map[string]any{"device_ids": f.ids})
+		// The request starts what the limits allow at once, and no more.
+		atOnce := 0
+		for _, tk := range st.Tasks {
+			if tk.State == "scheduled" {
+				atOnce++
+			}
+		}
+		if atOnce != 2 {
+			t.Fatalf("the request started %d tasks, want 2 (the site's limit)", atOnce)
+		}
 		f.dispatch()
 		count := func() (running int) {
 			for _, tk := range st.Tasks {

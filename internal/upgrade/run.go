@@ -64,23 +64,14 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 	var woken []string
 	err = s.store.Write(ctx, func(tx Tx) error {
 		now := s.clock.Now()
-		lim, err := s.limits(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
 		folders, err := tx.Folders(ctx, orgID)
 		if err != nil {
 			return err
 		}
 		t := org.NewTree(folders)
-		byFolder, err := tx.RunningByFolder(ctx, orgID)
+		lim, running, perSite, err := s.running(ctx, tx, orgID, t)
 		if err != nil {
 			return err
-		}
-		running, perSite := 0, map[string]int{}
-		for f, n := range byFolder {
-			running += n
-			perSite[SiteOf(t.Ancestry(f))] += n
 		}
 		if lim.Org > 0 && running >= lim.Org {
 			return nil
@@ -93,7 +84,7 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 		// start now (offline devices, full sites, paused rollouts), until
 		// the room is filled or the queue is read to its end: tasks that
 		// wait at its head never hold back the others.
-		window := max(room*4, 200)
+		window := max(room+room/4, 200)
 		limits := Limits{Org: min(lim.Org, running+room), Site: lim.Site}
 		rollouts := map[string]*Rollout{}
 		var queued []Live
@@ -149,24 +140,13 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 		// The batch's tasks and commands are written a few hundred rows per
 		// statement: one statement per task held SQLite's one writer for
 		// seconds per batch, with the devices' reports waiting behind it.
-		var tasks []Task
-		var taskRevs []int
-		var cmds []fleet.Command
-		for _, tk := range picked {
-			rel, ok := releases[tk.ReleaseID]
-			if !ok {
-				continue
-			}
-			args, err := json.Marshal(device.UpgradeArgs{Task: tk.ID, Release: rel.ID, Model: rel.Model,
-				Version: rel.Version.String(), URL: "/device/v1/firmware/" + rel.ID, SHA256: rel.SHA256,
-				Size: rel.Size, Signature: rel.Signature})
-			if err != nil {
-				return errs.Wrap(err, "upgrade args")
-			}
-			cmd := fleet.Command{ID: account.NewID("cmd_"), OrgID: orgID, DeviceID: tk.DeviceID, Serial: tk.Serial,
-				Type: device.CmdUpgrade, Args: args, State: device.StatePending, CreatedBy: tk.CreatedBy, CreatedAt: now}
-			tk.Dispatch(cmd.ID, now)
-			tasks, taskRevs, cmds = append(tasks, *tk), append(taskRevs, revs[tk.ID]), append(cmds, cmd)
+		picked, cmds, err := dispatchTasks(orgID, picked, releases, now)
+		if err != nil {
+			return err
+		}
+		tasks, taskRevs := make([]Task, len(picked)), make([]int, len(picked))
+		for i, tk := range picked {
+			tasks[i], taskRevs[i] = *tk, revs[tk.ID]
 		}
 		saved, err := tx.SaveTasks(ctx, tasks, taskRevs)
 		if err != nil {
@@ -206,7 +186,8 @@ func (s *Service) Progress(ctx context.Context, orgID, serial, command string, p
 		return device.ProgressReply{}, errs.InvalidField("percent", "err.upgrade.percent")
 	}
 	var reply device.ProgressReply
-	err := s.store.Write(ctx, func(tx Tx) error {
+	// A fleet upgrading reports all at once: the reports share transactions.
+	err := s.store.WriteGrouped(ctx, func(tx Tx) error {
 		tk, rev, err := tx.TaskByCommand(ctx, orgID, command)
 		if errs.Is(err, errs.NotFound) || err == nil && tk.Serial != serial {
 			reply = device.ProgressReply{Reason: stopUnknown}
@@ -239,7 +220,7 @@ func (s *Service) Progress(ctx context.Context, orgID, serial, command string, p
 // Result applies the result a device posted for one of its commands, if it
 // carries a task (the gateway has recorded the command's outcome).
 func (s *Service) Result(ctx context.Context, orgID, serial, command string, res device.Result) error {
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err := s.store.WriteGrouped(ctx, func(tx Tx) error {
 		tk, rev, err := tx.TaskByCommand(ctx, orgID, command)
 		if errs.Is(err, errs.NotFound) || err == nil && tk.Serial != serial {
 			return nil
@@ -505,3 +486,48 @@ const (
 	SweepEvery     = 10 * time.Second
 	SchedulerEvery = time.Minute
 )
+
+// running returns an organization's pacing limits and how many of its
+// tasks run now, in all and per site folder (FW-7).
+func (s *Service) running(ctx context.Context, tx Tx, orgID string, t org.Tree) (Limits, int, map[string]int, error) {
+	lim, err := s.limits(ctx, tx, orgID)
+	if err != nil {
+		return Limits{}, 0, nil, err
+	}
+	byFolder, err := tx.RunningByFolder(ctx, orgID)
+	if err != nil {
+		return Limits{}, 0, nil, err
+	}
+	running, perSite := 0, map[string]int{}
+	for f, n := range byFolder {
+		running += n
+		perSite[SiteOf(t.Ancestry(f))] += n
+	}
+	return lim, running, perSite, nil
+}
+
+// dispatchTasks starts the picked tasks at now: each is scheduled with the
+// upgrade command its device is to be sent. A task whose release is gone
+// (withdrawn meanwhile) is left as it is. It returns the tasks started and
+// their commands, in the same order.
+func dispatchTasks(orgID string, picked []*Task, releases map[string]firmware.Published, now time.Time) ([]*Task, []fleet.Command, error) {
+	var started []*Task
+	var cmds []fleet.Command
+	for _, tk := range picked {
+		rel, ok := releases[tk.ReleaseID]
+		if !ok {
+			continue
+		}
+		args, err := json.Marshal(device.UpgradeArgs{Task: tk.ID, Release: rel.ID, Model: rel.Model,
+			Version: rel.Version.String(), URL: "/device/v1/firmware/" + rel.ID, SHA256: rel.SHA256,
+			Size: rel.Size, Signature: rel.Signature})
+		if err != nil {
+			return nil, nil, errs.Wrap(err, "upgrade args")
+		}
+		cmd := fleet.Command{ID: account.NewID("cmd_"), OrgID: orgID, DeviceID: tk.DeviceID, Serial: tk.Serial,
+			Type: device.CmdUpgrade, Args: args, State: device.StatePending, CreatedBy: tk.CreatedBy, CreatedAt: now}
+		tk.Dispatch(cmd.ID, now)
+		started, cmds = append(started, tk), append(cmds, cmd)
+	}
+	return started, cmds, nil
+}

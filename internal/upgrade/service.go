@@ -110,6 +110,7 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 	}
 	plain := plainOf(releases)
 	var out Started
+	var woken []string
 	err = s.store.Write(ctx, func(tx Tx) error {
 		_, m, t, err := fleet.Enter(ctx, tx, actor, orgID, access.ManageUpgrades)
 		if err != nil {
@@ -194,12 +195,26 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 			}
 			out.Rollout = &r
 		}
+		// What may start now starts in this transaction, as the dispatcher
+		// would start it (online devices, inside the pacing limits, a
+		// rollout's first ring): written once as scheduled, with its
+		// command, instead of queued and then read back.
+		cmds, err := s.startAtOnce(ctx, tx, orgID, t, tasks, ds, out.Rollout, releases, now)
+		if err != nil {
+			return err
+		}
 		out.Tasks = make([]Task, len(tasks))
 		for i, tk := range tasks {
 			out.Tasks[i] = *tk
 		}
 		if err := tx.CreateTasks(ctx, out.Tasks); err != nil {
 			return err
+		}
+		if err := tx.CreateCommands(ctx, cmds); err != nil {
+			return err
+		}
+		for _, c := range cmds {
+			woken = append(woken, c.Serial)
 		}
 		details := map[string]any{"tasks": len(out.Tasks), "skipped": len(out.Skipped)}
 		if in.Version != "" {
@@ -225,6 +240,7 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 	if err != nil {
 		return Started{}, err
 	}
+	s.notifyDevices(orgID, woken)
 	return out, nil
 }
 
@@ -598,4 +614,31 @@ func (s *Service) notifyDevices(orgID string, serials []string) {
 	for _, serial := range serials {
 		s.notify.Notify(orgID, serial)
 	}
+}
+
+// startAtOnce starts the new tasks that may start now (see Dispatch) and
+// returns their commands.
+func (s *Service) startAtOnce(ctx context.Context, tx Tx, orgID string, t org.Tree, tasks []*Task, ds []DeviceInfo,
+	r *Rollout, releases []firmware.Published, now time.Time) ([]fleet.Command, error) {
+	lim, running, perSite, err := s.running(ctx, tx, orgID, t)
+	if err != nil {
+		return nil, err
+	}
+	online := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		online[d.ID] = d.Online(now, s.cfg.Heartbeat)
+	}
+	cands := make([]Candidate, 0, len(tasks))
+	for _, tk := range tasks {
+		if r != nil && !r.Starts(tk.Ring) || !tk.InWindow(now) {
+			continue
+		}
+		cands = append(cands, Candidate{Task: tk, Site: SiteOf(t.Ancestry(tk.FolderID)), Online: online[tk.DeviceID]})
+	}
+	byID := make(map[string]firmware.Published, len(releases))
+	for _, p := range releases {
+		byID[p.ID] = p
+	}
+	_, cmds, err := dispatchTasks(orgID, Pick(cands, lim, running, perSite), byID, now)
+	return cmds, err
 }

@@ -133,4 +133,8 @@ type ScheduledDevice struct {
 type Store interface {
 	Read(ctx context.Context, fn func(Tx) error) error
 	Write(ctx context.Context, fn func(Tx) error) error
+	// WriteGrouped is Write for the devices' small, frequent writes: fn
+	// shares one transaction with the calls made meanwhile, undone alone
+	// if it fails, committed with them.
+	WriteGrouped(ctx context.Context, fn func(Tx) error) error
 }
