@@ -117,7 +117,10 @@ type Upgrade struct {
 	Version     Version // the version requested
 	FromVersion Version // the server's version when requested
 	State       State
-	Reason      string  // why it failed or was canceled
+	Reason      string // why it failed or was canceled, in the server's words
+	// ReasonKey is the catalogue key of a reason the portal gives instead
+	// (ReasonSilent: the server never reported the outcome).
+	ReasonKey   string
 	NewVersion  Version // the version the server reported after it
 	RequestedBy string  // user id
 	CreatedAt   time.Time
@@ -200,6 +203,10 @@ func IsSilent(last time.Time, poll time.Duration, now time.Time) bool {
 // MaxInstall is how long a server that picked up an upgrade may stay
 // silent before monitoring calls it offline after all.
 const MaxInstall = 2 * time.Hour
+
+// ReasonSilent is why an upgrade failed when its server picked it up and
+// then stayed silent for MaxInstall (%d: hours).
+const ReasonSilent = "server.upgrade.reason.silent"
 
 // StatusAt is a server's status at now; running is its started upgrade,
 // if any.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 	"mysystems/internal/mail"
 )
@@ -47,6 +48,14 @@ func (s *Service) DetectOffline(ctx context.Context) (int, error) {
 			}
 			if StatusAt(srv, running, now) != Offline {
 				return nil // installing an upgrade: its silence is expected
+			}
+			if running != nil && running.State == Started {
+				// It picked the upgrade up and never came back to say how it
+				// ended: the upgrade failed (SRV-3), and the server may be
+				// given another once it is back.
+				if err := s.failSilent(ctx, tx, srv, *running, now); err != nil {
+					return err
+				}
 			}
 			marked, err := tx.MarkACSOffline(ctx, srv.OrgID, srv.ID, now)
 			if err != nil || !marked {
@@ -115,4 +124,18 @@ func (s *Service) alert(ctx context.Context, tx Tx, srv Server, kind string, at 
 		}
 	}
 	return nil
+}
+
+// failSilent ends an upgrade whose server stayed silent for MaxInstall
+// after picking it up: failed, the server's version as the portal last
+// knew it, with an audit line.
+func (s *Service) failSilent(ctx context.Context, tx Tx, srv Server, u Upgrade, now time.Time) error {
+	u.State, u.ReasonKey, u.NewVersion, u.DoneAt = Failed, ReasonSilent, srv.Version, &now
+	if err := tx.SaveACSUpgrade(ctx, u); err != nil {
+		return err
+	}
+	return tx.RecordAudit(ctx, audit.Entry{OrgID: srv.OrgID, At: now, Actor: audit.System("acs.detect_offline"),
+		Action: audit.ServerUpgradeResult, TargetType: audit.TargetServer, TargetID: srv.ID,
+		Details: map[string]any{"name": srv.Name, "from": u.FromVersion.String(), "to": u.Version.String(),
+			"state": string(u.State), "new_version": u.NewVersion.String(), "upgrade": u.ID, "reason_key": u.ReasonKey}})
 }

@@ -50,6 +50,7 @@ type ServerUpgradeJSON struct {
 	FromVersion string     `json:"from_version"`
 	State       string     `json:"state"`
 	Reason      string     `json:"reason,omitempty"`
+	ReasonKey   string     `json:"reason_key,omitempty"` // set when the portal gave the reason
 	NewVersion  string     `json:"new_version,omitempty"`
 	RequestedBy string     `json:"requested_by,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`

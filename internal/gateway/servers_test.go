@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mysystems/internal/access"
+	"mysystems/internal/acs"
 	"mysystems/internal/audit"
 	proto "mysystems/internal/device"
 	"mysystems/internal/harness"
@@ -487,4 +488,54 @@ func TestSRV3_PollOnTheNewVersionRecordsSuccess(t *testing.T) {
 		t.Error("SRV-3/no audit line of the outcome")
 	}
 	e.Want(e.Call("POST", base, e.owner.Token, nil), 202, "")
+}
+
+// TestSRV3_SilentAfterPickupFails: a server that picked an upgrade up and
+// then stays silent past the longest install has that upgrade failed by
+// the portal, with a reason in the reader's language, and may be given
+// another.
+func TestSRV3_SilentAfterPickupFails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newSrvEnv(t, db)
+		ctx := context.Background()
+		srv := e.EnrolledServer(e.owner.Token, e.org, "Site A", sim.ServerConfig{})
+		base := "/api/v1/orgs/" + e.org + "/servers/" + srv.ID() + "/upgrade"
+		e.Want(e.Call("POST", base, e.owner.Token, map[string]string{}), 202, "")
+		if reply, err := srv.Poll(ctx); err != nil || reply.Upgrade == nil {
+			t.Fatalf("picked up: %+v %v", reply, err)
+		}
+		e.Clock.Advance(acs.MaxInstall - time.Minute)
+		if _, err := e.App.ACS.DetectOffline(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if u := upgradeOf(e.server(srv.ID())); u["state"] != "started" {
+			t.Fatalf("SRV-3/still installing before the bound: %v", u)
+		}
+		e.Clock.Advance(time.Minute)
+		if _, err := e.App.ACS.DetectOffline(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r := e.server(srv.ID())
+		if upgradeOf(r) != nil || r.Str("status") != "offline" {
+			t.Fatalf("SRV-3/no open upgrade and offline after the bound: %s", r.Body)
+		}
+		ups, _ := r.JSON["upgrades"].([]any)
+		last, _ := ups[0].(map[string]any)
+		if last["state"] != "failed" || last["reason_key"] != acs.ReasonSilent || !strings.Contains(last["reason"].(string), "did not report back within 2 hours") {
+			t.Errorf("SRV-3/failed with the portal's reason: %v", last)
+		}
+		frView := e.CallIn("GET", "/api/v1/orgs/"+e.org+"/servers/"+srv.ID(), e.owner.Token, "fr", nil)
+		frUps, _ := frView.JSON["upgrades"].([]any)
+		if reason := frUps[0].(map[string]any)["reason"].(string); !strings.Contains(reason, "aucune nouvelle pendant 2 heures") {
+			t.Errorf("SRV-3/French reason: %q", reason)
+		}
+		if len(e.Audited(e.org, audit.ServerUpgradeResult)) == 0 {
+			t.Error("SRV-3/the outcome is audited")
+		}
+		// Back, the server may be upgraded again.
+		if _, err := srv.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.Want(e.Call("POST", base, e.owner.Token, map[string]string{}), 202, "")
+	})
 }

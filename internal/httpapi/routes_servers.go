@@ -6,6 +6,7 @@ import (
 	"mysystems/internal/acs"
 	"mysystems/internal/api"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 )
 
 // The routes of ACS Pro servers (SPEC §8): enrolment tokens, monitoring,
@@ -16,13 +17,17 @@ func serverHealthJSON(h acs.Health) api.ServerHealthJSON {
 		Recording: h.Recording, Cameras: h.Cameras, LastError: h.LastError}
 }
 
-func serverUpgradeJSON(u acs.Upgrade) api.ServerUpgradeJSON {
+func serverUpgradeJSON(u acs.Upgrade, lang string) api.ServerUpgradeJSON {
+	reason := u.Reason
+	if u.ReasonKey != "" {
+		reason = i18n.Message{Key: u.ReasonKey, Args: []any{int(acs.MaxInstall.Hours())}}.In(lang)
+	}
 	return api.ServerUpgradeJSON{ID: u.ID, ServerID: u.ServerID, Version: u.Version.String(), FromVersion: u.FromVersion.String(),
-		State: string(u.State), Reason: u.Reason, NewVersion: u.NewVersion.String(), RequestedBy: u.RequestedBy,
+		State: string(u.State), Reason: reason, ReasonKey: u.ReasonKey, NewVersion: u.NewVersion.String(), RequestedBy: u.RequestedBy,
 		CreatedAt: u.CreatedAt, StartedAt: u.StartedAt, DoneAt: u.DoneAt}
 }
 
-func serverJSON(v acs.View) api.ServerJSON {
+func serverJSON(v acs.View, lang string) api.ServerJSON {
 	out := api.ServerJSON{ID: v.ID, Name: v.Name, Version: v.Version.String(), Status: string(v.Status),
 		PollSeconds: int(v.PollEvery.Seconds()), EnrolledAt: v.EnrolledAt, LastPollAt: v.LastPollAt,
 		Health: serverHealthJSON(v.Health), HealthAt: v.HealthAt,
@@ -31,7 +36,7 @@ func serverJSON(v acs.View) api.ServerJSON {
 		out.RecommendedVersion = v.Recommended.Version.String()
 	}
 	if v.Upgrade != nil {
-		u := serverUpgradeJSON(*v.Upgrade)
+		u := serverUpgradeJSON(*v.Upgrade, lang)
 		out.Upgrade = &u
 	}
 	for _, s := range v.History {
@@ -39,7 +44,7 @@ func serverJSON(v acs.View) api.ServerJSON {
 			StoragePercent: s.StoragePercent, Recording: s.Recording, Cameras: s.Cameras})
 	}
 	for _, u := range v.Upgrades {
-		out.Upgrades = append(out.Upgrades, serverUpgradeJSON(u))
+		out.Upgrades = append(out.Upgrades, serverUpgradeJSON(u, lang))
 	}
 	return out
 }
@@ -65,7 +70,7 @@ func (a *API) serverRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				return listOf(vs, "", serverJSON), nil
+				return listOf(vs, "", func(v acs.View) api.ServerJSON { return serverJSON(v, a.lang(c)) }), nil
 			}},
 		{Method: "GET", Path: srv + "/{id}", Tag: "servers", Summary: "One ACS Pro server with its last 24 hours of health and its latest upgrades (SRV-1)",
 			Auth: AuthUser, Response: api.ServerJSON{}, handle: func(c *Call) (any, error) {
@@ -73,7 +78,7 @@ func (a *API) serverRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				return serverJSON(v), nil
+				return serverJSON(v, a.lang(c)), nil
 			}},
 		{Method: "PATCH", Path: srv + "/{id}", Tag: "servers", Summary: "Change a server's alert settings (SRV-1; Owner, Admin, Operator)",
 			Auth: AuthUser, Request: api.ServerPatch{}, Response: api.ServerJSON{}, handle: withBody(func(c *Call, in api.ServerPatch) (any, error) {
@@ -82,7 +87,7 @@ func (a *API) serverRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				return serverJSON(v), nil
+				return serverJSON(v, a.lang(c)), nil
 			})},
 		{Method: "POST", Path: srv + "/{id}/upgrade", Tag: "servers", Summary: "Queue an upgrade of a server with a recommended upgrade, to the recommended version unless one is given (SRV-2; Owner, Admin)",
 			Auth: AuthUser, Request: api.ServerUpgradeRequest{}, Response: api.ServerUpgradeJSON{}, Status: http.StatusAccepted,
@@ -98,7 +103,7 @@ func (a *API) serverRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				return serverUpgradeJSON(u), nil
+				return serverUpgradeJSON(u, a.lang(c)), nil
 			}},
 		{Method: "DELETE", Path: srv + "/{id}/upgrade", Tag: "servers", Summary: "Cancel a server's queued upgrade; 409 once the server picked it up (SRV-3; Owner, Admin)",
 			Auth: AuthUser, Response: api.ServerUpgradeJSON{}, handle: func(c *Call) (any, error) {
@@ -106,7 +111,7 @@ func (a *API) serverRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				return serverUpgradeJSON(u), nil
+				return serverUpgradeJSON(u, a.lang(c)), nil
 			}},
 		{Method: "GET", Path: "/api/v1/acs-versions", Tag: "servers", Summary: "The published ACS Pro versions, newest first (SRV-2)",
 			Auth: AuthUser, Response: api.List[api.ACSVersionJSON]{}, handle: func(c *Call) (any, error) {

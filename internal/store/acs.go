@@ -240,7 +240,7 @@ func (t *Tx) CreateACSVersion(ctx context.Context, p acs.Published) error {
 	return conflictOr(err, errs.E(errs.Conflict, "err.server.version_exists", p.Version.String()), "insert ACS Pro version")
 }
 
-const acsUpgradeCols = `org_id, id, server_id, version, from_version, state, reason, new_version, requested_by, created_at, started_at, done_at`
+const acsUpgradeCols = `org_id, id, server_id, version, from_version, state, reason, new_version, requested_by, created_at, started_at, done_at, reason_key`
 
 func scanACSUpgrade(sc interface{ Scan(...any) error }) (acs.Upgrade, error) {
 	var u acs.Upgrade
@@ -248,7 +248,7 @@ func scanACSUpgrade(sc interface{ Scan(...any) error }) (acs.Upgrade, error) {
 	var created int64
 	var started, done sql.NullInt64
 	if err := sc.Scan(&u.OrgID, &u.ID, &u.ServerID, &version, &from, &state, &u.Reason, &newVersion, &u.RequestedBy,
-		&created, &started, &done); err != nil {
+		&created, &started, &done, &u.ReasonKey); err != nil {
 		return u, err
 	}
 	var err error
@@ -270,9 +270,9 @@ func scanACSUpgrade(sc interface{ Scan(...any) error }) (acs.Upgrade, error) {
 // CreateACSUpgrade queues an upgrade request; a server with one open
 // already is a conflict.
 func (t *Tx) CreateACSUpgrade(ctx context.Context, u acs.Upgrade) error {
-	_, err := t.exec(ctx, `INSERT INTO acs_upgrades (`+acsUpgradeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO acs_upgrades (`+acsUpgradeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.OrgID, u.ID, u.ServerID, u.Version.String(), u.FromVersion.String(), string(u.State), u.Reason,
-		u.NewVersion.String(), u.RequestedBy, micros(u.CreatedAt), nullMicros(u.StartedAt), nullMicros(u.DoneAt))
+		u.NewVersion.String(), u.RequestedBy, micros(u.CreatedAt), nullMicros(u.StartedAt), nullMicros(u.DoneAt), u.ReasonKey)
 	return conflictOr(err, errs.E(errs.Conflict, "err.server.upgrade_open_any"), "insert server upgrade")
 }
 
@@ -319,8 +319,8 @@ func (t *Tx) ACSUpgrades(ctx context.Context, orgID, serverID string, limit int)
 // SaveACSUpgrade stores an upgrade request's state and outcome.
 func (t *Tx) SaveACSUpgrade(ctx context.Context, u acs.Upgrade) error {
 	return t.execOne(ctx, errs.NotFoundf("err.server.upgrade_not_found", u.ID),
-		`UPDATE acs_upgrades SET state = ?, reason = ?, new_version = ?, started_at = ?, done_at = ? WHERE org_id = ? AND id = ?`,
-		string(u.State), u.Reason, u.NewVersion.String(), nullMicros(u.StartedAt), nullMicros(u.DoneAt), u.OrgID, u.ID)
+		`UPDATE acs_upgrades SET state = ?, reason = ?, reason_key = ?, new_version = ?, started_at = ?, done_at = ? WHERE org_id = ? AND id = ?`,
+		string(u.State), u.Reason, u.ReasonKey, u.NewVersion.String(), nullMicros(u.StartedAt), nullMicros(u.DoneAt), u.OrgID, u.ID)
 }
 
 // ACSAlertRecipients returns the e-mail and language of an organization's

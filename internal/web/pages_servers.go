@@ -133,7 +133,11 @@ func (c *call) server(titleKey string, action access.Action) (*view, *serverPage
 		case acs.Succeeded:
 			r.Outcome = c.t("servers.outcome.succeeded", up.NewVersion.String())
 		case acs.Failed:
-			r.Reason = up.Reason
+			if up.ReasonKey != "" {
+				r.Outcome = c.t(up.ReasonKey, int(acs.MaxInstall.Hours()))
+			} else {
+				r.Reason = up.Reason
+			}
 		}
 		p.Upgrades = append(p.Upgrades, r)
 	}
