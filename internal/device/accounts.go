@@ -1,6 +1,7 @@
 package device
 
 import (
+	"fmt"
 	"regexp"
 
 	"mysystems/internal/errs"
@@ -31,20 +32,50 @@ type Account struct {
 var usernameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 
 // CheckUsername validates a device account name.
-func CheckUsername(u string) error {
+func CheckUsername(u string) error { return checkUsername("username", u) }
+
+func checkUsername(field, u string) error {
 	if !usernameRe.MatchString(u) {
-		return errs.InvalidField("username", "err.devaccount.username")
+		return errs.InvalidField(field, "err.devaccount.username")
 	}
 	return nil
 }
 
 // CheckRole validates a device account role.
-func CheckRole(r string) error {
+func CheckRole(r string) error { return checkRole("role", r) }
+
+func checkRole(field, r string) error {
 	switch r {
 	case RoleAdministrator, RoleOperator, RoleViewer:
 		return nil
 	}
-	return errs.InvalidField("role", "err.devaccount.role")
+	return errs.InvalidField(field, "err.devaccount.role")
+}
+
+// CheckAccounts applies DEV-6 to an account list as a device reports it:
+// at most MaxAccounts, each username and role by the rules of an account
+// created through the portal, no username twice. The field of an error
+// names the account by its index: accounts, accounts[3].username,
+// accounts[3].role.
+func CheckAccounts(accounts []Account) error {
+	if len(accounts) > MaxAccounts {
+		return errs.InvalidField("accounts", "err.devaccount.too_many", len(accounts), MaxAccounts)
+	}
+	seen := make(map[string]bool, len(accounts))
+	for i, a := range accounts {
+		at := fmt.Sprintf("accounts[%d].", i)
+		if err := checkUsername(at+"username", a.Username); err != nil {
+			return err
+		}
+		if err := checkRole(at+"role", a.Role); err != nil {
+			return err
+		}
+		if seen[a.Username] {
+			return errs.InvalidField(at+"username", "err.devaccount.repeated", a.Username)
+		}
+		seen[a.Username] = true
+	}
+	return nil
 }
 
 // CheckAccountPassword applies DEV-6: 1 to 64 printable ASCII characters.

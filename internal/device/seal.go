@@ -18,14 +18,11 @@ import (
 // AES-256-GCM. Only the device's private key opens it, so the portal stores
 // and logs nothing it could read back (DEV-6).
 func Seal(devicePublicKey string, secret []byte) (string, error) {
-	raw, err := base64.StdEncoding.DecodeString(devicePublicKey)
+	pub, err := parsePublicKey(devicePublicKey)
 	if err != nil {
 		return "", errs.E(errs.Conflict, "err.device.no_public_key")
 	}
-	pub, err := ecdh.X25519().NewPublicKey(raw)
-	if err != nil {
-		return "", errs.E(errs.Conflict, "err.device.no_public_key")
-	}
+	raw := pub.Bytes()
 	eph, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		return "", errs.Wrap(err, "ephemeral key")
@@ -44,6 +41,23 @@ func Seal(devicePublicKey string, secret []byte) (string, error) {
 	}
 	out := append(append(eph.PublicKey().Bytes(), nonce...), aead.Seal(nil, nonce, secret, nil)...)
 	return base64.StdEncoding.EncodeToString(out), nil
+}
+
+// CheckPublicKey validates the public key a device reports in its hello:
+// the base64 (standard alphabet, padded) of a 32-byte X25519 public key.
+func CheckPublicKey(k string) error {
+	if _, err := parsePublicKey(k); err != nil {
+		return errs.InvalidField("public_key", "err.device.public_key")
+	}
+	return nil
+}
+
+func parsePublicKey(k string) (*ecdh.PublicKey, error) {
+	raw, err := base64.StdEncoding.DecodeString(k)
+	if err != nil {
+		return nil, err
+	}
+	return ecdh.X25519().NewPublicKey(raw)
 }
 
 // Open decrypts what Seal sealed for the holder of priv.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -130,18 +129,16 @@ type PublishInput struct {
 	Released string
 }
 
-var modelRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._/+-]{0,63}$`)
-
 // parse reads a release's metadata; the image's SHA-256 comes later.
 func (s *Service) parse(in PublishInput) (Release, error) {
 	r := Release{Model: strings.TrimSpace(in.Model)}
 	if r.Model == "" {
 		return r, errs.InvalidField("model", "err.firmware.model_required")
 	}
-	if !modelRe.MatchString(r.Model) {
-		return r, errs.InvalidField("model", "err.device.model")
-	}
 	var err error
+	if r.Model, err = device.CheckModel(r.Model); err != nil {
+		return r, err
+	}
 	if r.Version, err = ParseVersion(strings.TrimSpace(in.Version)); err != nil {
 		return r, err
 	}

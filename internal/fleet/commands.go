@@ -32,6 +32,7 @@ func (c Command) Done() bool { return c.State == device.StateApplied || c.State 
 
 // ApplyResult records a device's result on c and reports whether it changed
 // anything: a result for a command already done is ignored (at most once).
+// The message is kept to device.MaxMessage characters.
 func ApplyResult(c *Command, ok bool, message string, at time.Time) bool {
 	if c.Done() {
 		return false
@@ -40,10 +41,7 @@ func ApplyResult(c *Command, ok bool, message string, at time.Time) bool {
 	if ok {
 		c.State = device.StateApplied
 	}
-	if len(message) > 500 {
-		message = message[:500]
-	}
-	c.Result = message
+	c.Result = device.Cut(message, device.MaxMessage)
 	c.DoneAt = &at
 	return true
 }

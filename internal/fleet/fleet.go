@@ -89,28 +89,6 @@ func NormalizeSerial(s string) (string, error) {
 	return s, nil
 }
 
-var modelRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._/+-]{0,63}$`)
-
-// CheckModel validates a model name.
-func CheckModel(m string) (string, error) {
-	m = strings.TrimSpace(m)
-	if !modelRe.MatchString(m) {
-		return "", errs.InvalidField("model", "err.device.model")
-	}
-	return m, nil
-}
-
-var firmwareRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$`)
-
-// CheckFirmware validates a firmware version string.
-func CheckFirmware(v string) (string, error) {
-	v = strings.TrimSpace(v)
-	if !firmwareRe.MatchString(v) {
-		return "", errs.InvalidField("firmware", "err.device.firmware")
-	}
-	return v, nil
-}
-
 // NormalizeOAK removes the grouping a person may type (spaces, dashes) and
 // upper-cases the owner authentication key.
 func NormalizeOAK(oak string) string {

@@ -16,7 +16,7 @@ const helloAtResolution = time.Hour
 // device, and says whether anything worth writing changed.
 func (r Reported) AfterHello(in device.Hello, now time.Time) (Reported, bool) {
 	changed := false
-	if fw, err := CheckFirmware(in.Firmware); err == nil && fw != r.Firmware {
+	if fw, err := device.CheckFirmware(in.Firmware); err == nil && fw != r.Firmware {
 		r.Firmware, changed = fw, true
 	}
 	if in.Accounts != nil && !slices.Equal(in.Accounts, r.Accounts) {
@@ -37,7 +37,7 @@ func (r Reported) AfterHello(in device.Hello, now time.Time) (Reported, bool) {
 // AfterHeartbeat merges what a heartbeat reports (firmware, accounts, when
 // they changed) into what the portal knows of the device.
 func (r Reported) AfterHeartbeat(in device.Heartbeat) Reported {
-	if fw, err := CheckFirmware(in.Firmware); err == nil {
+	if fw, err := device.CheckFirmware(in.Firmware); err == nil {
 		r.Firmware = fw
 	}
 	if in.Accounts != nil {

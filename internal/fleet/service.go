@@ -104,7 +104,7 @@ func (s *Service) Mint(ctx context.Context, actor audit.Actor, model string, cou
 	if actor.Kind != audit.KindVendor {
 		return nil, errs.E(errs.Forbidden, "err.device.mint_vendor_only")
 	}
-	model, err := CheckModel(model)
+	model, err := device.CheckModel(model)
 	if err != nil {
 		return nil, err
 	}

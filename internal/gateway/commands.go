@@ -131,12 +131,16 @@ func (g *Gateway) result(c *call) (any, error) {
 	if err := decode(c.r, c.w, &in); err != nil {
 		return nil, err
 	}
+	in, err := device.CheckResult(in)
+	if err != nil {
+		return nil, g.refused(c.serial, c.r.URL.Path, err)
+	}
 	id := c.r.PathValue("id")
 	now := g.clock.Now()
 	var reply device.ResultReply
 	var resOrg string
 	ctx := c.r.Context()
-	err := g.store.WriteGrouped(ctx, func(tx fleet.DeviceTx) error {
+	err = g.store.WriteGrouped(ctx, func(tx fleet.DeviceTx) error {
 		org, kept, err := g.orgOf(ctx, tx, c.serial, false)
 		if err != nil {
 			return err

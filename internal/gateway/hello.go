@@ -44,6 +44,12 @@ func (g *Gateway) hello(c *call) (any, error) {
 	if subtle.ConstantTimeCompare([]byte(account.HashSecret(in.Secret)), []byte(hash)) != 1 {
 		return nil, errBadDevice
 	}
+	// Checked once the device is known, so the refusal is logged with a
+	// serial that exists: the device gets no token until it reports
+	// within the rules.
+	if in, err = device.CheckHello(in); err != nil {
+		return nil, g.refused(serial, c.r.URL.Path, err)
+	}
 	// Most hellos change nothing; what changed (a first hello's key, new
 	// firmware) is written behind, with the next presence flush, so a fleet
 	// reconnecting costs reads, not a queue of single-row writes.
@@ -62,6 +68,18 @@ func (g *Gateway) hello(c *call) (any, error) {
 	claimed := rep.OrgID != ""
 	g.presence.seen(serial, now)
 	return device.Welcome{Token: token, ExpiresAt: exp, HeartbeatSeconds: int(g.cfg.Heartbeat / time.Second), Claimed: claimed}, nil
+}
+
+// refused logs a device's report refused by the device protocol's rules
+// (device.CheckHello and its kin) and returns the refusal, answered 400
+// naming the field: nothing of the report is recorded.
+func (g *Gateway) refused(serial, path string, err error) error {
+	field := ""
+	if e, ok := errs.As(err); ok {
+		field = e.Field
+	}
+	g.log.Warn("device report refused", "serial", serial, "path", path, "field", field, "reason", errs.LocalMessage(err, "en"))
+	return err
 }
 
 // admitHello takes one of the MaxHellos slots, waiting at most HelloWait

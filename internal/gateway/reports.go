@@ -20,6 +20,10 @@ func (g *Gateway) heartbeat(c *call) (any, error) {
 			return nil, err
 		}
 	}
+	in, err := device.CheckHeartbeat(in)
+	if err != nil {
+		return nil, g.refused(c.serial, c.r.URL.Path, err)
+	}
 	now := g.clock.Now()
 	g.presence.seen(c.serial, now)
 	known, _ := g.known.get(c.serial)

@@ -239,6 +239,14 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
+// refuse answers 400 to a report the gateway would refuse, and fails the
+// test: the simulator reports only what the device protocol's rules let
+// through (device.CheckHello and its kin).
+func (g *fakeGW) refuse(w http.ResponseWriter, what string, err error) {
+	g.t.Errorf("GW-2: the simulator sent a %s the gateway refuses: %v", what, err)
+	writeErr(w, http.StatusBadRequest, "invalid", err.Error())
+}
+
 // auth returns the serial of the request's bearer token, or "" after
 // answering 401.
 func (g *fakeGW) auth(w http.ResponseWriter, r *http.Request) string {
@@ -257,6 +265,10 @@ func (g *fakeGW) hello(w http.ResponseWriter, r *http.Request) {
 	var h device.Hello
 	if err := json.NewDecoder(r.Body).Decode(&h); err != nil {
 		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	if _, err := device.CheckHello(h); err != nil {
+		g.refuse(w, "hello", err)
 		return
 	}
 	g.mu.Lock()
@@ -286,6 +298,10 @@ func (g *fakeGW) heartbeat(w http.ResponseWriter, r *http.Request) {
 	var hb device.Heartbeat
 	if err := json.NewDecoder(r.Body).Decode(&hb); err != nil {
 		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	if _, err := device.CheckHeartbeat(hb); err != nil {
+		g.refuse(w, "heartbeat", err)
 		return
 	}
 	g.mu.Lock()
@@ -356,6 +372,10 @@ func (g *fakeGW) result(w http.ResponseWriter, r *http.Request) {
 	var res device.Result
 	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
 		writeErr(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	if _, err := device.CheckResult(res); err != nil {
+		g.refuse(w, "result", err)
 		return
 	}
 	id := r.PathValue("id")

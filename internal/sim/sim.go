@@ -41,6 +41,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"mysystems/internal/device"
 )
 
 // Identity is a device's factory identity, as minted by the vendor.
@@ -173,6 +175,27 @@ type Config struct {
 	NoSourceBind bool
 }
 
+// check applies to an identity what the gateway checks of a hello, so a
+// device that would be refused is refused before it starts: a serial and
+// a secret, and a model and firmware version, when given, of the
+// protocol's formats.
+func (id Identity) check() error {
+	if id.Serial == "" || id.Secret == "" {
+		return errors.New("every device needs a serial and a secret")
+	}
+	if id.Model != "" {
+		if _, err := device.CheckModel(id.Model); err != nil {
+			return fmt.Errorf("device %s: model %q: %s", id.Serial, id.Model, errMessage(err))
+		}
+	}
+	if id.Firmware != "" {
+		if _, err := device.CheckFirmware(id.Firmware); err != nil {
+			return fmt.Errorf("device %s: firmware %q: %s", id.Serial, id.Firmware, errMessage(err))
+		}
+	}
+	return nil
+}
+
 // Fleet is a running set of simulated devices.
 type Fleet struct {
 	cfg          Config
@@ -231,6 +254,9 @@ func New(cfg Config) (*Fleet, error) {
 	}
 	if cfg.Firmware == "" {
 		cfg.Firmware = "12.2.54"
+	}
+	if _, err := device.CheckFirmware(cfg.Firmware); err != nil {
+		return nil, fmt.Errorf("firmware %q: %s", cfg.Firmware, errMessage(err))
 	}
 	if cfg.RebootMin <= 0 {
 		cfg.RebootMin = 20 * time.Second
@@ -291,8 +317,8 @@ func (f *Fleet) Start(ctx context.Context, ids []Identity) error {
 		return errors.New("fleet already started")
 	}
 	for _, id := range ids {
-		if id.Serial == "" || id.Secret == "" {
-			return errors.New("every device needs a serial and a secret")
+		if err := id.check(); err != nil {
+			return err
 		}
 		if _, dup := f.serials[id.Serial]; dup {
 			return fmt.Errorf("serial %s appears twice", id.Serial)

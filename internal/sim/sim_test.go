@@ -535,3 +535,33 @@ func TestLoopbackSource(t *testing.T) {
 		seen[ip.String()] = true
 	}
 }
+
+// GW-2, GW-4: the simulator reports only what the gateway takes: a
+// firmware version or model the device protocol's rules refuse stops it
+// before any device starts, with the reason.
+func TestGW4_SimulatorReportsWithinTheRules(t *testing.T) {
+	if _, err := New(Config{Server: "http://127.0.0.1:1", Firmware: "12.2 beta"}); err == nil || !strings.Contains(err.Error(), "firmware") {
+		t.Errorf("a firmware with a space: %v, want refused", err)
+	}
+	if _, err := New(Config{Server: "http://127.0.0.1:1", Firmware: strings.Repeat("1", 33)}); err == nil {
+		t.Error("a 33-character firmware accepted")
+	}
+	for _, id := range []Identity{
+		{Serial: "ACCC8E000001", Secret: "s", Model: strings.Repeat("M", 2000)},
+		{Serial: "ACCC8E000001", Secret: "s", Model: "AXIS <P3265>"},
+		{Serial: "ACCC8E000001", Secret: "s", Firmware: "11.11 beta"},
+	} {
+		f, err := New(Config{Server: "http://127.0.0.1:1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Start(context.Background(), []Identity{id}); err == nil {
+			f.Stop()
+			t.Errorf("Start with %.40v accepted", id)
+		}
+		if s, err := NewStepped(Config{Server: "http://127.0.0.1:1"}, id); err == nil {
+			s.Close()
+			t.Errorf("NewStepped with %.40v accepted", id)
+		}
+	}
+}

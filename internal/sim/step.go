@@ -66,6 +66,9 @@ type Command = device.WireCommand
 // plain client) on a client of its own.
 func NewStepped(cfg Config, id Identity) (*Stepped, error) {
 	cfg.HTTP1, cfg.Sites, cfg.NoSourceBind = true, 0, true
+	if err := id.check(); err != nil {
+		return nil, err
+	}
 	f, err := New(cfg)
 	if err != nil {
 		return nil, err

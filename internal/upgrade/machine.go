@@ -104,7 +104,7 @@ func (t *Task) Finish(command string, res device.Result, now time.Time) bool {
 	case t.State == Installing && res.OK:
 		t.end(Failed, Because(ReasonOldVersion, res.Firmware, t.To), now)
 	case !res.OK:
-		msg := Cut(res.Message, 500)
+		msg := device.Cut(res.Message, device.MaxMessage)
 		if msg == "" {
 			msg = "no reason given"
 		}
