@@ -3,7 +3,6 @@ package app_test
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"golang.org/x/net/http2"
 
 	"mysystems/internal/app"
 	"mysystems/internal/harness"
@@ -49,12 +46,20 @@ func serve(t *testing.T, limits func(*app.Config)) *served {
 	t.Cleanup(func() { _ = srv.Close() })
 	s.addr = ln.Addr().String()
 	s.base = "http://" + s.addr
-	tr := &http2.Transport{AllowHTTP: true, DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}}
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true) // prior knowledge: HTTP/2 from the first byte
 	t.Cleanup(tr.CloseIdleConnections)
 	s.client = &http.Client{Transport: tr}
+	// The connection the requests of the test share: the client opens one
+	// per request while it has none.
+	res, err := s.client.Get(s.base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.ProtoMajor != 2 {
+		t.Fatalf("the client speaks %s", res.Proto)
+	}
 	return s
 }
 
@@ -113,7 +118,7 @@ func TestGW1_HTTP2StalledBodiesAreCut(t *testing.T) {
 	for range n + 1 {
 		a := <-answers
 		if a.err != nil || a.status != http.StatusRequestTimeout || a.code != "timeout" || a.proto != 2 {
-			t.Fatalf("stalled request without a credential: %+v, want 408 timeout over HTTP/2", a)
+			t.Fatalf("stalled request without a credential: %+v (%v), want 408 timeout over HTTP/2", a, a.err)
 		}
 		if a.after < open || a.after > open+3*time.Second {
 			t.Fatalf("stalled request without a credential answered after %v, want about %v", a.after, open)
@@ -121,8 +126,8 @@ func TestGW1_HTTP2StalledBodiesAreCut(t *testing.T) {
 	}
 
 	a := s.stalled("/device/v1/heartbeat", token)
-	if a.err != nil || a.status != http.StatusRequestTimeout || a.code != "timeout" {
-		t.Fatalf("stalled heartbeat: %+v, want 408 timeout", a)
+	if a.err != nil || a.status != http.StatusRequestTimeout || a.code != "timeout" || a.proto != 2 {
+		t.Fatalf("stalled heartbeat: %+v (%v), want 408 timeout over HTTP/2", a, a.err)
 	}
 	if a.after < read || a.after > read+3*time.Second {
 		t.Fatalf("stalled heartbeat answered after %v, want about %v", a.after, read)
