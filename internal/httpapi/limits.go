@@ -40,10 +40,11 @@ type Limits struct {
 }
 
 // DefaultLimits are the production limits (without open paths: the server
-// assembling the routes knows them).
+// assembling the routes knows them). OpenPerConn leaves room for a large
+// site's devices all saying hello at once over their one connection.
 func DefaultLimits() Limits {
 	return Limits{ReadTimeout: ReadTimeout, WriteTimeout: WriteTimeout,
-		OpenReadTimeout: 10 * time.Second, OpenMaxBody: 64 << 10, OpenPerConn: 100}
+		OpenReadTimeout: 10 * time.Second, OpenMaxBody: 64 << 10, OpenPerConn: 1000}
 }
 
 func (l Limits) withDefaults() Limits {
