@@ -36,6 +36,11 @@ type Config struct {
 	// loopback and behind a TLS-terminating proxy.
 	TLSCert string `json:"tls_cert"`
 	TLSKey  string `json:"tls_key"`
+	// MetricsListen is an address serving /metrics instead of the main
+	// listener (empty: /metrics is on the main listener).
+	MetricsListen string `json:"metrics_listen"`
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string `json:"metrics_token"`
 }
 
 func defaultConfig() Config {
@@ -87,6 +92,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "interval devices heartbeat at; silent for 3 intervals is offline")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate chain: serve HTTPS (HTTP/2 and HTTP/1.1 over TLS) with --tls-key")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key of --tls-cert")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", c.MetricsListen, "serve /metrics on this address instead of --listen, e.g. 127.0.0.1:9090")
+	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics asks for (prefer MYSYSTEMS_METRICS_TOKEN_FILE)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "mail server, smtp://user:pass@host:587?from=noreply@example.com&tls=starttls|tls|none (default: keep e-mail in the outbox; see 'vendor outbox')")
 }
 
@@ -129,6 +136,7 @@ func (c *Config) loadFileAndEnv(args []string, getenv func(string) string) error
 		"MYSYSTEMS_LISTEN": &c.Listen, "MYSYSTEMS_DATA_DIR": &c.DataDir, "MYSYSTEMS_DATABASE": &c.Database,
 		"MYSYSTEMS_BASE_URL": &c.BaseURL, "MYSYSTEMS_LOG_FORMAT": &c.LogFormat, "MYSYSTEMS_LOG_LEVEL": &c.LogLevel,
 		"MYSYSTEMS_SMTP_URL": &c.SMTPURL, "MYSYSTEMS_TLS_CERT": &c.TLSCert, "MYSYSTEMS_TLS_KEY": &c.TLSKey,
+		"MYSYSTEMS_METRICS_LISTEN": &c.MetricsListen, "MYSYSTEMS_METRICS_TOKEN": &c.MetricsToken,
 	} {
 		if err := str(name, dst); err != nil {
 			return err

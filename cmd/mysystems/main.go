@@ -171,6 +171,9 @@ func appConfig(cfg Config) app.Config {
 	ac.TrustProxy = cfg.TrustProxy
 	ac.RateLimit, ac.Burst = cfg.RateLimit, cfg.RateBurst
 	ac.SMTPURL = cfg.SMTPURL
+	ac.HSTS = cfg.TLS()
+	ac.MetricsToken = cfg.MetricsToken
+	ac.MetricsApart = cfg.MetricsListen != ""
 	ac.Firmware.DataDir = cfg.DataDir
 	if cfg.Heartbeat > 0 {
 		ac.Fleet.Heartbeat = cfg.Heartbeat
@@ -227,6 +230,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			ln.Close()
 			return err
 		}
+	}
+	if cfg.MetricsListen != "" {
+		msrv, err := serveMetrics(a, cfg.MetricsListen, log, stdout)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer msrv.Close()
 	}
 	srv := a.Server(cfg.Listen)
 	srv.ErrorLog = httpErrorLog(log)
@@ -384,6 +395,19 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return nil
 	}
 	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox | devices | firmware | acs)", args[0])
+}
+
+// serveMetrics serves /metrics on its own listener, printing its URL.
+func serveMetrics(a *app.App, addr string, log *slog.Logger, stdout io.Writer) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	srv := a.MetricsServer(addr)
+	srv.ErrorLog = httpErrorLog(log)
+	fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", ln.Addr())
+	go func() { _ = srv.Serve(ln) }()
+	return srv, nil
 }
 
 // startPprof serves Go's profiling endpoints on their own listener, never on

@@ -54,6 +54,17 @@ type Config struct {
 	// ACS holds the ACS Pro servers' poll interval, enrolment token
 	// lifetime and sampling (SPEC §8).
 	ACS acs.Config
+	// HTTP bounds the time and size of request bodies (its OpenPaths are
+	// the gateway's, unless set).
+	HTTP httpapi.Limits
+	// HSTS sends Strict-Transport-Security on every answer; an https://
+	// BaseURL implies it. cmd/mysystems sets it when it serves TLS.
+	HSTS bool
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// MetricsApart takes /metrics off Handler: MetricsServer serves it, on
+	// a listener of its own.
+	MetricsApart bool
 	// SMTPURL is where e-mail goes (smtp://user:pass@host:587?from=…); empty
 	// keeps it in the outbox, readable by vendor operators.
 	SMTPURL string
@@ -61,7 +72,8 @@ type Config struct {
 
 // DefaultConfig is the production configuration.
 func DefaultConfig() Config {
-	return Config{BaseURL: "http://127.0.0.1:8080", RateLimit: 50, Burst: 200, Account: account.DefaultConfig(), Fleet: fleet.DefaultConfig(), Gateway: gateway.DefaultConfig()}
+	return Config{BaseURL: "http://127.0.0.1:8080", RateLimit: 50, Burst: 200, Account: account.DefaultConfig(), Fleet: fleet.DefaultConfig(), Gateway: gateway.DefaultConfig(),
+		HTTP: httpapi.DefaultLimits()}
 }
 
 // App is an assembled server.
@@ -85,6 +97,8 @@ type App struct {
 	Web         *web.UI
 	Registry    *prometheus.Registry
 	Handler     http.Handler
+	metrics     http.Handler
+	wrap        func(http.Handler) http.Handler
 	Jobs        *jobs.Runner
 	Mail        *mail.Deliverer
 	Outbox      *mail.Outbox
@@ -133,9 +147,14 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	a.ACS = acs.NewService(db.ACS(), clk, log, acsCfg)
 	a.Gateway.SetServers(a.ACS)
 	a.buildJobs(cfg, db, clk, log)
+	var gatherer prometheus.Gatherer = a.Registry
+	if cfg.MetricsApart {
+		gatherer = nil
+	}
+	a.metrics = httpapi.MetricsHandler(a.Registry, cfg.MetricsToken, log)
 	a.API = httpapi.New(httpapi.Deps{
 		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Upgrades: a.Upgrades, ACS: a.ACS, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
-		Gatherer: a.Registry, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
+		Gatherer: gatherer, MetricsToken: cfg.MetricsToken, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
 	})
 	a.Web = web.New(web.Deps{
 		Accounts: a.Accounts, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Upgrades: a.Upgrades, ACS: a.ACS, Audit: a.Audit,
@@ -146,7 +165,13 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	a.API.Register(mux)
 	a.Web.Register(mux)
 	a.Gateway.Register(mux)
-	a.Handler = httpapi.Wrap(mux, log, httpapi.NewMetrics(a.Registry))
+	limits := cfg.HTTP
+	if limits.OpenPaths == nil {
+		limits.OpenPaths = gateway.OpenPaths()
+	}
+	opts := httpapi.Options{Limits: limits, HSTS: cfg.HSTS || strings.HasPrefix(cfg.BaseURL, "https://")}
+	a.Handler = httpapi.Wrap(mux, log, httpapi.NewMetrics(a.Registry), opts)
+	a.wrap = func(h http.Handler) http.Handler { return httpapi.Wrap(h, log, nil, opts) }
 	return a
 }
 

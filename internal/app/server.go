@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/h2c"
+
+	"mysystems/internal/httpapi"
 )
 
 // Server returns an http.Server for the app with sane timeouts.
@@ -32,18 +34,29 @@ func (a *App) Server(addr string) *http.Server {
 		NewWriteScheduler: newWriteScheduler}
 	// No server-wide ReadTimeout or WriteTimeout: for HTTP/2 the server
 	// turns them into two timers per stream, 200,000 timers for 100,000
-	// waiting long-polls; httpapi.Wrap sets the same deadlines on HTTP/1.1
-	// requests, where a connection carries one request at a time, and an
-	// HTTP/2 stream is bounded by flow control and the connection's
-	// IdleTimeout and pings.
+	// waiting long-polls. httpapi.Wrap sets the deadlines per request
+	// instead (Config.HTTP): on HTTP/1.1 every request's, where a
+	// connection carries one request at a time; on HTTP/2 the read
+	// deadline of a request that sends a body only, so a long-poll has no
+	// timer. ConnContext keeps the per-connection count of bodies sent
+	// without a credential.
 	srv := &http.Server{Addr: addr, Handler: h2cHandler(a.Handler, h2), ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 180 * time.Second,
+		IdleTimeout: 180 * time.Second, ConnContext: httpapi.ConnContext,
 		// Cleartext HTTP/2 connections are hijacked from the HTTP/1 server,
 		// which then no longer closes them; long-polls end when this
 		// context does (EndRequests), so a shutdown does not wait for them.
 		BaseContext: func(net.Listener) context.Context { return a.base }}
 	_ = http2.ConfigureServer(srv, h2)
 	return srv
+}
+
+// MetricsServer serves /metrics alone (Config.MetricsApart), with the
+// headers and bounds of every answer.
+func (a *App) MetricsServer(addr string) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics)
+	return &http.Server{Addr: addr, Handler: a.wrap(mux), ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 180 * time.Second}
 }
 
 func newWriteScheduler() http2.WriteScheduler { return http2.NewRandomWriteScheduler() }

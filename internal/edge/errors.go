@@ -21,6 +21,7 @@ var statuses = map[errs.Code]int{
 	errs.NotFound:        http.StatusNotFound,
 	errs.Conflict:        http.StatusConflict,
 	errs.RateLimited:     http.StatusTooManyRequests,
+	errs.Timeout:         http.StatusRequestTimeout,
 }
 
 // Status maps an error code to its HTTP status. This is the only place the

@@ -31,6 +31,7 @@ const (
 	Conflict        Code = "conflict"
 	Forbidden       Code = "forbidden" // only where existence is not a secret
 	RateLimited     Code = "rate_limited"
+	Timeout         Code = "timeout" // the request's body did not arrive in time
 	Internal        Code = "internal"
 )
 

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
 
 	"mysystems/internal/account"
@@ -47,7 +46,10 @@ type Deps struct {
 	Outbox   *mail.Outbox // the vendor's view of the e-mail outbox
 	Clock    clock.Clock
 	Log      *slog.Logger
-	Gatherer prometheus.Gatherer
+	// Gatherer's metrics are served at /metrics (not when nil), to
+	// requests bearing MetricsToken when it is set.
+	Gatherer     prometheus.Gatherer
+	MetricsToken string
 	// Ready reports whether the server can serve (database reachable).
 	Ready func(ctx context.Context) error
 	// TrustProxy takes the client address from X-Forwarded-For.
@@ -249,7 +251,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		edge.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	if a.d.Gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(a.d.Gatherer, promhttp.HandlerOpts{}))
+		mux.Handle("GET /metrics", MetricsHandler(a.d.Gatherer, a.d.MetricsToken, a.d.Log))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"mysystems/internal/edge"
+	"mysystems/internal/errs"
 )
 
 // Metrics are the HTTP server's Prometheus metrics.
@@ -37,29 +38,73 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // statusWriter records the status and size of the response, and adds the
-// X-Request-Id header when the response starts (not before: a long-poll
-// waiting a minute need not hold a header map meanwhile).
+// headers every answer carries when the response starts (not before: a
+// long-poll waiting a minute need not hold a header map meanwhile). When
+// the request's body was cut by its read bound, or found no room on its
+// connection, the answer is 408 or 429 whatever the handler says.
 type statusWriter struct {
 	http.ResponseWriter
+	r      *http.Request
+	log    *slog.Logger
 	id     string
+	hsts   bool
+	body   *body // the bounded request body, or nil
 	status int
 	bytes  int
+	// dropped says the handler's answer was replaced: its writes go
+	// nowhere.
+	dropped bool
 }
 
-func (w *statusWriter) start(code int) {
-	if w.status == 0 {
-		w.status = code
-		w.ResponseWriter.Header().Set("X-Request-Id", w.id)
+// start begins the response with code and reports whether the handler's
+// answer goes out.
+func (w *statusWriter) start(code int) bool {
+	if w.status != 0 {
+		return !w.dropped
+	}
+	w.status = code
+	h := w.ResponseWriter.Header()
+	h.Set("X-Request-Id", w.id)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if w.hsts {
+		h.Set("Strict-Transport-Security", hstsValue)
+	}
+	if b := w.body; b != nil && code >= 400 {
+		var err *errs.Error
+		switch {
+		case b.cut.Load():
+			err = errs.E(errs.Timeout, "err.http.body_timeout", b.bound)
+		case b.busy.Load():
+			err = errs.E(errs.RateLimited, "err.http.open_busy")
+			err.RetryAfterSeconds = 1
+		}
+		if err != nil {
+			w.dropped = true
+			if w.r.ProtoMajor == 1 {
+				h.Set("Connection", "close")
+			}
+			h.Del("Content-Length")
+			w.status = edge.Status(err)
+			edge.WriteError(w.log, w.ResponseWriter, w.r, err)
+			return false
+		}
+	}
+	return true
+}
+
+// hstsValue asks browsers to use HTTPS only for a year.
+const hstsValue = "max-age=31536000"
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.start(code) {
+		w.ResponseWriter.WriteHeader(code)
 	}
 }
 
-func (w *statusWriter) WriteHeader(code int) {
-	w.start(code)
-	w.ResponseWriter.WriteHeader(code)
-}
-
 func (w *statusWriter) Write(b []byte) (int, error) {
-	w.start(http.StatusOK)
+	if !w.start(http.StatusOK) {
+		return len(b), nil
+	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
 	return n, err
@@ -70,7 +115,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // the wrapper: hiding the connection's io.ReaderFrom would copy every byte
 // through user space.
 func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
-	w.start(http.StatusOK)
+	if !w.start(http.StatusOK) {
+		return io.Copy(io.Discard, r)
+	}
 	var n int64
 	var err error
 	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
@@ -89,20 +136,28 @@ func (w *statusWriter) FlushError() error {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// ReadTimeout and WriteTimeout bound an HTTP/1.1 request's body and
-// response (a long-poll waits at most a minute).
-const (
-	ReadTimeout  = 90 * time.Second
-	WriteTimeout = 120 * time.Second
-)
+// Options are the middleware's settings.
+type Options struct {
+	Limits Limits
+	// HSTS adds Strict-Transport-Security to every answer: set it when
+	// clients reach the server over HTTPS.
+	HSTS bool
+}
 
 // Wrap adds what every request gets: a request id, panic recovery (a 500
 // JSON error, never a dropped connection), a structured access log line,
-// metrics by route pattern, and cross-origin request forgery protection for
-// unsafe methods (Origin / Sec-Fetch-Site checks).
-func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
+// metrics by route pattern, cross-origin request forgery protection for
+// unsafe methods (Origin / Sec-Fetch-Site checks), the read and write bounds
+// of o.Limits, X-Content-Type-Options: nosniff on every answer and, with
+// o.HSTS, Strict-Transport-Security.
+func Wrap(h http.Handler, log *slog.Logger, m *Metrics, o Options) http.Handler {
 	csrf := http.NewCrossOriginProtection()
 	h = csrf.Handler(h)
+	lim := o.Limits.withDefaults()
+	open := make(map[string]bool, len(lim.OpenPaths))
+	for _, p := range lim.OpenPaths {
+		open[p] = true
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -112,15 +167,14 @@ func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		r = r.WithContext(edge.WithRequestID(r.Context(), id))
-		sw := &statusWriter{ResponseWriter: w, id: id}
-		if r.ProtoMajor == 1 {
-			// The server has no ReadTimeout or WriteTimeout (see
-			// app.Server): an HTTP/1.1 request gets them here.
-			rc := http.NewResponseController(w)
-			_ = rc.SetReadDeadline(start.Add(ReadTimeout))
-			_ = rc.SetWriteDeadline(start.Add(WriteTimeout))
-		}
+		// The server has no ReadTimeout or WriteTimeout (see app.Server):
+		// a request gets its bounds here.
+		b := lim.bound(w, r, start, open[r.URL.Path])
+		sw := &statusWriter{ResponseWriter: w, r: r, log: log, id: id, hsts: o.HSTS, body: b}
 		defer func() {
+			if b != nil {
+				b.finish(false)
+			}
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
@@ -135,7 +189,7 @@ func Wrap(h http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 				route = "unmatched"
 			}
 			if sw.status == 0 {
-				sw.status = http.StatusOK
+				sw.start(http.StatusOK) // the headers of an empty answer
 			}
 			d := time.Since(start)
 			if m != nil {

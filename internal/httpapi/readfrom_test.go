@@ -39,7 +39,7 @@ func TestGW3_WrapKeepsReaderFrom(t *testing.T) {
 		st, _ := f.Stat()
 		http.ServeContent(w, r, "image", st.ModTime(), f)
 	})
-	srv := httptest.NewServer(httpapi.Wrap(mux, slog.New(slog.DiscardHandler), httpapi.NewMetrics(prometheus.NewRegistry())))
+	srv := httptest.NewServer(httpapi.Wrap(mux, slog.New(slog.DiscardHandler), httpapi.NewMetrics(prometheus.NewRegistry()), httpapi.Options{}))
 	defer srv.Close()
 	req, _ := http.NewRequest("GET", srv.URL+"/image", nil)
 	req.Header.Set("Range", "bytes=100-40099")
