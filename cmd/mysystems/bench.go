@@ -65,6 +65,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "upgrades" {
 		return cmdBenchUpgrades(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stderr, benchUsage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] != "fleet" {
 		fmt.Fprint(stderr, benchUsage)
 		return errors.New("bench: say what to measure: fleet, servers, or upgrades dispatch|cycle|download|window")

@@ -82,7 +82,10 @@ func benchUpFlags(what string, args []string, stderr io.Writer) (benchUpConfig, 
 	}
 	fs := flag.NewFlagSet("bench upgrades "+what, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, benchUpgradesUsage); fs.PrintDefaults() }
+	fs.Usage = func() {
+		fmt.Fprint(stderr, strings.Replace(benchUpgradesUsage, "dispatch|cycle|download|window", what, 1))
+		fs.PrintDefaults()
+	}
 	fs.IntVar(&c.devices, "devices", defDevices, "simulated devices (download: the concurrent downloads, one device each)")
 	fs.IntVar(&c.sites, "sites", 200, "sites, one HTTP/2 connection each (0: one TCP connection per device)")
 	fs.StringVar(&c.database, "database", "", "postgres:// URL of a database to make a throwaway schema in (default: a SQLite file in a temporary directory)")
@@ -124,6 +127,9 @@ func cmdBenchUpgrades(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	switch what {
 	case "dispatch", "cycle", "download", "window":
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stderr, benchUpgradesUsage)
+		return flag.ErrHelp
 	default:
 		fmt.Fprint(stderr, benchUpgradesUsage)
 		return errors.New("bench upgrades: say what to measure: dispatch, cycle, download or window")

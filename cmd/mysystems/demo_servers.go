@@ -14,7 +14,6 @@ import (
 
 	"mysystems/internal/acs"
 	"mysystems/internal/app"
-	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 	"mysystems/internal/sim"
 )
@@ -102,30 +101,15 @@ func loadDemoServers(path string) ([]demoServer, error) {
 // server as the demo user, registers each server over /server/v1 and has
 // it report once, and keeps their credentials in path.
 func enrolDemoServers(ctx context.Context, a *app.App, url, path string) ([]demoServer, error) {
-	vendor := audit.Actor{Kind: audit.KindVendor, ID: "demo", Email: "vendor:demo"}
 	for _, v := range demoACSVersions {
 		// A run stopped before it saved its servers published them already.
-		if _, err := a.ACS.PublishVersion(ctx, vendor, v); err != nil && !errs.Is(err, errs.Conflict) {
+		if _, err := a.ACS.PublishVersion(ctx, demoVendor, v); err != nil && !errs.Is(err, errs.Conflict) {
 			return nil, fmt.Errorf("demo ACS Pro %s: %w", v.Version, err)
 		}
 	}
-	res, err := a.Accounts.Login(ctx, demo.Email, demo.Password, "demo", "demo")
+	actor, orgID, err := demoOwner(ctx, a)
 	if err != nil {
 		return nil, err
-	}
-	actor := audit.Actor{Kind: audit.KindUser, ID: res.User.ID, Email: res.User.Email, ClientAddr: "demo"}
-	mine, _, err := a.Orgs.Mine(ctx, res.User.ID, audit.Page{Limit: 10})
-	if err != nil {
-		return nil, err
-	}
-	orgID := ""
-	for _, m := range mine {
-		if m.Org.Name == "Demo Company" {
-			orgID = m.Org.ID
-		}
-	}
-	if orgID == "" {
-		return nil, errors.New("demo: no Demo Company organization")
 	}
 	out := append([]demoServer(nil), demoServers...)
 	for i := range out {

@@ -20,7 +20,7 @@ func TestSRV2_DemoServers(t *testing.T) {
 	ctx := context.Background()
 	s := harness.New(t, nil, harness.NoRateLimit())
 	dir := t.TempDir()
-	if _, _, err := seedDemo(ctx, s.App, dir, 0); err != nil {
+	if _, err := seedDemo(ctx, s.App, dir, 0); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

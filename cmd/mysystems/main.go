@@ -33,7 +33,7 @@ const usage = `mysystems: manage organizations, devices, AXIS OS and licenses.
 Server:
   mysystems serve    [--listen ADDR] [--data-dir DIR] [--database DB] [--base-url URL]
                      [--tls-cert FILE --tls-key FILE]
-  mysystems demo     start a server with a demo organization and print its URL and login
+  mysystems demo     start a server with demo data; prints its URL, logins, devices to add
   mysystems migrate  apply database migrations and exit
   mysystems vendor token   [--name NAME]   print a new platform (vendor-operator) token
   mysystems vendor restore ORG_ID          restore an archived organization
@@ -47,12 +47,12 @@ Server:
                                            stop recommending a release
   mysystems vendor acs publish --version V [--released YYYY-MM-DD] [--url URL]
                                            publish an ACS Pro version (servers get a recommended upgrade)
-  mysystems sim --server URL --devices FILE [--count N] [--sites S] …
-                                           simulate a device fleet against a gateway (load, demo)
 
 Load and simulation:
   mysystems sim --server URL --devices devices.csv [--sites S]   play simulated devices
+  mysystems sim --server URL --servers N --enrollment-tokens FILE  play simulated ACS Pro servers
   mysystems bench fleet [--devices N] [--sites S]                measure the gateway (docs/BENCHMARKS.md)
+  mysystems bench servers [--servers N] [--poll D]               measure ACS Pro servers' polls (docs/BENCHMARKS.md)
   mysystems bench upgrades dispatch|cycle|download|window        measure AXIS OS upgrades (docs/BENCHMARKS.md)
 
 Client (talks to a server's API; see 'mysystems help client'):
@@ -61,7 +61,7 @@ Client (talks to a server's API; see 'mysystems help client'):
   | audit … | tokens …
 
 Configuration: flags, MYSYSTEMS_* environment variables (MYSYSTEMS_DATABASE_FILE for
-secrets), or a JSON file given with --config FILE.
+secrets), or a JSON file given with --config FILE. 'mysystems COMMAND --help' says more.
 `
 
 func main() {
@@ -117,6 +117,7 @@ func loadConfig(name string, args []string, stderr io.Writer, getenv func(string
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, name)
 	cfg.bindFlags(fs)
 	fs.String("config", "", "JSON configuration file")
 	if extra != nil {
@@ -189,7 +190,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			fs.IntVar(&demoDevices, "demo-devices", 300, "simulated devices in the demo organization (first run only)")
 		}
 	}
-	cfg, _, err := loadConfig("serve", args, stderr, getenv, extra)
+	name := "serve"
+	if demo {
+		name = "demo"
+	}
+	cfg, _, err := loadConfig(name, args, stderr, getenv, extra)
 	if err != nil {
 		return err
 	}
@@ -253,24 +258,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	go func() { errc <- srv.Serve(ln) }()
 	stopFleet := func() {}
 	if demo {
-		login, ids, err := seedDemo(ctx, a, cfg.DataDir, demoDevices)
-		if err == nil {
-			stopFleet, err = startDemoFleet(ctx, "http://"+ln.Addr().String(), ids, log)
-		}
-		if err == nil {
-			var stopServers func()
-			stopServers, err = startDemoServers(ctx, a, cfg.DataDir, "http://"+ln.Addr().String(), log)
-			if err == nil {
-				stopDevices := stopFleet
-				stopFleet = func() { stopServers(); stopDevices() }
-			}
-		}
+		stopFleet, err = startDemo(ctx, a, cfg, db.Dialect(), "http://"+ln.Addr().String(), demoDevices, stdout, log)
 		if err != nil {
 			_ = srv.Close()
 			return fmt.Errorf("demo data: %w", err)
 		}
-		fmt.Fprintf(stdout, "\nMy Systems demo is running at %s\n  sign in as %s\n  password   %s\n  database   %s (%s)\n  devices    %d simulated\nPress Ctrl+C to stop.\n\n",
-			cfg.URL(), login.Email, login.Password, cfg.DatabaseSetting(), db.Dialect(), len(ids))
 	} else {
 		fmt.Fprintf(stdout, "mysystems listening on %s (%s)\n", cfg.URL(), db.Dialect())
 	}
@@ -344,6 +336,10 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
 		return errors.New("vendor: say what: token | restore ORG_ID | outbox | devices mint | firmware publish|withdraw | acs publish")
+	}
+	if isHelp(args[0]) {
+		fmt.Fprint(stdout, vendorUsage)
+		return flag.ErrHelp
 	}
 	switch args[0] {
 	case "devices": // its own flags, parsed after "mint"

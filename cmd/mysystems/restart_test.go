@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // syncBuffer collects a child process's output for a failure message.
 type syncBuffer = harness.Logs
 
-// Issue 4's acceptance: the server process is killed (SIGKILL) while
+// GW-1, GW-2 across a crash: the server process is killed (SIGKILL) while
 // simulated devices are connected, some behind site controllers sharing an
 // HTTP/2 connection, some on HTTP/1.1 connections of their own. They
 // reconnect by themselves to the restarted server; a command waiting in the

@@ -11,8 +11,7 @@ import (
 	"mysystems/internal/audit"
 )
 
-const vendorACSUsage = `usage:
-  mysystems vendor acs publish --version V [--released YYYY-MM-DD] [--url URL]`
+const vendorACSUsage = `usage: mysystems vendor acs publish --version V [--released YYYY-MM-DD] [--url URL]`
 
 // cmdVendorACS runs `mysystems vendor acs publish` on the configured
 // database, as the vendor (SRV-2), exactly as POST

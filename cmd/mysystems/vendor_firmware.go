@@ -13,9 +13,8 @@ import (
 	"mysystems/internal/firmware"
 )
 
-const vendorFirmwareUsage = `usage:
-  mysystems vendor firmware publish --model M --version V --track active|lts-YYYY --file IMAGE [--released YYYY-MM-DD]
-  mysystems vendor firmware withdraw RELEASE_ID --reason TEXT`
+const vendorFirmwareUsage = `usage: mysystems vendor firmware publish --model M --version V --track active|lts-YYYY --file IMAGE [--released YYYY-MM-DD]
+       mysystems vendor firmware withdraw RELEASE_ID --reason TEXT`
 
 // cmdVendorFirmware runs `mysystems vendor firmware publish|withdraw` on the
 // configured database, as the vendor (FW-1): the image is copied into the

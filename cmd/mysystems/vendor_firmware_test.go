@@ -70,11 +70,11 @@ func TestFW1_VendorFirmwareCommands(t *testing.T) {
 // GET /api/v1/firmware shows to the demo login.
 func TestFW1_DemoCatalogue(t *testing.T) {
 	s := harness.New(t, nil)
-	login, _, err := seedDemo(context.Background(), s.App, t.TempDir(), 0)
+	seed, err := seedDemo(context.Background(), s.App, t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := s.Call("POST", "/api/v1/auth/login", "", map[string]string{"email": login.Email, "password": login.Password})
+	r := s.Call("POST", "/api/v1/auth/login", "", map[string]string{"email": seed.Owner.Email, "password": seed.Owner.Password})
 	tok := r.Str("token")
 	r = s.Call("GET", "/api/v1/firmware", tok, nil)
 	var cat api.FirmwareCatalogueJSON

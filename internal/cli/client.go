@@ -19,7 +19,7 @@ import (
 const userAgent = "mysystems-cli"
 
 // maxJSON bounds how much of an answer the client decodes; a list page or an
-// object is far smaller, so more means the server is not what we think.
+// object is far smaller, so more means the server is not a My Systems server.
 const maxJSON = 32 << 20
 
 // Client calls the API of one server.

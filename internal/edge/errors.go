@@ -66,7 +66,7 @@ func Public(log *slog.Logger, r *http.Request, err error) (int, ErrorDetail) {
 		d.Code = string(errs.Internal)
 		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
 			// The client went away (timeout, closed connection): nothing
-			// broke on our side and nobody reads this answer.
+			// broke in the server and nobody reads this answer.
 			log.DebugContext(r.Context(), "request canceled by the client", "err", err, "method", r.Method, "path", r.URL.Path)
 			return status, d
 		}

@@ -161,8 +161,8 @@ func isCount(v any) bool {
 }
 
 // Match picks the language of an Accept-Language header: the most preferred
-// one we have (French for fr, fr-CA …), English when none is. Quality values
-// are honoured only to skip q=0.
+// one the catalogues have (French for fr, fr-CA …), English when none is.
+// Quality values are honoured only to skip q=0.
 func Match(header string) string {
 	if l := Asked(header); l != "" {
 		return l

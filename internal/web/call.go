@@ -148,7 +148,7 @@ func (c *call) chooseLang() string {
 
 func isLang(s string) bool { return i18n.IsLang(s) }
 
-// acceptLang picks the browser's most preferred language that we know of.
+// acceptLang picks the browser's most preferred language that the catalogues have.
 func acceptLang(h string) string { return i18n.Match(h) }
 
 // newToken returns 32 random bytes, URL-safe.
