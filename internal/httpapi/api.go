@@ -308,6 +308,7 @@ func (a *API) prepare(c *Call, rt Route) error {
 		if err != nil {
 			return err
 		}
+		p.ClientAddr = addr
 		c.Principal = p
 		c.Actor = audit.Actor{Kind: audit.KindUser, ID: p.User.ID, Email: p.User.Email, ClientAddr: addr,
 			Lang: i18n.Asked(c.R.Header.Get("Accept-Language"))}
