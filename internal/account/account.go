@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 	"mysystems/internal/i18n"
 	"mysystems/internal/mail"
@@ -58,6 +59,9 @@ type Principal struct {
 	User      User
 	SessionID string // set when authenticated by a session
 	TokenID   string // set when authenticated by a personal API token
+	// ClientAddr is where the request comes from, set by the HTTP edge
+	// (the audit log records it).
+	ClientAddr string
 }
 
 // Secret prefixes make a leaked secret recognisable (and greppable by secret
@@ -157,14 +161,31 @@ type Tx interface {
 	DeleteToken(ctx context.Context, userID, id string) error
 	TouchToken(ctx context.Context, id string, at time.Time) error
 
-	// HitRate adds one hit to a fixed-window counter and returns the count in
-	// the window that now contains `now` and when that window started.
-	HitRate(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
-	RateCount(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
-	ResetRate(ctx context.Context, key string) error
+	RateTx
+
+	// MemberOrgIDs lists the active organizations a person belongs to.
+	MemberOrgIDs(ctx context.Context, userID string) ([]string, error)
+	RecordAudit(ctx context.Context, e audit.Entry) error
 
 	MFATx
 	mail.Tx // e-mail codes are queued in the transaction that makes them
+}
+
+// RateTx keeps the attempts that rate limits count (ID-4), in sliding
+// windows: an attempt counts for a window's length after it was made.
+type RateTx interface {
+	// RateCount counts the attempts under key in (now-window, now]; when
+	// at least max fall in it, next is when the count falls below max. In a
+	// write transaction, the check and the hits that follow it are one step
+	// for key across instances.
+	RateCount(ctx context.Context, key string, now time.Time, window time.Duration, max int) (n int, next time.Time, err error)
+	// RateHit records an attempt, counted for window; the id names it for
+	// TakeBackRate.
+	RateHit(ctx context.Context, key string, now time.Time, window time.Duration) (id string, err error)
+	TakeBackRate(ctx context.Context, id string) error
+	ResetRate(ctx context.Context, key string) error
+	// PruneRate deletes the attempts no window counts any more.
+	PruneRate(ctx context.Context, now time.Time) (int, error)
 }
 
 // Store runs transactions.

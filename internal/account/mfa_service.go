@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"mysystems/internal/audit"
 	"mysystems/internal/errs"
 )
 
@@ -67,6 +68,9 @@ func (s *Service) MFAStatus(ctx context.Context, userID string) (MFAStatus, erro
 // StartTOTP begins TOTP enrolment: a new secret, pending until confirmed by
 // a first code. Starting again replaces a pending secret.
 func (s *Service) StartTOTP(ctx context.Context, p Principal) (TOTPEnrolment, error) {
+	if err := needSession(p, errMFANeedsSession); err != nil {
+		return TOTPEnrolment{}, err
+	}
 	now := s.clock.Now()
 	enr, err := NewTOTP(p.User.Email)
 	if err != nil {
@@ -88,6 +92,9 @@ func (s *Service) StartTOTP(ctx context.Context, p Principal) (TOTPEnrolment, er
 // ConfirmTOTP turns TOTP on with a first valid code and returns the
 // recovery codes, shown this once.
 func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]string, error) {
+	if err := needSession(p, errMFANeedsSession); err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	codes := NewRecoveryCodes(RecoveryCodeCount)
 	err := s.guarded(ctx, p.User.ID, now, func(tx Tx, m MFA) (bool, error) {
@@ -106,7 +113,10 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]
 		if err := tx.SaveMFA(ctx, m); err != nil {
 			return false, err
 		}
-		return true, tx.ReplaceRecoveryCodes(ctx, p.User.ID, recoveryHashes(p.User.ID, codes), now)
+		if err := tx.ReplaceRecoveryCodes(ctx, p.User.ID, recoveryHashes(p.User.ID, codes), now); err != nil {
+			return false, err
+		}
+		return true, auditChange(ctx, tx, p, now, audit.AccountMFAEnable, map[string]any{"method": string(MFATOTP)})
 	})
 	if err != nil {
 		return nil, err
@@ -117,6 +127,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]
 // RegenerateRecoveryCodes replaces a TOTP user's recovery codes, given a
 // current code (TOTP or recovery).
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p Principal, code string) ([]string, error) {
+	if err := needSession(p, errMFANeedsSession); err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	codes := NewRecoveryCodes(RecoveryCodeCount)
 	err := s.guarded(ctx, p.User.ID, now, func(tx Tx, m MFA) (bool, error) {
@@ -127,7 +140,10 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p Principal, code
 		if !ok || err != nil {
 			return false, err
 		}
-		return true, tx.ReplaceRecoveryCodes(ctx, p.User.ID, recoveryHashes(p.User.ID, codes), now)
+		if err := tx.ReplaceRecoveryCodes(ctx, p.User.ID, recoveryHashes(p.User.ID, codes), now); err != nil {
+			return false, err
+		}
+		return true, auditChange(ctx, tx, p, now, audit.AccountRecoveryCodes, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -138,6 +154,9 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p Principal, code
 // StartEmailMFA sends a code to the person's address; ConfirmEmailMFA with
 // it turns e-mail codes on. It returns when the code expires.
 func (s *Service) StartEmailMFA(ctx context.Context, p Principal) (time.Time, error) {
+	if err := needSession(p, errMFANeedsSession); err != nil {
+		return time.Time{}, err
+	}
 	return s.mailCode(ctx, p.User, purposeEnable, func(m MFA) error {
 		if m.Method != MFAOff {
 			return errMFAOn
@@ -148,6 +167,9 @@ func (s *Service) StartEmailMFA(ctx context.Context, p Principal) (time.Time, er
 
 // ConfirmEmailMFA turns e-mail codes on with the code StartEmailMFA sent.
 func (s *Service) ConfirmEmailMFA(ctx context.Context, p Principal, code string) error {
+	if err := needSession(p, errMFANeedsSession); err != nil {
+		return err
+	}
 	now := s.clock.Now()
 	return s.guarded(ctx, p.User.ID, now, func(tx Tx, m MFA) (bool, error) {
 		if m.Method != MFAOff {
@@ -161,7 +183,10 @@ func (s *Service) ConfirmEmailMFA(ctx context.Context, p Principal, code string)
 		if err := tx.SaveMFA(ctx, m); err != nil {
 			return false, err
 		}
-		return true, tx.ReplaceRecoveryCodes(ctx, p.User.ID, nil, now)
+		if err := tx.ReplaceRecoveryCodes(ctx, p.User.ID, nil, now); err != nil {
+			return false, err
+		}
+		return true, auditChange(ctx, tx, p, now, audit.AccountMFAEnable, map[string]any{"method": string(MFAEmail)})
 	})
 }
 
@@ -170,6 +195,9 @@ func (s *Service) ConfirmEmailMFA(ctx context.Context, p Principal, code string)
 // recovery code instead: an e-mail must not be a way around the stronger
 // factor. It returns when the code expires.
 func (s *Service) SendMFACode(ctx context.Context, p Principal) (time.Time, error) {
+	if err := needSession(p, errMFANeedsSession); err != nil {
+		return time.Time{}, err
+	}
 	return s.mailCode(ctx, p.User, purposeAccount, func(m MFA) error {
 		if m.Method != MFAEmail {
 			return errs.E(errs.Invalid, "err.mfa.not_email")
@@ -197,15 +225,22 @@ func (s *Service) mailCode(ctx context.Context, u User, purpose string, allowed 
 // e-mail code from SendMFACode. With MFA off it cancels a pending
 // enrolment and needs no code.
 func (s *Service) DisableMFA(ctx context.Context, p Principal, code string) error {
+	if err := needSession(p, errMFANeedsSession); err != nil {
+		return err
+	}
 	now := s.clock.Now()
 	return s.guarded(ctx, p.User.ID, now, func(tx Tx, m MFA) (bool, error) {
-		if m.Method != MFAOff {
-			ok, err := s.useCode(ctx, tx, m, code, purposeAccount, now)
-			if !ok || err != nil {
-				return false, err
-			}
+		if m.Method == MFAOff { // a pending enrolment is canceled: nothing was on
+			return true, tx.DeleteMFA(ctx, p.User.ID)
 		}
-		return true, tx.DeleteMFA(ctx, p.User.ID)
+		ok, err := s.useCode(ctx, tx, m, code, purposeAccount, now)
+		if !ok || err != nil {
+			return false, err
+		}
+		if err := tx.DeleteMFA(ctx, p.User.ID); err != nil {
+			return false, err
+		}
+		return true, auditChange(ctx, tx, p, now, audit.AccountMFADisable, map[string]any{"method": string(m.Method)})
 	})
 }
 
@@ -332,40 +367,26 @@ func keepLimit(err error, fail *error) error {
 	return err
 }
 
+// mfaLimits are the limits on wrong codes of an account and, when known,
+// of a client address.
+func (s *Service) mfaLimits(userID, clientAddr string) []limit {
+	l := s.cfg.Limits
+	out := []limit{{mfaAcctKey(userID), l.MFAPerAccount, l.Window}}
+	if clientAddr != "" {
+		out = append(out, limit{mfaAddrKey(clientAddr), l.MFAPerClientAddr, l.Window})
+	}
+	return out
+}
+
 // mfaLimited returns a rate_limited error when the account or the client
 // address has had too many wrong codes in the window.
 func (s *Service) mfaLimited(ctx context.Context, tx Tx, userID, clientAddr string, now time.Time) error {
-	l := s.cfg.Limits
-	checks := []struct {
-		key string
-		max int
-	}{{mfaAcctKey(userID), l.MFAPerAccount}}
-	if clientAddr != "" {
-		checks = append(checks, struct {
-			key string
-			max int
-		}{mfaAddrKey(clientAddr), l.MFAPerClientAddr})
-	}
-	for _, c := range checks {
-		n, start, err := tx.RateCount(ctx, c.key, now, l.Window)
-		if err != nil {
-			return err
-		}
-		if n >= c.max {
-			return rateLimited(start.Add(l.Window).Sub(now))
-		}
-	}
-	return nil
+	return checkLimits(ctx, tx, now, s.mfaLimits(userID, clientAddr)...)
 }
 
+// hitMFA counts a wrong code.
 func (s *Service) hitMFA(ctx context.Context, tx Tx, userID, clientAddr string, now time.Time) error {
-	if _, _, err := tx.HitRate(ctx, mfaAcctKey(userID), now, s.cfg.Limits.Window); err != nil {
-		return err
-	}
-	if clientAddr == "" {
-		return nil
-	}
-	_, _, err := tx.HitRate(ctx, mfaAddrKey(clientAddr), now, s.cfg.Limits.Window)
+	_, err := hitLimits(ctx, tx, now, s.mfaLimits(userID, clientAddr)...)
 	return err
 }
 
@@ -444,13 +465,12 @@ func (s *Service) newChallenge(ctx context.Context, tx Tx, u User, method MFAMet
 // sendEmailCode makes a code, stores its hash and queues the e-mail, at
 // most MFAMails per window per person (no mail bombing through logins).
 func (s *Service) sendEmailCode(ctx context.Context, tx Tx, u User, purpose string, now time.Time) (time.Time, error) {
-	l := s.cfg.Limits
-	n, start, err := tx.HitRate(ctx, mfaMailKey(u.ID), now, l.Window)
-	if err != nil {
+	l := limit{mfaMailKey(u.ID), s.cfg.Limits.MFAMails, s.cfg.Limits.Window}
+	if err := checkLimits(ctx, tx, now, l); err != nil {
 		return time.Time{}, err
 	}
-	if n > l.MFAMails {
-		return time.Time{}, rateLimited(start.Add(l.Window).Sub(now))
+	if _, err := hitLimits(ctx, tx, now, l); err != nil {
+		return time.Time{}, err
 	}
 	code := NewEmailCode()
 	c := EmailCode{ID: NewID("mec_"), UserID: u.ID, Purpose: purpose, CreatedAt: now, ExpiresAt: now.Add(EmailCodeTTL)}

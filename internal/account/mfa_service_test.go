@@ -40,14 +40,22 @@ func newMFAEnv(t *testing.T, db *store.DB) *mfaEnv {
 	return &mfaEnv{t: t, db: db, clock: c, svc: account.NewService(db.Accounts(), c, cfg), ctx: context.Background()}
 }
 
-// person registers someone and returns their principal.
+// person registers someone, signs them in and returns their principal:
+// changes to the second factor take a session.
 func (e *mfaEnv) person(email, lang string) account.Principal {
 	e.t.Helper()
-	u, err := e.svc.Register(e.ctx, account.RegisterInput{Email: email, Name: "N " + email, Password: password, Lang: lang}, addr)
-	if err != nil {
+	if _, err := e.svc.Register(e.ctx, account.RegisterInput{Email: email, Name: "N " + email, Password: password, Lang: lang}, addr); err != nil {
 		e.t.Fatalf("register: %v", err)
 	}
-	return account.Principal{User: u}
+	res, err := e.svc.Login(e.ctx, email, password, addr, "test")
+	if err != nil {
+		e.t.Fatalf("login: %v", err)
+	}
+	p, err := e.svc.Authenticate(e.ctx, res.Secret)
+	if err != nil {
+		e.t.Fatalf("authenticate: %v", err)
+	}
+	return p
 }
 
 func (e *mfaEnv) totpCode(secret string, at time.Time) string {

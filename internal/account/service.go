@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"mysystems/internal/audit"
 	"mysystems/internal/clock"
 	"mysystems/internal/errs"
 	"mysystems/internal/mail"
@@ -95,14 +96,12 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, clientAddr str
 	}
 	now := s.clock.Now()
 	if err := s.store.Write(ctx, func(tx Tx) error {
-		n, start, err := tx.HitRate(ctx, "register:"+clientAddr, now, s.cfg.Limits.Window)
-		if err != nil {
+		l := limit{"register:" + clientAddr, s.cfg.Limits.Registrations, s.cfg.Limits.Window}
+		if err := checkLimits(ctx, tx, now, l); err != nil {
 			return err
 		}
-		if n > s.cfg.Limits.Registrations {
-			return rateLimited(start.Add(s.cfg.Limits.Window).Sub(now))
-		}
-		return nil
+		_, err := hitLimits(ctx, tx, now, l)
+		return err
 	}); err != nil {
 		return User{}, err
 	}
@@ -116,16 +115,6 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, clientAddr str
 		return User{}, errs.InvalidField("email", "err.account.exists_sign_in")
 	}
 	return u, err
-}
-
-func rateLimited(wait time.Duration) error {
-	secs := int(wait.Seconds() + 0.999)
-	if secs < 1 {
-		secs = 1
-	}
-	e := errs.E(errs.RateLimited, "err.rate.attempts")
-	e.RetryAfterSeconds = secs
-	return e
 }
 
 // errBadLogin is the one answer for an unknown e-mail and a wrong password,
@@ -151,23 +140,22 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr, userAg
 	}
 	now := s.clock.Now()
 	l := s.cfg.Limits
-	acctKey, addrKey := "login:acct:"+norm, "login:addr:"+clientAddr
+	acct := limit{"login:acct:" + norm, l.PerAccount, l.Window}
+	addr := limit{"login:addr:" + clientAddr, l.PerClientAddr, l.Window}
+	// The attempt counts as a failure before the password is checked, and
+	// is taken back if it was right: guesses sent in parallel cannot
+	// outrun the limits.
 	var u User
-	var hash string
-	err = s.store.Read(ctx, func(tx Tx) error {
-		for _, k := range []struct {
-			key string
-			max int
-		}{{acctKey, l.PerAccount}, {addrKey, l.PerClientAddr}} {
-			n, start, err := tx.RateCount(ctx, k.key, now, l.Window)
-			if err != nil {
-				return err
-			}
-			if n >= k.max {
-				return rateLimited(start.Add(l.Window).Sub(now))
-			}
+	var hash, addrHit string
+	err = s.store.Write(ctx, func(tx Tx) error {
+		if err := checkLimits(ctx, tx, now, acct, addr); err != nil {
+			return err
 		}
-		var err error
+		ids, err := hitLimits(ctx, tx, now, acct, addr)
+		if err != nil {
+			return err
+		}
+		addrHit = ids[1]
 		u, hash, err = tx.UserByEmail(ctx, norm)
 		if errs.Is(err, errs.NotFound) {
 			return nil
@@ -181,20 +169,14 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr, userAg
 		VerifyPassword(password, s.dummyHash)
 	}
 	if hash == "" || !VerifyPassword(password, hash) {
-		if err := s.store.Write(ctx, func(tx Tx) error {
-			if _, _, err := tx.HitRate(ctx, acctKey, now, l.Window); err != nil {
-				return err
-			}
-			_, _, err := tx.HitRate(ctx, addrKey, now, l.Window)
-			return err
-		}); err != nil {
-			return LoginResult{}, err
-		}
 		return LoginResult{}, errBadLogin
 	}
 	var res LoginResult
 	err = s.store.Write(ctx, func(tx Tx) error {
-		if err := tx.ResetRate(ctx, acctKey); err != nil {
+		if err := tx.ResetRate(ctx, acct.key); err != nil {
+			return err
+		}
+		if err := tx.TakeBackRate(ctx, addrHit); err != nil {
 			return err
 		}
 		m, err := tx.MFA(ctx, u.ID)
@@ -327,7 +309,11 @@ func (s *Service) SetLang(ctx context.Context, p Principal, lang string) (User, 
 const MaxTokensPerUser = 100
 
 // CreateToken makes a personal API token; the secret is returned once.
+// It takes a session: a token cannot make tokens.
 func (s *Service) CreateToken(ctx context.Context, p Principal, name string, expiresAt *time.Time) (Token, string, error) {
+	if err := needSession(p, errTokenNeedsSession); err != nil {
+		return Token{}, "", err
+	}
 	name, err := CheckName("name", name)
 	if err != nil {
 		return Token{}, "", err
@@ -351,7 +337,14 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, name string, exp
 		if len(existing) >= MaxTokensPerUser {
 			return errs.E(errs.Conflict, "err.token.too_many", MaxTokensPerUser)
 		}
-		return tx.CreateToken(ctx, t, HashSecret(secret))
+		if err := tx.CreateToken(ctx, t, HashSecret(secret)); err != nil {
+			return err
+		}
+		details := map[string]any{"token": t.ID, "name": t.Name}
+		if t.ExpiresAt != nil {
+			details["expires_at"] = t.ExpiresAt.Format(time.RFC3339)
+		}
+		return auditChange(ctx, tx, p, now, audit.AccountTokenCreate, details)
 	})
 	if err != nil {
 		return Token{}, "", err
@@ -372,5 +365,21 @@ func (s *Service) Tokens(ctx context.Context, p Principal) ([]Token, error) {
 
 // RevokeToken deletes one of the caller's tokens.
 func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error {
-	return s.store.Write(ctx, func(tx Tx) error { return tx.DeleteToken(ctx, p.User.ID, id) })
+	now := s.clock.Now()
+	return s.store.Write(ctx, func(tx Tx) error {
+		ts, err := tx.Tokens(ctx, p.User.ID)
+		if err != nil {
+			return err
+		}
+		name := ""
+		for _, t := range ts {
+			if t.ID == id {
+				name = t.Name
+			}
+		}
+		if err := tx.DeleteToken(ctx, p.User.ID, id); err != nil {
+			return err
+		}
+		return auditChange(ctx, tx, p, now, audit.AccountTokenRevoke, map[string]any{"token": id, "name": name})
+	})
 }

@@ -17,7 +17,8 @@ import (
 const mailEvery = 3 * time.Second
 
 // buildJobs assembles the job runner and what runs on it: the e-mail
-// outbox (AUD-2) and its pruning, and invitation expiry (USR-1). Nothing starts until Start.
+// outbox (AUD-2) and its pruning, invitation expiry (USR-1) and the
+// pruning of the attempts rate limits no longer count (ID-4). Nothing starts until Start.
 // Call it after the services it schedules are built.
 func (a *App) buildJobs(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) {
 	if log == nil {
@@ -50,6 +51,7 @@ func (a *App) buildJobs(cfg Config, db *store.DB, clk clock.Clock, log *slog.Log
 		}
 		return err
 	})
+	a.Jobs.Every("account.prune_rate_attempts", time.Hour, a.Accounts.PruneRateAttempts)
 	a.buildServerJobs(log)
 }
 

@@ -48,6 +48,13 @@ const (
 	ServerUpgrade       = "server.upgrade"
 	ServerUpgradeCancel = "server.upgrade_cancel"
 	ServerUpgradeResult = "server.upgrade_result"
+
+	// A member's own sign-in, written in each of their organizations.
+	AccountTokenCreate   = "account.token.create"
+	AccountTokenRevoke   = "account.token.revoke"
+	AccountMFAEnable     = "account.mfa.enable"
+	AccountMFADisable    = "account.mfa.disable"
+	AccountRecoveryCodes = "account.mfa.recovery_codes"
 )
 
 // Group is a set of actions a person filters the log by.
@@ -77,6 +84,7 @@ var Groups = []Group{
 	{"upgrade", []string{UpgradeStart, UpgradeCancel, UpgradeRetry, UpgradeSchedule, UpgradeLimits}},
 	{"rollout", []string{RolloutPause, RolloutResume, RolloutAbort}},
 	{"server", []string{ServerEnrollToken, ServerEnroll, ServerUpdate, ServerUpgrade, ServerUpgradeCancel, ServerUpgradeResult}},
+	{"account", []string{AccountTokenCreate, AccountTokenRevoke, AccountMFAEnable, AccountMFADisable, AccountRecoveryCodes}},
 }
 
 // Actions returns every action code, group by group.

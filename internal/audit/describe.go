@@ -197,6 +197,18 @@ func Describe(e Entry, n Names) Description {
 			out.Lines = []Line{{Label: "audit.line.result", To: r}}
 		}
 		return out
+	case AccountTokenCreate, AccountTokenRevoke:
+		return p(e.Action, str(d["name"]))
+	case AccountMFAEnable:
+		return p(e.Action, Phrase{Key: "audit.value.mfa." + str(d["method"])})
+	case AccountMFADisable:
+		out := p(e.Action)
+		if m := str(d["method"]); m != "" {
+			out.Lines = []Line{{Label: "audit.line.mfa_method", To: Phrase{Key: "audit.value.mfa." + m}}}
+		}
+		return out
+	case AccountRecoveryCodes:
+		return p(e.Action)
 	}
 	if out, ok := describeServer(e, d, p); ok {
 		return out

@@ -229,7 +229,7 @@ func (s *Service) Claim(ctx context.Context, actor audit.Actor, orgID string, in
 }
 
 // checkClaimRate refuses claims once too many failed for the organization
-// or the client address (DEV-3).
+// or the client address in the last ClaimWindow (DEV-3, a sliding window).
 func (s *Service) checkClaimRate(ctx context.Context, tx Tx, orgID, addr string) error {
 	now := s.clock.Now()
 	for _, l := range []struct {
@@ -239,12 +239,12 @@ func (s *Service) checkClaimRate(ctx context.Context, tx Tx, orgID, addr string)
 		{"claim:addr:" + addr, "err.claim.rate_address", s.cfg.ClaimLimit},
 		{"claim:org:" + orgID, "err.claim.rate_org", orgClaimFactor * s.cfg.ClaimLimit},
 	} {
-		n, start, err := tx.RateCount(ctx, l.key, now, s.cfg.ClaimWindow)
+		n, next, err := tx.RateCount(ctx, l.key, now, s.cfg.ClaimWindow, l.limit)
 		if err != nil {
 			return err
 		}
 		if n >= l.limit {
-			wait := int(start.Add(s.cfg.ClaimWindow).Sub(now).Seconds()) + 1
+			wait := max(int((next.Sub(now)+time.Second-1)/time.Second), 1)
 			window := i18n.Message{Key: "err.unit.minutes", Args: []any{int((s.cfg.ClaimWindow + time.Minute - 1) / time.Minute)}}
 			e := errs.E(errs.RateLimited, l.msg, n, window, i18n.Message{Key: "err.unit.minutes", Args: []any{(wait + 59) / 60}})
 			e.RetryAfterSeconds = wait
@@ -265,7 +265,7 @@ func (s *Service) countBadClaims(ctx context.Context, orgID, addr string, n int)
 	_ = s.store.Write(ctx, func(tx Tx) error {
 		for i := 0; i < n; i++ {
 			for _, key := range []string{"claim:org:" + orgID, "claim:addr:" + addr} {
-				if _, _, err := tx.HitRate(ctx, key, now, s.cfg.ClaimWindow); err != nil {
+				if _, err := tx.RateHit(ctx, key, now, s.cfg.ClaimWindow); err != nil {
 					return err
 				}
 			}

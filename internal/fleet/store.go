@@ -81,8 +81,10 @@ type Tx interface {
 	Command(ctx context.Context, orgID, id string) (Command, error)
 	FailOpenCommands(ctx context.Context, orgID, serial, reason string, at time.Time) error
 
-	HitRate(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
-	RateCount(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
+	// RateCount and RateHit keep the attempts of sliding-window rate limits
+	// (as account.RateTx does).
+	RateCount(ctx context.Context, key string, now time.Time, window time.Duration, max int) (n int, next time.Time, err error)
+	RateHit(ctx context.Context, key string, now time.Time, window time.Duration) (id string, err error)
 }
 
 // Store runs transactions.

@@ -13,11 +13,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/time/rate"
 
 	"mysystems/internal/account"
 	"mysystems/internal/acs"
@@ -190,10 +188,9 @@ func jsonKind(k string) any {
 
 // API is the REST API.
 type API struct {
-	d       Deps
-	routes  []Route
-	limitMu sync.Mutex
-	limits  map[string]*rate.Limiter
+	d      Deps
+	routes []Route
+	limits *limiter // nil: no rate limit
 }
 
 // New returns the API with its route table.
@@ -201,7 +198,7 @@ func New(d Deps) *API {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	a := &API{d: d, limits: map[string]*rate.Limiter{}}
+	a := &API{d: d, limits: newLimiter(d.RateLimit, d.Burst, d.Clock)}
 	a.routes = append(a.routes, a.accountRoutes()...)
 	a.routes = append(a.routes, a.mfaRoutes()...)
 	a.routes = append(a.routes, a.orgRoutes()...)
@@ -301,32 +298,42 @@ func (a *API) prepare(c *Call, rt Route) error {
 	case AuthUser:
 		tok := bearer(r)
 		if tok == "" {
-			return errNoCredential
+			return a.limits.failedCredential(addr, errNoCredential)
 		}
-		if err := a.allow("cred:"+account.HashSecret(tok)[:16], addr); err != nil {
+		if err := a.limits.beforeCredential(addr); err != nil {
 			return err
 		}
 		p, err := a.d.Accounts.Authenticate(r.Context(), tok)
 		if err != nil {
+			return a.limits.failedCredential(addr, err)
+		}
+		if err := a.limits.caller(credentialKey(p)); err != nil {
 			return err
 		}
+		p.ClientAddr = addr
 		c.Principal = p
 		c.Actor = audit.Actor{Kind: audit.KindUser, ID: p.User.ID, Email: p.User.Email, ClientAddr: addr,
 			Lang: i18n.Asked(c.R.Header.Get("Accept-Language"))}
 	case AuthVendor:
 		tok := bearer(r)
 		if tok == "" {
-			return errNoCredential
+			return a.limits.failedCredential(addr, errNoCredential)
 		}
 		if strings.HasPrefix(tok, account.SessionPrefix) || strings.HasPrefix(tok, account.TokenPrefix) {
 			return errs.E(errs.Forbidden, "err.api.vendor_token")
 		}
+		if err := a.limits.beforeCredential(addr); err != nil {
+			return err
+		}
 		pt, err := a.d.Platform.Authenticate(r.Context(), tok)
 		if err != nil {
-			return err
+			return a.limits.failedCredential(addr, err)
 		}
 		c.Actor = audit.Actor{Kind: audit.KindVendor, ID: pt.ID, Email: "vendor:" + pt.Name, ClientAddr: addr}
 	default:
+		if err := a.limits.anonymous(addr); err != nil {
+			return err
+		}
 		c.Actor = audit.Actor{ClientAddr: addr}
 	}
 	if id := r.PathValue("org"); id != "" && rt.Auth == AuthUser {
@@ -334,37 +341,10 @@ func (a *API) prepare(c *Call, rt Route) error {
 		if err != nil {
 			return err
 		}
-		if err := a.allow("org:"+o.ID, ""); err != nil {
+		if err := a.limits.caller("org:" + o.ID); err != nil {
 			return err
 		}
 		c.Org, c.Membership = o, m
-	}
-	return nil
-}
-
-// allow applies the per-credential and per-organization API rate limits
-// (SPEC §11). Limits are per instance: a deployment of N instances allows
-// up to N times the rate, which is the usual trade for not sharing state.
-func (a *API) allow(key, _ string) error {
-	if a.d.RateLimit <= 0 {
-		return nil
-	}
-	a.limitMu.Lock()
-	l, ok := a.limits[key]
-	if !ok {
-		if len(a.limits) > 100000 { // bound memory: start afresh rather than grow forever
-			a.limits = map[string]*rate.Limiter{}
-		}
-		l = rate.NewLimiter(rate.Limit(a.d.RateLimit), a.d.Burst)
-		a.limits[key] = l
-	}
-	a.limitMu.Unlock()
-	res := l.Reserve()
-	if d := res.Delay(); d > 0 {
-		res.Cancel()
-		e := errs.E(errs.RateLimited, "err.api.rate")
-		e.RetryAfterSeconds = int(d.Seconds()) + 1
-		return e
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -163,39 +165,85 @@ func (t *Tx) TouchToken(ctx context.Context, id string, at time.Time) error {
 	return errs.Wrap(err, "touch token")
 }
 
-func windowStart(now time.Time, window time.Duration) time.Time { return now.Truncate(window) }
-
-// HitRate adds a hit to a fixed-window counter.
-func (t *Tx) HitRate(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error) {
-	ws := micros(windowStart(now, window))
-	var hits int
-	var start int64
-	err := t.queryRow(ctx, `INSERT INTO rate_counters (key, window_start, hits) VALUES (?, ?, 1)
-		ON CONFLICT (key) DO UPDATE SET
-			hits = CASE WHEN rate_counters.window_start = excluded.window_start THEN rate_counters.hits + 1 ELSE 1 END,
-			window_start = excluded.window_start
-		RETURNING hits, window_start`, key, ws).Scan(&hits, &start)
-	if err != nil {
-		return 0, time.Time{}, errs.Wrap(err, "rate hit")
+// RateCount counts the attempts under key in the sliding window
+// (now-window, now]. When at least max fall in it, next is when the count
+// falls below max again: when the attempt max places from the newest
+// leaves the window. In a write transaction on PostgreSQL it first takes a
+// lock on key held to the end of the transaction, so that checks of one
+// key on any instance queue and a check and the hit it allows are one
+// step.
+func (t *Tx) RateCount(ctx context.Context, key string, now time.Time, window time.Duration, max int) (int, time.Time, error) {
+	if err := t.lockKey(ctx, "rate:"+key); err != nil {
+		return 0, time.Time{}, errs.Wrap(err, "rate lock")
 	}
-	return hits, fromMicros(start), nil
+	since := micros(now.Add(-window))
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM rate_attempts WHERE key = ? AND at > ?`, key, since).Scan(&n); err != nil {
+		return 0, time.Time{}, errs.Wrap(err, "rate count")
+	}
+	if max <= 0 || n < max {
+		return n, time.Time{}, nil
+	}
+	var at int64
+	if err := t.queryRow(ctx, `SELECT at FROM rate_attempts WHERE key = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?`,
+		key, since, n-max).Scan(&at); err != nil {
+		return 0, time.Time{}, errs.Wrap(err, "rate count")
+	}
+	return n, fromMicros(at).Add(window), nil
 }
 
-// RateCount reads a counter's hits in the current window.
-func (t *Tx) RateCount(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error) {
-	ws := windowStart(now, window)
-	var hits int
-	err := t.queryRow(ctx, `SELECT hits FROM rate_counters WHERE key = ? AND window_start = ?`, key, micros(ws)).Scan(&hits)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ws, nil
+// RateHit records an attempt under key at now, counted for window; the id
+// names it for TakeBackRate.
+func (t *Tx) RateHit(ctx context.Context, key string, now time.Time, window time.Duration) (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", errs.Wrap(err, "rate id")
 	}
-	return hits, ws, errs.Wrap(err, "rate count")
+	id := hex.EncodeToString(b)
+	_, err := t.exec(ctx, `INSERT INTO rate_attempts (id, key, at, expires_at) VALUES (?, ?, ?, ?)`,
+		id, key, micros(now), micros(now.Add(window)))
+	return id, errs.Wrap(err, "rate hit")
 }
 
-// ResetRate clears a counter.
+// TakeBackRate deletes one attempt recorded by RateHit.
+func (t *Tx) TakeBackRate(ctx context.Context, id string) error {
+	_, err := t.exec(ctx, `DELETE FROM rate_attempts WHERE id = ?`, id)
+	return errs.Wrap(err, "rate take back")
+}
+
+// ResetRate forgets every attempt under key.
 func (t *Tx) ResetRate(ctx context.Context, key string) error {
-	_, err := t.exec(ctx, `DELETE FROM rate_counters WHERE key = ?`, key)
+	_, err := t.exec(ctx, `DELETE FROM rate_attempts WHERE key = ?`, key)
 	return errs.Wrap(err, "rate reset")
+}
+
+// PruneRate deletes the attempts no window counts any more at now.
+func (t *Tx) PruneRate(ctx context.Context, now time.Time) (int, error) {
+	res, err := t.exec(ctx, `DELETE FROM rate_attempts WHERE expires_at <= ?`, micros(now))
+	if err != nil {
+		return 0, errs.Wrap(err, "rate prune")
+	}
+	n, err := res.RowsAffected()
+	return int(n), errs.Wrap(err, "rate prune")
+}
+
+// MemberOrgIDs lists the active organizations a person belongs to.
+func (t *Tx) MemberOrgIDs(ctx context.Context, userID string) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT m.org_id FROM memberships m JOIN orgs o ON o.id = m.org_id
+		WHERE m.user_id = ? AND o.status = 'active' ORDER BY m.org_id`, userID)
+	if err != nil {
+		return nil, errs.Wrap(err, "member orgs")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, errs.Wrap(err, "scan member org")
+		}
+		out = append(out, id)
+	}
+	return out, errs.Wrap(rows.Err(), "member orgs")
 }
 
 // CreatePlatformToken inserts a vendor-operator token.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -58,6 +59,19 @@ func (d dialect) forUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// lockKey takes a lock on a name until the transaction ends, so that
+// transactions working on the same name, on any instance, run one after the
+// other. On PostgreSQL it is an advisory lock on the name's hash (two names
+// sharing a hash merely wait for each other); SQLite's single writer
+// already runs write transactions one at a time.
+func (t *Tx) lockKey(ctx context.Context, name string) error {
+	if t.d != postgresDialect {
+		return nil
+	}
+	_, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, name)
+	return err
 }
 
 // skipLocked is the suffix of a SELECT that claims queue rows: on

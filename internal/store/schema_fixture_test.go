@@ -171,11 +171,11 @@ func seedFixture(t *testing.T, db *store.DB, dsn string) {
 				return tx.CreatePlatformToken(ctx, fxPlatformToken, account.HashSecret("fixture platform token"))
 			},
 			func() error {
-				_, _, err := tx.HitRate(ctx, fxRateKey, fxAt(105*time.Minute), 15*time.Minute)
+				_, err := tx.RateHit(ctx, fxRateKey, fxAt(105*time.Minute), 15*time.Minute)
 				return err
 			},
 			func() error {
-				_, _, err := tx.HitRate(ctx, fxRateKey, fxAt(106*time.Minute), 15*time.Minute)
+				_, err := tx.RateHit(ctx, fxRateKey, fxAt(106*time.Minute), 15*time.Minute)
 				return err
 			},
 			func() error { return tx.SaveMFA(ctx, fxMFAAlice) },

@@ -43,7 +43,7 @@ var platformTables = map[string]string{ // table → why it is no organization's
 	"sessions":           "a person's sign-in, before any organization is chosen",
 	"api_tokens":         "a person's API credential, valid in each of their organizations",
 	"platform_tokens":    "the vendor operators' credentials",
-	"rate_counters":      "counters keyed by e-mail or client address, before anyone is known",
+	"rate_attempts":      "attempts counted by rate limits, keyed by e-mail or client address, before anyone is known",
 	"user_mfa":           "a person's second factor",
 	"mfa_recovery_codes": "a person's second factor",
 	"mfa_email_codes":    "a person's second factor",

@@ -156,11 +156,19 @@ func checkFixtureRows(t *testing.T, db *store.DB, v int) {
 				return err
 			}
 			same(t, "platform token", pt, fxPlatformToken)
-			hits, start, err := tx.RateCount(ctx, fxRateKey, fxAt(107*time.Minute), 15*time.Minute)
+			// Before 0012 the two failures were a counter of the window
+			// starting at 10:15; they carry over as attempts leaving the
+			// sliding window when that window ended.
+			hits, next, err := tx.RateCount(ctx, fxRateKey, fxAt(107*time.Minute), 15*time.Minute, 2)
 			if err != nil {
 				return err
 			}
-			same(t, "rate counter", []any{hits, start}, []any{2, fxAt(105 * time.Minute).Truncate(15 * time.Minute)})
+			same(t, "rate attempts", []any{hits, next}, []any{2, fxAt(105 * time.Minute).Truncate(15 * time.Minute).Add(15 * time.Minute)})
+			hits, _, err = tx.RateCount(ctx, fxRateKey, fxAt(121*time.Minute), 15*time.Minute, 2)
+			if err != nil {
+				return err
+			}
+			same(t, "rate attempts after the window", hits, 0)
 			return nil
 		})
 	})

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -207,29 +208,120 @@ func TestAUD1_AuditPagination(t *testing.T) {
 	})
 }
 
-func TestRateCounter(t *testing.T) {
+// ID-4: rate limits count the attempts of a sliding window. Three failures
+// just before a quarter hour and three just after are not allowed under
+// a limit of three per 15 minutes, and the next attempt is allowed exactly
+// when the oldest counted one leaves the window.
+func TestID4_SlidingWindowAttempts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := 15 * time.Minute
+		edge := t0.Truncate(w) // a quarter hour
 		err := db.Write(ctx, func(tx *store.Tx) error {
-			for i := 1; i <= 3; i++ {
-				n, _, err := tx.HitRate(ctx, "k", t0, w)
-				if err != nil || n != i {
-					t.Errorf("hit %d: got %d, %v", i, n, err)
+			for _, d := range []time.Duration{-5 * time.Minute, -3 * time.Minute, -time.Minute} {
+				if _, err := tx.RateHit(ctx, "k", edge.Add(d), w); err != nil {
+					return err
 				}
 			}
-			n, _, err := tx.HitRate(ctx, "k", t0.Add(w), w)
-			if err != nil || n != 1 {
-				t.Errorf("new window: got %d, %v, want 1", n, err)
+			if _, err := tx.RateHit(ctx, "other", edge, w); err != nil {
+				return err
 			}
-			n, _, err = tx.RateCount(ctx, "k", t0.Add(w), w)
-			if err != nil || n != 1 {
-				t.Errorf("count: got %d, %v, want 1", n, err)
+			for _, c := range []struct {
+				at       time.Duration
+				max      int
+				n        int
+				next     time.Duration // from edge; 0: none (allowed)
+				describe string
+			}{
+				{time.Minute, 3, 3, 10 * time.Minute, "just after the quarter hour, the three before it still count"},
+				{time.Minute, 2, 3, 12 * time.Minute, "over a limit of 2, the second oldest must leave"},
+				{time.Minute, 4, 3, 0, "under the limit"},
+				{10*time.Minute - time.Microsecond, 3, 3, 10 * time.Minute, "a moment before the oldest leaves"},
+				{10 * time.Minute, 3, 2, 0, "the oldest has left"},
+				{14 * time.Minute, 1, 0, 0, "all have left"},
+			} {
+				n, next, err := tx.RateCount(ctx, "k", edge.Add(c.at), w, c.max)
+				if err != nil {
+					return err
+				}
+				want := time.Time{}
+				if c.next != 0 {
+					want = edge.Add(c.next)
+				}
+				if n != c.n || !next.Equal(want) {
+					t.Errorf("%s: got %d, next %v; want %d, next %v", c.describe, n, next, c.n, want)
+				}
+			}
+			id, err := tx.RateHit(ctx, "k", edge.Add(2*time.Minute), w)
+			if err != nil {
+				return err
+			}
+			if n, _, _ := tx.RateCount(ctx, "k", edge.Add(2*time.Minute), w, 10); n != 4 {
+				t.Errorf("after a hit: got %d, want 4", n)
+			}
+			if err := tx.TakeBackRate(ctx, id); err != nil {
+				return err
+			}
+			if n, _, _ := tx.RateCount(ctx, "k", edge.Add(2*time.Minute), w, 10); n != 3 {
+				t.Errorf("after taking it back: got %d, want 3", n)
+			}
+			if n, err := tx.PruneRate(ctx, edge.Add(13*time.Minute)); err != nil || n != 2 {
+				t.Errorf("prune: got %d, %v; want the 2 oldest", n, err)
+			}
+			if err := tx.ResetRate(ctx, "k"); err != nil {
+				return err
+			}
+			if n, _, _ := tx.RateCount(ctx, "k", edge, w, 10); n != 0 {
+				t.Errorf("after a reset: got %d, want 0", n)
+			}
+			if n, _, _ := tx.RateCount(ctx, "other", edge, w, 10); n != 1 {
+				t.Errorf("another key after the reset: got %d, want 1", n)
 			}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// ID-4: two instances on one database checking and counting attempts of
+// one key at once never let more than the limit through.
+func TestID4_LimitAcrossInstances(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		other := storetest.Open(t, db.DSN())
+		const limit, tries = 5, 24
+		var mu sync.Mutex
+		allowed := 0
+		var wg sync.WaitGroup
+		for i := range tries {
+			inst := db
+			if i%2 == 1 {
+				inst = other
+			}
+			wg.Go(func() {
+				err := inst.Write(ctx, func(tx *store.Tx) error {
+					n, _, err := tx.RateCount(ctx, "login:acct:x@example.com", t0, 15*time.Minute, limit)
+					if err != nil || n >= limit {
+						return err
+					}
+					if _, err := tx.RateHit(ctx, "login:acct:x@example.com", t0, 15*time.Minute); err != nil {
+						return err
+					}
+					mu.Lock()
+					allowed++
+					mu.Unlock()
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if allowed != limit {
+			t.Errorf("%d attempts allowed, want %d", allowed, limit)
 		}
 	})
 }

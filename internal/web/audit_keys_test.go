@@ -74,6 +74,12 @@ func auditSamples() []audit.Entry {
 			Details: map[string]any{"name": "Site A", "from": "6.3.1", "to": "6.5.2", "state": "succeeded", "new_version": "6.5.2"}},
 		{Actor: audit.Actor{Kind: audit.KindSystem, ID: "server:srv_1"}, Action: audit.ServerUpgradeResult, TargetType: "server", TargetID: "srv_1",
 			Details: map[string]any{"name": "Site A", "from": "6.3.1", "to": "6.5.2", "state": "failed", "new_version": "6.3.1", "reason": "code 1603"}},
+		e(audit.AccountTokenCreate, "user", "usr_1", map[string]any{"token": "tok_1", "name": "nightly export", "expires_at": "2026-06-01T00:00:00Z"}),
+		e(audit.AccountTokenRevoke, "user", "usr_1", map[string]any{"token": "tok_1", "name": "nightly export"}),
+		e(audit.AccountMFAEnable, "user", "usr_1", map[string]any{"method": "totp"}),
+		e(audit.AccountMFAEnable, "user", "usr_1", map[string]any{"method": "email"}),
+		e(audit.AccountMFADisable, "user", "usr_1", map[string]any{"method": "totp"}),
+		e(audit.AccountRecoveryCodes, "user", "usr_1", nil),
 	}
 }
 

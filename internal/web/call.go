@@ -129,6 +129,7 @@ func (c *call) authenticate() bool {
 		c.fail(err)
 		return false
 	}
+	p.ClientAddr = c.actor.ClientAddr
 	c.signedIn, c.principal = true, p
 	c.actor.Kind, c.actor.ID, c.actor.Email = audit.KindUser, p.User.ID, p.User.Email
 	return true
