@@ -113,6 +113,7 @@ func (u *UI) logout(c *call) {
 		}
 	}
 	c.clearCookie(sessionCookie)
+	c.clearCookie(orgCookie)
 	c.flash("flash.signedout", "")
 	// An invitation for another address signs out to sign in again and
 	// come back to it.
