@@ -221,6 +221,7 @@ var crawlRoutes = []crawlRoute{
 	}},
 	{"GET /orgs/{org}/audit/export.csv", inOrg("/audit/export.csv")},
 	{"GET /orgs/{org}/folders", inOrg("/folders", "/folders?folder={hall}")},
+	{"GET /orgs/{org}/folders/{id}/create", inOrg("/folders/{hall}/create", "/folders/{root}/create")},
 	{"GET /orgs/{org}/folders/{id}/rename", inOrg("/folders/{hall}/rename", "/folders/{root}/rename")},
 	{"GET /orgs/{org}/folders/{id}/move", inOrg("/folders/{hall}/move")},
 	{"GET /orgs/{org}/folders/{id}/delete", inOrg("/folders/{hall}/delete")},

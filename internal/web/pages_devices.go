@@ -300,7 +300,7 @@ func (u *UI) addDevice(c *call) {
 	v.Form["serial"], v.Form["oak"], v.Form["name"] = in.Serial, in.OAK, in.Name
 	d, err := u.d.Fleet.Claim(c.r.Context(), c.actor, c.org.ID, in)
 	if err != nil {
-		c.formFailed("device_add", v, err)
+		c.failedTo("form.error.device.add", "device_add", v, err)
 		return
 	}
 	c.flash("flash.device.added", d.Name)
@@ -332,7 +332,7 @@ func (u *UI) importDevices(c *call) {
 	if body == nil {
 		v.Form["csv"] = text // a file would have to be chosen again anyway
 		if strings.TrimSpace(text) == "" {
-			c.formFailed("device_import", v, errs.InvalidField("csv", "devices.import.empty"))
+			c.failedTo("form.error.device.import", "device_import", v, errs.InvalidField("csv", "devices.import.empty"))
 			return
 		}
 		body = strings.NewReader(text)
@@ -345,7 +345,7 @@ func (u *UI) importDevices(c *call) {
 			c.render(edge.Status(err), "device_import", v)
 			return
 		}
-		c.formFailed("device_import", v, err)
+		c.failedTo("form.error.device.import", "device_import", v, err)
 		return
 	}
 	c.flash("flash.devices.imported", strconv.Itoa(len(ds)))
@@ -571,7 +571,7 @@ func (u *UI) moveDevice(c *call) {
 		return
 	}
 	if _, err := u.d.Fleet.Update(c.r.Context(), c.actor, c.org.ID, page.Device.ID, fleet.DevicePatch{FolderID: &folder}); err != nil {
-		c.formFailed("device_move", v, err)
+		c.failedTo("form.error.device.move", "device_move", v, err)
 		return
 	}
 	path := folder
@@ -601,7 +601,7 @@ func (u *UI) removeDevice(c *call) {
 		return
 	}
 	if err := u.d.Fleet.Remove(c.r.Context(), c.actor, c.org.ID, page.Device.ID, true); err != nil {
-		c.formFailed("device_remove", v, err)
+		c.failedTo("form.error.device.remove", "device_remove", v, err)
 		return
 	}
 	c.flash("flash.device.removed", page.Device.Name)

@@ -202,7 +202,7 @@ func (u *UI) removeUsers(c *call) {
 	rs, _ := errs.DetailsAs[org.Refusals](err)
 	refused := rs.Refused
 	if len(refused) == 0 {
-		c.formFailed("users_remove", v, err)
+		c.failedTo("form.error.users.remove", "users_remove", v, err)
 		return
 	}
 	byID := map[string]org.Member{}
@@ -351,7 +351,7 @@ func (u *UI) invite(c *call) {
 	v.Form["email"] = email
 	inv, err := u.d.Orgs.Invite(c.r.Context(), c.actor, c.org.ID, org.InviteInput{Email: email, Folders: folders})
 	if err != nil {
-		c.formFailed("invite", v, err)
+		c.failedTo("form.error.invite", "invite", v, err)
 		return
 	}
 	c.flash("flash.invitation.sent", inv.Email)

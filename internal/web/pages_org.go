@@ -52,7 +52,7 @@ func (u *UI) createOrg(c *call) {
 	v.Form["name"], v.Form["notes"] = name, notes
 	o, err := u.d.Orgs.Create(c.r.Context(), c.actor, name, notes)
 	if err != nil {
-		c.formFailed("org_new", v, err)
+		c.failedTo("form.error.org.create", "org_new", v, err)
 		return
 	}
 	c.flash("flash.org.created", o.Name)
@@ -138,7 +138,7 @@ func (u *UI) archive(c *call) {
 		v.Form["acknowledge"] = "yes"
 	}
 	if err := u.d.Orgs.Archive(c.r.Context(), c.actor, c.org.ID, confirm, ack); err != nil {
-		c.formFailed("org_archive", v, err)
+		c.failedTo("form.error.org.archive", "org_archive", v, err)
 		return
 	}
 	c.flash("flash.org.archived", c.org.Name)

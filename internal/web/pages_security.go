@@ -100,7 +100,7 @@ func (c *call) securityFailed(v *view, field string, err error) {
 		cp.Field = field
 		err = &cp
 	}
-	c.formFailed("security", v, err)
+	c.failedTo("form.error.security", "security", v, err)
 }
 
 // securityForm answers a form of the Security settings page: act does the

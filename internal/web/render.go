@@ -339,6 +339,13 @@ func (c *call) formFailed(page string, v *view, err error) {
 	c.inputFailed(page, v, err, "form.error")
 }
 
+// failedTo is formFailed for a form that does something other than save
+// (create, send, delete …): its summary, the catalogue key summary, says
+// what could not be done, with the reason as its argument.
+func (c *call) failedTo(summary, page string, v *view, err error) {
+	c.inputFailed(page, v, err, summary)
+}
+
 // listFailed is formFailed for a page that lists (a bad filter, sort or
 // page link), whose summary says the list could not be shown.
 func (c *call) listFailed(page string, v *view, err error) {

@@ -107,6 +107,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /orgs/{org}/folders", u.inOrg(u.folderList))
 	mux.Handle("POST /orgs/{org}/folders", u.inOrg(u.createFolder))
+	mux.Handle("GET /orgs/{org}/folders/{id}/create", u.inOrg(u.createSubFolderForm))
+	mux.Handle("POST /orgs/{org}/folders/{id}/create", u.inOrg(u.createSubFolder))
 	mux.Handle("GET /orgs/{org}/folders/{id}/rename", u.inOrg(u.renameFolderForm))
 	mux.Handle("POST /orgs/{org}/folders/{id}/rename", u.inOrg(u.renameFolder))
 	mux.Handle("GET /orgs/{org}/folders/{id}/move", u.inOrg(u.moveFolderForm))
