@@ -235,6 +235,7 @@ var crawlRoutes = []crawlRoute{
 	{"GET /orgs/{org}/devices/import", inOrg("/devices/import")},
 	{"GET /orgs/{org}/devices/{id}", inOrg("/devices/{dev}", "/devices/{dev}?cmd={done}", "/devices/{moved}?cmd={pending}", "/devices/{silent}",
 		"/devices/dev_nope")},
+	{"GET /orgs/{org}/devices/{id}/reboot", inOrg("/devices/{dev}/reboot", "/devices/{moved}/reboot")},
 	{"GET /orgs/{org}/devices/{id}/rename", inOrg("/devices/{dev}/rename")},
 	{"GET /orgs/{org}/devices/{id}/move", inOrg("/devices/{dev}/move")},
 	{"GET /orgs/{org}/devices/{id}/remove", inOrg("/devices/{dev}/remove")},

@@ -126,6 +126,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{org}/devices/move", u.inOrg(u.bulkMove))
 	mux.Handle("GET /orgs/{org}/devices/{id}", u.inOrg(u.devicePage))
 	mux.Handle("POST /orgs/{org}/devices/{id}/actions", u.inOrg(u.deviceAction))
+	mux.Handle("GET /orgs/{org}/devices/{id}/reboot", u.inOrg(u.rebootForm))
+	mux.Handle("POST /orgs/{org}/devices/{id}/reboot", u.inOrg(u.reboot))
 	mux.Handle("GET /orgs/{org}/devices/{id}/rename", u.inOrg(u.renameDeviceForm))
 	mux.Handle("POST /orgs/{org}/devices/{id}/rename", u.inOrg(u.renameDevice))
 	mux.Handle("GET /orgs/{org}/devices/{id}/move", u.inOrg(u.moveDeviceForm))
