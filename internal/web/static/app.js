@@ -145,6 +145,53 @@
     update();
   });
 
+  // Recovery codes: copy them, or download them as a text file, made here
+  // from the page's list (no request: the codes are shown only once).
+  document.querySelectorAll("[data-recovery-codes]").forEach(function (box) {
+    var list = box.querySelector("ol.codes");
+    var copy = box.querySelector("#recovery-copy");
+    var download = box.querySelector("#recovery-download");
+    var actions = box.querySelector("#recovery-actions");
+    if (!list || !actions) return;
+    var text = function () {
+      var lines = [box.getAttribute("data-heading") || ""];
+      list.querySelectorAll("li").forEach(function (li) { lines.push(li.textContent.trim()); });
+      return lines.join("\r\n") + "\r\n";
+    };
+    var done = function (btn) {
+      var label = btn.getAttribute("data-done");
+      if (label) btn.textContent = label;
+    };
+    if (copy && navigator.clipboard && window.isSecureContext) {
+      copy.hidden = false;
+      copy.addEventListener("click", function () {
+        navigator.clipboard.writeText(text()).then(function () { done(copy); }, function () {
+          var range = document.createRange();
+          range.selectNodeContents(list);
+          var sel = window.getSelection();
+          sel.removeAllRanges();
+          sel.addRange(range);
+        });
+      });
+    }
+    if (download && window.Blob && window.URL && URL.createObjectURL) {
+      download.hidden = false;
+      download.addEventListener("click", function () {
+        var url = URL.createObjectURL(new Blob([text()], { type: "text/plain;charset=utf-8" }));
+        var a = document.createElement("a");
+        a.href = url;
+        a.download = download.getAttribute("data-filename") || "recovery-codes.txt";
+        a.hidden = true;
+        document.body.appendChild(a);
+        a.click();
+        document.body.removeChild(a);
+        window.setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+        done(download);
+      });
+    }
+    actions.hidden = (!copy || copy.hidden) && (!download || download.hidden);
+  });
+
   // Device commands: follow the state from the command's JSON until the
   // device has applied it or failed, without reloading the page. The
   // server-side <noscript> refresh covers browsers without JavaScript.
