@@ -98,3 +98,37 @@ func TestUSR2_BrowserRoleHintAndFolders(t *testing.T) {
 	effect := value(b, "effect", chromedp.Text("#remove-effect"))
 	b.check("one", strings.HasPrefix(effect, "This user loses access"), "the confirmation of one says %q", effect)
 }
+
+// TestORG1_BrowserSwitcherKeepsTheSection: switching organization on the
+// Devices page opens the other organization's Devices; the security
+// settings and API tokens, opened from the account menu, keep that
+// organization's side panel and name (ORG-1).
+func TestORG1_BrowserSwitcherKeepsTheSection(t *testing.T) {
+	b := newBrowser(t)
+	srv, a := server(t)
+	owner := a.User("switch.owner@example.com")
+	first, _ := a.Org(owner.Token, "First Org")
+	second, _ := a.Org(owner.Token, "Second Org")
+	b.signIn(srv.URL, owner)
+
+	b.step("devices of the first", chromedp.Navigate(srv.URL+"/orgs/"+first+"/devices"), chromedp.WaitVisible("#devices-empty"))
+	b.step("switch",
+		chromedp.Click("#org-switcher summary"),
+		chromedp.Click(`#org-switcher a[data-org-id="`+second+`"]`),
+		chromedp.WaitVisible(`//span[@id="switcher-current" and normalize-space()="Second Org"]`),
+	)
+	loc := value(b, "location", chromedp.Location())
+	b.check("switch", strings.HasSuffix(loc, "/orgs/"+second+"/devices"), "switching from Devices opened %q", loc)
+
+	for _, page := range []string{"#menu-security", "#menu-tokens"} {
+		b.step(page,
+			chromedp.Click("#account-menu summary"),
+			chromedp.Click(page),
+			chromedp.WaitVisible("nav.panel"),
+		)
+		current := value(b, page+" switcher", chromedp.Text("#switcher-current"))
+		b.check(page, current == "Second Org", "the account page shows the switcher on %q", current)
+		b.shot(strings.TrimPrefix(page, "#"))
+		b.noSidewaysScroll(page)
+	}
+}
