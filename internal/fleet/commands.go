@@ -46,6 +46,41 @@ func ApplyResult(c *Command, ok bool, message string, at time.Time) bool {
 	return true
 }
 
+// RebootGrace bounds how long a device shows as rebooting: a reboot that
+// has not brought the device back within it no longer explains its
+// silence, and the device's online status says again what is known.
+const RebootGrace = 10 * time.Minute
+
+// rebootLookback is how old a reboot command may be and still be the one
+// that explains a device's status (a command that waited for an offline
+// device is delivered late).
+const rebootLookback = time.Hour
+
+// Rebooting reports whether a device is restarting at now after last, its
+// latest reboot command (nil: none): the command was delivered to the
+// device, or waits for a device that is online and about to take it, or the
+// device applied it and has not been heard from since (DEV-7: the status a
+// person reads while the device is away for its restart).
+func Rebooting(d Device, last *Command, now time.Time, heartbeat time.Duration) bool {
+	if last == nil || last.Type != device.CmdReboot {
+		return false
+	}
+	switch last.State {
+	case device.StatePending:
+		return now.Sub(last.CreatedAt) < RebootGrace && d.Online(now, heartbeat)
+	case device.StateDelivered:
+		at := last.CreatedAt
+		if last.DeliveredAt != nil {
+			at = *last.DeliveredAt
+		}
+		return now.Sub(at) < RebootGrace
+	case device.StateApplied:
+		return last.DoneAt != nil && now.Sub(*last.DoneAt) < RebootGrace &&
+			(d.LastSeenAt == nil || !d.LastSeenAt.After(*last.DoneAt))
+	}
+	return false
+}
+
 // Wire is the command as its device receives it.
 func (c Command) Wire() device.WireCommand {
 	return device.WireCommand{ID: c.ID, Type: c.Type, Args: c.Args, IssuedAt: c.CreatedAt}

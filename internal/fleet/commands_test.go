@@ -33,3 +33,42 @@ func TestGW2_Due(t *testing.T) {
 		t.Errorf("only a new command: got %d due, next %v; want 1 and none", len(due), next)
 	}
 }
+
+// DEV-7: a device shows as rebooting while its reboot is delivered, while
+// it waits for an online device, and once applied until the device is
+// heard from again; never for long, never for other commands or a failed
+// reboot.
+func TestDEV7_Rebooting(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	hb := time.Minute
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	online := Device{LastSeenAt: at(-30 * time.Second)}
+	offline := Device{LastSeenAt: at(-time.Hour)}
+	reboot := func(state string, created time.Duration, delivered, done *time.Time) *Command {
+		return &Command{Type: device.CmdReboot, State: state, CreatedAt: now.Add(created), DeliveredAt: delivered, DoneAt: done}
+	}
+	for name, c := range map[string]struct {
+		d    Device
+		cmd  *Command
+		want bool
+	}{
+		"no reboot":                     {online, nil, false},
+		"identify":                      {online, &Command{Type: device.CmdIdentify, State: device.StateDelivered, CreatedAt: now}, false},
+		"pending, device online":        {online, reboot(device.StatePending, -time.Second, nil, nil), true},
+		"pending, device offline":       {offline, reboot(device.StatePending, -time.Second, nil, nil), false},
+		"pending for long":              {online, reboot(device.StatePending, -RebootGrace, nil, nil), false},
+		"delivered":                     {online, reboot(device.StateDelivered, -time.Second, at(-time.Second), nil), true},
+		"delivered long ago":            {online, reboot(device.StateDelivered, -time.Hour, at(-RebootGrace-time.Second), nil), false},
+		"delivered late":                {online, reboot(device.StateDelivered, -time.Hour, at(-time.Second), nil), true},
+		"applied, not back":             {Device{LastSeenAt: at(-20 * time.Second)}, reboot(device.StateApplied, -time.Minute, at(-time.Minute), at(-20*time.Second)), true},
+		"applied, never seen":           {Device{}, reboot(device.StateApplied, -time.Minute, at(-time.Minute), at(-20*time.Second)), true},
+		"applied, back":                 {online, reboot(device.StateApplied, -time.Minute, at(-time.Minute), at(-40*time.Second)), false},
+		"applied long ago, not back":    {offline, reboot(device.StateApplied, -time.Hour, at(-time.Hour), at(-RebootGrace)), false},
+		"failed":                        {online, reboot(device.StateFailed, -time.Minute, at(-time.Minute), at(-40*time.Second)), false},
+		"applied without its done time": {online, reboot(device.StateApplied, -time.Minute, nil, nil), false},
+	} {
+		if got := Rebooting(c.d, c.cmd, now, hb); got != c.want {
+			t.Errorf("%s: Rebooting = %v, want %v", name, got, c.want)
+		}
+	}
+}

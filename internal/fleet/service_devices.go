@@ -676,6 +676,39 @@ func (s *Service) Action(ctx context.Context, actor audit.Actor, orgID, id, typ 
 	return c, err
 }
 
+// Rebooting reports which of ds, devices of the organization that the
+// actor was shown, are restarting after a reboot command (see the rule
+// Rebooting), by device id.
+func (s *Service) Rebooting(ctx context.Context, actor audit.Actor, orgID string, ds []Device) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ds) == 0 {
+		return out, nil
+	}
+	now := s.clock.Now()
+	serials := make([]string, 0, len(ds))
+	for _, d := range ds {
+		serials = append(serials, d.Serial)
+	}
+	var last map[string]Command
+	err := s.store.Read(ctx, func(tx Tx) error {
+		if _, _, _, err := Enter(ctx, tx, actor, orgID, access.ViewDevices); err != nil {
+			return err
+		}
+		var err error
+		last, err = tx.LatestCommands(ctx, orgID, device.CmdReboot, serials, now.Add(-rebootLookback))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if c, ok := last[d.ID]; ok && Rebooting(d, &c, now, s.cfg.Heartbeat) {
+			out[d.ID] = true
+		}
+	}
+	return out, nil
+}
+
 // Command returns a command's state; only for devices the actor sees.
 func (s *Service) Command(ctx context.Context, actor audit.Actor, orgID, id string) (Command, error) {
 	var c Command

@@ -80,6 +80,10 @@ type Tx interface {
 	CreateCommand(ctx context.Context, c Command) error
 	Command(ctx context.Context, orgID, id string) (Command, error)
 	FailOpenCommands(ctx context.Context, orgID, serial, reason string, at time.Time) error
+	// LatestCommands returns, for each of an organization's devices named
+	// by serial, its latest command of type typ created at or after since,
+	// by device id.
+	LatestCommands(ctx context.Context, orgID, typ string, serials []string, since time.Time) (map[string]Command, error)
 
 	// RateCount and RateHit keep the attempts of sliding-window rate limits
 	// (as account.RateTx does).

@@ -162,6 +162,36 @@ func (s *Service) UpdateFolder(ctx context.Context, actor audit.Actor, orgID, id
 	return out, err
 }
 
+// Contents is what a folder holds directly: the reason a deletion is
+// refused (DEV-2).
+type Contents struct {
+	Devices    int
+	SubFolders int
+}
+
+// Empty reports whether the folder holds nothing.
+func (c Contents) Empty() bool { return c.Devices == 0 && c.SubFolders == 0 }
+
+// FolderContents counts the devices and sub-folders directly in a folder, for
+// a member who may manage folders (what DeleteFolder checks, so that the
+// confirmation can say it before asking).
+func (s *Service) FolderContents(ctx context.Context, actor audit.Actor, orgID, id string) (Contents, error) {
+	var out Contents
+	err := s.store.Read(ctx, func(tx Tx) error {
+		t, _, err := fleetTx(ctx, tx, actor, orgID)
+		if err != nil {
+			return err
+		}
+		if _, ok := t.ByID[id]; !ok {
+			return errNoFolder(id)
+		}
+		out.SubFolders = len(t.Children[id])
+		out.Devices, err = tx.CountFolderDevices(ctx, orgID, id)
+		return err
+	})
+	return out, err
+}
+
 // DeleteFolder deletes an empty folder after confirmation (DEV-2).
 func (s *Service) DeleteFolder(ctx context.Context, actor audit.Actor, orgID, id string, confirm bool) error {
 	return s.store.Write(ctx, func(tx Tx) error {

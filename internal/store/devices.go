@@ -377,6 +377,34 @@ func (t *Tx) OpenCommands(ctx context.Context, orgID, serial string, limit int) 
 	return out, errs.Wrap(rows.Err(), "open commands")
 }
 
+// LatestCommands returns, for each of an organization's devices named by
+// serial, its latest command of type typ created at or after since, by
+// device id (a device's status shown from its last reboot).
+func (t *Tx) LatestCommands(ctx context.Context, orgID, typ string, serials []string, since time.Time) (map[string]fleet.Command, error) {
+	out := map[string]fleet.Command{}
+	if len(serials) == 0 {
+		return out, nil
+	}
+	args := []any{orgID, typ, micros(since)}
+	for _, s := range serials {
+		args = append(args, s)
+	}
+	rows, err := t.query(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE org_id = ? AND type = ? AND created_at >= ?
+		AND serial IN (`+marks(len(serials))+`) ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "latest commands")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCommand(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "scan command")
+		}
+		out[c.DeviceID] = c // oldest first: the last one stays
+	}
+	return out, errs.Wrap(rows.Err(), "latest commands")
+}
+
 // CommandByID returns an organization's command by id for its device (the
 // gateway's view: a device answers only its own commands).
 func (t *Tx) CommandByID(ctx context.Context, orgID, serial, id string) (fleet.Command, error) {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"mysystems/internal/account"
 	"mysystems/internal/device"
@@ -104,6 +105,9 @@ func TestORG5_DeviceStoreTenantScope(t *testing.T) {
 				}
 				if n, err := tx.CountFolderDevices(ctx, b, f.a.RootFolderID); err != nil || n != 0 {
 					t.Errorf("CountFolderDevices: got %d, %v; want 0", n, err)
+				}
+				if cs, err := tx.LatestCommands(ctx, b, device.CmdReboot, []string{f.dev.Serial}, t0.Add(-time.Hour)); err != nil || len(cs) != 0 {
+					t.Errorf("LatestCommands: got %v, %v; want none", cs, err)
 				}
 				return nil
 			})

@@ -239,3 +239,50 @@ func TestDEV6_BrowserDeviceAccounts(t *testing.T) {
 	state := value(b, "French state", chromedp.Text("#command-state"))
 	b.check("French", state == "Appliquée", "state %q", state)
 }
+
+// TestDEV7_BrowserReboot: Reboot opens a confirmation that says what a
+// reboot does; once confirmed, the device page shows the device Rebooting
+// while the command follows live to applied (DEV-7, GW-2).
+func TestDEV7_BrowserReboot(t *testing.T) {
+	b := newBrowser(t)
+	srv, a := startedServer(t)
+	ms := a.Mint(1)
+	orgID := b.newOrg(srv.URL, "reboot.owner@example.com", "Rita Reboot", "Reboot Org")
+	f, err := sim.New(sim.Config{Server: srv.URL, Speed: 1000, HeartbeatEvery: 200 * time.Millisecond, PollWait: 5,
+		NoSourceBind: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Start(context.Background(), []sim.Identity{{Serial: ms[0].Serial, Model: ms[0].Model, Secret: ms[0].Secret}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Stop)
+	waitUntil(t, "the simulated device's hello", f.Device(ms[0].Serial).Online)
+
+	b.step("add the device",
+		chromedp.Navigate(srv.URL+"/orgs/"+orgID+"/devices/add"),
+		chromedp.WaitVisible("#device-add-submit"),
+		chromedp.SendKeys("#serial", ms[0].Serial),
+		chromedp.SendKeys("#oak", ms[0].OAK),
+		chromedp.SendKeys("#name", "Gate camera"),
+		chromedp.Click("#device-add-submit"),
+		chromedp.WaitVisible("#device-name"),
+	)
+	b.follow("reboot-confirm", "#action-reboot", "#reboot-submit")
+	effects := value(b, "effects", chromedp.Text("#reboot-effects"))
+	b.check("reboot-confirm", strings.Contains(effects, "Reboot “Gate camera”?") && strings.Contains(effects, "unavailable"),
+		"the confirmation says %q", effects)
+	b.step("reboot",
+		chromedp.Click("#reboot-submit"),
+		chromedp.WaitVisible("#command"),
+		chromedp.WaitVisible(`#command-state[data-state="applied"]`),
+	)
+	b.shot("device-rebooting")
+	status := value(b, "status", chromedp.Text("#device-status"))
+	badge := value(b, "badge", chromedp.Evaluate[string](`document.querySelector("h1 .badge").dataset.status`))
+	b.check("rebooting", strings.HasPrefix(status, "Rebooting") && badge == "rebooting",
+		"the rebooting device shows %q (badge %q)", status, badge)
+	b.step("list", chromedp.Click("#back-devices"), chromedp.WaitVisible("#devices-table"))
+	listed := value(b, "listed status", chromedp.Evaluate[string](`document.querySelector('#devices-table tr[data-serial="`+ms[0].Serial+`"] .badge').textContent`))
+	b.check("list", listed == "Rebooting", "the list shows %q", listed)
+}

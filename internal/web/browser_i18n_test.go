@@ -58,7 +58,7 @@ func TestID1_ID2_ORG3_USR1_USR3_ACC2_DEV1_DEV2_DEV3_RefusalsInFrench(t *testing.
 	id := createOrg(t, owner, "Maison Dupont")
 	root := rootOf(t, owner, id)
 	hall := createFolder(t, owner, id, root, "Hall")
-	createFolder(t, owner, id, hall, "Étage 1")
+	floor := createFolder(t, owner, id, hall, "Étage 1")
 	viewer := frenchPerson(t, srv, "lucie@exemple.fr", "Lucie Bernard")
 	join(t, a, viewer, id, access.Viewer)
 	ms := a.Mint(1)
@@ -85,9 +85,15 @@ func TestID1_ID2_ORG3_USR1_USR3_ACC2_DEV1_DEV2_DEV3_RefusalsInFrench(t *testing.
 	b.refusedInFrench("USR-1 no folder", "choisissez au moins un dossier que le nouvel observateur pourra voir",
 		"choose at least one folder")
 
-	b.step("folder not empty", chromedp.Navigate(org+"/folders/"+hall+"/delete"), chromedp.WaitVisible("#folder-delete-submit"),
-		chromedp.Click("#confirm"), chromedp.Click("#folder-delete-submit"), chromedp.WaitVisible("#form-error"))
-	b.refusedInFrench("DEV-2 not empty", "1 sous-dossier dans Par défaut / Hall : supprimez-le ou déplacez-le d'abord",
+	b.step("folder not empty", chromedp.Navigate(org+"/folders/"+hall+"/delete"), chromedp.WaitVisible("#folder-holds"))
+	b.refusedInFrench("DEV-2 what the folder holds", "Ce dossier contient 1 sous-dossier : déplacez-le ou retirez-le d'abord",
+		"sub-folder")
+	// A sub-folder made while the confirmation of an empty folder is open:
+	// the deletion is refused with the service's reason.
+	b.step("empty folder", chromedp.Navigate(org+"/folders/"+floor+"/delete"), chromedp.WaitVisible("#folder-delete-submit"))
+	createFolder(t, owner, id, floor, "Bureau")
+	b.step("folder no longer empty", chromedp.Click("#confirm"), chromedp.Click("#folder-delete-submit"), chromedp.WaitVisible("#form-error"))
+	b.refusedInFrench("DEV-2 not empty", "Impossible de supprimer le dossier : 1 sous-dossier dans Par défaut / Hall / Étage 1 : supprimez-le ou déplacez-le d'abord",
 		"sub-folder inside")
 
 	b.step("last owner", chromedp.Navigate(org+"/users/remove?user="+url.QueryEscape(userID(t, a, owner))), chromedp.WaitVisible("#remove-submit"))

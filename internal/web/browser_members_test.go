@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"mysystems/internal/account"
@@ -277,6 +279,7 @@ func TestID3_BrowserTOTP(t *testing.T) {
 	b.submit("security-recovery", "#totp-confirm", "#recovery-codes", chromedp.SendKeys("#totp_code", code()))
 	n := value(b, "recovery codes", chromedp.Evaluate[int](`document.querySelectorAll("#recovery-codes li").length`))
 	b.check("recovery codes", n == account.RecoveryCodeCount, "%d recovery codes shown", n)
+	b.recoveryCodesKept("totp@example.com")
 
 	clk.Advance(account.TOTPPeriod * time.Second)
 	b.step("sign out",
@@ -295,4 +298,42 @@ func TestID3_BrowserTOTP(t *testing.T) {
 	)
 	who := value(b, "signed in", chromedp.Text("#account-menu summary"))
 	b.check("signed in", strings.Contains(who, "Tess Totp"), "account menu %q", who)
+}
+
+// recoveryCodesKept, on the page that shows new recovery codes, copies them
+// and downloads them as a text file, under the pages' Content-Security-Policy
+// (ID-3): both hold every code shown, after a line naming the account.
+func (b *browser) recoveryCodesKept(email string) {
+	b.t.Helper()
+	codes := value(b, "codes", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#recovery-codes li")].map(li => li.textContent.trim())`))
+	want := func(text string) bool {
+		lines := strings.Split(strings.TrimRight(text, "\r\n"), "\r\n")
+		return len(lines) == len(codes)+1 && strings.Contains(lines[0], email) && slices.Equal(lines[1:], codes)
+	}
+	dir := b.t.TempDir()
+	b.step("allow the clipboard and downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		for _, name := range []string{"clipboard-read", "clipboard-write"} {
+			if _, err := chromedp.Call(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+				Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted}); err != nil {
+				return err
+			}
+		}
+		_, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
+		return err
+	}))
+	b.step("copy", chromedp.WaitVisible("#recovery-copy"), chromedp.Click("#recovery-copy"),
+		chromedp.WaitVisible(`//button[@id="recovery-copy" and normalize-space()="Copied"]`))
+	copied := value(b, "clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	b.check("copy", want(copied), "the clipboard holds %q, want the %d codes %v", copied, len(codes), codes)
+
+	b.step("download", chromedp.WaitVisible("#recovery-download"), chromedp.Click("#recovery-download"))
+	var file []byte
+	waitUntil(b.t, "the downloaded file", func() bool {
+		var err error
+		file, err = os.ReadFile(filepath.Join(dir, "my-systems-recovery-codes.txt"))
+		return err == nil && len(file) > 0
+	})
+	b.check("download", want(string(file)), "the file holds %q, want the %d codes %v", file, len(codes), codes)
+	b.shot("security-recovery-kept")
 }

@@ -26,6 +26,10 @@ const (
 	csrfCookie    = "mysystems_csrf"
 	flashCookie   = "mysystems_flash"
 	langCookie    = "lang"
+	// orgCookie remembers the organization the person last worked in, so
+	// that the pages of their account (security, API tokens) keep its side
+	// panel and switcher.
+	orgCookie = "mysystems_org"
 )
 
 // maxForm bounds the body of a form post.
@@ -58,12 +62,18 @@ type mode int
 const (
 	modePublic  mode = iota // anyone; the session is read if present
 	modePrivate             // a signed-in person
+	modeAccount             // a signed-in person, in the organization they last worked in, if any
 	modeOrg                 // a signed-in member of the {org} in the path
 )
 
 func (u *UI) public(fn func(*call)) http.Handler  { return u.wrap(modePublic, fn) }
 func (u *UI) private(fn func(*call)) http.Handler { return u.wrap(modePrivate, fn) }
 func (u *UI) inOrg(fn func(*call)) http.Handler   { return u.wrap(modeOrg, fn) }
+
+// account is private for the pages of a person's account: they are drawn
+// in the organization the person last worked in (its side panel and
+// switcher), when they still are a member of it.
+func (u *UI) account(fn func(*call)) http.Handler { return u.wrap(modeAccount, fn) }
 
 func (u *UI) wrap(m mode, fn func(*call)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -99,9 +109,41 @@ func (u *UI) wrap(m mode, fn func(*call)) http.Handler {
 				return
 			}
 			c.org, c.member = &o, mem
+			c.rememberOrg()
+		}
+		if m == modeAccount {
+			c.enterRemembered()
 		}
 		fn(c)
 	})
+}
+
+// rememberOrg keeps the organization of this page as the person's current
+// one (orgCookie).
+func (c *call) rememberOrg() {
+	if ck, err := c.r.Cookie(orgCookie); err == nil && ck.Value == c.org.ID {
+		return
+	}
+	http.SetCookie(c.w, &http.Cookie{Name: orgCookie, Value: c.org.ID, Path: "/", HttpOnly: true,
+		Secure: c.u.d.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 30 * 24 * 3600})
+}
+
+// enterRemembered enters the organization the person last worked in, for a
+// page of their account. One they can no longer enter (left, archived,
+// another person's) leaves the page without one.
+func (c *call) enterRemembered() {
+	ck, err := c.r.Cookie(orgCookie)
+	if err != nil || ck.Value == "" || len(ck.Value) > 100 {
+		return
+	}
+	o, mem, err := c.u.d.Orgs.Enter(c.r.Context(), c.actor, ck.Value)
+	if err != nil {
+		if status := edge.Status(err); status >= 500 {
+			c.u.d.Log.ErrorContext(c.r.Context(), "web: enter the remembered organization", "err", err)
+		}
+		return
+	}
+	c.org, c.member = &o, mem
 }
 
 // authenticate reads the session cookie. A missing, expired or revoked

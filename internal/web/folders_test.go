@@ -101,12 +101,20 @@ func TestFolders(t *testing.T) {
 
 	// DEV-2: only empty folders, only with the acknowledgement, never the root.
 	sub := createFolder(t, owner, id, siteA, "Sub")
-	r = owner.get(base + "/" + siteA + "/delete")
+	r = owner.get(base + "/" + sub + "/delete")
 	wantStatus(t, "delete page", r, http.StatusOK)
-	wantBody(t, "delete page", r, "I understand the risks", "Default / Site A")
+	wantBody(t, "delete page", r, "I understand the risks", "Default / Site A / Sub", `id="folder-delete-submit"`)
+	// A folder that is not empty says what it holds and offers no Delete.
+	r = owner.get(base + "/" + siteA + "/delete")
+	wantStatus(t, "delete page of a folder not empty", r, http.StatusOK)
+	wantBody(t, "delete page of a folder not empty", r, "Default / Site A", `id="folder-holds"`,
+		"This folder holds 1 sub-folder: move or remove it first.")
+	wantNoBody(t, "delete page of a folder not empty", r, `id="folder-delete-submit"`, "I understand the risks")
 	r = owner.post(base+"/"+siteA+"/delete", url.Values{"confirm": {"yes"}})
 	wantStatus(t, "delete non-empty", r, http.StatusConflict)
-	wantBody(t, "delete non-empty", r, "1 sub-folder inside Default / Site A")
+	wantBody(t, "delete non-empty", r, "Could not delete the folder: 1 sub-folder inside Default / Site A",
+		"This folder holds 1 sub-folder")
+	wantNoBody(t, "delete non-empty", r, "Could not save", `id="folder-delete-submit"`)
 	r = owner.post(base+"/"+sub+"/delete", nil)
 	wantStatus(t, "delete without acknowledgement", r, http.StatusBadRequest)
 	wantBody(t, "delete without acknowledgement", r, `id="confirm-error"`, "Tick the box to confirm")
@@ -166,4 +174,104 @@ func TestFolders(t *testing.T) {
 		wantBody(t, "French", owner.get(base), "Périphériques", "Créer un dossier", "Utilisateurs")
 		owner.post("/lang", url.Values{"lang": {"en"}})
 	})
+}
+
+// TestDEV2_DeleteSaysWhatTheFolderHolds: the delete confirmation of a folder
+// that holds devices or sub-folders says what is inside and offers no
+// Delete; once emptied, it asks for the acknowledgement and deletes (DEV-2).
+func TestDEV2_DeleteSaysWhatTheFolderHolds(t *testing.T) {
+	srv, a := server(t)
+	owner, id, root := ownOrg(t, srv, "holds@example.com", "Holds Corp")
+	base := "/orgs/" + id + "/folders"
+	hall := createFolder(t, owner, id, root, "Hall")
+	createFolder(t, owner, id, hall, "Floor 1")
+	ms := a.Mint(3)
+	for i, m := range ms {
+		claim(t, owner, id, m, hall, "Camera "+string(rune('A'+i)))
+	}
+	r := owner.get(base + "/" + hall + "/delete")
+	wantStatus(t, "delete page", r, http.StatusOK)
+	wantBody(t, "delete page", r, "This folder holds 3 devices and 1 sub-folder: move or remove them first.",
+		`href="/orgs/`+id+`/devices?folder=`+hall+`" id="folder-delete-devices"`)
+	wantNoBody(t, "delete page", r, `id="folder-delete-submit"`, `name="confirm"`)
+	r = owner.post(base+"/"+hall+"/delete", url.Values{"confirm": {"yes"}})
+	wantStatus(t, "delete", r, http.StatusConflict)
+	wantBody(t, "delete", r, "Could not delete the folder: 3 devices inside Default / Hall")
+
+	// In French.
+	owner.post("/lang", url.Values{"lang": {"fr"}})
+	r = owner.get(base + "/" + hall + "/delete")
+	wantBody(t, "French", r, "Ce dossier contient 3 périphériques et 1 sous-dossier : déplacez-les ou retirez-les d&#39;abord.")
+	r = owner.post(base+"/"+hall+"/delete", url.Values{"confirm": {"yes"}})
+	wantBody(t, "French refusal", r, "Impossible de supprimer le dossier : 3 périphériques dans Default / Hall : déplacez-les ou retirez-les d&#39;abord")
+}
+
+// TestDEV1_CreateFromTheFolderMenu: each folder's "…" menu offers Create, as
+// the manual says, which opens the name of a new folder inside it (DEV-1).
+func TestDEV1_CreateFromTheFolderMenu(t *testing.T) {
+	srv, a := server(t)
+	owner, id, root := ownOrg(t, srv, "menu@example.com", "Menu Corp")
+	hall := createFolder(t, owner, id, root, "Hall")
+	for _, page := range []string{"/orgs/" + id + "/devices", "/orgs/" + id + "/folders"} {
+		r := owner.get(page)
+		for _, f := range []string{root, hall} {
+			wantBody(t, page, r, `<a href="/orgs/`+id+`/folders/`+f+`/create" data-action="create">Create…</a>`)
+		}
+	}
+	r := owner.get("/orgs/" + id + "/folders/" + hall + "/create")
+	wantStatus(t, "create page", r, http.StatusOK)
+	wantBody(t, "create page", r, "The new folder goes inside “Default / Hall”.", `id="subfolder-create-submit"`)
+	r = owner.post("/orgs/"+id+"/folders/"+hall+"/create", url.Values{"name": {"Floor 1"}})
+	m := selectedFolder.FindStringSubmatch(r.location())
+	if r.status != http.StatusSeeOther || m == nil {
+		t.Fatalf("create: %d to %q", r.status, r.location())
+	}
+	wantBody(t, "created", owner.get(r.location()), "Folder “Default / Hall / Floor 1” created.")
+	r = owner.post("/orgs/"+id+"/folders/"+hall+"/create", url.Values{"name": {"floor 1"}})
+	wantStatus(t, "duplicate", r, http.StatusConflict)
+	wantBody(t, "duplicate", r, "Could not create the folder: a folder named", `value="floor 1"`)
+
+	viewer := member(t, a, owner, id, "menu.viewer@example.com", access.Viewer, hall)
+	wantNoBody(t, "viewer", viewer.get("/orgs/"+id+"/devices"), `data-action="create"`)
+	wantStatus(t, "viewer create page", viewer.get("/orgs/"+id+"/folders/"+hall+"/create"), http.StatusForbidden)
+	wantStatus(t, "viewer create", viewer.post("/orgs/"+id+"/folders/"+hall+"/create", url.Values{"name": {"x"}}), http.StatusForbidden)
+	wantStatus(t, "hidden folder", viewer.get("/orgs/"+id+"/folders/"+root+"/create"), http.StatusNotFound)
+}
+
+// TestDEV1_MoveToTheSameParent: moving a folder to the folder it is already
+// in says that nothing changed instead of reporting a move (DEV-1).
+func TestDEV1_MoveToTheSameParent(t *testing.T) {
+	srv, a := server(t)
+	owner, id, root := ownOrg(t, srv, "same@example.com", "Same Corp")
+	hall := createFolder(t, owner, id, root, "Hall")
+	r := owner.post("/orgs/"+id+"/folders/"+hall+"/move", url.Values{"parent_id": {root}})
+	wantStatus(t, "same parent", r, http.StatusOK)
+	wantBody(t, "same parent", r, `id="move-unchanged"`, "Nothing changed: “Default / Hall” is already in “Default”.")
+	wantNoBody(t, "same parent", r, "Folder moved")
+	if n := len(a.Audited(id, "folder.update")); n != 0 {
+		t.Fatalf("%d folder.update entries, want none", n)
+	}
+}
+
+// TestDEV1_USR1_RefusalsSayWhatFailed: a refused form says what could not be
+// done (create, delete, send an invitation), not that it could not save.
+func TestDEV1_USR1_RefusalsSayWhatFailed(t *testing.T) {
+	srv, _ := server(t)
+	owner, id, root := ownOrg(t, srv, "what@example.com", "What Corp")
+	createFolder(t, owner, id, root, "Hall")
+	for what, c := range map[string]struct {
+		path string
+		form url.Values
+		want string
+	}{
+		"create": {"/orgs/" + id + "/folders", url.Values{"name": {"hall"}, "parent_id": {root}}, "Could not create the folder: "},
+		"delete": {"/orgs/" + id + "/folders/" + root + "/delete", url.Values{"confirm": {"yes"}}, "Could not delete the folder: "},
+		"invite": {"/orgs/" + id + "/users/invite", url.Values{"email": {"x@example.com"}}, "Could not send the invitation: "},
+		"org":    {"/orgs/new", url.Values{"name": {" "}}, "Could not create the organization: "},
+		"token":  {"/account/tokens", url.Values{"name": {""}}, "Could not create the token: "},
+	} {
+		r := owner.post(c.path, c.form)
+		wantBody(t, what, r, `id="form-error"`, c.want)
+		wantNoBody(t, what, r, "Could not save")
+	}
 }

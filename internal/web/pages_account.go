@@ -43,7 +43,7 @@ func (u *UI) register(c *call) {
 	ctx := c.r.Context()
 	if _, err := u.d.Accounts.Register(ctx, account.RegisterInput{Email: email, Name: name, Password: password,
 		Lang: c.lang}, c.actor.ClientAddr); err != nil {
-		c.formFailed("register", v, err)
+		c.failedTo("form.error.register", "register", v, err)
 		return
 	}
 	res, err := u.d.Accounts.Login(ctx, email, password, c.actor.ClientAddr, c.r.UserAgent())
@@ -113,6 +113,7 @@ func (u *UI) logout(c *call) {
 		}
 	}
 	c.clearCookie(sessionCookie)
+	c.clearCookie(orgCookie)
 	c.flash("flash.signedout", "")
 	// An invitation for another address signs out to sign in again and
 	// come back to it.
@@ -196,12 +197,12 @@ func (u *UI) createToken(c *call) {
 	v.Form["name"], v.Form["expires_at"] = name, expiry
 	exp, err := parseExpiry(expiry)
 	if err != nil {
-		c.formFailed("tokens", v, err)
+		c.failedTo("form.error.token.create", "tokens", v, err)
 		return
 	}
 	t, secret, err := u.d.Accounts.CreateToken(c.r.Context(), c.principal, name, exp)
 	if err != nil {
-		c.formFailed("tokens", v, err)
+		c.failedTo("form.error.token.create", "tokens", v, err)
 		return
 	}
 	// Drawn in the response itself, never stored: shown this once (ID-2).

@@ -132,12 +132,12 @@ func (u *UI) createAccount(c *call) {
 	page.Roles = c.options(ch.Role, device.RoleAdministrator, "devaccounts.role.administrator",
 		device.RoleOperator, "devaccounts.role.operator", device.RoleViewer, "devaccounts.role.viewer")
 	if err := c.confirmed(); err != nil {
-		c.formFailed("device_account_new", v, err)
+		c.failedTo("form.error.devaccount.create", "device_account_new", v, err)
 		return
 	}
 	cmd, err := u.d.Fleet.ChangeAccount(c.r.Context(), c.actor, c.org.ID, page.Device.ID, ch)
 	if err != nil {
-		c.formFailed("device_account_new", v, err)
+		c.failedTo("form.error.devaccount.create", "device_account_new", v, err)
 		return
 	}
 	c.sent(page.Device.ID, cmd)
@@ -176,19 +176,23 @@ func (u *UI) deleteAccount(c *call) {
 // the error. deleting is passed to accountView; confirm asks for the
 // form's confirmation first.
 func (u *UI) sendAccountChange(c *call, title, page string, deleting, confirm bool, change func(username string) fleet.AccountChange) {
+	summary := "form.error.devaccount.password"
+	if deleting {
+		summary = "form.error.devaccount.delete"
+	}
 	v, pv, ok := c.accountView(title, deleting)
 	if !ok {
 		return
 	}
 	if confirm {
 		if err := c.confirmed(); err != nil {
-			c.formFailed(page, v, err)
+			c.failedTo(summary, page, v, err)
 			return
 		}
 	}
 	cmd, err := u.d.Fleet.ChangeAccount(c.r.Context(), c.actor, c.org.ID, pv.Device.ID, change(pv.Account.Username))
 	if err != nil {
-		c.formFailed(page, v, err)
+		c.failedTo(summary, page, v, err)
 		return
 	}
 	c.sent(pv.Device.ID, cmd)

@@ -67,9 +67,12 @@ type deviceRow struct {
 	ID, Name, Serial, Model, Firmware string
 	FolderID, Folder                  string // the folder's id and path
 	Online                            bool
-	LastSeen                          *time.Time
-	ClaimedAt                         time.Time
-	Href                              string
+	// Rebooting: the device is away for the restart a reboot command asked
+	// (fleet.Rebooting); its status says so instead of online or offline.
+	Rebooting bool
+	LastSeen  *time.Time
+	ClaimedAt time.Time
+	Href      string
 	// UpgradeTo is the recommended version when an upgrade is recommended
 	// (FW-2).
 	UpgradeTo string
@@ -225,8 +228,15 @@ func (u *UI) deviceList(c *call) {
 		}
 		page.Summary = append(page.Summary, row)
 	}
+	rebooting, err := u.d.Fleet.Rebooting(c.r.Context(), c.actor, c.org.ID, ds)
+	if err != nil {
+		c.fail(err)
+		return
+	}
 	for _, d := range ds {
-		page.Devices = append(page.Devices, c.deviceRow(d, t))
+		row := c.deviceRow(d, t)
+		row.Rebooting = rebooting[d.ID]
+		page.Devices = append(page.Devices, row)
 	}
 	if page.Count, err = u.d.Fleet.Count(c.r.Context(), c.actor, c.org.ID, q.filter()); err != nil {
 		c.listFailed("devices", v, err)
@@ -300,7 +310,7 @@ func (u *UI) addDevice(c *call) {
 	v.Form["serial"], v.Form["oak"], v.Form["name"] = in.Serial, in.OAK, in.Name
 	d, err := u.d.Fleet.Claim(c.r.Context(), c.actor, c.org.ID, in)
 	if err != nil {
-		c.formFailed("device_add", v, err)
+		c.failedTo("form.error.device.add", "device_add", v, err)
 		return
 	}
 	c.flash("flash.device.added", d.Name)
@@ -332,7 +342,7 @@ func (u *UI) importDevices(c *call) {
 	if body == nil {
 		v.Form["csv"] = text // a file would have to be chosen again anyway
 		if strings.TrimSpace(text) == "" {
-			c.formFailed("device_import", v, errs.InvalidField("csv", "devices.import.empty"))
+			c.failedTo("form.error.device.import", "device_import", v, errs.InvalidField("csv", "devices.import.empty"))
 			return
 		}
 		body = strings.NewReader(text)
@@ -345,7 +355,7 @@ func (u *UI) importDevices(c *call) {
 			c.render(edge.Status(err), "device_import", v)
 			return
 		}
-		c.formFailed("device_import", v, err)
+		c.failedTo("form.error.device.import", "device_import", v, err)
 		return
 	}
 	c.flash("flash.devices.imported", strconv.Itoa(len(ds)))
@@ -482,6 +492,12 @@ func (c *call) deviceView(titleKey string, action access.Action) (*view, *device
 		}
 	}
 	row := c.deviceRow(d, t)
+	rebooting, err := c.u.d.Fleet.Rebooting(c.r.Context(), c.actor, c.org.ID, []fleet.Device{d})
+	if err != nil {
+		c.fail(err)
+		return nil, nil, false
+	}
+	row.Rebooting = rebooting[d.ID]
 	page := &devicePage{Device: row, CanControl: c.can(access.ControlDevices), CanManage: c.can(access.ManageFleet),
 		Back: row.Href}
 	v := c.view(titleKey, "devices")
@@ -505,15 +521,31 @@ func (u *UI) devicePage(c *call) {
 }
 
 // deviceAction sends reboot or identify (Operators and up) and shows the
-// command on the device page.
+// command on the device page. The device page asks to confirm a reboot
+// first (rebootForm).
 func (u *UI) deviceAction(c *call) {
-	cmd, err := u.d.Fleet.Action(c.r.Context(), c.actor, c.org.ID, c.r.PathValue("id"), c.r.PostFormValue("type"))
+	u.sendAction(c, c.r.PostFormValue("type"))
+}
+
+func (u *UI) sendAction(c *call, typ string) {
+	cmd, err := u.d.Fleet.Action(c.r.Context(), c.actor, c.org.ID, c.r.PathValue("id"), typ)
 	if err != nil {
 		c.fail(err)
 		return
 	}
 	c.redirect(c.deviceURL(cmd.DeviceID) + "?cmd=" + url.QueryEscape(cmd.ID))
 }
+
+// rebootForm says what a reboot does before the device is sent it
+// (Operators and up).
+func (u *UI) rebootForm(c *call) {
+	if v, _, ok := c.deviceView("devices.reboot.title", access.ControlDevices); ok {
+		c.render(http.StatusOK, "device_reboot", v)
+	}
+}
+
+// reboot sends the confirmed reboot.
+func (u *UI) reboot(c *call) { u.sendAction(c, device.CmdReboot) }
 
 func (u *UI) renameDeviceForm(c *call) {
 	v, page, ok := c.deviceView("devices.rename.title", access.ManageFleet)
@@ -571,7 +603,7 @@ func (u *UI) moveDevice(c *call) {
 		return
 	}
 	if _, err := u.d.Fleet.Update(c.r.Context(), c.actor, c.org.ID, page.Device.ID, fleet.DevicePatch{FolderID: &folder}); err != nil {
-		c.formFailed("device_move", v, err)
+		c.failedTo("form.error.device.move", "device_move", v, err)
 		return
 	}
 	path := folder
@@ -601,7 +633,7 @@ func (u *UI) removeDevice(c *call) {
 		return
 	}
 	if err := u.d.Fleet.Remove(c.r.Context(), c.actor, c.org.ID, page.Device.ID, true); err != nil {
-		c.formFailed("device_remove", v, err)
+		c.failedTo("form.error.device.remove", "device_remove", v, err)
 		return
 	}
 	c.flash("flash.device.removed", page.Device.Name)

@@ -262,7 +262,7 @@ func (u *UI) bulkMove(c *call) {
 		err = u.d.Fleet.Move(c.r.Context(), c.actor, c.org.ID, ids, folder)
 	}
 	if err != nil {
-		c.formFailed("devices_move", v, err)
+		c.failedTo("form.error.devices.move", "devices_move", v, err)
 		return
 	}
 	c.flash("flash.devices.moved", strconv.Itoa(len(ids)))

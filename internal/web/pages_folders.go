@@ -153,18 +153,26 @@ func (u *UI) createFolder(c *call) {
 	v.Form["name"], v.Form["parent_id"] = name, parent
 	f, err := u.d.Orgs.CreateFolder(c.r.Context(), c.actor, c.org.ID, parent, name)
 	if err != nil {
-		c.formFailed("folders", v, err)
+		c.failedTo("form.error.folder.create", "folders", v, err)
 		return
 	}
 	c.flash("flash.folder.created", f.Path)
 	c.redirect(c.orgURL("folders") + "?folder=" + url.QueryEscape(f.ID))
 }
 
-// folderPage is the data of a folder's rename, move and delete pages.
+// folderPage is the data of a folder's create, rename, move and delete
+// pages.
 type folderPage struct {
 	Folder  org.FolderView
 	Parents []folderOption
 	Back    string
+	// Holds says what the folder holds when that keeps it from being
+	// deleted (DEV-2): the delete page then offers no Delete.
+	Holds string
+	// Devices is the Devices page of the folder.
+	Devices string
+	// Unchanged says that a move would leave the folder where it is.
+	Unchanged string
 }
 
 // folderForm loads the folder of the path for one of its pages: not found
@@ -180,8 +188,34 @@ func (c *call) folderForm(titleKey string) (*view, bool) {
 		return nil, false
 	}
 	v := c.view(titleKey, "devices")
-	v.Data = &folderPage{Folder: f, Back: c.orgURL("folders") + "?folder=" + url.QueryEscape(f.ID)}
+	v.Data = &folderPage{Folder: f, Back: c.orgURL("folders") + "?folder=" + url.QueryEscape(f.ID),
+		Devices: c.orgURL("devices") + "?folder=" + url.QueryEscape(f.ID)}
 	return v, true
+}
+
+// createSubFolderForm is the "…" menu's Create of a folder: the name of a
+// new folder inside it (DEV-1).
+func (u *UI) createSubFolderForm(c *call) {
+	if v, ok := c.folderForm("folders.create.title"); ok {
+		c.render(http.StatusOK, "folder_create", v)
+	}
+}
+
+func (u *UI) createSubFolder(c *call) {
+	v, ok := c.folderForm("folders.create.title")
+	if !ok {
+		return
+	}
+	page := v.Data.(*folderPage)
+	name := c.r.PostFormValue("name")
+	v.Form["name"] = name
+	f, err := u.d.Orgs.CreateFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, name)
+	if err != nil {
+		c.failedTo("form.error.folder.create", "folder_create", v, err)
+		return
+	}
+	c.flash("flash.folder.created", f.Path)
+	c.redirect(c.orgURL("folders") + "?folder=" + url.QueryEscape(f.ID))
 }
 
 func (u *UI) renameFolderForm(c *call) {
@@ -244,34 +278,87 @@ func (u *UI) moveFolder(c *call) {
 		return
 	}
 	page := v.Data.(*folderPage)
+	if parent == page.Folder.ParentID {
+		// Nothing to do: say so rather than report a move.
+		for _, p := range page.Parents {
+			if p.ID == parent {
+				page.Unchanged = c.t("folders.move.unchanged", page.Folder.Path, p.Path)
+			}
+		}
+		if page.Unchanged != "" {
+			c.render(http.StatusOK, "folder_move", v)
+			return
+		}
+	}
 	f, err := u.d.Orgs.UpdateFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, nil, &parent)
 	if err != nil {
-		c.formFailed("folder_move", v, err)
+		c.failedTo("form.error.folder.move", "folder_move", v, err)
 		return
 	}
 	c.flash("flash.folder.moved", f.Path)
 	c.redirect(page.Back)
 }
 
+// deleteView is the delete page of the folder of the path, saying what the
+// folder holds when that keeps it from being deleted (DEV-2).
+func (c *call) deleteView() (*view, bool) {
+	v, ok := c.folderForm("folders.delete.title")
+	if !ok {
+		return nil, false
+	}
+	page := v.Data.(*folderPage)
+	if page.Folder.ParentID == "" {
+		return v, true // the root: the service says why not
+	}
+	in, err := c.u.d.Orgs.FolderContents(c.r.Context(), c.actor, c.org.ID, page.Folder.ID)
+	if err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	page.Holds = c.folderHolds(in)
+	return v, true
+}
+
+// folderHolds says what a folder holds ("This folder holds 3 devices and 1
+// sub-folder: …"), "" when it is empty.
+func (c *call) folderHolds(in org.Contents) string {
+	var parts []string
+	if in.Devices > 0 {
+		parts = append(parts, c.t("folders.holds.devices", in.Devices))
+	}
+	if in.SubFolders > 0 {
+		parts = append(parts, c.t("folders.holds.subfolders", in.SubFolders))
+	}
+	switch len(parts) {
+	case 0:
+		return ""
+	case 2:
+		parts = []string{c.t("folders.holds.both", parts[0], parts[1])}
+	}
+	return c.t("folders.delete.holds", in.Devices+in.SubFolders, parts[0])
+}
+
 func (u *UI) deleteFolderForm(c *call) {
-	if v, ok := c.folderForm("folders.delete.title"); ok {
+	if v, ok := c.deleteView(); ok {
 		c.render(http.StatusOK, "folder_delete", v)
 	}
 }
 
 // deleteFolder deletes an empty folder once the risk is acknowledged
-// (DEV-2); the service says what is inside one that is not empty (409).
+// (DEV-2). A folder that is not empty (something was put in it since its
+// page was drawn) is refused by the service (409), whose reason the page
+// shows with what the folder now holds.
 func (u *UI) deleteFolder(c *call) {
-	v, ok := c.folderForm("folders.delete.title")
+	v, ok := c.deleteView()
 	if !ok {
 		return
 	}
 	page := v.Data.(*folderPage)
-	if !c.acknowledged("folder_delete", v) {
+	if page.Holds == "" && !c.acknowledged("folder_delete", v) {
 		return
 	}
 	if err := u.d.Orgs.DeleteFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, true); err != nil {
-		c.formFailed("folder_delete", v, err)
+		c.failedTo("form.error.folder.delete", "folder_delete", v, err)
 		return
 	}
 	c.flash("flash.folder.deleted", page.Folder.Path)

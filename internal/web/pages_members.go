@@ -202,7 +202,7 @@ func (u *UI) removeUsers(c *call) {
 	rs, _ := errs.DetailsAs[org.Refusals](err)
 	refused := rs.Refused
 	if len(refused) == 0 {
-		c.formFailed("users_remove", v, err)
+		c.failedTo("form.error.users.remove", "users_remove", v, err)
 		return
 	}
 	byID := map[string]org.Member{}
@@ -225,8 +225,17 @@ type accessPage struct {
 	Member org.Member
 	Roles  []access.Role // the roles the caller may give
 	// Locked: an Admin looking at an Owner sees the form disabled.
-	Locked  bool
-	Folders []*folderNode
+	Locked bool
+	// AllFolders: the chosen role sees every folder (Owner, Admin, ACC-1),
+	// so the folder boxes are disabled and say why.
+	AllFolders bool
+	Folders    []*folderNode
+}
+
+// pickFolders draws the folder boxes for role, with checked chosen.
+func (p *accessPage) pickFolders(fs []org.FolderView, role access.Role, checked []string) {
+	p.AllFolders = role.SeesAllFolders()
+	p.Folders = folderPicker(fs, checked, p.Locked || p.AllFolders)
 }
 
 // grantableFolders returns the folders the caller can grant access to, if
@@ -270,7 +279,7 @@ func (c *call) accessView() (*view, bool) {
 			page.Roles = append(page.Roles, r)
 		}
 	}
-	page.Folders = folderPicker(fs, target.Folders, page.Locked)
+	page.pickFolders(fs, target.Role, target.Folders)
 	v := c.view("access.title", "users")
 	v.Form["role"] = string(target.Role)
 	v.Data = page
@@ -297,9 +306,17 @@ func (u *UI) saveAccess(c *call) {
 		c.formFailed("member_access", v, err)
 		return
 	}
-	folders := c.r.PostForm["folders"]
-	if folders == nil {
-		folders = []string{}
+	// The folder boxes were disabled (the role shown saw every folder):
+	// the grants stay as they are.
+	locked := c.r.PostFormValue("folders_locked") == "yes"
+	patch := org.MemberPatch{Role: &role}
+	folders := page.Member.Folders
+	if !locked {
+		folders = c.r.PostForm["folders"]
+		if folders == nil {
+			folders = []string{}
+		}
+		patch.Folders = &folders
 	}
 	v.Form["role"] = string(role)
 	_, fs, err := c.folderIndex()
@@ -307,10 +324,16 @@ func (u *UI) saveAccess(c *call) {
 		c.fail(err)
 		return
 	}
-	page.Folders = folderPicker(fs, folders, page.Locked)
-	if _, err := u.d.Orgs.UpdateMember(c.r.Context(), c.actor, c.org.ID, page.Member.UserID,
-		org.MemberPatch{Role: &role, Folders: &folders}); err != nil {
+	page.pickFolders(fs, role, folders)
+	if _, err := u.d.Orgs.UpdateMember(c.r.Context(), c.actor, c.org.ID, page.Member.UserID, patch); err != nil {
 		c.formFailed("member_access", v, err)
+		return
+	}
+	if locked && !role.SeesAllFolders() {
+		// Without JavaScript the boxes stayed disabled while the role went
+		// down to Operator or Viewer: the folders are the next step.
+		c.flash("flash.access.folders", page.Member.Name)
+		c.redirect(c.orgURL("users/" + url.PathEscape(page.Member.UserID) + "/access"))
 		return
 	}
 	c.flash("flash.access.saved", page.Member.Name)
@@ -351,7 +374,7 @@ func (u *UI) invite(c *call) {
 	v.Form["email"] = email
 	inv, err := u.d.Orgs.Invite(c.r.Context(), c.actor, c.org.ID, org.InviteInput{Email: email, Folders: folders})
 	if err != nil {
-		c.formFailed("invite", v, err)
+		c.failedTo("form.error.invite", "invite", v, err)
 		return
 	}
 	c.flash("flash.invitation.sent", inv.Email)

@@ -14,8 +14,32 @@ func (u *UI) home(c *call) {
 
 func (c *call) orgURL(page string) string { return "/orgs/" + c.org.ID + "/" + page }
 
-// orgIndex is the organization's landing page: for now its settings.
-func (u *UI) orgIndex(c *call) { c.redirect(c.orgURL("settings")) }
+// orgSections are the side panel's entries that the organization switcher
+// keeps (?to=…): switching organization on a page of one of them opens the
+// same one in the other organization, when the role held there may open it.
+var orgSections = map[string]access.Action{
+	"users":    access.ViewMembers,
+	"settings": access.ViewMembers,
+	"audit":    access.ViewAudit,
+	"devices":  access.ViewDevices,
+	"tasks":    access.ViewDevices,
+	"servers":  access.ManageServers,
+}
+
+// landingSection is where an organization opens without a section to
+// keep (from the home page or a page of the account) or with one the role
+// may not open: its devices.
+const landingSection = "devices"
+
+// orgIndex opens the organization on the section named by ?to= (the one the
+// person was in when they switched), else on its devices.
+func (u *UI) orgIndex(c *call) {
+	to := c.r.URL.Query().Get("to")
+	if a, ok := orgSections[to]; !ok || !c.can(a) {
+		to = landingSection
+	}
+	c.redirect(c.orgURL(to))
+}
 
 func (u *UI) newOrgForm(c *call) {
 	c.render(http.StatusOK, "org_new", c.view("orgnew.title", ""))
@@ -28,7 +52,7 @@ func (u *UI) createOrg(c *call) {
 	v.Form["name"], v.Form["notes"] = name, notes
 	o, err := u.d.Orgs.Create(c.r.Context(), c.actor, name, notes)
 	if err != nil {
-		c.formFailed("org_new", v, err)
+		c.failedTo("form.error.org.create", "org_new", v, err)
 		return
 	}
 	c.flash("flash.org.created", o.Name)
@@ -114,7 +138,7 @@ func (u *UI) archive(c *call) {
 		v.Form["acknowledge"] = "yes"
 	}
 	if err := u.d.Orgs.Archive(c.r.Context(), c.actor, c.org.ID, confirm, ack); err != nil {
-		c.formFailed("org_archive", v, err)
+		c.failedTo("form.error.org.archive", "org_archive", v, err)
 		return
 	}
 	c.flash("flash.org.archived", c.org.Name)

@@ -192,7 +192,7 @@ func (u *UI) abortRollout(c *call) {
 		return
 	}
 	if _, err := u.d.Upgrades.Abort(c.r.Context(), c.actor, c.org.ID, page.Rollout.ID); err != nil {
-		c.formFailed("rollout_abort", v, err)
+		c.failedTo("form.error.rollout.abort", "rollout_abort", v, err)
 		return
 	}
 	c.flash("flash.rollout.aborted", "")

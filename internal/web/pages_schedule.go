@@ -241,19 +241,19 @@ func (u *UI) applySchedule(c *call) {
 	}
 	v, page, err := c.scheduleView()
 	if err != nil {
-		c.formFailed("schedule", v, err)
+		c.failedTo("form.error.schedule", "schedule", v, err)
 		return
 	}
 	mode, err := upgrade.ParseMode(v.Form["mode"])
 	if err != nil {
-		c.formFailed("schedule", v, errs.InvalidField("mode", "schedule.err.mode"))
+		c.failedTo("form.error.schedule", "schedule", v, errs.InvalidField("mode", "schedule.err.mode"))
 		return
 	}
 	req := upgrade.ScheduleRequest{DeviceIDs: page.Selection.ids(), Mode: mode}
 	if mode == upgrade.InWindow {
 		w, err := formWindow(func(k string) string { return v.Form[k] }, c.checkedDays(v))
 		if err != nil {
-			c.formFailed("schedule", v, err)
+			c.failedTo("form.error.schedule", "schedule", v, err)
 			return
 		}
 		req.Window = &w
@@ -264,7 +264,7 @@ func (u *UI) applySchedule(c *call) {
 	}
 	n, err := u.d.Upgrades.SetSchedule(c.r.Context(), c.actor, c.org.ID, req)
 	if err != nil {
-		c.formFailed("schedule", v, err)
+		c.failedTo("form.error.schedule", "schedule", v, err)
 		return
 	}
 	c.flash("flash.schedule.applied", strconv.Itoa(n))

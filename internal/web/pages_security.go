@@ -38,6 +38,8 @@ type securityPage struct {
 	// RecoveryCodes are shown once, on the response that made them.
 	RecoveryCodes []string
 	CodeMinutes   int
+	// Now is when the page is drawn: the date of the recovery codes' file.
+	Now time.Time
 }
 
 // totpSetup is what an authenticator app needs. The QR code is an inline
@@ -87,7 +89,7 @@ func (c *call) securityView() (*view, error) {
 		return nil, err
 	}
 	v := c.view("security.title", "")
-	v.Data = &securityPage{Status: st, Next: localPath(c.r.FormValue("next")), CodeMinutes: codeMinutes}
+	v.Data = &securityPage{Status: st, Next: localPath(c.r.FormValue("next")), CodeMinutes: codeMinutes, Now: c.now()}
 	return v, nil
 }
 
@@ -100,7 +102,7 @@ func (c *call) securityFailed(v *view, field string, err error) {
 		cp.Field = field
 		err = &cp
 	}
-	c.formFailed("security", v, err)
+	c.failedTo("form.error.security", "security", v, err)
 }
 
 // securityForm answers a form of the Security settings page: act does the

@@ -230,7 +230,7 @@ func (u *UI) upgradeServer(c *call) {
 	up, err := u.d.ACS.RequestUpgrade(c.r.Context(), c.actor, c.org.ID, p.Server.ID, version)
 	if err != nil {
 		c.upgradeOptions(v, p)
-		c.formFailed("server_upgrade", v, err)
+		c.failedTo("form.error.server.upgrade", "server_upgrade", v, err)
 		return
 	}
 	c.flash("flash.server.upgrade", c.t("servers.flash.upgrade", p.Server.Name, up.Version.String()))
@@ -254,7 +254,7 @@ func (u *UI) cancelUpgrade(c *call) {
 	}
 	up, err := u.d.ACS.CancelUpgrade(c.r.Context(), c.actor, c.org.ID, p.Server.ID)
 	if err != nil {
-		c.formFailed("server_cancel", v, err)
+		c.failedTo("form.error.server.cancel", "server_cancel", v, err)
 		return
 	}
 	c.flash("flash.server.cancel", c.t("servers.flash.cancel", p.Server.Name, up.Version.String()))
@@ -284,7 +284,7 @@ func (u *UI) enrol(c *call) {
 	tok, exp, err := u.d.ACS.CreateEnrollment(c.r.Context(), c.actor, c.org.ID)
 	if err != nil {
 		v.Data = enrolPage{}
-		c.formFailed("server_enrol", v, err)
+		c.failedTo("form.error.server.enrol", "server_enrol", v, err)
 		return
 	}
 	v.Data = enrolPage{Token: tok, Expires: exp}

@@ -339,7 +339,7 @@ func (u *UI) cancelTask(c *call) {
 		return
 	}
 	if _, err := u.d.Upgrades.Cancel(c.r.Context(), c.actor, c.org.ID, page.Task.ID); err != nil {
-		c.formFailed("task_cancel", v, err)
+		c.failedTo("form.error.task.cancel", "task_cancel", v, err)
 		return
 	}
 	c.flash("flash.task.canceled", page.Task.Serial)
@@ -359,7 +359,7 @@ func (u *UI) retryTask(c *call) {
 		return
 	}
 	if _, err := u.d.Upgrades.Retry(c.r.Context(), c.actor, c.org.ID, page.Task.ID); err != nil {
-		c.formFailed("task_retry", v, err)
+		c.failedTo("form.error.task.retry", "task_retry", v, err)
 		return
 	}
 	c.flash("flash.task.retried", page.Task.Serial)

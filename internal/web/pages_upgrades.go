@@ -153,15 +153,15 @@ func (c *call) upgradeFormView() (*view, *upgradeForm, bool) {
 	page := &upgradeForm{Selection: sel, Back: c.orgURL("upgrades")}
 	v.Data = page
 	if sel.empty() {
-		c.formFailed("upgrade_new", v, errs.InvalidField("device", "upgrades.err.nothing"))
+		c.failedTo("form.error.upgrade.start", "upgrade_new", v, errs.InvalidField("device", "upgrades.err.nothing"))
 		return nil, nil, false
 	}
 	if err := c.resolveSample(sel); err != nil {
-		c.formFailed("upgrade_new", v, err)
+		c.failedTo("form.error.upgrade.start", "upgrade_new", v, err)
 		return nil, nil, false
 	}
 	if sel.Count() == 0 {
-		c.formFailed("upgrade_new", v, errs.InvalidField("device", "upgrades.err.none"))
+		c.failedTo("form.error.upgrade.start", "upgrade_new", v, errs.InvalidField("device", "upgrades.err.none"))
 		return nil, nil, false
 	}
 	fs, err := c.folders()
@@ -316,11 +316,11 @@ func (u *UI) upgradeStart(c *call) {
 	}
 	spec, err := c.ringSpec(v)
 	if err != nil {
-		c.formFailed("upgrade_new", v, err)
+		c.failedTo("form.error.upgrade.start", "upgrade_new", v, err)
 		return
 	}
 	if page.Version != "" && !slices.ContainsFunc(page.Versions, func(o versionOption) bool { return o.Value == page.Version }) {
-		c.formFailed("upgrade_new", v, errs.InvalidField("version", "upgrades.err.version"))
+		c.failedTo("form.error.upgrade.start", "upgrade_new", v, errs.InvalidField("version", "upgrades.err.version"))
 		return
 	}
 	page.Rollout = spec
@@ -362,7 +362,7 @@ func (u *UI) upgradeStart(c *call) {
 		e.Field = strings.TrimPrefix(e.Field, "rollout.")
 	}
 	if err != nil {
-		c.formFailed("upgrade_new", v, err)
+		c.failedTo("form.error.upgrade.start", "upgrade_new", v, err)
 		return
 	}
 	res := &upgradeResult{Tasks: len(st.Tasks), TasksHref: c.orgURL("tasks")}

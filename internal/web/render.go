@@ -190,11 +190,15 @@ func (c *call) sidePanel(active string) []navGroup {
 
 // view is what the layout and every page receive.
 type view struct {
-	Lang      string
-	Title     string
-	CSRF      string
-	AssetV    string
-	Path      string // this page, for the language switch to come back to
+	Lang   string
+	Title  string
+	CSRF   string
+	AssetV string
+	Path   string // this page, for the language switch to come back to
+	// Section is the side panel's entry of this page ("devices", "users"
+	// …), which the organization switcher keeps; empty on a page outside
+	// the organization's sections.
+	Section   string
 	User      *account.User
 	Orgs      []org.Mine
 	Org       *org.Org
@@ -221,6 +225,9 @@ func (c *call) view(titleKey, active string) *view {
 	v := &view{Lang: c.lang, Title: c.t(titleKey), CSRF: c.csrf, AssetV: c.u.assetVersion,
 		Path: localPath(c.r.URL.RequestURI()), Org: c.org, Nav: c.sidePanel(active), Flash: c.takeFlash(),
 		RequestID: edge.RequestID(c.r.Context()), Form: map[string]string{}, Errors: map[string]string{}}
+	if _, ok := orgSections[active]; ok {
+		v.Section = active
+	}
 	if c.r.Method != http.MethodGet {
 		// A form re-rendered after a POST comes back to the form itself:
 		// every form posts to the URL that shows it.
@@ -330,6 +337,13 @@ func (c *call) fail(err error) {
 // Errors that are not about the input (internal, not found) go to fail.
 func (c *call) formFailed(page string, v *view, err error) {
 	c.inputFailed(page, v, err, "form.error")
+}
+
+// failedTo is formFailed for a form that does something other than save
+// (create, send, delete …): its summary, the catalogue key summary, says
+// what could not be done, with the reason as its argument.
+func (c *call) failedTo(summary, page string, v *view, err error) {
+	c.inputFailed(page, v, err, summary)
 }
 
 // listFailed is formFailed for a page that lists (a bad filter, sort or

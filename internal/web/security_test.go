@@ -90,6 +90,16 @@ func TestSecurityTOTP(t *testing.T) {
 	if len(codes) != 10 {
 		t.Fatalf("got %d recovery codes, want 10", len(codes))
 	}
+	// Copy and Download (.txt) come from the static script, which the
+	// Content-Security-Policy allows; nothing runs inline.
+	wantBody(t, "keep the codes", r, `data-recovery-codes data-heading="My Systems recovery codes for totp@example.com, made `,
+		`id="recovery-copy"`, `id="recovery-download" data-filename="my-systems-recovery-codes.txt"`, `<script src="/static/app.js?v=`)
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Fatalf("Content-Security-Policy %q", csp)
+	}
+	if n := strings.Count(r.body, "<script"); n != 1 || regexp.MustCompile(`\son[a-z]+=`).MatchString(r.body) {
+		t.Fatalf("the page has %d scripts or an inline handler", n)
+	}
 	r = c.get("/account/security")
 	wantBody(t, "on", r, `data-method="totp"`, "Recovery codes left: 10.", `id="mfa-disable"`, `id="recovery-regenerate"`)
 	wantNoBody(t, "on", r, codes[0][1], `id="totp-start"`)

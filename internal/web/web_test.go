@@ -331,7 +331,7 @@ func TestID1_RegisterErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.post("/register", url.Values{"email": {tc.email}, "name": {tc.display}, "password": {tc.password}})
 			wantStatus(t, "register", r, http.StatusBadRequest)
-			wantBody(t, "register", r, tc.want, `aria-invalid="true"`, "Could not save:")
+			wantBody(t, "register", r, tc.want, `aria-invalid="true"`, "Could not create the account:")
 			wantNoBody(t, "register", r, tc.password+`"`) // the password is never echoed
 		})
 	}

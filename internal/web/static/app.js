@@ -93,6 +93,105 @@
     update();
   });
 
+  // Users page: "select all", a count of the selected members, and Remove
+  // usable only once someone is selected. Without this script the boxes
+  // work and Remove with none selected says to select someone first.
+  document.querySelectorAll("form[data-member-selection]").forEach(function (form) {
+    var all = form.querySelector("#select-all-members");
+    var rows = [].slice.call(form.querySelectorAll('input[type=checkbox][name="user"]'));
+    var submit = form.querySelector("#remove-selected");
+    var hint = form.querySelector("#remove-hint");
+    var status = form.querySelector("#members-selected");
+    if (!all || !submit) return;
+    all.hidden = false;
+    var update = function () {
+      var n = rows.filter(function (r) { return r.checked; }).length;
+      all.checked = n > 0 && n === rows.length;
+      all.indeterminate = n > 0 && n < rows.length;
+      submit.disabled = n === 0;
+      if (hint) hint.hidden = n > 0;
+      if (status) {
+        status.hidden = n === 0;
+        status.textContent = status.getAttribute("data-label") + " " + n;
+      }
+    };
+    all.addEventListener("change", function () {
+      rows.forEach(function (r) { r.checked = all.checked; });
+      update();
+    });
+    rows.forEach(function (r) { r.addEventListener("change", update); });
+    update();
+  });
+
+  // Roles and access: the hint follows the chosen role, and the folder
+  // boxes are disabled for the roles that see every folder (Owner, Admin).
+  // The server draws both for the role it shows.
+  document.querySelectorAll("select#role").forEach(function (role) {
+    var form = role.form;
+    if (!form) return;
+    var hints = [].slice.call(form.querySelectorAll("[data-role-hint]"));
+    var set = form.querySelector("fieldset[data-role-folders]");
+    var update = function () {
+      hints.forEach(function (h) { h.hidden = h.getAttribute("data-role-hint") !== role.value; });
+      if (!set || role.disabled) return;
+      var all = role.value === "owner" || role.value === "admin";
+      set.querySelectorAll('input[type=checkbox][name="folders"]').forEach(function (b) { b.disabled = all; });
+      var locked = set.querySelector("#folders-locked");
+      if (locked) locked.disabled = !all;
+      var note = set.querySelector("#folders-all");
+      if (note) note.hidden = !all;
+    };
+    role.addEventListener("change", update);
+    update();
+  });
+
+  // Recovery codes: copy them, or download them as a text file, made here
+  // from the page's list (no request: the codes are shown only once).
+  document.querySelectorAll("[data-recovery-codes]").forEach(function (box) {
+    var list = box.querySelector("ol.codes");
+    var copy = box.querySelector("#recovery-copy");
+    var download = box.querySelector("#recovery-download");
+    var actions = box.querySelector("#recovery-actions");
+    if (!list || !actions) return;
+    var text = function () {
+      var lines = [box.getAttribute("data-heading") || ""];
+      list.querySelectorAll("li").forEach(function (li) { lines.push(li.textContent.trim()); });
+      return lines.join("\r\n") + "\r\n";
+    };
+    var done = function (btn) {
+      var label = btn.getAttribute("data-done");
+      if (label) btn.textContent = label;
+    };
+    if (copy && navigator.clipboard && window.isSecureContext) {
+      copy.hidden = false;
+      copy.addEventListener("click", function () {
+        navigator.clipboard.writeText(text()).then(function () { done(copy); }, function () {
+          var range = document.createRange();
+          range.selectNodeContents(list);
+          var sel = window.getSelection();
+          sel.removeAllRanges();
+          sel.addRange(range);
+        });
+      });
+    }
+    if (download && window.Blob && window.URL && URL.createObjectURL) {
+      download.hidden = false;
+      download.addEventListener("click", function () {
+        var url = URL.createObjectURL(new Blob([text()], { type: "text/plain;charset=utf-8" }));
+        var a = document.createElement("a");
+        a.href = url;
+        a.download = download.getAttribute("data-filename") || "recovery-codes.txt";
+        a.hidden = true;
+        document.body.appendChild(a);
+        a.click();
+        document.body.removeChild(a);
+        window.setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+        done(download);
+      });
+    }
+    actions.hidden = (!copy || copy.hidden) && (!download || download.hidden);
+  });
+
   // Device commands: follow the state from the command's JSON until the
   // device has applied it or failed, without reloading the page. The
   // server-side <noscript> refresh covers browsers without JavaScript.
