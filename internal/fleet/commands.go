@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"mysystems/internal/device"
+	"mysystems/internal/text"
 )
 
 // Command is an order for one device. It is written to the database before
@@ -40,10 +41,7 @@ func ApplyResult(c *Command, ok bool, message string, at time.Time) bool {
 	if ok {
 		c.State = device.StateApplied
 	}
-	if len(message) > 500 {
-		message = message[:500]
-	}
-	c.Result = message
+	c.Result = text.Cut(message, 500)
 	c.DoneAt = &at
 	return true
 }

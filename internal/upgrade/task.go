@@ -166,12 +166,3 @@ const (
 	ReasonScheduleNone   = "upgrade.reason.schedule_changed"
 	ReasonDeviceRemoved  = "upgrade.reason.device_removed"
 )
-
-// Cut shortens a device's text to n runes on a character boundary.
-func Cut(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
-}

@@ -18,6 +18,7 @@ import (
 	"mysystems/internal/errs"
 	"mysystems/internal/i18n"
 	"mysystems/internal/org"
+	"mysystems/internal/text"
 )
 
 // Cookie names.
@@ -259,9 +260,7 @@ func (c *call) setSession(res account.LoginResult) {
 // flash is a one-time message shown on the next page: a catalogue key and
 // an optional argument (a name), kept in a short-lived cookie.
 func (c *call) flash(key, arg string) {
-	if len(arg) > 200 {
-		arg = arg[:200]
-	}
+	arg = text.Cut(arg, 200)
 	v := base64.RawURLEncoding.EncodeToString([]byte(key + "\x00" + arg))
 	http.SetCookie(c.w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", HttpOnly: true,
 		Secure: c.u.d.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 60})
