@@ -17,14 +17,14 @@ func Valid(s string) bool {
 	return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
 }
 
-// Clean returns s as valid text: each run of bytes that are not UTF-8
-// becomes U+FFFD and NUL characters are dropped. Valid text is returned
-// unchanged.
+// Clean returns s as valid text: each run of bytes that are not UTF-8 and
+// each NUL character becomes U+FFFD, the replacement character. Valid text
+// is returned unchanged.
 func Clean(s string) string {
 	if Valid(s) {
 		return s
 	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // Cut returns s shortened to at most n characters (runes), cut between two

@@ -21,8 +21,8 @@ func TestValid(t *testing.T) {
 
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
-		"Mozilla/5.0": "Mozilla/5.0", "a\x00b": "ab", "caf\xc3": "caf\uFFFD", "\xff\xfe x": "\uFFFD x",
-		"é\x00\xff": "é\uFFFD",
+		"Mozilla/5.0": "Mozilla/5.0", "a\x00b": "a\uFFFDb", "caf\xc3": "caf\uFFFD", "\xff\xfe x": "\uFFFD x",
+		"é\x00\xff": "é\uFFFD\uFFFD",
 	} {
 		got := text.Clean(in)
 		if got != want || !text.Valid(got) {

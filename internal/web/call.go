@@ -76,6 +76,14 @@ func (u *UI) wrap(m mode, fn func(*call)) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
+		// Before the session is read: the path, the query and the headers
+		// hold text the database can take (edge.CheckRequest).
+		if err := edge.CheckRequest(r); err != nil {
+			c.lang = c.chooseLang()
+			c.ensureCSRF()
+			c.fail(err)
+			return
+		}
 		if !c.authenticate() {
 			return
 		}
@@ -206,13 +214,19 @@ func (c *call) checkCSRF() bool {
 
 // parseForm reads the form of a POST, a file upload included. A body over
 // maxForm is refused as too large rather than read as a form without its
-// CSRF token.
+// CSRF token, and a field that is not text the database can hold
+// (edge.CheckForm) as invalid.
 func (c *call) parseForm() bool {
 	err := c.r.ParseMultipartForm(maxForm)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		c.ensureCSRF()
 		c.renderError(http.StatusRequestEntityTooLarge, "error.toolarge.title", c.t("error.toolarge.body", maxForm>>20), "")
+		return false
+	}
+	if err := edge.CheckForm(c.r.Form); err != nil {
+		c.ensureCSRF()
+		c.fail(err)
 		return false
 	}
 	return true
