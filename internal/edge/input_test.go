@@ -44,7 +44,7 @@ func TestWildcards(t *testing.T) {
 // A path value, the rest of the path or a query parameter that is not
 // text is refused naming it; headers are cleaned, not refused.
 func TestBadInput_CheckRequest(t *testing.T) {
-	serve := func(pattern, target string, h http.Header) (error, *http.Request) {
+	serve := func(pattern, target string, h http.Header) (*http.Request, error) {
 		var got error
 		var seen *http.Request
 		mux := http.NewServeMux()
@@ -57,7 +57,7 @@ func TestBadInput_CheckRequest(t *testing.T) {
 		if seen == nil {
 			t.Fatalf("%s did not reach %s", target, pattern)
 		}
-		return got, seen
+		return seen, got
 	}
 	for target, field := range map[string]string{
 		"/orgs/%00/devices/x":      "org",
@@ -65,23 +65,23 @@ func TestBadInput_CheckRequest(t *testing.T) {
 		"/orgs/org_1/devices/a%00": "id",
 		"/orgs/org_1/devices/%C3":  "id",
 	} {
-		err, _ := serve("GET /orgs/{org}/devices/{id}", target, nil)
+		_, err := serve("GET /orgs/{org}/devices/{id}", target, nil)
 		wantField(t, target, err, errs.Invalid, field)
 	}
-	err, _ := serve("GET /files/", "/files/a%00b", nil)
+	_, err := serve("GET /files/", "/files/a%00b", nil)
 	wantField(t, "the rest of the path", err, errs.Invalid, "path")
 	for target, field := range map[string]string{
 		"/list?q=%00":             "q",
 		"/list?model=M%FF&q=fine": "model",
 		"/list?a%00=x":            "a\uFFFD",
 	} {
-		err, _ := serve("GET /list", target, nil)
+		_, err := serve("GET /list", target, nil)
 		wantField(t, target, err, errs.Invalid, field)
 	}
-	if err, _ := serve("GET /orgs/{org}/devices/{id}", "/orgs/org_1/devices/dev_%C3%A9?q=S%C3%A9curit%C3%A9", nil); err != nil {
+	if _, err := serve("GET /orgs/{org}/devices/{id}", "/orgs/org_1/devices/dev_%C3%A9?q=S%C3%A9curit%C3%A9", nil); err != nil {
 		t.Errorf("valid text refused: %v", err)
 	}
-	err, r := serve("GET /list", "/list", http.Header{"User-Agent": {"Mozilla/5.0 caf\xc3"}, "X-Other": {"ok", "b\xffad"}})
+	r, err := serve("GET /list", "/list", http.Header{"User-Agent": {"Mozilla/5.0 caf\xc3"}, "X-Other": {"ok", "b\xffad"}})
 	if err != nil || r.UserAgent() != "Mozilla/5.0 caf\uFFFD" || r.Header["X-Other"][1] != "b\uFFFDad" {
 		t.Errorf("headers: %v %q %q", err, r.UserAgent(), r.Header["X-Other"])
 	}

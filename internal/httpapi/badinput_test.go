@@ -112,6 +112,18 @@ func TestBadInput_NULAndInvalidUTF8(t *testing.T) {
 			t.Errorf("French: %s", r.Body)
 		}
 
+		// A CSV import is read as text too: its serials must match their
+		// pattern, its OAKs are only compared and its folders only looked
+		// up, so odd bytes in any cell are a refusal, never a 5xx.
+		for _, csv := range []string{"ACCC8E000001,OAK\x00,Lobby\n", "ACCC8E00\x00001,OAK\n", "ACCC8E000001,OAK,Lob\xffby\n", "\xff\xfe,\x00\n"} {
+			req := jsonRequest(t, e, "POST", "/api/v1/orgs/"+org+"/devices/import", csv)
+			req.Header.Set("Content-Type", "text/csv")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if r := e.Do(req); r.Status/100 != 4 || r.ErrMessage() == "" {
+				t.Errorf("import %q: %d %s", csv, r.Status, r.Body)
+			}
+		}
+
 		// Headers: cleaned, not refused. A User-Agent that is not UTF-8
 		// signs in; an Authorization that is not UTF-8 is unknown.
 		req := jsonRequest(t, e, "POST", "/api/v1/auth/login", `{"email":"nul@example.com","password":"a long enough passphrase"}`)
