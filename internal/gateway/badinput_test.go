@@ -64,7 +64,7 @@ func TestBadInput_GatewayNULAndInvalidUTF8(t *testing.T) {
 			wantRefused(t, "wait "+bad, e.Call("GET", "/device/v1/commands?wait="+bad, tok, nil), 400, "invalid", "wait")
 			wantRefused(t, "server result id "+bad, e.post("/server/v1/upgrades/"+bad+"/result", "mss_x", js, `{"ok":true}`), 400, "invalid", "id")
 		}
-		for what, c := range map[string]struct{ path, body, field string }{
+		for what, k := range map[string]struct{ path, body, field string }{
 			"result message":    {result, `{"ok":false,"message":"disk \u0000 full"}`, "message"},
 			"result account":    {result, `{"ok":true,"accounts":[{"username":"root"},{"username":"\u0000"}]}`, "accounts[1].username"},
 			"heartbeat version": {"/device/v1/heartbeat", `{"firmware":"11.\u0000"}`, "firmware"},
@@ -73,7 +73,7 @@ func TestBadInput_GatewayNULAndInvalidUTF8(t *testing.T) {
 			"register token":    {"/server/v1/register", `{"enrollment_token":"mse_\u0000","name":"n","version":"6.3"}`, "enrollment_token"},
 			"poll last error":   {"/server/v1/poll", `{"version":"6.3","health":{"last_error":"\u0000"}}`, "health.last_error"},
 		} {
-			wantRefused(t, what, e.post(c.path, tok, js, c.body), 400, "invalid", c.field)
+			wantRefused(t, what, e.post(k.path, tok, js, k.body), 400, "invalid", k.field)
 		}
 		// Refused before anything was recorded: the command is still open,
 		// and a message in bytes that are not UTF-8 is kept as U+FFFD.
