@@ -9,6 +9,7 @@ import (
 	"mysystems/internal/clock"
 	"mysystems/internal/errs"
 	"mysystems/internal/mail"
+	"mysystems/internal/text"
 )
 
 // Limits are the login rate limits of ID-4: failures allowed per window.
@@ -200,18 +201,11 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr, userAg
 func (s *Service) openSession(ctx context.Context, tx Tx, u User, clientAddr, userAgent string, now time.Time) (LoginResult, error) {
 	secret := NewSecret(SessionPrefix)
 	sess := Session{ID: NewID("ses_"), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
-		LastSeenAt: now, ClientAddr: clientAddr, UserAgent: truncate(userAgent, 300)}
+		LastSeenAt: now, ClientAddr: clientAddr, UserAgent: text.Cut(userAgent, 300)}
 	if err := tx.CreateSession(ctx, sess, HashSecret(secret)); err != nil {
 		return LoginResult{}, err
 	}
 	return LoginResult{User: u, Session: sess, Secret: secret}, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 var errBadCredential = errs.E(errs.Unauthenticated, "err.session.missing")

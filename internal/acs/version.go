@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mysystems/internal/errs"
+	"mysystems/internal/text"
 )
 
 // Version is an ACS Pro version: two to four dot-separated numbers
@@ -78,10 +79,10 @@ func (v Version) Compare(w Version) int {
 	return 0
 }
 
+// truncate shortens s to n characters, marking the cut with an ellipsis.
 func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
+	if c := text.Cut(s, n); c != s {
+		return c + "…"
 	}
 	return s
 }

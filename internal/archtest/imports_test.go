@@ -25,7 +25,7 @@ var (
 	protocol = []string{"device"}
 	// leaf: small utilities everything may use; they import only each other.
 	// api, the wire types of /api/v1, is one too: httpapi and cli share it.
-	leaf = []string{"errs", "clock", "i18n", "api"}
+	leaf = []string{"errs", "clock", "i18n", "api", "text"}
 	// adapter: the edges of the program (database, HTTP, devices, CLI) and
 	// the wiring.
 	adapter = []string{"store", "httpapi", "web", "gateway", "sim", "cli", "app", "edge"}

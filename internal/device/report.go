@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mysystems/internal/errs"
+	"mysystems/internal/text"
 )
 
 // What a device reports of itself (GW-2) is checked by the same rules as
@@ -44,19 +45,6 @@ func CheckFirmware(v string) (string, error) {
 		return "", errs.InvalidField("firmware", "err.device.firmware")
 	}
 	return v, nil
-}
-
-// Cut shortens a device's text to at most n characters, on a character
-// boundary.
-func Cut(s string, n int) string {
-	if len(s) <= n {
-		return s // n bytes are at most n characters
-	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }
 
 // CheckHello checks what a hello reports and returns it tidied (trimmed
@@ -110,7 +98,7 @@ func CheckHeartbeat(in Heartbeat) (Heartbeat, error) {
 // CheckHello's rules; its message is trimmed and cut to MaxMessage
 // characters, never refused.
 func CheckResult(in Result) (Result, error) {
-	in.Message = Cut(strings.TrimSpace(in.Message), MaxMessage)
+	in.Message = text.Cut(strings.TrimSpace(in.Message), MaxMessage)
 	var err error
 	if in.Firmware != "" {
 		if in.Firmware, err = CheckFirmware(in.Firmware); err != nil {

@@ -14,14 +14,15 @@ import (
 // statuses is the HTTP status of each error code ("": no error); any other
 // code is an internal error.
 var statuses = map[errs.Code]int{
-	"":                   http.StatusOK,
-	errs.Invalid:         http.StatusBadRequest,
-	errs.Unauthenticated: http.StatusUnauthorized,
-	errs.Forbidden:       http.StatusForbidden,
-	errs.NotFound:        http.StatusNotFound,
-	errs.Conflict:        http.StatusConflict,
-	errs.RateLimited:     http.StatusTooManyRequests,
-	errs.Timeout:         http.StatusRequestTimeout,
+	"":                    http.StatusOK,
+	errs.Invalid:          http.StatusBadRequest,
+	errs.Unauthenticated:  http.StatusUnauthorized,
+	errs.Forbidden:        http.StatusForbidden,
+	errs.NotFound:         http.StatusNotFound,
+	errs.Conflict:         http.StatusConflict,
+	errs.RateLimited:      http.StatusTooManyRequests,
+	errs.UnsupportedMedia: http.StatusUnsupportedMediaType,
+	errs.Timeout:          http.StatusRequestTimeout,
 }
 
 // Status maps an error code to its HTTP status. This is the only place the

@@ -32,7 +32,10 @@ const (
 	Forbidden       Code = "forbidden" // only where existence is not a secret
 	RateLimited     Code = "rate_limited"
 	Timeout         Code = "timeout" // the request's body did not arrive in time
-	Internal        Code = "internal"
+	// UnsupportedMedia: a request body not of the media type the endpoint
+	// reads (a JSON body sent without Content-Type: application/json).
+	UnsupportedMedia Code = "unsupported_media_type"
+	Internal         Code = "internal"
 )
 
 // Error is a product error: a code, a human message safe to show to the

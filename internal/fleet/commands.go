@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"mysystems/internal/device"
+	"mysystems/internal/text"
 )
 
 // Command is an order for one device. It is written to the database before
@@ -41,7 +42,7 @@ func ApplyResult(c *Command, ok bool, message string, at time.Time) bool {
 	if ok {
 		c.State = device.StateApplied
 	}
-	c.Result = device.Cut(message, device.MaxMessage)
+	c.Result = text.Cut(message, device.MaxMessage)
 	c.DoneAt = &at
 	return true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"mysystems/internal/errs"
 )
@@ -84,6 +85,17 @@ func TestGW2_ResultsAtMostOnce(t *testing.T) {
 	}
 	if ApplyResult(&c, false, "late failure", t0.Add(time.Second)) || c.State != device.StateApplied || !c.DoneAt.Equal(t0) {
 		t.Fatalf("second result changed the command: %+v", c)
+	}
+}
+
+// A device's long message is kept cut between two characters, so the
+// stored result stays text the database holds.
+func TestGW2_LongResultCutOnACharacter(t *testing.T) {
+	c := Command{State: device.StateDelivered}
+	msg := strings.Repeat("x", 499) + strings.Repeat("é", 5)
+	ApplyResult(&c, false, msg, time.Unix(0, 0))
+	if !utf8.ValidString(c.Result) || utf8.RuneCountInString(c.Result) != 500 || !strings.HasPrefix(msg, c.Result) {
+		t.Fatalf("result %q: %d characters, valid %v", c.Result[490:], utf8.RuneCountInString(c.Result), utf8.ValidString(c.Result))
 	}
 }
 

@@ -19,6 +19,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,6 +155,10 @@ type call struct {
 func (g *Gateway) handle(fn func(*call) (any, error), auth bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := &call{w: w, r: r}
+		if err := edge.CheckRequest(r); err != nil {
+			g.fail(w, r, err)
+			return
+		}
 		if auth {
 			serial, err := g.authenticate(r)
 			if err != nil {
@@ -179,8 +184,28 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, err error) {
 	edge.WriteError(g.log, w, r, err)
 }
 
+// decode reads a device's JSON body into dst: sent as application/json
+// (415 otherwise), at most 256 KiB, and what edge.CheckJSON refuses (null,
+// a NUL character in a string) is refused.
 func decode(r *http.Request, w http.ResponseWriter, dst any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 256<<10))
+	const max = 256 << 10
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errs.E(errs.Invalid, "err.gateway.body_large", max)
+		}
+		return errs.E(errs.Invalid, "err.gateway.body_json", err)
+	}
+	if len(raw) > 0 {
+		if err := edge.CheckJSONType(r); err != nil {
+			return err
+		}
+	}
+	if err := edge.CheckJSON(raw, dst); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(dst); err != nil {
 		if errors.Is(err, io.EOF) {
 			return errs.E(errs.Invalid, "err.gateway.body_empty")

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"mysystems/internal/device"
+	"mysystems/internal/edge"
 	"mysystems/internal/errs"
 )
 
@@ -72,6 +73,10 @@ func (g *Gateway) serverHandle(fn func(*http.Request, []byte) (any, error), auth
 			g.fail(w, r, errs.NotFoundf("err.gateway.no_endpoint", r.Method, r.URL.Path))
 			return
 		}
+		if err := edge.CheckRequest(r); err != nil {
+			g.fail(w, r, err)
+			return
+		}
 		if auth && bearer(r) == "" {
 			g.fail(w, r, errs.E(errs.Unauthenticated, "err.server.bad_token"))
 			return
@@ -85,6 +90,12 @@ func (g *Gateway) serverHandle(fn func(*http.Request, []byte) (any, error), auth
 			}
 			g.fail(w, r, errs.E(errs.Invalid, "err.gateway.body_json", err))
 			return
+		}
+		if len(body) > 0 {
+			if err := edge.CheckJSONType(r); err != nil {
+				g.fail(w, r, err)
+				return
+			}
 		}
 		out, err := fn(r, body)
 		if err != nil {
@@ -104,6 +115,9 @@ func decodeServer(body []byte, dst any) error {
 	}
 	if !utf8.Valid(body) {
 		return errs.E(errs.Invalid, "err.gateway.body_utf8")
+	}
+	if err := edge.CheckJSON(body, dst); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {

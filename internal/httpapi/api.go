@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,20 +116,36 @@ type Call struct {
 	api        *API
 }
 
-// Decode reads the JSON body into dst, strictly: unknown fields, trailing
-// data and bodies over 1 MiB are client errors.
+// Decode reads the JSON body into dst, strictly: a body not sent as
+// application/json (415), unknown fields, trailing data, bodies over 1 MiB
+// and what edge.CheckJSON refuses (null for an object, a NUL character in a
+// string) are client errors. An empty body is err.api.body_empty, whatever
+// its Content-Type (a route whose body is optional accepts it).
 func (c *Call) Decode(dst any) error {
-	body := http.MaxBytesReader(c.W, c.R.Body, 1<<20)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(http.MaxBytesReader(c.W, c.R.Body, 1<<20))
+	if err != nil {
+		return decodeError(err)
+	}
+	if len(raw) > 0 {
+		if err := edge.CheckJSONType(c.R); err != nil {
+			return err
+		}
+	}
+	return decodeJSON(raw, dst)
+}
+
+// decodeJSON decodes one JSON document strictly, as Decode does.
+func decodeJSON(raw []byte, dst any) error {
+	if err := edge.CheckJSON(raw, dst); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	if dec.More() {
 		return errs.E(errs.Invalid, "err.api.body_single")
-	}
-	if _, err := io.Copy(io.Discard, body); err != nil {
-		return decodeError(err)
 	}
 	return nil
 }
@@ -265,6 +282,10 @@ var errNoCredential = errs.E(errs.Unauthenticated, "err.api.no_credential")
 func (a *API) handler(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &Call{R: r, W: w, api: a}
+		if err := edge.CheckRequest(r); err != nil {
+			edge.WriteError(a.d.Log, w, r, err)
+			return
+		}
 		if err := a.prepare(c, rt); err != nil {
 			edge.WriteError(a.d.Log, w, r, err)
 			return

@@ -205,6 +205,14 @@ func TestBadInput(t *testing.T) {
 			{"ErrTokenLongName", "POST", "/api/v1/me/tokens", map[string]string{"name": long}, 400, "invalid", "name"},
 			{"ErrTokenBadExpiry", "POST", "/api/v1/me/tokens", `{"name":"x","expires_at":"soon"}`, 400, "invalid", ""},
 			{"ErrHugeBody", "POST", "/api/v1/orgs", `{"name":"` + strings.Repeat("x", 2<<20) + `"}`, 400, "invalid", ""},
+			// Text PostgreSQL cannot hold (TestBadInput_NULAndInvalidUTF8
+			// walks every route with it).
+			{"ErrNULOrgID", "GET", "/api/v1/orgs/%00", nil, 400, "invalid", "org"},
+			{"ErrNotUTF8OrgID", "GET", "/api/v1/orgs/%FF", nil, 400, "invalid", "org"},
+			{"ErrNULQuery", "GET", "/api/v1/orgs/" + id + "/devices?q=%00", nil, 400, "invalid", "q"},
+			{"ErrNotUTF8Query", "GET", "/api/v1/orgs/" + id + "/audit?actor=%C3", nil, 400, "invalid", "actor"},
+			{"ErrNULNotes", "PATCH", "/api/v1/orgs/" + id, `{"notes": "a\u0000b"}`, 400, "invalid", "notes"},
+			{"ErrNullPatch", "PATCH", "/api/v1/orgs/" + id, `null`, 400, "invalid", ""},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -219,6 +227,23 @@ func TestBadInput(t *testing.T) {
 				}
 			})
 		}
+		t.Run("HeadersNotUTF8", func(t *testing.T) {
+			req, _ := http.NewRequest("GET", e.URL+"/api/v1/orgs/"+id, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("User-Agent", "caf\xc3\xff")
+			e.want(e.Do(req), 200, "")
+			req.Header.Set("Authorization", "Bearer \xff")
+			e.want(e.Do(req), 401, "unauthenticated")
+		})
+		t.Run("ErrNotJSONContentType", func(t *testing.T) {
+			req, _ := http.NewRequest("POST", e.URL+"/api/v1/orgs", strings.NewReader(`{"name":"x"}`))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "text/plain")
+			e.want(e.Do(req), 415, "unsupported_media_type")
+			req, _ = http.NewRequest("POST", e.URL+"/api/v1/orgs", strings.NewReader(`{"name":"x"}`))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			e.want(e.Do(req), 415, "unsupported_media_type")
+		})
 		t.Run("ErrNoToken", func(t *testing.T) {
 			e.want(e.call("GET", "/api/v1/me", "", nil), 401, "unauthenticated")
 			e.want(e.call("GET", "/api/v1/me", "mss_forged", nil), 401, "unauthenticated")
@@ -254,6 +279,18 @@ func TestORG5_CrossOrgRouteWalk(t *testing.T) {
 			// And the owner of A reaches the route (it exists, whatever the outcome).
 			if r := e.call(rt.Method, path, tokA, "{}"); r.Status == http.StatusNotFound && strings.Contains(r.ErrMessage(), "organization") {
 				t.Errorf("%s %s as A's owner: %d %s", rt.Method, path, r.Status, r.Body)
+			}
+			// An id that is not text (a NUL, bytes that are not UTF-8) is a
+			// 400 for anyone, whichever id it is, never a 5xx.
+			for _, p := range pathParamsOf(rt.Path) {
+				for _, bad := range []string{"%00", "%FF", "x%C3"} {
+					bp := fillPath(strings.ReplaceAll(rt.Path, "{"+p+"}", bad), orgA)
+					for who, tok := range map[string]string{"A": tokA, "B": tokB} {
+						if r := e.call(rt.Method, bp, tok, "{}"); r.Status != http.StatusBadRequest || r.ErrCode() != "invalid" {
+							t.Errorf("%s %s as %s's owner: got %d %s, want 400", rt.Method, bp, who, r.Status, r.Body)
+						}
+					}
+				}
 			}
 		}
 		if walked < 4 {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -91,10 +90,12 @@ func (a *API) publishFirmware(c *Call) (any, error) {
 		return nil, errs.InvalidField("metadata", "err.firmware.metadata_required")
 	}
 	var meta api.FirmwareMetadata
-	dec := json.NewDecoder(io.LimitReader(part, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&meta); err != nil {
+	raw, err := io.ReadAll(io.LimitReader(part, 64<<10))
+	if err != nil {
 		return nil, decodeError(err)
+	}
+	if err := decodeJSON(raw, &meta); err != nil {
+		return nil, err
 	}
 	image, err := mr.NextPart()
 	if err != nil || image.FormName() != "image" {

@@ -2,9 +2,11 @@ package org
 
 import (
 	"time"
+	"unicode/utf8"
 
 	"mysystems/internal/access"
 	"mysystems/internal/errs"
+	"mysystems/internal/text"
 )
 
 // Invitation states.
@@ -77,8 +79,10 @@ func MaskEmail(email string) string {
 		return "***"
 	}
 	local, domain := email[:at], email[at:]
-	if len(local) <= 2 {
-		return local[:1] + "***" + domain
+	first := text.Cut(local, 1) // whole characters: an address may start with "é"
+	if utf8.RuneCountInString(local) <= 2 {
+		return first + "***" + domain
 	}
-	return local[:1] + "***" + local[len(local)-1:] + domain
+	_, size := utf8.DecodeLastRuneInString(local)
+	return first + "***" + local[len(local)-size:] + domain
 }

@@ -2,6 +2,7 @@ package org
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"mysystems/internal/errs"
 )
@@ -45,5 +46,19 @@ func TestORG4_CheckArchive(t *testing.T) {
 				t.Fatalf("got %v, want invalid on %s", err, c.field)
 			}
 		})
+	}
+}
+
+// USR-1: the invitation's masked address keeps whole characters of the
+// local part, so the message naming it stays valid text.
+func TestUSR1_MaskEmailKeepsWholeCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice@example.com": "a***e@example.com", "al@example.com": "a***@example.com",
+		"élodie.andré@example.fr": "é***é@example.fr", "éa@example.fr": "é***@example.fr", "@x": "***",
+	} {
+		got := MaskEmail(in)
+		if got != want || !utf8.ValidString(got) {
+			t.Errorf("MaskEmail(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

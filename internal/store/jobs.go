@@ -9,6 +9,7 @@ import (
 
 	"mysystems/internal/errs"
 	"mysystems/internal/jobs"
+	"mysystems/internal/text"
 )
 
 // Jobs is the job runner's store.
@@ -164,11 +165,13 @@ func (t *Tx) AcquireLease(ctx context.Context, name, holder string, now, until t
 	return false, fromMicros(exp), nil
 }
 
-// clip bounds an error message kept in a row.
+// clip bounds an error message kept in a row, as text the database holds
+// (an error may quote what a client sent).
 func clip(s string) string {
 	const max = 2000
-	if len(s) <= max {
-		return s
+	s = text.Clean(s)
+	if c := text.Cut(s, max); c != s {
+		return c + "…"
 	}
-	return strings.ToValidUTF8(s[:max], "") + "…"
+	return s
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"mysystems/internal/errs"
 	"mysystems/internal/jobs"
@@ -100,6 +102,19 @@ func TestJobQueue(t *testing.T) {
 		got = claim(t, db, []string{"claim.a"}, "w2", t0.Add(time.Hour), 10)
 		if len(got) != 1 || got[0].ID != later.ID {
 			t.Fatalf("got %+v, want %s once due", got, later.ID)
+		}
+	})
+	// A job's error may quote what a client sent: it is kept as text the
+	// database holds, cut between two characters.
+	each("LastErrorKeptAsText", func(t *testing.T, db *store.DB) {
+		a := enqueue(t, db, "err.a", t0)
+		claim(t, db, []string{"err.a"}, "w1", t0, 10)
+		msg := "refused \x00 caf\xc3 " + strings.Repeat("é", 3000)
+		must(t, db.Write(ctx, func(tx *store.Tx) error { return tx.RetryJob(ctx, a.ID, "w1", t0, msg) }))
+		j := readJob(t, db, a.ID)
+		if !utf8.ValidString(j.LastError) || !strings.HasPrefix(j.LastError, "refused \uFFFD caf\uFFFD éé") ||
+			!strings.HasSuffix(j.LastError, "é…") || utf8.RuneCountInString(j.LastError) != 2001 {
+			t.Fatalf("last error %q… (%d characters)", j.LastError[:30], utf8.RuneCountInString(j.LastError))
 		}
 	})
 	each("CompleteRetryFail", func(t *testing.T, db *store.DB) {

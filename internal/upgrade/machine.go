@@ -7,6 +7,7 @@ import (
 	"mysystems/internal/device"
 	"mysystems/internal/errs"
 	"mysystems/internal/i18n"
+	"mysystems/internal/text"
 )
 
 // Reply keys a device reads when told to stop (its own language is
@@ -104,7 +105,7 @@ func (t *Task) Finish(command string, res device.Result, now time.Time) bool {
 	case t.State == Installing && res.OK:
 		t.end(Failed, Because(ReasonOldVersion, res.Firmware, t.To), now)
 	case !res.OK:
-		msg := device.Cut(res.Message, device.MaxMessage)
+		msg := text.Cut(res.Message, device.MaxMessage)
 		if msg == "" {
 			msg = "no reason given"
 		}

@@ -18,6 +18,7 @@ import (
 	"mysystems/internal/errs"
 	"mysystems/internal/i18n"
 	"mysystems/internal/org"
+	"mysystems/internal/text"
 )
 
 // Cookie names.
@@ -85,6 +86,14 @@ func (u *UI) wrap(m mode, fn func(*call)) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
+		// Before the session is read: the path, the query and the headers
+		// hold text the database can take (edge.CheckRequest).
+		if err := edge.CheckRequest(r); err != nil {
+			c.lang = c.chooseLang()
+			c.ensureCSRF()
+			c.fail(err)
+			return
+		}
 		if !c.authenticate() {
 			return
 		}
@@ -248,13 +257,19 @@ func (c *call) checkCSRF() bool {
 
 // parseForm reads the form of a POST, a file upload included. A body over
 // maxForm is refused as too large rather than read as a form without its
-// CSRF token.
+// CSRF token, and a field that is not text the database can hold
+// (edge.CheckForm) as invalid.
 func (c *call) parseForm() bool {
 	err := c.r.ParseMultipartForm(maxForm)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		c.ensureCSRF()
 		c.renderError(http.StatusRequestEntityTooLarge, "error.toolarge.title", c.t("error.toolarge.body", maxForm>>20), "")
+		return false
+	}
+	if err := edge.CheckForm(c.r.Form); err != nil {
+		c.ensureCSRF()
+		c.fail(err)
 		return false
 	}
 	return true
@@ -302,9 +317,7 @@ func (c *call) setSession(res account.LoginResult) {
 // flash is a one-time message shown on the next page: a catalogue key and
 // an optional argument (a name), kept in a short-lived cookie.
 func (c *call) flash(key, arg string) {
-	if len(arg) > 200 {
-		arg = arg[:200]
-	}
+	arg = text.Cut(arg, 200)
 	v := base64.RawURLEncoding.EncodeToString([]byte(key + "\x00" + arg))
 	http.SetCookie(c.w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", HttpOnly: true,
 		Secure: c.u.d.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 60})

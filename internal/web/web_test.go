@@ -16,6 +16,8 @@ import (
 	"mysystems/internal/account"
 	"mysystems/internal/clock"
 	"mysystems/internal/harness"
+	"mysystems/internal/store"
+	"mysystems/internal/store/storetest"
 )
 
 // server starts the whole server (API and UI) over a fresh SQLite database,
@@ -343,27 +345,34 @@ func TestID1_RegisterErrors(t *testing.T) {
 	})
 }
 
+// ORG-5: another organization's pages are the same 404 as a page that does
+// not exist, on SQLite as on PostgreSQL; an id that is not text is a 400
+// (TestBadInput_WebNULAndInvalidUTF8 walks every page with one).
 func TestOtherOrgNotFound(t *testing.T) {
-	srv, _ := server(t)
-	alice := register(t, srv, "alice@example.com")
-	id := createOrg(t, alice, "Alice Corp")
-	bob := register(t, srv, "bob@example.com")
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := serverOn(t, db).HTTP
+		alice := register(t, srv, "alice@example.com")
+		id := createOrg(t, alice, "Alice Corp")
+		bob := register(t, srv, "bob@example.com")
 
-	missing := bob.get("/orgs/org_doesnotexist/settings")
-	wantStatus(t, "missing org", missing, http.StatusNotFound)
-	for _, path := range []string{"/orgs/" + id, "/orgs/" + id + "/settings", "/orgs/" + id + "/archive",
-		"/orgs/" + id + "/audit", "/orgs/" + id + "/audit/export.csv"} {
-		r := bob.get(path)
-		wantStatus(t, "bob GET "+path, r, http.StatusNotFound)
-		wantBody(t, "bob GET "+path, r, "Page not found")
-		wantNoBody(t, "bob GET "+path, r, "Alice Corp")
-	}
-	for _, path := range []string{"/orgs/" + id + "/settings", "/orgs/" + id + "/archive"} {
-		r := bob.post(path, url.Values{"name": {"Taken"}, "confirm_id": {id}, "acknowledge": {"yes"}})
-		wantStatus(t, "bob POST "+path, r, http.StatusNotFound)
-	}
-	wantBody(t, "alice's org unchanged", alice.get("/orgs/"+id+"/settings"), "Alice Corp")
-	wantStatus(t, "unknown page", bob.get("/no/such/page"), http.StatusNotFound)
+		missing := bob.get("/orgs/org_doesnotexist/settings")
+		wantStatus(t, "missing org", missing, http.StatusNotFound)
+		for _, path := range []string{"/orgs/" + id, "/orgs/" + id + "/settings", "/orgs/" + id + "/archive",
+			"/orgs/" + id + "/audit", "/orgs/" + id + "/audit/export.csv"} {
+			r := bob.get(path)
+			wantStatus(t, "bob GET "+path, r, http.StatusNotFound)
+			wantBody(t, "bob GET "+path, r, "Page not found")
+			wantNoBody(t, "bob GET "+path, r, "Alice Corp")
+		}
+		for _, path := range []string{"/orgs/" + id + "/settings", "/orgs/" + id + "/archive"} {
+			r := bob.post(path, url.Values{"name": {"Taken"}, "confirm_id": {id}, "acknowledge": {"yes"}})
+			wantStatus(t, "bob POST "+path, r, http.StatusNotFound)
+		}
+		wantBody(t, "alice's org unchanged", alice.get("/orgs/"+id+"/settings"), "Alice Corp")
+		wantStatus(t, "unknown page", bob.get("/no/such/page"), http.StatusNotFound)
+		wantStatus(t, "org id not text", bob.get("/orgs/%00/settings"), http.StatusBadRequest)
+		wantStatus(t, "org id not UTF-8", bob.get("/orgs/"+id+"%FF/settings"), http.StatusBadRequest)
+	})
 }
 
 func TestSettings(t *testing.T) {
