@@ -94,7 +94,7 @@ func TestFW3_CLIUpgrade(t *testing.T) {
 	})
 	t.Run("FW-3/devices by id", func(t *testing.T) {
 		r := f.ok("", "upgrade", "--device", f.ids[0])
-		contains(t, "upgrade --device", r.out, "Started 1 upgrade task:", "TASK", f.ids[0], hs.Firmware, "12.2.35", "queued")
+		contains(t, "upgrade --device", r.out, "Started 1 upgrade task:", "TASK", f.ids[0], hs.Firmware, "12.2.35", "scheduled") // online: started at once
 		contains(t, "upgrade --device hint", r.stderr, "Follow them with: mysystems tasks watch --org "+f.org+" upg_")
 		if strings.Contains(r.out, "Left alone") {
 			t.Errorf("nothing was left alone: %q", r.out)
@@ -337,7 +337,8 @@ func TestFW5_CLITasksWatch(t *testing.T) {
 		t.Fatalf("tasks watch: exit %d, stderr %q; want 1 and the failure", r.code, r.stderr)
 	}
 	got := lines(r.out)
-	want := []string{"[--------------------]  queued", "[--------------------]  queued",
+	// Online, the devices' tasks started with the request.
+	want := []string{"[--------------------]  scheduled", "[--------------------]  scheduled",
 		"[#####---------------]  downloading 50%", "[##########----------]  installing",
 		"[--------------------]  failed", "[####################]  succeeded"}
 	if len(got) != len(want) {

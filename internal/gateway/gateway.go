@@ -193,7 +193,7 @@ func decode(r *http.Request, w http.ResponseWriter, dst any) error {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return errs.E(errs.Invalid, "err.gateway.body_large", max)
+			return errs.E(errs.Invalid, "err.gateway.body_large", tooBig.Limit)
 		}
 		return errs.E(errs.Invalid, "err.gateway.body_json", err)
 	}

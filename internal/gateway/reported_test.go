@@ -133,7 +133,13 @@ func TestDEV6_DeviceReportedAccountsValidated(t *testing.T) {
 			t.Fatalf("delivered %+v", cmds)
 		}
 		for _, k := range accountClasses() {
-			r.refused("hello with "+k.name, "/device/v1/hello", "", r.hello(func(h *proto.Hello) { h.Accounts = k.accounts }), k.field)
+			helloField := k.field
+			if len(k.accounts) > 1000 {
+				// A hello that large (no credential yet) is refused for its
+				// size before it is read.
+				helloField = ""
+			}
+			r.refused("hello with "+k.name, "/device/v1/hello", "", r.hello(func(h *proto.Hello) { h.Accounts = k.accounts }), helloField)
 			r.refused("heartbeat with "+k.name, "/device/v1/heartbeat", r.dev.Token(), proto.Heartbeat{Accounts: k.accounts}, k.field)
 			r.refused("result with "+k.name, "/device/v1/commands/"+c.ID+"/result", r.dev.Token(), proto.Result{OK: true, Accounts: k.accounts}, k.field)
 		}
