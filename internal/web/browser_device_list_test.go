@@ -112,7 +112,9 @@ func TestDEV4_BrowserDeviceList(t *testing.T) {
 
 	// The row menu shows on keyboard focus (and on hover), and leads to the
 	// removal behind its confirmation.
-	row := `#devices-table tr[data-serial="` + first[0] + `"]`
+	// A device of the page shown (the folder's list is in its default order,
+	// where the first serial of the whole list may be on the next page).
+	row := `#devices-table tr[data-serial="` + b.listedSerials()[0] + `"]`
 	b.step("mouse away", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
 	hidden := value(b, "row menu hidden", chromedp.Evaluate[string](`getComputedStyle(document.querySelector('`+row+` .row-menu')).opacity`))
 	b.step("focus the row menu", chromedp.Focus(row+" summary"))
