@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -47,11 +48,14 @@ type group struct {
 }
 
 type groupCall struct {
-	ctx   context.Context
-	fn    func(*Tx) error
-	err   error
-	panic any
-	done  chan struct{}
+	ctx context.Context
+	fn  func(*Tx) error
+	// taken: in a transaction; dropped: given up while queued (both under
+	// group.mu).
+	taken, dropped bool
+	err            error
+	panic          any
+	done           chan struct{}
 }
 
 func newGroup(db *DB) *group {
@@ -77,46 +81,122 @@ func (db *DB) WriteGrouped(ctx context.Context, fn func(*Tx) error) error {
 	if start {
 		go g.run()
 	}
-	<-c.done
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		// Still queued, the call leaves the queue: callers that gave up
+		// (a device's request timed out, and it asks again) must not
+		// pile up behind a busy writer. Taken into a transaction already,
+		// it waits for that transaction's outcome.
+		if g.drop(c) {
+			return ctx.Err()
+		}
+		<-c.done
+	}
 	if c.panic != nil {
 		panic(c.panic)
 	}
 	return c.err
 }
 
+// drop gives c up if no transaction has taken it yet: the runner skips it.
+func (g *group) drop(c *groupCall) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c.taken {
+		return false
+	}
+	c.dropped = true
+	return true
+}
+
 // run writes grouped transactions while calls are waiting. A slot is taken
 // and given back under mu, where calls are queued, so no call waits with no
 // runner to take it.
 func (g *group) run() {
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		// A call ended this goroutine (runtime.Goexit): the slot is given
+		// back, and another runner takes the calls still waiting.
+		g.mu.Lock()
+		<-g.slots
+		start := len(g.queue) > 0
+		if start {
+			g.slots <- struct{}{}
+		}
+		g.mu.Unlock()
+		if start {
+			go g.run()
+		}
+	}()
 	for {
 		g.mu.Lock()
 		if len(g.queue) == 0 {
+			g.queue = nil
 			<-g.slots
 			g.mu.Unlock()
+			normal = true
 			return
 		}
-		n := min(len(g.queue), g.db.d.groupMax())
-		batch := g.queue[:n:n]
-		g.queue = append([]*groupCall(nil), g.queue[n:]...)
 		g.mu.Unlock()
-		g.db.runGroup(batch)
+		g.db.runGroup(g)
 	}
 }
 
-// runGroup runs the calls in one transaction, each in a savepoint.
-func (db *DB) runGroup(batch []*groupCall) {
+// take returns the next calls to run (none given up), at most groupMax;
+// they can no longer be given up.
+func (g *group) take() []*groupCall {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := min(len(g.queue), g.db.d.groupMax())
+	batch := make([]*groupCall, 0, n)
+	for _, c := range g.queue[:n] {
+		if !c.dropped {
+			c.taken = true
+			batch = append(batch, c)
+		}
+	}
+	clear(g.queue[:n]) // the calls taken are the batch's now
+	g.queue = g.queue[n:]
+	return batch
+}
+
+// runGroup runs the calls in one transaction, each in a savepoint. The
+// calls are taken once the transaction has begun (on SQLite, once it has
+// the one writer): until then a caller may still give its call up.
+func (db *DB) runGroup(g *group) {
+	finished := false
+	var sqlTx *sql.Tx
+	var batch []*groupCall
 	defer func() {
+		if !finished { // a call ended the goroutine (runtime.Goexit): nothing commits
+			if sqlTx != nil {
+				_ = sqlTx.Rollback()
+			}
+			for _, c := range batch {
+				if c.err == nil && c.panic == nil {
+					c.err = errors.New("a grouped write ended its goroutine: not committed")
+				}
+			}
+		}
 		for _, c := range batch {
 			close(c.done)
 		}
 	}()
 	ctx := context.Background() // the calls' contexts end at different times
 	db.wStmts.prepare(ctx)
-	sqlTx, err := db.w.BeginTx(ctx, nil)
+	var err error
+	sqlTx, err = db.w.BeginTx(ctx, nil)
+	batch = g.take()
 	if err != nil {
+		sqlTx = nil
 		for _, c := range batch {
 			c.err = errs.Wrap(err, "begin")
 		}
+		finished = true
 		return
 	}
 	tx := &Tx{tx: sqlTx, d: db.d, detached: true, stmts: db.wStmts}
@@ -159,9 +239,12 @@ func (db *DB) runGroup(batch []*groupCall) {
 		for _, c := range kept {
 			c.err = broken
 		}
+		finished = true
 		return
 	}
-	if err := sqlTx.Commit(); err != nil {
+	err = sqlTx.Commit()
+	finished = true
+	if err != nil {
 		for _, c := range kept {
 			c.err = errs.Wrap(err, "commit")
 		}
@@ -244,7 +327,10 @@ func (c *stmtCache) prepare(ctx context.Context) {
 	c.pending = map[string]struct{}{}
 	c.mu.Unlock()
 	for q := range qs {
-		st, err := c.pool.PrepareContext(context.WithoutCancel(ctx), q)
+		if ctx.Err() != nil {
+			return // the rest is noted again when next run
+		}
+		st, err := c.pool.PrepareContext(ctx, q)
 		if err != nil {
 			continue // it runs as text, and reports its error there
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -128,4 +129,57 @@ func TestGW3_SQLiteStatementsReused(t *testing.T) {
 			t.Fatalf("s-%d = %q", i, got)
 		}
 	}
+}
+
+// A grouped call given up while it waits (its request timed out) leaves
+// at once and is never run: calls do not pile up behind a busy writer.
+func TestGW3_GroupedCallGivenUpWhileQueued(t *testing.T) {
+	db := storetest.SQLite(t) // one writer: a transaction holds it
+	ctx := context.Background()
+	hold, held := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = db.Write(ctx, func(tx *store.Tx) error { close(held); <-hold; return nil })
+	}()
+	<-held
+	gone, cancel := context.WithCancel(ctx)
+	ran := make(chan struct{}, 1)
+	res := make(chan error, 1)
+	go func() {
+		res <- db.WriteGrouped(gone, func(tx *store.Tx) error { ran <- struct{}{}; return nil })
+	}()
+	cancel()
+	if err := <-res; !errors.Is(err, context.Canceled) {
+		t.Fatalf("given up while queued: %v, want context.Canceled", err)
+	}
+	close(hold)
+	// The next grouped call runs; the dropped one never did.
+	if err := db.WriteGrouped(ctx, func(tx *store.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ran:
+		t.Fatal("a call given up while queued was run")
+	default:
+	}
+}
+
+// A grouped call that ends the goroutine running it (runtime.Goexit, as a
+// test's t.Fatal would) is not taken for a success, and later calls run.
+func TestGW3_GroupedCallEndingItsGoroutine(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		err := db.WriteGrouped(ctx, func(tx *store.Tx) error {
+			if _, err := tx.SettingOrInit(ctx, "goexit", "v"); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+		if err == nil || settingOf(t, db, "goexit") != "" {
+			t.Fatalf("a call that ended its goroutine: error %v, setting %q; want an error and nothing written", err, settingOf(t, db, "goexit"))
+		}
+		if err := db.WriteGrouped(ctx, func(tx *store.Tx) error { _, err := tx.SettingOrInit(ctx, "after", "v"); return err }); err != nil || settingOf(t, db, "after") != "v" {
+			t.Fatalf("the next call: %v", err)
+		}
+	})
 }

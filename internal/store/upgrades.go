@@ -728,3 +728,10 @@ func (t *Tx) HoldCommand(ctx context.Context, orgID, id string, at time.Time) er
 		WHERE org_id = ? AND id = ? AND state IN ('pending', 'delivered')`, micros(at), orgID, id)
 	return errs.Wrap(err, "hold command")
 }
+
+// LockPacing takes the organization's pacing lock until the transaction
+// ends (FW-7): the upgrade requests and dispatch passes of every instance
+// count its running tasks and start more one at a time.
+func (t *Tx) LockPacing(ctx context.Context, orgID string) error {
+	return errs.Wrap(t.lockKey(ctx, "upgrade.pace:"+orgID), "lock pacing")
+}

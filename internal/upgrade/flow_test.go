@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -675,6 +676,45 @@ func TestFW4_WindowTaskUnderWayKeepsGoingUnderAsap(t *testing.T) {
 		wantState(t, f.task(args.Task), "downloading")
 		if r := f.devices[0].Progress(cmd.ID, device.StageInstalling, 0); !r.Proceed {
 			t.Fatalf("install refused after the old window: %+v", r)
+		}
+	})
+}
+
+// TestFW7_PacingHoldsAcrossConcurrentRequests: upgrade requests made at
+// the same time (on PostgreSQL, each in its own transaction, from any
+// instance) and the dispatcher together start no more than the limits.
+func TestFW7_PacingHoldsAcrossConcurrentRequests(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		const n = 12
+		f := newFleet(t, db, n)
+		if r := f.s.Call("PUT", "/api/v1/orgs/"+f.org+"/upgrade-limits", f.owner.Token, map[string]int{"max_concurrent": 3, "max_per_site": 100}); r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = f.s.Call("POST", "/api/v1/orgs/"+f.org+"/upgrades", f.owner.Token, map[string]any{"device_ids": []string{f.ids[i]}}).Status
+			}()
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); f.dispatch() }()
+		wg.Wait()
+		for i, st := range statuses {
+			if st != 202 {
+				t.Fatalf("request %d: %d", i, st)
+			}
+		}
+		var tasks api.List[api.TaskJSON]
+		r := f.s.Call("GET", "/api/v1/orgs/"+f.org+"/tasks?state=scheduled", f.owner.Token, nil)
+		if err := r.Decode(&tasks); err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks.Items) != 3 {
+			t.Fatalf("FW-7/%d tasks started by %d requests at once, want the limit, 3", len(tasks.Items), n)
 		}
 	})
 }

@@ -488,8 +488,12 @@ const (
 )
 
 // running returns an organization's pacing limits and how many of its
-// tasks run now, in all and per site folder (FW-7).
+// tasks run now, in all and per site folder (FW-7). It takes the pacing lock
+// first: what it counts holds until the transaction ends.
 func (s *Service) running(ctx context.Context, tx Tx, orgID string, t org.Tree) (Limits, int, map[string]int, error) {
+	if err := tx.LockPacing(ctx, orgID); err != nil {
+		return Limits{}, 0, nil, err
+	}
 	lim, err := s.limits(ctx, tx, orgID)
 	if err != nil {
 		return Limits{}, 0, nil, err

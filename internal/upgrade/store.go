@@ -71,6 +71,9 @@ type Tx interface {
 	QueuedTasks(ctx context.Context, orgID string, now time.Time, after *QueueKey, limit int) ([]Live, error)
 	// RunningByFolder counts the organization's running tasks by folder.
 	RunningByFolder(ctx context.Context, orgID string) (map[string]int, error)
+	// LockPacing makes the transactions that count an organization's running
+	// tasks and start more run one after the other, on any instance.
+	LockPacing(ctx context.Context, orgID string) error
 	// LiveTasks returns every running task, and every queued task whose
 	// window has closed, across organizations, with its device.
 	LiveTasks(ctx context.Context, now time.Time) ([]Live, error)
