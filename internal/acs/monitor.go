@@ -137,5 +137,6 @@ func (s *Service) failSilent(ctx context.Context, tx Tx, srv Server, u Upgrade, 
 	return tx.RecordAudit(ctx, audit.Entry{OrgID: srv.OrgID, At: now, Actor: audit.System("acs.detect_offline"),
 		Action: audit.ServerUpgradeResult, TargetType: audit.TargetServer, TargetID: srv.ID,
 		Details: map[string]any{"name": srv.Name, "from": u.FromVersion.String(), "to": u.Version.String(),
-			"state": string(u.State), "new_version": u.NewVersion.String(), "upgrade": u.ID, "reason_key": u.ReasonKey}})
+			"state": string(u.State), "new_version": u.NewVersion.String(), "upgrade": u.ID, "reason_key": u.ReasonKey,
+			"hours": int(MaxInstall.Hours())}})
 }

@@ -9,6 +9,7 @@ import (
 	"mysystems/internal/audit"
 	"mysystems/internal/device"
 	"mysystems/internal/errs"
+	"mysystems/internal/i18n"
 	"mysystems/internal/org"
 )
 
@@ -237,8 +238,12 @@ func (s *Service) Result(ctx context.Context, token, upgradeID string, in device
 		}
 		switch u.State {
 		case Succeeded, Failed:
-			out = replyOf(u)
-			return nil
+			if !(u.State == Failed && u.ReasonKey == ReasonSilent && in.OK) {
+				out = replyOf(u)
+				return nil
+			}
+			// The portal gave the upgrade up for a silent server; the server
+			// that reports success after all is believed.
 		case Canceled:
 			return errs.E(errs.Conflict, "err.server.result_canceled", u.Version.String())
 		}
@@ -256,7 +261,7 @@ func (s *Service) Result(ctx context.Context, token, upgradeID string, in device
 // otherwise); the server's version follows, with an audit line.
 func (s *Service) recordOutcome(ctx context.Context, tx Tx, srv Server, u Upgrade, ok bool, v Version, reason string, now time.Time) (Upgrade, error) {
 	if ok {
-		u.State, u.NewVersion = Succeeded, u.Version
+		u.State, u.NewVersion, u.ReasonKey = Succeeded, u.Version, ""
 	} else {
 		u.State, u.Reason, u.NewVersion = Failed, reason, srv.Version
 	}
@@ -284,5 +289,9 @@ func (s *Service) recordOutcome(ctx context.Context, tx Tx, srv Server, u Upgrad
 }
 
 func replyOf(u Upgrade) device.ServerResultReply {
-	return device.ServerResultReply{State: string(u.State), NewVersion: u.NewVersion.String(), Reason: u.Reason}
+	reason := u.Reason
+	if u.ReasonKey != "" {
+		reason = i18n.Message{Key: u.ReasonKey, Args: []any{int(MaxInstall.Hours())}}.In("en")
+	}
+	return device.ServerResultReply{State: string(u.State), NewVersion: u.NewVersion.String(), Reason: reason}
 }

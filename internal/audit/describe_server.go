@@ -44,6 +44,9 @@ func describeServer(e Entry, d map[string]any, p func(string, ...any) Descriptio
 		if r := str(d["reason"]); r != "" {
 			out.Lines = []Line{{Label: "audit.line.server_words", To: r}}
 		}
+		if k := str(d["reason_key"]); k != "" { // the portal's reason (a server silent after it picked the upgrade up)
+			out.Lines = []Line{{Label: "audit.line.reason", To: Phrase{Key: k, Args: []any{d["hours"]}}}}
+		}
 		if v := str(d["new_version"]); v != "" {
 			out.Lines = append(out.Lines, Line{Label: "audit.line.version", To: v})
 		}

@@ -501,8 +501,9 @@ func TestSRV3_SilentAfterPickupFails(t *testing.T) {
 		srv := e.EnrolledServer(e.owner.Token, e.org, "Site A", sim.ServerConfig{})
 		base := "/api/v1/orgs/" + e.org + "/servers/" + srv.ID() + "/upgrade"
 		e.Want(e.Call("POST", base, e.owner.Token, map[string]string{}), 202, "")
-		if reply, err := srv.Poll(ctx); err != nil || reply.Upgrade == nil {
-			t.Fatalf("picked up: %+v %v", reply, err)
+		picked, err := srv.Poll(ctx)
+		if err != nil || picked.Upgrade == nil {
+			t.Fatalf("picked up: %+v %v", picked, err)
 		}
 		e.Clock.Advance(acs.MaxInstall - time.Minute)
 		if _, err := e.App.ACS.DetectOffline(ctx); err != nil {
@@ -537,5 +538,10 @@ func TestSRV3_SilentAfterPickupFails(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.Want(e.Call("POST", base, e.owner.Token, map[string]string{}), 202, "")
+		// A success reported after all is believed.
+		late, err := srv.Report(ctx, picked.Upgrade.ID, proto.ServerUpgradeResult{OK: true})
+		if err != nil || late.State != "succeeded" {
+			t.Errorf("SRV-3/a late success: %+v %v", late, err)
+		}
 	})
 }

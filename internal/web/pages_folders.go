@@ -357,7 +357,10 @@ func (u *UI) deleteFolder(c *call) {
 	if page.Holds == "" && !c.acknowledged("folder_delete", v) {
 		return
 	}
-	if err := u.d.Orgs.DeleteFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, true); err != nil {
+	// A folder the page found holding something is not confirmed for
+	// deletion: emptied meanwhile, it is refused rather than deleted
+	// unconfirmed; still full, the service says what it holds.
+	if err := u.d.Orgs.DeleteFolder(c.r.Context(), c.actor, c.org.ID, page.Folder.ID, page.Holds == ""); err != nil {
 		c.failedTo("form.error.folder.delete", "folder_delete", v, err)
 		return
 	}
