@@ -206,19 +206,20 @@ func Enter(ctx context.Context, tx org.Tx, actor audit.Actor, orgID string, acti
 // rate limit per organization and client address.
 func (s *Service) Claim(ctx context.Context, actor audit.Actor, orgID string, in ClaimInput) (Device, error) {
 	var d Device
-	err := s.store.Write(ctx, func(tx Tx) error {
+	hits, err := s.reserveClaim(ctx, orgID, actor.ClientAddr)
+	if err != nil {
+		return d, err
+	}
+	err = s.store.Write(ctx, func(tx Tx) error {
 		_, _, t, err := Enter(ctx, tx, actor, orgID, access.ManageFleet)
 		if err != nil {
-			return err
-		}
-		if err := s.checkClaimRate(ctx, tx, orgID, actor.ClientAddr); err != nil {
 			return err
 		}
 		d, err = s.claim(ctx, tx, actor, t, in)
 		return err
 	})
-	if errors.Is(err, errBadClaim) {
-		s.countBadClaims(ctx, orgID, actor.ClientAddr, 1)
+	if !errors.Is(err, errBadClaim) {
+		s.takeBackClaim(ctx, hits) // only a wrong serial or OAK counts
 	}
 	if err == nil {
 		// The gateway learns the device's organization now, not at its
@@ -254,12 +255,56 @@ func (s *Service) checkClaimRate(ctx context.Context, tx Tx, orgID, addr string)
 	return nil
 }
 
+// claimKeys are the rate keys a failed claim counts against.
+func claimKeys(orgID, addr string) []string {
+	return []string{"claim:org:" + orgID, "claim:addr:" + addr}
+}
+
+// reserveClaim checks the claim limits and counts one failed claim in
+// advance, in a transaction of its own: claims made at the same time cannot
+// all pass the check before any is counted (on PostgreSQL the check locks
+// its keys). A claim that does not fail for its serial or OAK takes the
+// count back (takeBackClaim).
+func (s *Service) reserveClaim(ctx context.Context, orgID, addr string) ([]string, error) {
+	var hits []string
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if err := s.checkClaimRate(ctx, tx, orgID, addr); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		for _, key := range claimKeys(orgID, addr) {
+			id, err := tx.RateHit(ctx, key, now, s.cfg.ClaimWindow)
+			if err != nil {
+				return err
+			}
+			hits = append(hits, id)
+		}
+		return nil
+	})
+	return hits, err
+}
+
+// takeBackClaim takes back the failed claim reserveClaim counted, whatever
+// became of the caller's request.
+func (s *Service) takeBackClaim(ctx context.Context, hits []string) {
+	ctx = context.WithoutCancel(ctx)
+	_ = s.store.Write(ctx, func(tx Tx) error {
+		for _, id := range hits {
+			if err := tx.TakeBackRate(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // orgClaimFactor: an organization may fail this many times ClaimLimit.
 const orgClaimFactor = 5
 
 // countBadClaims records failed claims in a transaction of its own (the
-// claim's was rolled back).
+// claim's was rolled back), whatever became of the caller's request.
 func (s *Service) countBadClaims(ctx context.Context, orgID, addr string, n int) {
+	ctx = context.WithoutCancel(ctx)
 	now := s.clock.Now()
 	n = min(n, s.cfg.ClaimLimit)
 	_ = s.store.Write(ctx, func(tx Tx) error {

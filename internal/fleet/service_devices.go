@@ -74,12 +74,15 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 	}
 	var out []Device
 	bad := 0
+	// An import counts as one failed claim in advance (see reserveClaim);
+	// its other wrong rows are counted after it.
+	hits, err := s.reserveClaim(ctx, orgID, actor.ClientAddr)
+	if err != nil {
+		return nil, err
+	}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		_, _, t, err := Enter(ctx, tx, actor, orgID, access.ManageFleet)
 		if err != nil {
-			return err
-		}
-		if err := s.checkClaimRate(ctx, tx, orgID, actor.ClientAddr); err != nil {
 			return err
 		}
 		var report []ImportLine
@@ -128,8 +131,11 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, orgID string, r
 		}
 		return nil
 	})
-	if bad > 0 {
-		s.countBadClaims(ctx, orgID, actor.ClientAddr, bad)
+	switch {
+	case bad == 0:
+		s.takeBackClaim(ctx, hits)
+	case bad > 1:
+		s.countBadClaims(ctx, orgID, actor.ClientAddr, bad-1)
 	}
 	if err != nil {
 		return nil, err

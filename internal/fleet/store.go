@@ -89,6 +89,7 @@ type Tx interface {
 	// (as account.RateTx does).
 	RateCount(ctx context.Context, key string, now time.Time, window time.Duration, max int) (n int, next time.Time, err error)
 	RateHit(ctx context.Context, key string, now time.Time, window time.Duration) (id string, err error)
+	TakeBackRate(ctx context.Context, id string) error
 }
 
 // Store runs transactions.
