@@ -724,8 +724,11 @@ func (t *Tx) DropCommand(ctx context.Context, orgID, id, reason string, at time.
 
 // HoldCommand records that a device is at work on a command now.
 func (t *Tx) HoldCommand(ctx context.Context, orgID, id string, at time.Time) error {
+	// A hold less than holdFresh old stands: the row (and its index) is
+	// not rewritten for every report of a device at work.
 	_, err := t.exec(ctx, `UPDATE device_commands SET state = 'delivered', delivered_at = ?
-		WHERE org_id = ? AND id = ? AND state IN ('pending', 'delivered')`, micros(at), orgID, id)
+		WHERE org_id = ? AND id = ? AND (state = 'pending' OR state = 'delivered' AND (delivered_at IS NULL OR delivered_at < ?))`,
+		micros(at), orgID, id, micros(at.Add(-holdFresh)))
 	return errs.Wrap(err, "hold command")
 }
 
@@ -734,4 +737,25 @@ func (t *Tx) HoldCommand(ctx context.Context, orgID, id string, at time.Time) er
 // count its running tasks and start more one at a time.
 func (t *Tx) LockPacing(ctx context.Context, orgID string) error {
 	return errs.Wrap(t.lockKey(ctx, "upgrade.pace:"+orgID), "lock pacing")
+}
+
+// holdFresh is how recent a command's hold may be and stand (HoldCommand):
+// far below the time a delivered command waits for its result before it is
+// sent again (a minute by default).
+const holdFresh = 10 * time.Second
+
+// SaveTaskProgress writes a task's progress (stage and percent) when its
+// state is unchanged, if it is still at revision rev: the columns the
+// task's indexes hold are not rewritten.
+func (t *Tx) SaveTaskProgress(ctx context.Context, tk upgrade.Task, rev int) error {
+	res, err := t.exec(ctx, `UPDATE upgrade_tasks SET stage = ?, percent = ?, updated_at = ?, rev = rev + 1
+		WHERE org_id = ? AND id = ? AND rev = ? AND state = ?`,
+		tk.Stage, tk.Percent, micros(tk.UpdatedAt), tk.OrgID, tk.ID, rev, string(tk.State))
+	if err != nil {
+		return errs.Wrap(err, "save task progress")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.E(errs.Conflict, "err.upgrade.changed", tk.ID)
+	}
+	return nil
 }

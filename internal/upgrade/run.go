@@ -198,6 +198,7 @@ func (s *Service) Progress(ctx context.Context, orgID, serial, command string, p
 		}
 		now := s.clock.Now()
 		var changed bool
+		was := tk.State
 		reply, changed = tk.Report(command, p, now)
 		if !reply.Proceed {
 			return nil
@@ -206,7 +207,10 @@ func (s *Service) Progress(ctx context.Context, orgID, serial, command string, p
 		if err := tx.HoldCommand(ctx, orgID, command, now); err != nil {
 			return err
 		}
-		if changed {
+		switch {
+		case changed && tk.State == was:
+			return tx.SaveTaskProgress(ctx, tk, rev) // stage and percent only
+		case changed:
 			return tx.SaveTask(ctx, tk, rev)
 		}
 		return nil

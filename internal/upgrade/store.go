@@ -54,6 +54,9 @@ type Tx interface {
 	// SaveTask writes t if it is still at revision rev (the one read): it
 	// fails with errs.Conflict when another writer changed it since.
 	SaveTask(ctx context.Context, t Task, rev int) error
+	// SaveTaskProgress writes only a task's stage, percent and update time,
+	// its state unchanged, if it is still at revision rev.
+	SaveTaskProgress(ctx context.Context, t Task, rev int) error
 	// SaveTasks writes each of ts[i] if it is still at revision revs[i], in
 	// a few statements; it returns the ids of the tasks written (the others
 	// changed since).
