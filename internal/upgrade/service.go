@@ -639,6 +639,11 @@ func (s *Service) startAtOnce(ctx context.Context, tx Tx, orgID string, t org.Tr
 	for _, p := range releases {
 		byID[p.ID] = p
 	}
-	_, cmds, err := dispatchTasks(orgID, Pick(cands, lim, running, perSite), byID, now)
+	// At most a dispatch batch starts with the request (its transaction
+	// holds SQLite's one writer, and its devices wake at once); the
+	// dispatcher starts the rest, a batch at a time.
+	picked := Pick(cands, lim, running, perSite)
+	picked = picked[:min(len(picked), dispatchBatch)]
+	_, cmds, err := dispatchTasks(orgID, picked, byID, now)
 	return cmds, err
 }
