@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -9,8 +10,8 @@ import (
 
 // FuzzCursor: a list's cursor comes back from the client, so anything may
 // arrive. decodeCursor never panics; what it refuses is an invalid error
-// on field "cursor"; what it accepts, encoded again, decodes to the same
-// key. And any key the store encodes (the sort keys of every list: a
+// on field "cursor"; what it accepts holds no NUL (which PostgreSQL's text
+// cannot hold) and, encoded again, decodes to the same key. And any key the store encodes (the sort keys of every list: a
 // number, a number and an id, a string and an id) decodes to itself. The
 // seeds are f.Add below and testdata/fuzz/FuzzCursor.
 func FuzzCursor(f *testing.F) {
@@ -22,6 +23,8 @@ func FuzzCursor(f *testing.F) {
 	f.Add(uint8(0), "WzFlNDAwXQ", "", int64(0))   // [1e400]
 	f.Add(uint8(2), "not base64!", "\xff", int64(0))
 	f.Add(uint8(2), "", "", int64(0))
+	f.Add(uint8(2), "WyJcdTAwMDAiLCJcdWQ4MDAiXQ", "\x00", int64(0)) // ["\u0000","\ud800"]
+	f.Add(uint8(1), "WzEsIlx1MDAwMCJd", "a\x00b", int64(1))         // [1,"\u0000"]
 	f.Fuzz(func(t *testing.T, kind uint8, c, s string, n int64) {
 		refused := func(err error) {
 			e, ok := errs.As(err)
@@ -49,6 +52,8 @@ func FuzzCursor(f *testing.F) {
 			var id string
 			if err := decodeCursor(c, &at, &id); err != nil {
 				refused(err)
+			} else if strings.ContainsRune(id, 0) {
+				t.Fatalf("cursor %q: accepted id %q", c, id)
 			} else {
 				var at2 int64
 				var id2 string
@@ -58,13 +63,19 @@ func FuzzCursor(f *testing.F) {
 			}
 			var at2 int64
 			var id2 string
-			if err := decodeCursor(encodeCursor(n, s), &at2, &id2); err != nil || at2 != n || utf8.ValidString(s) && id2 != s {
+			if err := decodeCursor(encodeCursor(n, s), &at2, &id2); strings.ContainsRune(s, 0) {
+				if err == nil {
+					t.Fatalf("key (%d, %q) with a NUL decodes", n, s)
+				}
+			} else if err != nil || at2 != n || utf8.ValidString(s) && id2 != s {
 				t.Fatalf("key (%d, %q) decodes as (%d, %q), %v", n, s, at2, id2, err)
 			}
 		case 2:
 			var key, id string
 			if err := decodeCursor(c, &key, &id); err != nil {
 				refused(err)
+			} else if strings.ContainsRune(key+id, 0) {
+				t.Fatalf("cursor %q: accepted key (%q, %q)", c, key, id)
 			} else {
 				var k2, id2 string
 				if err := decodeCursor(encodeCursor(key, id), &k2, &id2); err != nil || k2 != key || id2 != id {
@@ -72,7 +83,11 @@ func FuzzCursor(f *testing.F) {
 				}
 			}
 			var k2, id2 string
-			if err := decodeCursor(encodeCursor(s, s), &k2, &id2); err != nil || utf8.ValidString(s) && (k2 != s || id2 != s) {
+			if err := decodeCursor(encodeCursor(s, s), &k2, &id2); strings.ContainsRune(s, 0) {
+				if err == nil {
+					t.Fatalf("key (%q, %q) with a NUL decodes", s, s)
+				}
+			} else if err != nil || utf8.ValidString(s) && (k2 != s || id2 != s) {
 				t.Fatalf("key (%q, %q) decodes as (%q, %q), %v", s, s, k2, id2, err)
 			}
 		}
