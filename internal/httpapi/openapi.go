@@ -256,17 +256,19 @@ var errorResponses = map[int]struct{ name, description string }{
 // errorStatuses are the error statuses an operation can answer, from its
 // shape and from the rules of its domain (operationErrors):
 //
-//   - every operation: 429 (the API's rate limits, per credential, per
-//     organization and, before authentication, per client address) and 500;
+//   - every operation: 400 (a path value or query parameter, documented or
+//     not, that is not text a database holds: a NUL, bytes that are not
+//     UTF-8), 429 (the API's rate limits, per credential, per organization
+//     and, before authentication, per client address) and 500;
 //   - with a credential: 401; with a vendor operator's credential: 403 (a
 //     person's token); under an organization: 403 (role, the organization's
 //     MFA requirement) and 404 (not a member, archived);
-//   - with path values: 400 (text a database cannot hold) and 404; with
-//     query parameters: 400;
+//   - with path values: 404 (no such resource); with query parameters:
+//     400 (a value the rules refuse);
 //   - with a body: 400 and 408 (a body cut short); with a JSON body: 415
 //     (not sent as application/json).
 func errorStatuses(rt Route) []int {
-	set := map[int]bool{http.StatusTooManyRequests: true, http.StatusInternalServerError: true}
+	set := map[int]bool{http.StatusBadRequest: true, http.StatusTooManyRequests: true, http.StatusInternalServerError: true}
 	if rt.Auth != AuthNone {
 		set[http.StatusUnauthorized] = true
 	}
@@ -275,18 +277,15 @@ func errorStatuses(rt Route) []int {
 	}
 	params := pathParams(rt.Path)
 	if len(params) > 0 {
-		set[http.StatusBadRequest], set[http.StatusNotFound] = true, true
+		set[http.StatusNotFound] = true
 	}
 	for _, p := range params {
 		if p == "org" && rt.Auth == AuthUser {
 			set[http.StatusForbidden] = true
 		}
 	}
-	if len(rt.Query) > 0 {
-		set[http.StatusBadRequest] = true
-	}
 	if rt.Request != nil || rt.RawBody != "" || len(rt.Form) > 0 {
-		set[http.StatusBadRequest], set[http.StatusRequestTimeout] = true, true
+		set[http.StatusRequestTimeout] = true
 	}
 	if rt.Request != nil {
 		set[http.StatusUnsupportedMediaType] = true
@@ -305,8 +304,7 @@ func errorStatuses(rt Route) []int {
 // operationErrors are the statuses an operation's own rules add to those of
 // its shape (errorStatuses): a wrong sign-in, a state that forbids the
 // change (409), a personal API token where a session is needed (403), a
-// value refused by an operation without a body or query (400), a link
-// that leads nowhere (404).
+// link that leads nowhere (404).
 var operationErrors = map[string][]int{
 	"POST /api/v1/auth/login":                                    {401},
 	"POST /api/v1/auth/logout":                                   {400}, // a personal API token is not a session
