@@ -83,7 +83,8 @@ var queryRoutes = []struct{ path, params string }{
 // list filters and sort, audit and task filters, page sizes and cursors)
 // and arbitrary CSV to the device import, through the whole server. It
 // never answers 5xx; a refusal is a JSON error whose code maps to its
-// status, a 400 names a parameter of the route (or "csv" for the import);
+// status, a 400 names a parameter of the route or of the query (or "csv"
+// for the import);
 // a page is a JSON list, or CSV when asked, and its next_cursor fetches the
 // next page. In an import, $SERIAL and $OAK stand for an identity minted
 // and not yet claimed. It runs on SQLite and, when MYSYSTEMS_TEST_POSTGRES
@@ -159,7 +160,12 @@ func (tg queryTarget) check(t *testing.T, kind uint8, in string) {
 	path := strings.ReplaceAll(rt.path, "{org}", tg.org)
 	target := path + "?" + urlSafe(strings.ReplaceAll(in, "$DEVICE", tg.device))
 	res, raw := tg.do("GET", target, token, "", nil)
-	tg.answer(t, "GET "+target, in, res, raw, strings.Fields(rt.params))
+	fields := strings.Fields(rt.params)
+	sent, _ := url.ParseQuery(strings.SplitN(target, "?", 2)[1]) // what the server reads of it
+	for k := range sent {
+		fields = append(fields, k) // a value that is not text is refused on its own name
+	}
+	tg.answer(t, "GET "+target, in, res, raw, fields)
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		return
 	}
