@@ -18,7 +18,8 @@ import (
 // with known keys, holds settings the server runs with as given (a log
 // format and level it knows, a finite non-negative rate limit with a
 // burst, a non-negative heartbeat), and written back as a file loads again
-// to the same configuration. The seeds are f.Add below and
+// to the same configuration. The seeds are f.Add below, which `go test`
+// runs, and the inputs fuzzing found failing, in
 // testdata/fuzz/FuzzConfigFile.
 func FuzzConfigFile(f *testing.F) {
 	f.Add([]byte(`{"listen":"127.0.0.1:9001","base_url":"https://portal.example.com","log_format":"json","log_level":"debug"}`), "", "")

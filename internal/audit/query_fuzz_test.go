@@ -18,7 +18,8 @@ import (
 // catalogue message in English and French. What is accepted is trimmed,
 // bounded (a positive limit, a cursor of at most MaxCursor bytes), with
 // times in UTC; written back as a query it reads again to the same page
-// and filter. The seeds are f.Add below and testdata/fuzz/FuzzAuditQuery.
+// and filter. The seeds are f.Add below, which `go test` runs, and the
+// inputs fuzzing found failing, in testdata/fuzz/FuzzAuditQuery.
 func FuzzAuditQuery(f *testing.F) {
 	f.Add("action=org.,member.invite&actor=usr_1&target=dev_2&since=2026-03-01&until=2026-03-31T12:00:00%2B02:00&limit=20&cursor=WzQyXQ")
 	f.Add("since=2026-02-30")

@@ -45,7 +45,8 @@ func contains(list []string, s string) bool {
 // a refusal is an invalid error on field "csv" that reads in English and
 // French; what it accepts is 1 to MaxImportLines rows of trimmed cells,
 // in increasing line order, and written back as CSV (with a header row)
-// reads again to the same rows. Seeds: f.Add below and
+// reads again to the same rows. The seeds are f.Add below, which `go test`
+// runs, and the inputs fuzzing found failing, in
 // testdata/fuzz/FuzzImportCSV.
 func FuzzImportCSV(f *testing.F) {
 	f.Add([]byte("serial,oak,folder\nACCC8E000001,OAK-1234-5678,Site A/Lobby\n"))

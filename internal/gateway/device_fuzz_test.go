@@ -84,8 +84,8 @@ func newDeviceTarget(f *testing.F, kind string) deviceTarget {
 // server never answers 5xx; a refusal is a JSON error whose code maps to
 // its status, with a message; an answer of 200 is the reply the protocol
 // defines. It runs on SQLite and, when MYSYSTEMS_TEST_POSTGRES is set, on
-// PostgreSQL too. The seeds are f.Add below and
-// testdata/fuzz/FuzzDeviceBodies.
+// PostgreSQL too. The seeds are f.Add below, which `go test` runs, and the
+// inputs fuzzing found failing, in testdata/fuzz/FuzzDeviceBodies.
 func FuzzDeviceBodies(f *testing.F) {
 	f.Add(uint8(0), "", []byte(`{"serial":"ACCC8E000001","secret":"x","model":"AXIS P3265-LVE","firmware":"11.11.0","accounts":[{"username":"root","role":"admin"}],"public_key":"AAAA"}`))
 	f.Add(uint8(0), "", []byte(`{"serial":"$SERIAL","secret":"$SECRET","model":"AXIS P3265-LVE","firmware":"12.2.35","public_key":"AAAA"}`))

@@ -88,7 +88,8 @@ var queryRoutes = []struct{ path, params string }{
 // a page is a JSON list, or CSV when asked, and its next_cursor fetches the
 // next page. In an import, $SERIAL and $OAK stand for an identity minted
 // and not yet claimed. It runs on SQLite and, when MYSYSTEMS_TEST_POSTGRES
-// is set, on PostgreSQL too. The seeds are f.Add below and
+// is set, on PostgreSQL too. The seeds are f.Add below, which `go test`
+// runs, and the inputs fuzzing found failing, in
 // testdata/fuzz/FuzzAPIQueries.
 func FuzzAPIQueries(f *testing.F) {
 	f.Add(uint8(0), "status=online&sort=-firmware&limit=1")
