@@ -164,7 +164,9 @@ func (tg queryTarget) check(t *testing.T, kind uint8, in string) {
 	fields := strings.Fields(rt.params)
 	sent, _ := url.ParseQuery(strings.SplitN(target, "?", 2)[1]) // what the server reads of it
 	for k := range sent {
-		fields = append(fields, k) // a value that is not text is refused on its own name
+		// A value that is not text is refused on its own name, shown as
+		// text (U+FFFD for a NUL and for bytes that are not UTF-8).
+		fields = append(fields, k, strings.ReplaceAll(strings.ToValidUTF8(k, "\uFFFD"), "\x00", "\uFFFD"))
 	}
 	tg.answer(t, "GET "+target, in, res, raw, fields)
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
