@@ -14,7 +14,10 @@
 #     for the MFA tests.
 #   - a C compiler, because the race detector needs cgo.
 #   - staticcheck, pinned, built into .tools/bin (gitignored).
-# Then: gofmt, go vet, staticcheck, go test -race. Under CI=true (.ci/run) the
+#   - Node.js 20.19+ or 22.12+ with npm for the OpenAPI lint (the Redocly CLI,
+#     pinned, run with npx); not installed here: Debian 12's is too old.
+# Then: gofmt, go vet, staticcheck, go test -race, and a lint of the served
+# OpenAPI document. Under CI=true (.ci/run) the
 # Go tests fail instead of skipping when a service is missing.
 set -euo pipefail
 
@@ -234,6 +237,43 @@ else
 fi
 step "go test -race -count=1 ${test_args[*]}  (CI=${CI:-false})"
 go test -race -count=1 "${test_args[@]}" || die "go test (total $((SECONDS - T0))s)"
+done_step
+
+# ---------------------------------------------------------------- OpenAPI lint
+# The document the server serves, linted with Redocly's recommended rules
+# (exceptions, each with its reason, in redocly.yaml); warnings fail too. npx
+# fetches the pinned CLI from the npm registry npm is configured with. The CLI
+# needs Node.js 20.19+ (or 22.12+), newer than Debian 12's: without it the
+# step is skipped, except under CI=true, where it fails.
+REDOCLY_VERSION=2.77.0
+step "OpenAPI document: redocly lint ($REDOCLY_VERSION)"
+node_ok() {
+	local v major minor
+	have npx && v=$(node -p 'process.versions.node' 2>/dev/null) || return 1
+	major=${v%%.*}
+	minor=${v#*.}
+	minor=${minor%%.*}
+	[ "$major" -gt 22 ] || { [ "$major" -eq 22 ] && [ "$minor" -ge 12 ]; } || { [ "$major" -eq 20 ] && [ "$minor" -ge 19 ]; }
+}
+if ! node_ok; then
+	need="Node.js 20.19+ or 22.12+ with npm (found: $(node --version 2>/dev/null || echo none))"
+	[ "${CI:-}" != true ] || die "the OpenAPI lint needs $need"
+	echo "    SKIPPED: the OpenAPI lint needs $need"
+else
+	echo "    node $(node --version), npm $(npm --version)"
+	openapi_dir=$(mktemp -d)
+	trap 'rm -rf "$openapi_dir"' EXIT
+	MYSYSTEMS_OPENAPI_OUT="$openapi_dir/openapi.json" go test -count=1 -run '^TestOpenAPIDocumentWrite$' ./internal/httpapi/ >/dev/null ||
+		die "could not write the OpenAPI document"
+	[ -s "$openapi_dir/openapi.json" ] || die "the OpenAPI document was not written"
+	lint_rc=0
+	lint_out=$(npx --yes "@redocly/cli@$REDOCLY_VERSION" lint --extends recommended "$openapi_dir/openapi.json" 2>&1) || lint_rc=$?
+	grep -v '[║╔╚]' <<<"$lint_out" | sed -e '/^[[:space:]]*$/d' -e 's/^/    /'
+	[ "$lint_rc" -eq 0 ] || die "redocly lint of the OpenAPI document found errors"
+	if grep -Eq 'You have [0-9]+ warnings?' <<<"$lint_out"; then
+		die "redocly lint of the OpenAPI document found warnings (fix them, or turn the rule off in redocly.yaml with the reason)"
+	fi
+fi
 done_step
 
 printf '\nscripts/test.sh: all steps passed in %ss\n' $((SECONDS - T0))

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -118,6 +121,9 @@ func (c *Config) loadFileAndEnv(args []string, getenv func(string) string) error
 		if err := dec.Decode(c); err != nil {
 			return fmt.Errorf("config file %s: %w", path, err)
 		}
+		if _, err := dec.Token(); err != io.EOF {
+			return fmt.Errorf("config file %s: more than one JSON object (or text after it)", path)
+		}
 	}
 	str := func(name string, dst *string) error {
 		if v := getenv(name); v != "" {
@@ -155,6 +161,31 @@ func (c *Config) loadFileAndEnv(args []string, getenv func(string) string) error
 			return fmt.Errorf("MYSYSTEMS_RATE_LIMIT: %w", err)
 		}
 		c.RateLimit = f
+	}
+	return nil
+}
+
+// check refuses settings the server cannot run with, whichever of the file,
+// the environment or the flags gave them, rather than starting with
+// something else than what was asked.
+func (c Config) check() error {
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
+		return fmt.Errorf("rate limit %v: want a number of requests per second, 0 for none", c.RateLimit)
+	}
+	if c.RateBurst < 0 || c.RateLimit > 0 && c.RateBurst < 1 {
+		return fmt.Errorf("rate burst %d: want at least 1 with a rate limit", c.RateBurst)
+	}
+	if c.Heartbeat < 0 {
+		return fmt.Errorf("heartbeat %v: want a positive interval, 0 for the default", c.Heartbeat)
 	}
 	return nil
 }

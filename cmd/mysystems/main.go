@@ -126,6 +126,9 @@ func loadConfig(name string, args []string, stderr io.Writer, getenv func(string
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
 	}
+	if err := cfg.check(); err != nil {
+		return cfg, nil, err
+	}
 	return cfg, fs.Args(), nil
 }
 

@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"mysystems/internal/audit"
 	"mysystems/internal/edge"
 )
 
@@ -23,6 +25,7 @@ func (a *API) OpenAPI() map[string]any {
 			item = map[string]any{}
 			paths[rt.Path] = item
 		}
+		key := rt.Method + " " + rt.Path
 		op := map[string]any{
 			"summary":     rt.Summary,
 			"operationId": operationID(rt),
@@ -31,11 +34,11 @@ func (a *API) OpenAPI() map[string]any {
 		var params []any
 		for _, name := range pathParams(rt.Path) {
 			params = append(params, map[string]any{"name": name, "in": "path", "required": true,
-				"schema": map[string]any{"type": "string"}})
+				"schema": map[string]any{"type": "string", "minLength": 1}})
 		}
 		for _, q := range rt.Query {
 			params = append(params, map[string]any{"name": q.Name, "in": "query", "description": q.Description,
-				"schema": map[string]any{"type": "string"}})
+				"schema": queryParamSchema(rt, q.Name)})
 		}
 		if len(params) > 0 {
 			op["parameters"] = params
@@ -49,7 +52,7 @@ func (a *API) OpenAPI() map[string]any {
 			op["security"] = []any{}
 		}
 		if rt.Request != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			op["requestBody"] = map[string]any{"required": !optionalBody[key], "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Request))}}}
 		}
 		if rt.RawBody != "" {
@@ -83,18 +86,34 @@ func (a *API) OpenAPI() map[string]any {
 			}
 			responses[strconv.Itoa(status)] = map[string]any{"description": http.StatusText(status), "content": content}
 		}
-		responses["default"] = map[string]any{"description": "error",
-			"content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
+		for _, st := range errorStatuses(rt) {
+			responses[strconv.Itoa(st)] = map[string]any{"$ref": "#/components/responses/" + errorResponses[st].name}
+		}
 		op["responses"] = responses
 		item[strings.ToLower(rt.Method)] = op
+	}
+	errorComponents := map[string]any{}
+	for st, r := range errorResponses {
+		resp := map[string]any{"description": r.description,
+			"content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
+		if st == http.StatusTooManyRequests {
+			resp["headers"] = map[string]any{"Retry-After": map[string]any{
+				"description": "seconds to wait before trying again",
+				"schema":      map[string]any{"type": "integer", "minimum": 1}}}
+		}
+		errorComponents[r.name] = resp
 	}
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "mysystems API", "version": "1",
 			"description": "Organizations, people, devices, AXIS OS, ACS Pro servers and licenses. Errors are {\"error\":{\"code\",\"message\"}}; lists are {\"items\",\"next_cursor\"}."},
-		"paths": paths,
+		// Relative: the API is at the root of the server that serves this
+		// document, whatever its address.
+		"servers": []any{map[string]any{"url": "/", "description": "the server that serves this document"}},
+		"paths":   paths,
 		"components": map[string]any{
-			"schemas": g.components,
+			"schemas":   g.components,
+			"responses": errorComponents,
 			"securitySchemes": map[string]any{
 				"bearer":   map[string]any{"type": "http", "scheme": "bearer", "description": "session token from /auth/login or a personal API token"},
 				"platform": map[string]any{"type": "http", "scheme": "bearer", "description": "vendor-operator platform token"},
@@ -138,7 +157,9 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case t.Kind() == reflect.Pointer:
 		s := g.schema(t.Elem())
 		if _, isRef := s["$ref"]; isRef {
-			return map[string]any{"allOf": []any{s}, "nullable": true}
+			// Every component is an object; OpenAPI 3.0 wants the type of
+			// what is nullable next to nullable.
+			return map[string]any{"type": "object", "allOf": []any{s}, "nullable": true}
 		}
 		c := map[string]any{}
 		for k, v := range s {
@@ -216,4 +237,180 @@ func componentName(t reflect.Type) string {
 		n = n[:i] + inner
 	}
 	return n
+}
+
+// errorResponses are the error answers the API documents, each a shared
+// response of the document (components/responses) with the error body.
+var errorResponses = map[int]struct{ name, description string }{
+	http.StatusBadRequest:           {"BadRequest", "the request is not valid: a body, parameter or path value that cannot be read, or a value the rules refuse (error.field names it)"},
+	http.StatusUnauthorized:         {"Unauthorized", "no credential, or one that is unknown, expired or revoked (or, for a sign-in, wrong)"},
+	http.StatusForbidden:            {"Forbidden", "the caller may not do this: their role, the organization's MFA requirement, or the kind of credential"},
+	http.StatusNotFound:             {"NotFound", "no such resource, or none the caller can see"},
+	http.StatusRequestTimeout:       {"RequestTimeout", "the request body did not arrive in time"},
+	http.StatusConflict:             {"Conflict", "the resource's state does not allow this now"},
+	http.StatusUnsupportedMediaType: {"UnsupportedMediaType", "the body is not sent as application/json"},
+	http.StatusTooManyRequests:      {"TooManyRequests", "over a rate limit: try again after Retry-After seconds"},
+	http.StatusInternalServerError:  {"InternalError", "the server failed; error.request_id finds its log line"},
+}
+
+// errorStatuses are the error statuses an operation can answer, from its
+// shape and from the rules of its domain (operationErrors):
+//
+//   - every operation: 400 (a path value or query parameter, documented or
+//     not, that is not text a database holds: a NUL, bytes that are not
+//     UTF-8), 429 (the API's rate limits, per credential, per organization
+//     and, before authentication, per client address) and 500;
+//   - with a credential: 401; with a vendor operator's credential: 403 (a
+//     person's token); under an organization: 403 (role, the organization's
+//     MFA requirement) and 404 (not a member, archived);
+//   - with path values: 404 (no such resource); with query parameters:
+//     400 (a value the rules refuse);
+//   - with a body: 400 and 408 (a body cut short); with a JSON body: 415
+//     (not sent as application/json).
+func errorStatuses(rt Route) []int {
+	set := map[int]bool{http.StatusBadRequest: true, http.StatusTooManyRequests: true, http.StatusInternalServerError: true}
+	if rt.Auth != AuthNone {
+		set[http.StatusUnauthorized] = true
+	}
+	if rt.Auth == AuthVendor {
+		set[http.StatusForbidden] = true
+	}
+	params := pathParams(rt.Path)
+	if len(params) > 0 {
+		set[http.StatusNotFound] = true
+	}
+	for _, p := range params {
+		if p == "org" && rt.Auth == AuthUser {
+			set[http.StatusForbidden] = true
+		}
+	}
+	if rt.Request != nil || rt.RawBody != "" || len(rt.Form) > 0 {
+		set[http.StatusRequestTimeout] = true
+	}
+	if rt.Request != nil {
+		set[http.StatusUnsupportedMediaType] = true
+	}
+	for _, st := range operationErrors[rt.Method+" "+rt.Path] {
+		set[st] = true
+	}
+	out := make([]int, 0, len(set))
+	for st := range set {
+		out = append(out, st)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// operationErrors are the statuses an operation's own rules add to those of
+// its shape (errorStatuses): a wrong sign-in, a state that forbids the
+// change (409), a personal API token where a session is needed (403), a
+// link that leads nowhere (404).
+var operationErrors = map[string][]int{
+	"POST /api/v1/auth/login":                                    {401},
+	"POST /api/v1/auth/logout":                                   {400}, // a personal API token is not a session
+	"POST /api/v1/auth/mfa":                                      {401},
+	"POST /api/v1/me/tokens":                                     {403, 409}, // only a session creates tokens; too many
+	"POST /api/v1/me/mfa/totp":                                   {403, 409}, // MFA changes need a session; already on
+	"POST /api/v1/me/mfa/totp/confirm":                           {403, 409},
+	"POST /api/v1/me/mfa/recovery-codes":                         {403},
+	"POST /api/v1/me/mfa/email":                                  {403, 409},
+	"POST /api/v1/me/mfa/email/confirm":                          {403, 409},
+	"POST /api/v1/me/mfa/email/code":                             {400, 403}, // the method is not e-mail
+	"DELETE /api/v1/me/mfa":                                      {403},
+	"POST /api/v1/vendor/orgs/{org}/restore":                     {409}, // not archived
+	"POST /api/v1/orgs/{org}/folders":                            {409}, // a sibling has the name
+	"PATCH /api/v1/orgs/{org}/folders/{id}":                      {409},
+	"DELETE /api/v1/orgs/{org}/folders/{id}":                     {409}, // the root, or not empty
+	"PATCH /api/v1/orgs/{org}/members/{user}":                    {409}, // the last owner
+	"DELETE /api/v1/orgs/{org}/members/{user}":                   {409},
+	"POST /api/v1/orgs/{org}/members/remove":                     {409},
+	"POST /api/v1/orgs/{org}/invitations":                        {409},           // already a member
+	"DELETE /api/v1/orgs/{org}/invitations/{id}":                 {409},           // no longer pending
+	"POST /api/v1/invitations/accept":                            {403, 404, 409}, // another address; no such link; used
+	"POST /api/v1/invitations/preview":                           {404},
+	"POST /api/v1/orgs/{org}/devices":                            {409}, // claimed already
+	"POST /api/v1/orgs/{org}/devices/{id}/accounts":              {409}, // exists, full, the device never said hello
+	"PATCH /api/v1/orgs/{org}/devices/{id}/accounts/{username}":  {409},
+	"DELETE /api/v1/orgs/{org}/devices/{id}/accounts/{username}": {409},
+	"POST /api/v1/vendor/firmware":                               {409}, // the version is published
+	"POST /api/v1/vendor/firmware/{id}/withdraw":                 {409},
+	"POST /api/v1/orgs/{org}/upgrades":                           {409}, // no recommended version, a downgrade, under way
+	"POST /api/v1/orgs/{org}/tasks/{id}/retry":                   {409},
+	"POST /api/v1/orgs/{org}/tasks/{id}/cancel":                  {409},
+	"POST /api/v1/orgs/{org}/rollouts/{id}/pause":                {409},
+	"POST /api/v1/orgs/{org}/rollouts/{id}/resume":               {409},
+	"POST /api/v1/orgs/{org}/rollouts/{id}/abort":                {409},
+	"POST /api/v1/orgs/{org}/servers/{id}/upgrade":               {409}, // nothing to upgrade to, one queued already
+	"DELETE /api/v1/orgs/{org}/servers/{id}/upgrade":             {409}, // picked up, or none queued
+	"POST /api/v1/vendor/acs-versions":                           {409}, // the version is published
+}
+
+// optionalBody are the operations whose JSON body may be left out.
+var optionalBody = map[string]bool{"POST /api/v1/orgs/{org}/servers/{id}/upgrade": true}
+
+// pageSizes are the default and the largest page of each list (a larger
+// limit is served as the largest).
+var pageSizes = map[string][2]int{
+	"/api/v1/orgs":                   {100, 500},
+	"/api/v1/orgs/{org}/members":     {100, 500},
+	"/api/v1/orgs/{org}/invitations": {100, 500},
+	"/api/v1/orgs/{org}/audit":       {50, 1000},
+	"/api/v1/orgs/{org}/devices":     {50, 1000},
+	"/api/v1/orgs/{org}/tasks":       {50, 1000},
+	"/api/v1/orgs/{org}/rollouts":    {20, 200},
+	"/api/v1/vendor/outbox":          {50, 200},
+}
+
+// deviceSorts are the device list's sort keys (fleet's), each also
+// descending with a leading "-".
+var deviceSorts = []string{"name", "serial", "model", "firmware", "last_seen", "claimed"}
+
+// queryParamSchema is the schema of a query parameter of rt.
+func queryParamSchema(rt Route, name string) map[string]any {
+	str := map[string]any{"type": "string"}
+	switch name {
+	case "limit":
+		s := map[string]any{"type": "integer", "minimum": 1}
+		if ps, ok := pageSizes[rt.Path]; ok {
+			s["default"], s["maximum"] = ps[0], ps[1]
+		}
+		return s
+	case "cursor":
+		return map[string]any{"type": "string", "maxLength": audit.MaxCursor}
+	case "format":
+		return map[string]any{"type": "string", "enum": []string{"json", "csv"}, "default": "json"}
+	case "confirm":
+		return map[string]any{"type": "boolean"}
+	case "since", "until":
+		return map[string]any{"type": "string", "pattern": `^\d{4}-\d{2}-\d{2}(T.+)?$`}
+	case "to":
+		return map[string]any{"type": "string", "maxLength": 320}
+	}
+	switch rt.Path {
+	case "/api/v1/orgs/{org}/devices":
+		switch name {
+		case "status":
+			return map[string]any{"type": "string", "enum": []string{"online", "offline"}}
+		case "upgrade":
+			return map[string]any{"type": "string", "enum": []string{"yes", "no"}}
+		case "q":
+			return map[string]any{"type": "string", "maxLength": 100}
+		case "sort":
+			var keys []string
+			for _, k := range deviceSorts {
+				keys = append(keys, k, "-"+k)
+			}
+			return map[string]any{"type": "string", "enum": keys}
+		}
+	case "/api/v1/orgs/{org}/tasks":
+		switch name {
+		case "device", "model", "rollout":
+			return map[string]any{"type": "string", "maxLength": 100}
+		}
+	case "/api/v1/orgs/{org}/upgrade-schedule":
+		if name == "device" {
+			return map[string]any{"type": "array", "items": str}
+		}
+	}
+	return str
 }

@@ -57,6 +57,10 @@ func decodeCursor(c string, dst ...any) error {
 		if err := json.Unmarshal(raw[i], dst[i]); err != nil {
 			return bad
 		}
+		// No sort key holds a NUL, and PostgreSQL's text cannot.
+		if s, ok := dst[i].(*string); ok && strings.ContainsRune(*s, 0) {
+			return bad
+		}
 	}
 	return nil
 }

@@ -48,8 +48,13 @@ func ParseTaskFilter(q url.Values) (TaskFilter, error) {
 		}
 		*d.dst = t
 	}
-	if len(f.Model) > 100 || len(f.DeviceID) > 100 || len(f.Rollout) > 100 {
+	if len(f.Model) > 100 {
 		return f, errs.InvalidField("model", "err.upgrade.model")
+	}
+	for _, id := range []struct{ name, v string }{{"device", f.DeviceID}, {"rollout", f.Rollout}} {
+		if len(id.v) > 100 {
+			return f, errs.InvalidField(id.name, "err.upgrade.id_long", id.name)
+		}
 	}
 	return f, nil
 }
