@@ -321,13 +321,18 @@ func (a *API) prepare(c *Call, rt Route) error {
 		if tok == "" {
 			return a.limits.failedCredential(addr, errNoCredential)
 		}
-		if err := a.limits.beforeCredential(addr); err != nil {
+		giveBack, err := a.limits.beforeCredential(addr)
+		if err != nil {
 			return err
 		}
 		p, err := a.d.Accounts.Authenticate(r.Context(), tok)
 		if err != nil {
-			return a.limits.failedCredential(addr, err)
+			if !errs.Is(err, errs.Unauthenticated) {
+				giveBack() // not the credential's fault
+			}
+			return err
 		}
+		giveBack()
 		if err := a.limits.caller(credentialKey(p)); err != nil {
 			return err
 		}
@@ -343,12 +348,20 @@ func (a *API) prepare(c *Call, rt Route) error {
 		if strings.HasPrefix(tok, account.SessionPrefix) || strings.HasPrefix(tok, account.TokenPrefix) {
 			return errs.E(errs.Forbidden, "err.api.vendor_token")
 		}
-		if err := a.limits.beforeCredential(addr); err != nil {
+		giveBack, err := a.limits.beforeCredential(addr)
+		if err != nil {
 			return err
 		}
 		pt, err := a.d.Platform.Authenticate(r.Context(), tok)
 		if err != nil {
-			return a.limits.failedCredential(addr, err)
+			if !errs.Is(err, errs.Unauthenticated) {
+				giveBack()
+			}
+			return err
+		}
+		giveBack()
+		if err := a.limits.caller("vendor:" + pt.ID); err != nil {
+			return err // a platform token has its budget, as a person's has
 		}
 		c.Actor = audit.Actor{Kind: audit.KindVendor, ID: pt.ID, Email: "vendor:" + pt.Name, ClientAddr: addr}
 	default:

@@ -21,9 +21,11 @@ import (
 //   - per organization, for every request into it;
 //   - per client address for unauthenticated traffic: requests to routes
 //     without authentication, and requests whose credential is missing or
-//     fails. An address whose bucket is empty is refused before its
-//     credential is even looked up, so guessing tokens costs the database
-//     nothing past the burst.
+//     fails. A credential spends a request of its address's budget before
+//     it is looked up (given back when it is good), so guessing tokens,
+//     one at a time or many at once, costs the database nothing past the
+//     burst;
+//   - per platform (vendor) token.
 //
 // Credentials and addresses are held apart, each set bounded by evicting
 // its least recently used bucket (the one most likely refilled, whose loss
@@ -84,21 +86,22 @@ func (b *buckets) take(key string) time.Duration {
 	return 0
 }
 
-// empty returns how long until key's bucket has a token again, 0 if it
-// has one (or no bucket: a full one), spending nothing.
-func (b *buckets) empty(key string) time.Duration {
+// reserve spends a token of key's bucket as take does, and returns a func
+// that gives it back.
+func (b *buckets) reserve(key string) (func(), time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	el, ok := b.byKey[key]
-	if !ok {
-		return 0
-	}
 	now := b.clock.Now()
-	l := el.Value.(*bucket).l
-	if tokens := l.TokensAt(now); tokens < 1 {
-		return time.Duration((1 - tokens) / float64(b.limit) * float64(time.Second))
+	res := b.get(key).ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return nil, d
 	}
-	return 0
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		res.CancelAt(b.clock.Now())
+	}, 0
 }
 
 // len is how many buckets are held.
@@ -173,23 +176,25 @@ func (l *limiter) anonymous(addr string) error {
 	return nil
 }
 
-// beforeCredential refuses a request with a credential from an address
-// whose unauthenticated traffic is over its limit, before the credential
-// is looked up.
-func (l *limiter) beforeCredential(addr string) error {
+// beforeCredential spends, before a credential is looked up, a request of
+// its address's budget for unauthenticated traffic, refusing the request
+// when that is spent: requests sent at once cannot all reach the lookup.
+// The returned func gives the request back once the credential is good.
+func (l *limiter) beforeCredential(addr string) (func(), error) {
 	if l == nil {
-		return nil
+		return func() {}, nil
 	}
-	if d := l.addrs.empty(addrKey(addr)); d > 0 {
-		return tooMany(d)
+	giveBack, d := l.addrs.reserve(addrKey(addr))
+	if d > 0 {
+		return nil, tooMany(d)
 	}
-	return nil
+	return giveBack, nil
 }
 
-// failedCredential counts a missing or failed credential against addr
-// and returns err.
+// failedCredential counts a missing credential against addr and returns
+// err (a credential that failed its lookup was counted by beforeCredential).
 func (l *limiter) failedCredential(addr string, err error) error {
-	if l != nil && errs.Is(err, errs.Unauthenticated) {
+	if l != nil && err == errNoCredential {
 		l.addrs.take(addrKey(addr))
 	}
 	return err

@@ -68,3 +68,25 @@ func TestID4_APIAddressKeys(t *testing.T) {
 		}
 	}
 }
+
+// ID-4: credentials looked up at the same time from one address each spend
+// its budget before the lookup: past the burst they are refused, however
+// many are in flight; a good credential gives its request back.
+func TestID4_APIGuessesInFlightSpendTheBudget(t *testing.T) {
+	c := clock.NewFake(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	l := newLimiter(1, 3, c)
+	var inFlight []func()
+	for i := range 12 {
+		giveBack, err := l.beforeCredential("192.0.2.9")
+		if i < 3 && err != nil || i >= 3 && err == nil {
+			t.Fatalf("lookup %d in flight: %v; want the first 3 let through and no more", i, err)
+		}
+		if err == nil {
+			inFlight = append(inFlight, giveBack)
+		}
+	}
+	inFlight[0]() // that one was good
+	if _, err := l.beforeCredential("192.0.2.9"); err != nil {
+		t.Fatalf("after a good credential gave its request back: %v", err)
+	}
+}
