@@ -14,7 +14,7 @@ import (
 // With --metrics-listen, /metrics is served on that address and not on
 // --listen; with --metrics-token (here from MYSYSTEMS_METRICS_TOKEN_FILE)
 // it asks for the token (SPEC §11).
-func TestServeMetricsListenerAndToken(t *testing.T) {
+func TestOperationalEndpoints_ServeMetricsListenerAndToken(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "metrics-token")
 	if err := os.WriteFile(tokenFile, []byte("scrape-secret\n"), 0o600); err != nil {
@@ -75,7 +75,7 @@ func TestServeMetricsListenerAndToken(t *testing.T) {
 // Strict-Transport-Security goes with HTTPS: when the server serves TLS
 // itself, or when its public URL is https:// (behind a TLS-terminating
 // proxy); not in cleartext.
-func TestServeHSTS(t *testing.T) {
+func TestOperationalEndpoints_ServeHSTS(t *testing.T) {
 	for _, c := range []struct {
 		cfg  Config
 		hsts bool
@@ -90,26 +90,7 @@ func TestServeHSTS(t *testing.T) {
 		}
 	}
 
-	dir := t.TempDir()
-	certFile, keyFile, pool := selfSigned(t, dir)
-	var base string
-	re := regexp.MustCompile(`listening on (https://\S+)`)
-	stderr, stop := runInBackground(t, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir,
-		"--tls-cert", certFile, "--tls-key", keyFile}, func(line string) bool {
-		if m := re.FindStringSubmatch(line); m != nil {
-			base = m[1]
-			return true
-		}
-		return false
-	})
-	defer func() {
-		if code := stop(); code != 0 {
-			t.Errorf("serve exited %d: %s", code, stderr.String())
-		}
-	}()
-	if base == "" {
-		t.Fatalf("no https URL printed; stderr: %s", stderr.String())
-	}
+	base, pool := serveTLS(t)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
 	for _, p := range []string{"/readyz", "/login", "/device/v1/commands"} {
 		res, err := client.Get(base + p)

@@ -26,26 +26,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 // HTTPS, HTTP/2 negotiated by ALPN and HTTP/1.1 for clients without it, to
 // the API and the device gateway alike.
 func TestGW1_ServeTLS(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile, pool := selfSigned(t, dir)
-	var base string
-	re := regexp.MustCompile(`listening on (https://\S+)`)
-	stderr, stop := runInBackground(t, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir,
-		"--tls-cert", certFile, "--tls-key", keyFile}, func(line string) bool {
-		if m := re.FindStringSubmatch(line); m != nil {
-			base = m[1]
-			return true
-		}
-		return false
-	})
-	defer func() {
-		if code := stop(); code != 0 {
-			t.Errorf("serve exited %d: %s", code, stderr.String())
-		}
-	}()
-	if base == "" {
-		t.Fatalf("no https URL printed; stderr: %s", stderr.String())
-	}
+	base, pool := serveTLS(t)
 	h2 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
 	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool},
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
@@ -111,4 +92,31 @@ func TestHTTPErrorLog(t *testing.T) {
 		!strings.Contains(out, `level=WARN msg="http server" err="http: Accept error: too many open files"`) {
 		t.Fatalf("log:\n%s", out)
 	}
+}
+
+// serveTLS starts `serve` with a self-signed certificate for the rest of
+// the test and returns its https base URL and the pool that trusts it.
+func serveTLS(t *testing.T) (string, *x509.CertPool) {
+	t.Helper()
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	var base string
+	re := regexp.MustCompile(`listening on (https://\S+)`)
+	stderr, stop := runInBackground(t, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir,
+		"--tls-cert", certFile, "--tls-key", keyFile}, func(line string) bool {
+		if m := re.FindStringSubmatch(line); m != nil {
+			base = m[1]
+			return true
+		}
+		return false
+	})
+	t.Cleanup(func() {
+		if code := stop(); code != 0 {
+			t.Errorf("serve exited %d: %s", code, stderr.String())
+		}
+	})
+	if base == "" {
+		t.Fatalf("no https URL printed; stderr: %s", stderr.String())
+	}
+	return base, pool
 }

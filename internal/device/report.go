@@ -59,20 +59,13 @@ func CheckHello(in Hello) (Hello, error) {
 			return in, err
 		}
 	}
-	if in.Firmware != "" {
-		if in.Firmware, err = CheckFirmware(in.Firmware); err != nil {
-			return in, err
-		}
-	}
 	if in.PublicKey != "" {
 		if err := CheckPublicKey(in.PublicKey); err != nil {
 			return in, err
 		}
 	}
-	if in.Accounts != nil {
-		if err := CheckAccounts(in.Accounts); err != nil {
-			return in, err
-		}
+	if in.Firmware, err = checkCommon(in.Firmware, in.Accounts); err != nil {
+		return in, err
 	}
 	return in, nil
 }
@@ -81,15 +74,8 @@ func CheckHello(in Hello) (Hello, error) {
 // its firmware and accounts).
 func CheckHeartbeat(in Heartbeat) (Heartbeat, error) {
 	var err error
-	if in.Firmware != "" {
-		if in.Firmware, err = CheckFirmware(in.Firmware); err != nil {
-			return in, err
-		}
-	}
-	if in.Accounts != nil {
-		if err := CheckAccounts(in.Accounts); err != nil {
-			return in, err
-		}
+	if in.Firmware, err = checkCommon(in.Firmware, in.Accounts); err != nil {
+		return in, err
 	}
 	return in, nil
 }
@@ -100,15 +86,26 @@ func CheckHeartbeat(in Heartbeat) (Heartbeat, error) {
 func CheckResult(in Result) (Result, error) {
 	in.Message = text.Cut(strings.TrimSpace(in.Message), MaxMessage)
 	var err error
-	if in.Firmware != "" {
-		if in.Firmware, err = CheckFirmware(in.Firmware); err != nil {
-			return in, err
-		}
-	}
-	if in.Accounts != nil {
-		if err := CheckAccounts(in.Accounts); err != nil {
-			return in, err
-		}
+	if in.Firmware, err = checkCommon(in.Firmware, in.Accounts); err != nil {
+		return in, err
 	}
 	return in, nil
+}
+
+// checkCommon checks what every report may carry: a firmware version ("":
+// none reported) and an account list (nil: none reported). It returns the
+// firmware tidied.
+func checkCommon(firmware string, accounts []Account) (string, error) {
+	if firmware != "" {
+		var err error
+		if firmware, err = CheckFirmware(firmware); err != nil {
+			return firmware, err
+		}
+	}
+	if accounts != nil {
+		if err := CheckAccounts(accounts); err != nil {
+			return firmware, err
+		}
+	}
+	return firmware, nil
 }

@@ -26,7 +26,7 @@ func fieldOf(err error) string {
 	return ""
 }
 
-func TestWildcards(t *testing.T) {
+func TestBadInput_Wildcards(t *testing.T) {
 	for p, want := range map[string][]string{
 		"GET /api/v1/orgs/{org}/devices/{id}": {"org", "id"},
 		"GET /{$}":                            nil,

@@ -309,7 +309,7 @@ func (s *Service) countBadClaims(ctx context.Context, orgID, addr string, n int)
 	n = min(n, s.cfg.ClaimLimit)
 	_ = s.store.Write(ctx, func(tx Tx) error {
 		for i := 0; i < n; i++ {
-			for _, key := range []string{"claim:org:" + orgID, "claim:addr:" + addr} {
+			for _, key := range claimKeys(orgID, addr) {
 				if _, err := tx.RateHit(ctx, key, now, s.cfg.ClaimWindow); err != nil {
 					return err
 				}

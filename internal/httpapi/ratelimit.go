@@ -75,15 +75,8 @@ func (b *buckets) get(key string) *rate.Limiter {
 // take spends a token of key's bucket; when it has none, it returns how
 // long until it will and spends nothing.
 func (b *buckets) take(key string) time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.clock.Now()
-	res := b.get(key).ReserveN(now, 1)
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
-		return d
-	}
-	return 0
+	_, d := b.reserve(key)
+	return d
 }
 
 // reserve spends a token of key's bucket as take does, and returns a func

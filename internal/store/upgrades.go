@@ -722,13 +722,14 @@ func (t *Tx) DropCommand(ctx context.Context, orgID, id, reason string, at time.
 	return errs.Wrap(err, "drop command")
 }
 
-// HoldCommand records that a device is at work on a command now.
-func (t *Tx) HoldCommand(ctx context.Context, orgID, id string, at time.Time) error {
-	// A hold less than holdFresh old stands: the row (and its index) is
-	// not rewritten for every report of a device at work.
+// HoldCommand records that a device is at work on a command now, unless
+// it was held after stale (see upgrade.Service.Progress).
+func (t *Tx) HoldCommand(ctx context.Context, orgID, id string, at, stale time.Time) error {
+	// A hold newer than stale stands: the row (and its index) is not
+	// rewritten for every report of a device at work.
 	_, err := t.exec(ctx, `UPDATE device_commands SET state = 'delivered', delivered_at = ?
 		WHERE org_id = ? AND id = ? AND (state = 'pending' OR state = 'delivered' AND (delivered_at IS NULL OR delivered_at < ?))`,
-		micros(at), orgID, id, micros(at.Add(-holdFresh)))
+		micros(at), orgID, id, micros(stale))
 	return errs.Wrap(err, "hold command")
 }
 
@@ -738,11 +739,6 @@ func (t *Tx) HoldCommand(ctx context.Context, orgID, id string, at time.Time) er
 func (t *Tx) LockPacing(ctx context.Context, orgID string) error {
 	return errs.Wrap(t.lockKey(ctx, "upgrade.pace:"+orgID), "lock pacing")
 }
-
-// holdFresh is how recent a command's hold may be and stand (HoldCommand):
-// far below the time a delivered command waits for its result before it is
-// sent again (a minute by default).
-const holdFresh = 10 * time.Second
 
 // SaveTaskProgress writes a task's progress (stage and percent) when its
 // state is unchanged, if it is still at revision rev: the columns the

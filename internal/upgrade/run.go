@@ -19,6 +19,13 @@ import (
 // for tasks that may start.
 const maxScan = 20000
 
+// holdFresh is how recent the hold on a device's command may be and stand
+// when the device reports progress again (a hold marks the command as
+// being worked on, so it is not sent again): far below the time a
+// delivered command waits for its result before it is sent again (a
+// minute by default), so a fleet's reports do not rewrite a row each.
+const holdFresh = 10 * time.Second
+
 // dispatchBatch bounds the tasks one dispatch transaction starts.
 const dispatchBatch = 2000
 
@@ -204,7 +211,7 @@ func (s *Service) Progress(ctx context.Context, orgID, serial, command string, p
 			return nil
 		}
 		// A device at work on its command is not sent it again.
-		if err := tx.HoldCommand(ctx, orgID, command, now); err != nil {
+		if err := tx.HoldCommand(ctx, orgID, command, now, now.Add(-holdFresh)); err != nil {
 			return err
 		}
 		switch {

@@ -116,7 +116,7 @@ type Tx interface {
 	DropCommand(ctx context.Context, orgID, id, reason string, at time.Time) error
 	// HoldCommand records that the device is at work on a command now, so it
 	// is not delivered again meanwhile.
-	HoldCommand(ctx context.Context, orgID, id string, at time.Time) error
+	HoldCommand(ctx context.Context, orgID, id string, at, stale time.Time) error
 	RecordAudit(ctx context.Context, e audit.Entry) error
 }
 
