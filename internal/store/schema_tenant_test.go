@@ -35,6 +35,14 @@ var tenantTables = map[string]string{ // table → the column naming the organiz
 	"acs_servers":           "org_id",
 	"acs_health_samples":    "org_id",
 	"acs_upgrades":          "org_id",
+	// SPEC §9: the license manager: the subscription period, products
+	// started, their years, the wallet, the history and its e-mails.
+	"license_periods":       "org_id",
+	"license_subscriptions": "org_id",
+	"license_years":         "org_id",
+	"license_lots":          "org_id",
+	"license_history":       "org_id",
+	"license_notices":       "org_id",
 }
 
 var platformTables = map[string]string{ // table → why it is no organization's
@@ -55,6 +63,8 @@ var platformTables = map[string]string{ // table → why it is no organization's
 	"device_identities":  "the vendor's inventory: a device exists before any organization claims it (org_id is the current claim, if any)",
 	"firmware_releases":  "the AXIS OS catalogue the vendor publishes for every organization (FW-1)",
 	"acs_versions":       "the ACS Pro versions the vendor publishes for every organization (SRV-2)",
+	"license_products":   "the vendor's product catalogue, licensed to every organization (LIC-1)",
+	"license_keys":       "the keys vendor operators issue, no organization's until redeemed (redeemed_org names the one that redeemed it, LIC-3)",
 }
 
 // liveSchema is what the database reports of one table.
