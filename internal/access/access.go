@@ -64,7 +64,8 @@ const (
 	ManageMembers    Action = "members.manage"
 	ManageFleet      Action = "fleet.manage" // folders, onboarding, removing devices, device local accounts
 	ManageUpgrades   Action = "upgrades.manage"
-	ManageLicenses   Action = "licenses.manage"
+	ViewLicenses     Action = "licenses.view"   // products, status, wallet, history (LIC)
+	ManageLicenses   Action = "licenses.manage" // redeem keys, start subscriptions, allocate (LIC)
 	EditOrg          Action = "org.edit"
 	ViewAudit        Action = "audit.view"
 	OwnerOnly        Action = "org.owner" // make Owners, archive organization, require MFA
@@ -72,7 +73,7 @@ const (
 
 // Actions lists every action (for table tests and documentation).
 var Actions = []Action{ViewMembers, ViewDevices, ControlDevices, AccessRecordings, ManageServers,
-	ManageMembers, ManageFleet, ManageUpgrades, ManageLicenses, EditOrg, ViewAudit, OwnerOnly}
+	ManageMembers, ManageFleet, ManageUpgrades, ViewLicenses, ManageLicenses, EditOrg, ViewAudit, OwnerOnly}
 
 // minRole is the least powerful role allowed each action.
 var minRole = map[Action]Role{
@@ -84,7 +85,8 @@ var minRole = map[Action]Role{
 	ManageMembers:    Admin,
 	ManageFleet:      Admin,
 	ManageUpgrades:   Admin,
-	ManageLicenses:   Admin,
+	ViewLicenses:     Viewer,
+	ManageLicenses:   Admin, // the manual: Admins manage licenses
 	EditOrg:          Admin,
 	ViewAudit:        Admin, // AUD-1: Admins can read and export it
 	OwnerOnly:        Owner,

@@ -13,6 +13,7 @@ func TestAllowsMatrix(t *testing.T) {
 		ManageMembers:    {true, true, false, false},
 		ManageFleet:      {true, true, false, false},
 		ManageUpgrades:   {true, true, false, false},
+		ViewLicenses:     {true, true, true, true},
 		ManageLicenses:   {true, true, false, false},
 		EditOrg:          {true, true, false, false},
 		ViewAudit:        {true, true, false, false},

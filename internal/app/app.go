@@ -22,6 +22,7 @@ import (
 	"mysystems/internal/gateway"
 	"mysystems/internal/httpapi"
 	"mysystems/internal/jobs"
+	"mysystems/internal/license"
 	"mysystems/internal/mail"
 	"mysystems/internal/org"
 	"mysystems/internal/store"
@@ -87,6 +88,7 @@ type App struct {
 	Firmware *firmware.Service
 	Upgrades *upgrade.Service
 	ACS      *acs.Service
+	Licenses *license.Service
 
 	base        context.Context
 	cancelBase  context.CancelFunc
@@ -146,6 +148,7 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	acsCfg.BaseURL, acsCfg.Compose = cfg.BaseURL, mailer.Message
 	a.ACS = acs.NewService(db.ACS(), clk, log, acsCfg)
 	a.Gateway.SetServers(a.ACS)
+	a.Licenses = license.NewService(db.Licenses(), clk, log)
 	a.buildJobs(cfg, db, clk, log)
 	var gatherer prometheus.Gatherer = a.Registry
 	if cfg.MetricsApart {
@@ -153,7 +156,7 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	}
 	a.metrics = httpapi.MetricsHandler(a.Registry, cfg.MetricsToken, log)
 	a.API = httpapi.New(httpapi.Deps{
-		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Upgrades: a.Upgrades, ACS: a.ACS, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
+		Accounts: a.Accounts, Platform: a.Platform, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Upgrades: a.Upgrades, ACS: a.ACS, Licenses: a.Licenses, Audit: a.Audit, Outbox: a.Outbox, Clock: clk, Log: log,
 		Gatherer: gatherer, MetricsToken: cfg.MetricsToken, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
 	})
 	a.Web = web.New(web.Deps{

@@ -49,6 +49,9 @@ const (
 	ServerUpgradeCancel = "server.upgrade_cancel"
 	ServerUpgradeResult = "server.upgrade_result"
 
+	// Licenses (SPEC §9).
+	LicenseRedeem = "license.redeem"
+
 	// A member's own sign-in, written in each of their organizations.
 	AccountTokenCreate   = "account.token.create"
 	AccountTokenRevoke   = "account.token.revoke"
@@ -84,6 +87,7 @@ var Groups = []Group{
 	{"upgrade", []string{UpgradeStart, UpgradeCancel, UpgradeRetry, UpgradeSchedule, UpgradeLimits}},
 	{"rollout", []string{RolloutPause, RolloutResume, RolloutAbort}},
 	{"server", []string{ServerEnrollToken, ServerEnroll, ServerUpdate, ServerUpgrade, ServerUpgradeCancel, ServerUpgradeResult}},
+	{"license", []string{LicenseRedeem}},
 	{"account", []string{AccountTokenCreate, AccountTokenRevoke, AccountMFAEnable, AccountMFADisable, AccountRecoveryCodes}},
 }
 

@@ -20,7 +20,8 @@ const (
 	TargetUser       = "user"
 	TargetInvitation = "invitation"
 	TargetDevice     = "device"
-	TargetServer     = "server" // an ACS Pro server (SPEC §8)
+	TargetServer     = "server"  // an ACS Pro server (SPEC §8)
+	TargetProduct    = "product" // a product of the license catalogue (SPEC §9)
 	// FormerMember is the ref type under which Names holds the name of a
 	// user who has left the organization: named, but no longer linked.
 	FormerMember = "user.former"
@@ -71,7 +72,7 @@ type Target struct {
 func (t Target) Key() string {
 	typ := t.Type
 	switch typ {
-	case TargetOrg, TargetFolder, TargetUser, TargetInvitation, TargetDevice, TargetServer:
+	case TargetOrg, TargetFolder, TargetUser, TargetInvitation, TargetDevice, TargetServer, TargetProduct:
 	default:
 		typ = "other"
 	}
@@ -209,6 +210,15 @@ func Describe(e Entry, n Names) Description {
 		return out
 	case AccountRecoveryCodes:
 		return p(e.Action)
+	case LicenseRedeem:
+		out := p(e.Action, count(d["quantity"]))
+		if k := str(d["key_end"]); k != "" {
+			out.Lines = append(out.Lines, Line{Label: "audit.line.key_end", To: k})
+		}
+		if x := str(d["expires_on"]); x != "" {
+			out.Lines = append(out.Lines, Line{Label: "audit.line.expires_on", To: x})
+		}
+		return out
 	}
 	if out, ok := describeServer(e, d, p); ok {
 		return out
@@ -360,7 +370,7 @@ func target(e Entry, n Names) Target {
 		}
 	case TargetInvitation, TargetUser:
 		t.Name = str(d["email"])
-	case TargetServer:
+	case TargetServer, TargetProduct:
 		t.Name = str(d["name"])
 	}
 	return t

@@ -107,7 +107,7 @@ func TestAUD1_EveryWrittenActionIsKnown(t *testing.T) {
 func TestAUD1_GroupFilter(t *testing.T) {
 	for _, g := range audit.Groups {
 		got := g.Filter()
-		want := map[string]string{"org": "org.", "folder": "folder.", "device.account": "device.account.", "upgrade": "upgrade.", "rollout": "rollout.", "server": "server.", "account": "account.",
+		want := map[string]string{"org": "org.", "folder": "folder.", "device.account": "device.account.", "upgrade": "upgrade.", "rollout": "rollout.", "server": "server.", "account": "account.", "license": "license.",
 			"member": "member.update,member.remove,invitation.create,invitation.revoke,invitation.accept",
 			"device": "device.claim,device.update,device.remove,device.reboot,device.identify,device.command_result"}[g.Name]
 		if got != want {

@@ -27,6 +27,7 @@ import (
 	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/i18n"
+	"mysystems/internal/license"
 	"mysystems/internal/mail"
 	"mysystems/internal/org"
 	"mysystems/internal/upgrade"
@@ -41,6 +42,7 @@ type Deps struct {
 	Firmware *firmware.Service
 	Upgrades *upgrade.Service
 	ACS      *acs.Service
+	Licenses *license.Service
 	Audit    *audit.Service
 	Outbox   *mail.Outbox // the vendor's view of the e-mail outbox
 	Clock    clock.Clock
@@ -226,6 +228,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.firmwareRoutes()...)
 	a.routes = append(a.routes, a.upgradeRoutes()...)
 	a.routes = append(a.routes, a.serverRoutes()...)
+	a.routes = append(a.routes, a.licenseRoutes()...)
 	return a
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"mysystems/internal/audit"
 	"mysystems/internal/edge"
+	"mysystems/internal/license"
 )
 
 // OpenAPI builds the OpenAPI 3 document from the route table: every served
@@ -343,6 +344,9 @@ var operationErrors = map[string][]int{
 	"POST /api/v1/orgs/{org}/servers/{id}/upgrade":               {409}, // nothing to upgrade to, one queued already
 	"DELETE /api/v1/orgs/{org}/servers/{id}/upgrade":             {409}, // picked up, or none queued
 	"POST /api/v1/vendor/acs-versions":                           {409}, // the version is published
+	"POST /api/v1/vendor/products":                               {409}, // the id is taken, a feature gated already
+	"POST /api/v1/vendor/license-keys":                           {404}, // no such product
+	"POST /api/v1/orgs/{org}/license-keys/redeem":                {409}, // converted already (404: no such key)
 }
 
 // optionalBody are the operations whose JSON body may be left out.
@@ -351,14 +355,15 @@ var optionalBody = map[string]bool{"POST /api/v1/orgs/{org}/servers/{id}/upgrade
 // pageSizes are the default and the largest page of each list (a larger
 // limit is served as the largest).
 var pageSizes = map[string][2]int{
-	"/api/v1/orgs":                   {100, 500},
-	"/api/v1/orgs/{org}/members":     {100, 500},
-	"/api/v1/orgs/{org}/invitations": {100, 500},
-	"/api/v1/orgs/{org}/audit":       {50, 1000},
-	"/api/v1/orgs/{org}/devices":     {50, 1000},
-	"/api/v1/orgs/{org}/tasks":       {50, 1000},
-	"/api/v1/orgs/{org}/rollouts":    {20, 200},
-	"/api/v1/vendor/outbox":          {50, 200},
+	"/api/v1/orgs":                       {100, 500},
+	"/api/v1/orgs/{org}/members":         {100, 500},
+	"/api/v1/orgs/{org}/invitations":     {100, 500},
+	"/api/v1/orgs/{org}/audit":           {50, 1000},
+	"/api/v1/orgs/{org}/devices":         {50, 1000},
+	"/api/v1/orgs/{org}/tasks":           {50, 1000},
+	"/api/v1/orgs/{org}/rollouts":        {20, 200},
+	"/api/v1/vendor/outbox":              {50, 200},
+	"/api/v1/orgs/{org}/license-history": {50, 1000},
 }
 
 // deviceSorts are the device list's sort keys (fleet's), each also
@@ -406,6 +411,17 @@ func queryParamSchema(rt Route, name string) map[string]any {
 		switch name {
 		case "device", "model", "rollout":
 			return map[string]any{"type": "string", "maxLength": 100}
+		}
+	case "/api/v1/orgs/{org}/license-history":
+		switch name {
+		case "kind":
+			kinds := make([]string, len(license.Kinds))
+			for i, k := range license.Kinds {
+				kinds[i] = string(k)
+			}
+			return map[string]any{"type": "string", "enum": kinds}
+		case "product":
+			return map[string]any{"type": "string", "maxLength": license.MaxProductID}
 		}
 	case "/api/v1/orgs/{org}/upgrade-schedule":
 		if name == "device" {

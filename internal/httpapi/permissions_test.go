@@ -9,6 +9,7 @@ import (
 
 	"mysystems/internal/audit"
 	"mysystems/internal/firmware"
+	"mysystems/internal/license"
 
 	"mysystems/internal/store"
 	"mysystems/internal/store/storetest"
@@ -78,6 +79,13 @@ func TestACC2_PermissionTable(t *testing.T) {
 			t.Fatal("register the server")
 		}
 		srv := "/api/v1/orgs/" + id + "/servers"
+		// A product of the license catalogue (LIC): its wallet and the
+		// history are every member's to read; a key that exists nowhere is
+		// refused after the role check.
+		if _, err := e.App.Licenses.AddProduct(context.Background(), audit.Actor{Kind: audit.KindVendor, ID: "plt_test"},
+			license.Product{ID: "adm-extend", Name: "AXIS Device Manager Extend", Licensing: license.Subscription, Covers: []string{"*"}}); err != nil {
+			t.Fatal(err)
+		}
 		n := 0
 		type row struct {
 			action       string
@@ -147,6 +155,10 @@ func TestACC2_PermissionTable(t *testing.T) {
 				{"create server enrolment token", "POST", srv + "/enrollment-tokens", nil, [4]int{201, 201, 403, 403}},
 				{"upgrade server (none recommended: refused after the role check)", "POST", srv + "/" + srvID + "/upgrade", nil, [4]int{409, 409, 403, 403}},
 				{"cancel server upgrade (none queued)", "DELETE", srv + "/" + srvID + "/upgrade", nil, [4]int{409, 409, 403, 403}},
+				{"read a product wallet", "GET", o + "/products/adm-extend/wallet", nil, [4]int{200, 200, 200, 200}},
+				{"read the license history", "GET", o + "/license-history", nil, [4]int{200, 200, 200, 200}},
+				{"export the license history", "GET", o + "/license-history?format=csv", nil, [4]int{200, 200, 200, 200}},
+				{"convert a license key that exists nowhere", "POST", o + "/license-keys/redeem", map[string]string{"key": "22222-22222-22222-22222"}, [4]int{404, 404, 403, 403}},
 			}
 		}
 		for i, role := range []string{"owner", "admin", "operator", "viewer"} {

@@ -128,6 +128,7 @@ func (t *Tx) AuditNames(ctx context.Context, orgID string, refs []audit.Ref) (au
 	add(audit.TargetFolder, `SELECT 'folder', id, name FROM folders WHERE org_id = ? AND id IN (…)`)
 	add(audit.TargetInvitation, `SELECT 'invitation', id, email FROM invitations WHERE org_id = ? AND id IN (…)`)
 	add(audit.TargetOrg, `SELECT 'org', id, name FROM orgs WHERE id = ? AND id IN (…)`)
+	add(audit.TargetProduct, `SELECT 'product', id, name FROM license_products WHERE id IN (…)`) // the vendor's catalogue
 	add(audit.TargetUser, `SELECT 'user', u.id, u.name FROM users u JOIN memberships m ON m.user_id = u.id
 			WHERE m.org_id = ? AND u.id IN (…)`)
 	ids[audit.FormerMember] = ids[audit.TargetUser]
