@@ -32,6 +32,12 @@ the OAKs that claim the devices.`},
 	"vendor firmware withdraw": {"RELEASE_ID --reason TEXT [flags]", "Stop recommending a release (devices can still download it)."},
 	"vendor acs publish": {"--version V [--released YYYY-MM-DD] [--url URL] [flags]",
 		"Publish an ACS Pro version: servers on an older one get a recommended upgrade."},
+	"vendor products add": {"--id ID --name NAME --licensing subscription|hardware|both [--covers PATTERNS] [--gates FEATURES] [flags]",
+		`Add a product to the license catalogue: the device models whose devices
+count in its need ("AXIS P*", "*") and the portal features it licenses.`},
+	"vendor products list": {"[flags]", "Show the license catalogue."},
+	"vendor keys issue": {"--product P --quantity Q --count N [flags]", `Issue license keys of a product, each of Q licenses, written to standard
+output one a line: they are shown once, only their hashes are kept.`},
 }
 
 // commandUsage is the --help of the command name, whose flags are fs's.
@@ -57,6 +63,8 @@ const vendorUsage = `usage: mysystems vendor token [--name NAME]
        mysystems vendor devices mint --model M --count N [--out FILE]
        mysystems vendor firmware publish|withdraw …
        mysystems vendor acs publish --version V …
+       mysystems vendor products add|list …
+       mysystems vendor keys issue --product P --quantity Q --count N
 
 Vendor operators' tasks, run on the server's database (the same --data-dir or
 --database as the server). 'mysystems vendor COMMAND --help' says more.

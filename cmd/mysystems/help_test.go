@@ -20,6 +20,8 @@ var helpCommands = []string{
 	"vendor devices", "vendor devices mint",
 	"vendor firmware", "vendor firmware publish", "vendor firmware withdraw",
 	"vendor acs", "vendor acs publish",
+	"vendor products", "vendor products add", "vendor products list",
+	"vendor keys", "vendor keys issue",
 	"sim",
 	"bench", "bench fleet", "bench servers",
 	"bench upgrades", "bench upgrades dispatch", "bench upgrades cycle", "bench upgrades download", "bench upgrades window",

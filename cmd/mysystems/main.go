@@ -47,6 +47,12 @@ Server:
                                            stop recommending a release
   mysystems vendor acs publish --version V [--released YYYY-MM-DD] [--url URL]
                                            publish an ACS Pro version (servers get a recommended upgrade)
+  mysystems vendor products add --id ID --name NAME --licensing subscription|hardware|both
+                                [--covers PATTERNS] [--gates FEATURES]
+                                           add a product to the license catalogue
+  mysystems vendor products list           the license catalogue
+  mysystems vendor keys issue --product P --quantity Q --count N
+                                           issue license keys (shown once; only their hashes are kept)
 
 Load and simulation:
   mysystems sim --server URL --devices devices.csv [--sites S]   play simulated devices
@@ -338,7 +344,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
-		return errors.New("vendor: say what: token | restore ORG_ID | outbox | devices mint | firmware publish|withdraw | acs publish")
+		return errors.New("vendor: say what: token | restore ORG_ID | outbox | devices mint | firmware publish|withdraw | acs publish | products add|list | keys issue")
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(stdout, vendorUsage)
@@ -351,6 +357,10 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return cmdVendorFirmware(ctx, args[1:], stdout, stderr, getenv)
 	case "acs": // its own flags, parsed after "publish"
 		return cmdVendorACS(ctx, args[1:], stdout, stderr, getenv)
+	case "products": // its own flags, parsed after "add" or "list"
+		return cmdVendorProducts(ctx, args[1:], stdout, stderr, getenv)
+	case "keys": // its own flags, parsed after "issue"
+		return cmdVendorKeys(ctx, args[1:], stdout, stderr, getenv)
 	}
 	var name, to string
 	var limit int
@@ -393,7 +403,7 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintf(stdout, "organization %s (%s) restored\n", o.ID, o.Name)
 		return nil
 	}
-	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox | devices | firmware | acs)", args[0])
+	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox | devices | firmware | acs | products | keys)", args[0])
 }
 
 // serveMetrics serves /metrics on its own listener, printing its URL.

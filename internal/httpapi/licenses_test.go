@@ -149,6 +149,9 @@ func TestLIC3_RedeemThroughTheAPI(t *testing.T) {
 		}
 		e.want(e.call("GET", "/api/v1/orgs/"+orgB+"/products/acs-edge/wallet", ownerA, nil), 404, "not_found")
 		e.want(e.call("GET", "/api/v1/orgs/"+orgA+"/products/nope/wallet", ownerA, nil), 404, "not_found")
+		if w := e.call("GET", "/api/v1/orgs/"+orgA+"/products/ACS-Edge/wallet", ownerA, nil); w.JSON["available"] != float64(8) || w.Str("product") != "acs-edge" {
+			t.Fatalf("a product id in capitals: %s", w.Body)
+		}
 
 		// Mistyped: two neighbours swapped. Refused on field key, in French
 		// for a French reader, even in an organization the caller is not in.

@@ -12,7 +12,7 @@ import (
 )
 
 // A license key (LIC-3) is 20 characters of KeyAlphabet written in four
-// groups of five, "7KQ2M-XW9RT-4HCPZ-E3N8VJ" style:
+// groups of five ("UVN34-QTVSX-UAYSS-QCSVP"):
 //
 //   - 18 random characters, 5 bits each: 90 bits from crypto/rand, so keys
 //     cannot be guessed (one guess in 2^90 finds a key among a billion

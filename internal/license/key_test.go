@@ -72,12 +72,13 @@ func TestLIC3_KeyShape(t *testing.T) {
 	}
 	// The algorithm is fixed: keys issued once keep parsing.
 	for raw, want := range map[string]string{
-		"abcdefghijklmnopqr":                        "34567-89ABC-DEFGH-JKLWG",
-		string(make([]byte, KeyRandom)):             "22222-22222-22222-22222",
-		strings.Repeat("\x1f", KeyRandom):           "ZZZZZ-ZZZZZ-ZZZZZ-ZZZR8",
-		strings.Repeat("\xff", KeyRandom):           "ZZZZZ-ZZZZZ-ZZZZZ-ZZZR8", // 256 is a multiple of 32
-		strings.Repeat("\x20\x3f", KeyRandom/2):     "",
-		strings.Repeat("\x09\x10\x11", KeyRandom/3): "",
+		"abcdefghijklmnopqr": "34567-89ABC-DEFGH-JKLWG",
+		"\x1a\x1b\x14\x01\x02\x16\x19\x1b\x18\x1d\x1a\x08\x1e\x18\x18\x16\x0a\x18": "UVN34-QTVSX-UAYSS-QCSVP", // the docs' example
+		string(make([]byte, KeyRandom)):                                            "22222-22222-22222-22222",
+		strings.Repeat("\x1f", KeyRandom):                                          "ZZZZZ-ZZZZZ-ZZZZZ-ZZZR8",
+		strings.Repeat("\xff", KeyRandom):                                          "ZZZZZ-ZZZZZ-ZZZZZ-ZZZR8", // 256 is a multiple of 32
+		strings.Repeat("\x20\x3f", KeyRandom/2):                                    "",
+		strings.Repeat("\x09\x10\x11", KeyRandom/3):                                "",
 	} {
 		k, err := newKey(bytes.NewReader([]byte(raw)))
 		if err != nil {

@@ -70,7 +70,7 @@ func CheckProduct(p Product) (Product, error) {
 	gates := make([]Feature, 0, len(p.Gates))
 	for _, g := range p.Gates {
 		if !slices.Contains(Features, g) {
-			return p, errs.InvalidField("gates", "err.license.gate_unknown", truncate(string(g), 40), featureList())
+			return p, errs.InvalidField("gates", "err.license.gate_unknown", cutForMessage(string(g), 40), featureList())
 		}
 		if slices.Contains(gates, g) {
 			return p, errs.InvalidField("gates", "err.license.gate_twice", string(g))
@@ -107,7 +107,7 @@ func checkPattern(c string) error {
 	case c == "":
 		return errs.InvalidField("covers", "err.license.pattern_empty")
 	case !text.Valid(c) || hasControl(c) || utf8.RuneCountInString(c) > MaxPattern:
-		return errs.InvalidField("covers", "err.license.pattern", truncate(c, MaxPattern), MaxPattern)
+		return errs.InvalidField("covers", "err.license.pattern", cutForMessage(c, MaxPattern), MaxPattern)
 	case strings.Contains(strings.TrimSuffix(c, "*"), "*"):
 		return errs.InvalidField("covers", "err.license.pattern_star", c)
 	}

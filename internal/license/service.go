@@ -61,16 +61,13 @@ type HistoryFilter struct {
 // Kinds lists the history's kinds, in the order a filter shows them.
 var Kinds = []Kind{KindStart, KindRedeem, KindAllocate, KindCompensation, KindRenewal, KindExpiry, KindStatus}
 
-// HistoryParams are the query parameters of the history's filters.
-var HistoryParams = []string{"product", "kind", "since", "until"}
-
 // ParseHistoryFilter reads the history's filters from a query, the same
 // way for the API and the web UI: spaces around values are ignored; kind
 // is one of Kinds; since and until are RFC 3339 times or dates, read as
 // the audit log's are.
 func ParseHistoryFilter(q url.Values) (HistoryFilter, error) {
 	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
-	f := HistoryFilter{Product: get("product"), Kind: Kind(get("kind"))}
+	f := HistoryFilter{Product: strings.ToLower(get("product")), Kind: Kind(get("kind"))}
 	if len(f.Product) > MaxProductID {
 		return f, errs.InvalidField("product", "err.license.product_id", MaxProductID)
 	}
@@ -244,7 +241,7 @@ func (s *Service) IssueKeys(ctx context.Context, actor audit.Actor, product stri
 	if err := vendorOnly(actor); err != nil {
 		return nil, err
 	}
-	product = strings.TrimSpace(product)
+	product = strings.ToLower(strings.TrimSpace(product))
 	switch {
 	case product == "":
 		return nil, errs.InvalidField("product", "err.license.product_required")
@@ -366,7 +363,7 @@ func (s *Service) Wallet(ctx context.Context, actor audit.Actor, orgID, product 
 			return err
 		}
 		var err error
-		if w.Product, err = tx.LicenseProduct(ctx, product); err != nil {
+		if w.Product, err = tx.LicenseProduct(ctx, strings.ToLower(strings.TrimSpace(product))); err != nil {
 			return err
 		}
 		lots, err := tx.LicenseLots(ctx, orgID, w.Product.ID)
@@ -449,8 +446,8 @@ func (s *Service) ExportHistory(ctx context.Context, actor audit.Actor, orgID st
 	}
 }
 
-// truncate shortens s to n characters for a message.
-func truncate(s string, n int) string {
+// cutForMessage shortens s to n characters for a message.
+func cutForMessage(s string, n int) string {
 	if c := text.Cut(s, n); c != s {
 		return c + "…"
 	}

@@ -80,6 +80,9 @@ func auditSamples() []audit.Entry {
 		e(audit.AccountMFAEnable, "user", "usr_1", map[string]any{"method": "email"}),
 		e(audit.AccountMFADisable, "user", "usr_1", map[string]any{"method": "totp"}),
 		e(audit.AccountRecoveryCodes, "user", "usr_1", nil),
+		e(audit.LicenseRedeem, "product", "acs-edge", map[string]any{"name": "AXIS Camera Station Edge", "quantity": float64(25),
+			"lot": "lot_1", "key_end": "QCSVP", "expires_on": "2031-03-01"}),
+		e(audit.LicenseRedeem, "product", "acs-edge", map[string]any{"name": "AXIS Camera Station Edge", "quantity": float64(1)}),
 	}
 }
 
