@@ -51,7 +51,7 @@ func (w Wallet) Available(today Date) int {
 	return n
 }
 
-// Take returns the licenses n licenses taken on day today come from: the
+// Take returns the lots n licenses taken on day today come from: the
 // lots that expire first (then the earliest entered, then by id), never a
 // lot that has reached its expiry. It refuses a quantity that is not
 // positive (invalid, field "quantity") and more than the wallet holds
