@@ -109,32 +109,6 @@ func TestLIC5_ProductCoversModel(t *testing.T) {
 }
 
 // LIC-2: a lot leaves the wallet LotYears after it entered, on that day.
-func TestLIC2_LotExpiry(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"2026-03-01", "2031-03-01"},
-		{"2028-02-29", "2033-03-01"},
-		{"2026-12-31", "2031-12-31"},
-	} {
-		d, _ := ParseDate(c.in)
-		if got := lotExpiry(d).String(); got != c.want {
-			t.Errorf("lotExpiry(%s) = %s, want %s", c.in, got, c.want)
-		}
-	}
-	entered, _ := ParseDate("2026-03-01")
-	l := Lot{Quantity: 5, Original: 5, Entered: entered, Expires: lotExpiry(entered)}
-	for day, want := range map[string]bool{"2026-03-01": true, "2031-02-28": true, "2031-03-01": false, "2032-01-01": false} {
-		d, _ := ParseDate(day)
-		if got := inWallet(l, d); got != want {
-			t.Errorf("in the wallet on %s: %v, want %v", day, got, want)
-		}
-	}
-	empty, expired := l, l
-	empty.Quantity, expired.Expired = 0, true
-	if inWallet(empty, entered) || inWallet(expired, entered) {
-		t.Error("an emptied or expired lot is in the wallet")
-	}
-}
-
 // LIC-13: the history's filters read like the audit log's.
 func TestLIC13_ParseHistoryFilter(t *testing.T) {
 	f, err := ParseHistoryFilter(url.Values{"product": {" adm-extend "}, "kind": {"redeem"}, "since": {"2026-03-01"}, "until": {"2026-03-02"}})

@@ -158,18 +158,6 @@ func NewService(s Store, c clock.Clock, log *slog.Logger) *Service {
 	return &Service{store: s, clock: c, log: log}
 }
 
-// lotExpiry is the day a lot that entered the wallet on entered leaves it
-// (LIC-2: LotYears later; a lot that entered on 29 February leaves on 1
-// March).
-func lotExpiry(entered Date) Date { return DateOf(entered.Time().AddDate(LotYears, 0, 0)) }
-
-// inWallet reports whether a lot still holds licenses in the wallet on
-// day today: not emptied, not expired (its expiry day is its first day out,
-// whether or not the daily job has recorded the expiry yet).
-func inWallet(l Lot, today Date) bool {
-	return l.Quantity > 0 && !l.Expired && today.Before(l.Expires)
-}
-
 func vendorOnly(actor audit.Actor) error {
 	if actor.Kind != audit.KindVendor {
 		return errs.E(errs.Forbidden, "err.license.vendor_only")
@@ -319,7 +307,7 @@ func (s *Service) Redeem(ctx context.Context, actor audit.Actor, orgID, typed st
 		}
 		today := DateOf(now)
 		out.Lot = Lot{ID: account.NewID("lot_"), Product: rec.Product, Quantity: rec.Quantity, Original: rec.Quantity,
-			Entered: today, Expires: lotExpiry(today), Source: FromKey}
+			Entered: today, Expires: LotExpiry(today), Source: FromKey}
 		if err := tx.AddLicenseLot(ctx, orgID, out.Lot, rec.Hash, now); err != nil {
 			return err
 		}
@@ -373,7 +361,7 @@ func (s *Service) Wallet(ctx context.Context, actor audit.Actor, orgID, product 
 		today := DateOf(s.clock.Now())
 		w.Lots = []Lot{}
 		for _, l := range lots {
-			if inWallet(l, today) {
+			if l.Usable(today) {
 				w.Lots = append(w.Lots, l)
 				w.Available += l.Quantity
 			}
