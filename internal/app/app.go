@@ -160,7 +160,7 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 		Gatherer: gatherer, MetricsToken: cfg.MetricsToken, Ready: db.Ping, TrustProxy: cfg.TrustProxy, RateLimit: cfg.RateLimit, Burst: cfg.Burst,
 	})
 	a.Web = web.New(web.Deps{
-		Accounts: a.Accounts, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Upgrades: a.Upgrades, ACS: a.ACS, Audit: a.Audit,
+		Accounts: a.Accounts, Orgs: a.Orgs, Fleet: a.Fleet, Firmware: a.Firmware, Upgrades: a.Upgrades, ACS: a.ACS, Licenses: a.Licenses, Audit: a.Audit,
 		Clock: clk, Log: log, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), TrustProxy: cfg.TrustProxy,
 		SessionTTL: cfg.Account.SessionTTL,
 	})

@@ -17,7 +17,9 @@ import (
 	"golang.org/x/net/html"
 
 	"mysystems/internal/access"
+	"mysystems/internal/audit"
 	"mysystems/internal/harness"
+	"mysystems/internal/license"
 	"mysystems/internal/sim"
 	"mysystems/internal/web"
 )
@@ -134,6 +136,21 @@ func seedCrawl(t *testing.T) *crawlSeed {
 	s.call("PATCH", o+"/servers/"+s.server, owner.Token, map[string]any{"alert_recipients": []string{"securite@exemple.fr"}}, 200)
 	s.current = a.EnrolledServer(owner.Token, s.org, "Enregistreur Garage", sim.ServerConfig{Version: "6.5.2"}).ID()
 
+	// Licenses (SPEC §9): two products, a key converted, and an entry of
+	// every kind in the history, one by vendor support.
+	addCatalogue(t, a, admProduct, edgeProduct)
+	s.call("POST", o+"/license-keys/redeem", owner.Token, map[string]string{"key": issueKey(t, a, "adm-extend", 12).String()}, 201)
+	now := time.Now()
+	for i, k := range license.Kinds {
+		e := license.Entry{OrgID: s.org, At: now, Day: license.DateOf(now), Actor: license.Actor{Kind: audit.KindSystem, ID: "system"},
+			Product: "adm-extend", Kind: k, Quantity: 3, Year: 0, EventKey: fmt.Sprintf("crawl:%d", i),
+			Details: map[string]string{"need": "4", "from": "trial", "to": "licensed"}}
+		if k == license.KindStart {
+			e.Actor, e.Quantity, e.Product = license.Actor{Kind: audit.KindVendor, ID: harness.Vendor.ID}, 0, "acs-edge"
+		}
+		appendHistory(t, a, e)
+	}
+
 	s.archived, _ = a.Org(owner.Token, "Ancienne Maison")
 	s.call("POST", "/api/v1/orgs/"+s.archived+"/archive", owner.Token, map[string]any{"confirm_id": s.archived, "acknowledge": true}, 204)
 	if _, err := a.App.Orgs.Restore(context.Background(), harness.Vendor, s.archived); err != nil {
@@ -153,7 +170,7 @@ func seedCrawl(t *testing.T) *crawlSeed {
 
 	s.data = append(s.data, "Maison Dupont", "Maison Dupond", "Ancienne Maison", "Code du portail : 1234", "Hall", "Garage", "Étage 1",
 		"Cave", "Cellier", "Grenier", "Caméra accueil", "Jeton de script", s.account, "passager", harness.Model, harness.Firmware,
-		"Enregistreur Hall", "Enregistreur Garage", "securite@exemple.fr")
+		"Enregistreur Hall", "Enregistreur Garage", "securite@exemple.fr", admProduct.Name, edgeProduct.Name)
 	for _, u := range append(slices.Collect(func(yield func(harness.User) bool) {
 		for _, u := range s.people {
 			yield(u)
@@ -249,6 +266,12 @@ var crawlRoutes = []crawlRoute{
 	{"GET /orgs/{org}/servers/{id}", inOrg("/servers/{server}", "/servers/{current}", "/servers/srv_nope")},
 	{"GET /orgs/{org}/servers/{id}/upgrade", inOrg("/servers/{server}/upgrade", "/servers/{current}/upgrade")},
 	{"GET /orgs/{org}/servers/{id}/cancel", inOrg("/servers/{server}/cancel", "/servers/{current}/cancel")},
+	{"GET /orgs/{org}/products", inOrg("/products")},
+	{"GET /orgs/{org}/products/{product}", inOrg("/products/adm-extend", "/products/acs-edge", "/products/nope")},
+	{"GET /orgs/{org}/products/{product}/wallet", inOrg("/products/adm-extend/wallet", "/products/acs-edge/wallet", "/products/nope/wallet")},
+	{"GET /orgs/{org}/license-history", inOrg("/license-history", "/license-history?product=adm-extend", "/license-history?product=nope&kind=redeem",
+		"/license-history?kind=bogus", "/license-history?since=2000-01-01&until=1999-01-01", "/license-history?cursor=bogus")},
+	{"GET /orgs/{org}/license-history/export.csv", inOrg("/license-history/export.csv")},
 	{"GET /orgs/{org}/users", inOrg("/users")},
 	{"GET /orgs/{org}/users/remove", inOrg("/users/remove?user={viewer}", "/users/remove?user={viewer}&user={operator}", "/users/remove")},
 	{"GET /orgs/{org}/users/invite", inOrg("/users/invite")},

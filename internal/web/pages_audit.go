@@ -231,6 +231,8 @@ func (c *call) targetURL(t audit.Target) string {
 		return c.orgURL("users")
 	case audit.TargetServer:
 		return c.orgURL("servers/" + url.PathEscape(t.ID))
+	case audit.TargetProduct:
+		return c.productURL(t.ID) + "/wallet"
 	case audit.TargetOrg:
 		if t.ID == c.org.ID {
 			return c.orgURL("settings")

@@ -24,6 +24,7 @@ var orgSections = map[string]access.Action{
 	"devices":  access.ViewDevices,
 	"tasks":    access.ViewDevices,
 	"servers":  access.ManageServers,
+	"products": access.ViewLicenses,
 }
 
 // landingSection is where an organization opens without a section to

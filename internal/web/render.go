@@ -182,10 +182,14 @@ func (c *call) sidePanel(active string) []navGroup {
 	if c.can(access.ManageServers) {
 		dmItems = append(dmItems, item("nav.servers", "servers"))
 	}
-	return []navGroup{
+	groups := []navGroup{
 		{Label: c.t("nav.group.organization"), Items: orgItems},
 		{Label: c.t("nav.group.devicemanager"), Product: true, Items: dmItems},
 	}
+	if c.can(access.ViewLicenses) {
+		groups = append(groups, navGroup{Label: c.t("nav.group.licenses"), Items: []navItem{item("nav.products", "products")}})
+	}
+	return groups
 }
 
 // view is what the layout and every page receive.

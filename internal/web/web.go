@@ -18,6 +18,7 @@ import (
 	"mysystems/internal/clock"
 	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
+	"mysystems/internal/license"
 	"mysystems/internal/org"
 	"mysystems/internal/upgrade"
 )
@@ -30,6 +31,7 @@ type Deps struct {
 	ACS           *acs.Service
 	Firmware      *firmware.Service
 	Upgrades      *upgrade.Service
+	Licenses      *license.Service
 	Audit         *audit.Service
 	Clock         clock.Clock
 	Log           *slog.Logger
@@ -186,6 +188,13 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("POST /orgs/{org}/servers/{id}/upgrade", u.inOrg(u.upgradeServer))
 	mux.Handle("GET /orgs/{org}/servers/{id}/cancel", u.inOrg(u.cancelUpgradeForm))
 	mux.Handle("POST /orgs/{org}/servers/{id}/cancel", u.inOrg(u.cancelUpgrade))
+
+	mux.Handle("GET /orgs/{org}/products", u.inOrg(u.products))
+	mux.Handle("GET /orgs/{org}/products/{product}", u.inOrg(u.productOverview))
+	mux.Handle("GET /orgs/{org}/products/{product}/wallet", u.inOrg(u.productWallet))
+	mux.Handle("POST /orgs/{org}/products/{product}/wallet", u.inOrg(u.convertKey))
+	mux.Handle("GET /orgs/{org}/license-history", u.inOrg(u.licenseHistory))
+	mux.Handle("GET /orgs/{org}/license-history/export.csv", u.inOrg(u.licenseHistoryCSV))
 
 	mux.Handle("GET /invitations/accept", u.public(u.acceptForm))
 	mux.Handle("POST /invitations/accept", u.private(u.accept))
