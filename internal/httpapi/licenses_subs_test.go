@@ -92,3 +92,31 @@ func TestLIC6_SubscribeAndAllocateThroughTheAPI(t *testing.T) {
 		}
 	})
 }
+
+// LIC-7: the daily job runs on the server's job runner ("license.daily"):
+// the day after a trial ran out the product is unlicensed, and its Owner
+// has the reminder in the outbox.
+func TestLIC7_DailyJobOnTheRunner(t *testing.T) {
+	db := storetest.SQLite(t)
+	e := newEnv(t, db)
+	vtok := e.vendorToken()
+	e.want(e.call("POST", "/api/v1/vendor/products", vtok, map[string]any{"id": "acs-edge", "name": "AXIS Camera Station Edge",
+		"licensing": "subscription", "covers": []string{"*"}, "gates": []string{}}), 201, "")
+	owner, _ := e.user("a@example.com")
+	orgA := e.org(owner, "Org A")
+	e.want(e.Claim(owner, orgA, e.Mint(1)[0], ""), 201, "")
+	e.want(e.call("POST", "/api/v1/orgs/"+orgA+"/products/acs-edge/subscription", owner, nil), 201, "")
+	owner = e.call("POST", "/api/v1/me/tokens", owner, map[string]string{"name": "script"}).Str("token") // outlives the session
+	e.Clock.Advance(31 * 24 * time.Hour)
+	if err := e.App.Jobs.RunDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h := items(e.call("GET", "/api/v1/orgs/"+orgA+"/license-history?kind=status", owner, nil))
+	if len(h) != 1 || h[0]["details"].(map[string]any)["to"] != "unlicensed" || h[0]["actor"].(map[string]any)["kind"] != "system" {
+		t.Fatalf("history: %v", h)
+	}
+	ps := items(e.call("GET", "/api/v1/orgs/"+orgA+"/products", owner, nil))
+	if ps[0]["status"] != "unlicensed" {
+		t.Fatalf("products: %v", ps)
+	}
+}

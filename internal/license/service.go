@@ -100,6 +100,7 @@ func kindList() string {
 type Tx interface {
 	org.Tx
 	subscriptionTx
+	jobTx
 
 	// CreateLicenseProduct adds a product; an id taken is a conflict.
 	CreateLicenseProduct(ctx context.Context, p Product) error
@@ -146,6 +147,10 @@ type Service struct {
 	store Store
 	clock clock.Clock
 	log   *slog.Logger
+	// baseURL and compose are what the daily job's reminders need (see
+	// SetMail).
+	baseURL string
+	compose org.Composer
 }
 
 // NewService returns the service.

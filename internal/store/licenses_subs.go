@@ -227,3 +227,71 @@ func (t *Tx) LicenseNeedCounts(ctx context.Context, orgID string) ([]license.Nee
 	}
 	return out, errs.Wrap(rows.Err(), "license need")
 }
+
+// The daily job (LIC-2, LIC-7).
+
+// LicenseAccountsDue returns the organization and product pairs the daily
+// job has work for on day today, in active organizations: a started
+// product whose last processed day is before today, or a lot whose expiry
+// came and that still holds licenses (a platform query, over the
+// license_lots_expiry index).
+func (t *Tx) LicenseAccountsDue(ctx context.Context, today license.Date) ([]license.Account, error) {
+	rows, err := t.query(ctx, `SELECT s.org_id, s.product FROM license_subscriptions s JOIN orgs o ON o.id = s.org_id
+		WHERE o.status = 'active' AND s.processed_on < ?
+		UNION
+		SELECT l.org_id, l.product FROM license_lots l JOIN orgs o ON o.id = l.org_id
+		WHERE o.status = 'active' AND l.quantity > 0 AND l.expired_at IS NULL AND l.expires_on <= ?
+		ORDER BY 1, 2`, today.String(), today.String())
+	if err != nil {
+		return nil, errs.Wrap(err, "license accounts due")
+	}
+	defer rows.Close()
+	var out []license.Account
+	for rows.Next() {
+		var a license.Account
+		if err := rows.Scan(&a.Org, &a.Product); err != nil {
+			return nil, errs.Wrap(err, "scan license account")
+		}
+		out = append(out, a)
+	}
+	return out, errs.Wrap(rows.Err(), "license accounts due")
+}
+
+// ExpireLicenseLot empties a lot on its expiry: its quantity becomes 0 and
+// expired_at is set, once.
+func (t *Tx) ExpireLicenseLot(ctx context.Context, orgID, id string, at time.Time) error {
+	return t.execOne(ctx, errs.NotFoundf("err.license.lot_not_found", id),
+		`UPDATE license_lots SET quantity = 0, expired_at = ? WHERE org_id = ? AND id = ? AND expired_at IS NULL`,
+		micros(at), orgID, id)
+}
+
+// MarkLicenseNotice records that a reminder went out; false when it had.
+func (t *Tx) MarkLicenseNotice(ctx context.Context, orgID, notice string, at time.Time) (bool, error) {
+	res, err := t.exec(ctx, `INSERT INTO license_notices (org_id, notice, sent_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		orgID, notice, micros(at))
+	if err != nil {
+		return false, errs.Wrap(err, "license notice")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, errs.Wrap(err, "license notice")
+}
+
+// LicenseRecipients returns the e-mail and language of an organization's
+// Owners and Admins.
+func (t *Tx) LicenseRecipients(ctx context.Context, orgID string) ([]license.Recipient, error) {
+	rows, err := t.query(ctx, `SELECT u.email, u.lang FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ? AND m.role IN ('owner', 'admin') ORDER BY u.email_norm`, orgID)
+	if err != nil {
+		return nil, errs.Wrap(err, "license recipients")
+	}
+	defer rows.Close()
+	var out []license.Recipient
+	for rows.Next() {
+		var r license.Recipient
+		if err := rows.Scan(&r.Email, &r.Lang); err != nil {
+			return nil, errs.Wrap(err, "scan license recipient")
+		}
+		out = append(out, r)
+	}
+	return out, errs.Wrap(rows.Err(), "license recipients")
+}
