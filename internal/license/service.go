@@ -101,6 +101,7 @@ type Tx interface {
 	org.Tx
 	subscriptionTx
 	jobTx
+	verifyTx
 
 	// CreateLicenseProduct adds a product; an id taken is a conflict.
 	CreateLicenseProduct(ctx context.Context, p Product) error

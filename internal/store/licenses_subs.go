@@ -295,3 +295,24 @@ func (t *Tx) LicenseRecipients(ctx context.Context, orgID string) ([]license.Rec
 	}
 	return out, errs.Wrap(rows.Err(), "license recipients")
 }
+
+// LicenseOrgs returns every organization with license data: a history
+// entry, a lot or a started product (a platform query, for the
+// conservation check).
+func (t *Tx) LicenseOrgs(ctx context.Context) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT org_id FROM license_history UNION SELECT org_id FROM license_lots
+		UNION SELECT org_id FROM license_subscriptions ORDER BY 1`)
+	if err != nil {
+		return nil, errs.Wrap(err, "license organizations")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, errs.Wrap(err, "scan license organization")
+		}
+		out = append(out, id)
+	}
+	return out, errs.Wrap(rows.Err(), "license organizations")
+}

@@ -378,3 +378,45 @@ func TestLIC6_AllocateConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// LIC-13: the conservation check reads every organization's history and
+// tables; a tampered year shows in that organization only; it is the
+// vendor's.
+func TestLIC13_VerifyEveryOrganization(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := mkLicenseOrgs(t, db)
+		for _, x := range []struct {
+			actor audit.Actor
+			orgID string
+		}{{l.ownerA, l.a.ID}, {l.ownerB, l.b.ID}} {
+			if _, err := l.svc.Start(ctx, x.actor, x.orgID, "acs-edge"); err != nil {
+				t.Fatal(err)
+			}
+			l.redeem(t, x.actor, x.orgID, "acs-edge", 6)
+			if _, err := l.svc.Allocate(ctx, x.actor, x.orgID, "acs-edge", 0, 2, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := l.svc.Verify(ctx, l.ownerA)
+		wantCode(t, err, errs.Forbidden, "a member verifies")
+		v, err := l.svc.Verify(ctx, vendorActor)
+		if err != nil || v.Orgs != 2 || v.Accounts != 2 || len(v.Imbalances) != 0 {
+			t.Fatalf("clean: %+v %v", v, err)
+		}
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecForTest(ctx, `UPDATE license_years SET allocated = 5 WHERE org_id = ?`, l.b.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		v, err = l.svc.Verify(ctx, vendorActor)
+		if err != nil || len(v.Imbalances) != 1 {
+			t.Fatalf("tampered: %+v %v", v, err)
+		}
+		if im := v.Imbalances[0]; im.Org != l.b.ID || im.Product != "acs-edge" || im.Check != "allocated" || im.Year != 0 ||
+			im.History != 2 || im.Tables != 5 {
+			t.Fatalf("imbalance %s", im)
+		}
+	})
+}
