@@ -38,6 +38,11 @@ count in its need ("AXIS P*", "*") and the portal features it licenses.`},
 	"vendor products list": {"[flags]", "Show the license catalogue."},
 	"vendor keys issue": {"--product P --quantity Q --count N [flags]", `Issue license keys of a product, each of Q licenses, written to standard
 output one a line: they are shown once, only their hashes are kept.`},
+	"vendor licenses verify": {"[flags]", `Check that licenses are conserved in every organization (LIC-13): the
+history's redemptions, compensations, allocations and expiries against the
+lots and the years' allocations. Each imbalance is printed (organization,
+product, check, terms) and the command exits 1; it prints a summary and
+exits 0 when everything balances.`},
 }
 
 // commandUsage is the --help of the command name, whose flags are fs's.
@@ -65,6 +70,7 @@ const vendorUsage = `usage: mysystems vendor token [--name NAME]
        mysystems vendor acs publish --version V …
        mysystems vendor products add|list …
        mysystems vendor keys issue --product P --quantity Q --count N
+       mysystems vendor licenses verify
 
 Vendor operators' tasks, run on the server's database (the same --data-dir or
 --database as the server). 'mysystems vendor COMMAND --help' says more.

@@ -53,6 +53,8 @@ Server:
   mysystems vendor products list           the license catalogue
   mysystems vendor keys issue --product P --quantity Q --count N
                                            issue license keys (shown once; only their hashes are kept)
+  mysystems vendor licenses verify         check that every organization's licenses balance (LIC-13);
+                                           prints each imbalance and exits 1 if any
 
 Load and simulation:
   mysystems sim --server URL --devices devices.csv [--sites S]   play simulated devices
@@ -344,7 +346,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
-		return errors.New("vendor: say what: token | restore ORG_ID | outbox | devices mint | firmware publish|withdraw | acs publish | products add|list | keys issue")
+		return errors.New("vendor: say what: token | restore ORG_ID | outbox | devices mint | firmware publish|withdraw | acs publish | products add|list | keys issue | licenses verify")
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(stdout, vendorUsage)
@@ -361,6 +363,8 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return cmdVendorProducts(ctx, args[1:], stdout, stderr, getenv)
 	case "keys": // its own flags, parsed after "issue"
 		return cmdVendorKeys(ctx, args[1:], stdout, stderr, getenv)
+	case "licenses": // its own flags, parsed after "verify"
+		return cmdVendorLicenses(ctx, args[1:], stdout, stderr, getenv)
 	}
 	var name, to string
 	var limit int
@@ -403,7 +407,7 @@ func cmdVendor(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintf(stdout, "organization %s (%s) restored\n", o.ID, o.Name)
 		return nil
 	}
-	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox | devices | firmware | acs | products | keys)", args[0])
+	return fmt.Errorf("vendor: unknown command %q (token | restore | outbox | devices | firmware | acs | products | keys | licenses)", args[0])
 }
 
 // serveMetrics serves /metrics on its own listener, printing its URL.

@@ -186,3 +186,49 @@ func seedProducts(ctx context.Context, a *app.App) error {
 	}
 	return nil
 }
+
+const vendorLicensesUsage = `usage: mysystems vendor licenses verify`
+
+// errImbalanced is the error of a conservation check that found licenses
+// that do not balance (they are printed first).
+var errImbalanced = errors.New("vendor licenses verify: the licenses do not balance")
+
+// cmdVendorLicenses runs `mysystems vendor licenses verify` on the
+// configured database (LIC-13): every organization's history is summed and
+// checked against its lots and years; each imbalance is printed with its
+// organization, product, check and terms, and the command exits non-zero
+// when there is any.
+func cmdVendorLicenses(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		if len(args) > 0 && isHelp(args[0]) {
+			fmt.Fprintln(stdout, vendorLicensesUsage)
+			return nil
+		}
+		return errors.New("vendor licenses: say what: verify\n" + vendorLicensesUsage)
+	}
+	cfg, rest, err := loadConfig("vendor licenses verify", args[1:], stderr, getenv, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("vendor licenses verify: unexpected argument %q", rest[0])
+	}
+	a, db, _, err := openApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := a.Licenses.Verify(ctx, shellVendor)
+	if err != nil {
+		return err
+	}
+	for _, im := range v.Imbalances {
+		fmt.Fprintln(stdout, im.String())
+	}
+	if len(v.Imbalances) > 0 {
+		fmt.Fprintf(stderr, "%d imbalances in %d accounts of %d organizations\n", len(v.Imbalances), v.Accounts, v.Orgs)
+		return errImbalanced
+	}
+	fmt.Fprintf(stdout, "licenses balance: %d accounts of %d organizations checked\n", v.Accounts, v.Orgs)
+	return nil
+}

@@ -6,9 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"mysystems/internal/access"
+	"mysystems/internal/account"
 	"mysystems/internal/app"
+	"mysystems/internal/audit"
 	"mysystems/internal/license"
+	"mysystems/internal/org"
 	"mysystems/internal/store"
 )
 
@@ -124,5 +129,85 @@ func TestLIC5_DemoCatalogue(t *testing.T) {
 		if !adm.CoversModel(m) || edge.CoversModel(m) != want {
 			t.Errorf("%s: ADM Extend covers it %v, ACS Edge %v (want %v)", m, adm.CoversModel(m), edge.CoversModel(m), want)
 		}
+	}
+}
+
+// LIC-13: `mysystems vendor licenses verify` passes on a database whose
+// licenses balance and fails, naming the organization, the product and the
+// terms, once a lot's quantity is tampered with.
+func TestLIC13_VendorLicensesVerify(t *testing.T) {
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "m.db")
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(app.DefaultConfig(), db, nil, nil)
+	u := account.User{ID: account.NewID("usr_"), Email: "owner@example.com", Name: "Owner", Lang: "en", CreatedAt: time.Now()}
+	o := org.Org{ID: account.NewID("org_"), Name: "Acme", Status: org.Active, CreatedAt: time.Now()}
+	root := org.Folder{ID: account.NewID("fld_"), OrgID: o.ID, Name: org.RootFolderName, CreatedAt: time.Now()}
+	o.RootFolderID = root.ID
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateUser(ctx, u, "hash"); err != nil {
+			return err
+		}
+		if err := tx.CreateOrg(ctx, o); err != nil {
+			return err
+		}
+		if err := tx.CreateFolder(ctx, root); err != nil {
+			return err
+		}
+		return tx.AddMember(ctx, org.Membership{OrgID: o.ID, UserID: u.ID, Role: access.Owner, CreatedAt: time.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := audit.Actor{Kind: audit.KindUser, ID: u.ID, Email: u.Email}
+	if err := seedProducts(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Licenses.Start(ctx, owner, o.ID, "acs-edge"); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := a.Licenses.IssueKeys(ctx, shellVendor, "acs-edge", 10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Licenses.Redeem(ctx, owner, o.ID, ks[0].Key.String()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Licenses.Allocate(ctx, owner, o.ID, "acs-edge", 1, 3, true); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(want int) (string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := run(ctx, []string{"vendor", "licenses", "verify", "--database", dbPath}, nil, &out, &errb, env(nil)); code != want {
+			t.Fatalf("verify: exit %d, want %d: %s %s", code, want, out.String(), errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	if out, _ := verify(0); !strings.Contains(out, "licenses balance: 1 accounts of 1 organizations checked") {
+		t.Fatalf("clean: %q", out)
+	}
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecForTest(ctx, `UPDATE license_lots SET quantity = quantity + 2 WHERE org_id = ?`, o.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, e := verify(1)
+	if !strings.Contains(out, o.ID+" acs-edge conservation: history 10, tables 12") || !strings.Contains(out, "Wallet:9") ||
+		!strings.Contains(e, "1 imbalances") || !strings.Contains(e, "do not balance") {
+		t.Fatalf("tampered: %q %q", out, e)
+	}
+	var help bytes.Buffer
+	if code := run(ctx, []string{"vendor", "licenses"}, nil, &help, &help, env(nil)); code == 0 || !strings.Contains(help.String(), "verify") {
+		t.Fatalf("no subcommand: %d %q", code, help.String())
 	}
 }

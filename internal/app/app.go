@@ -149,6 +149,9 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	a.ACS = acs.NewService(db.ACS(), clk, log, acsCfg)
 	a.Gateway.SetServers(a.ACS)
 	a.Licenses = license.NewService(db.Licenses(), clk, log)
+	a.Licenses.SetMail(cfg.BaseURL, mailer.Message)
+	a.Upgrades.SetGate(a.Licenses)
+	a.Fleet.SetGate(a.Licenses)
 	a.buildJobs(cfg, db, clk, log)
 	var gatherer prometheus.Gatherer = a.Registry
 	if cfg.MetricsApart {

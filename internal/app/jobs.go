@@ -7,6 +7,7 @@ import (
 
 	"mysystems/internal/clock"
 	"mysystems/internal/jobs"
+	"mysystems/internal/license"
 	"mysystems/internal/mail"
 	"mysystems/internal/store"
 	"mysystems/internal/upgrade"
@@ -18,7 +19,8 @@ const mailEvery = 3 * time.Second
 
 // buildJobs assembles the job runner and what runs on it: the e-mail
 // outbox (AUD-2) and its pruning, invitation expiry (USR-1) and the
-// pruning of the attempts rate limits no longer count (ID-4). Nothing starts until Start.
+// pruning of the attempts rate limits no longer count (ID-4), and the
+// license manager's daily job (LIC-7). Nothing starts until Start.
 // Call it after the services it schedules are built.
 func (a *App) buildJobs(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) {
 	if log == nil {
@@ -53,6 +55,13 @@ func (a *App) buildJobs(cfg Config, db *store.DB, clk clock.Clock, log *slog.Log
 	})
 	a.Jobs.Every("account.prune_rate_attempts", time.Hour, a.Accounts.PruneRateAttempts)
 	a.buildServerJobs(log)
+	a.Jobs.Every("license.daily", license.DailyEvery, func(ctx context.Context) error {
+		n, err := a.Licenses.Daily(ctx)
+		if n > 0 {
+			log.Info("license products processed", "count", n)
+		}
+		return err
+	})
 }
 
 // Start starts the background work (the job runner, the gateway's presence

@@ -17,6 +17,7 @@ import (
 	"mysystems/internal/errs"
 	"mysystems/internal/firmware"
 	"mysystems/internal/i18n"
+	"mysystems/internal/license"
 	"mysystems/internal/org"
 )
 
@@ -50,7 +51,13 @@ type Service struct {
 	cfg       Config
 	notify    Notifier
 	catalogue Catalogue
+	gate      license.Gater
 }
+
+// SetGate wires the license gate of device-account changes (LIC-14:
+// feature device-accounts). Without one they are free; listing accounts
+// never needs one.
+func (s *Service) SetGate(g license.Gater) { s.gate = g }
 
 // Catalogue returns the AXIS OS releases, withdrawn or not (the firmware
 // service's Releases), for the device list's recommendations (FW-2).

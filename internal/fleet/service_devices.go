@@ -17,6 +17,7 @@ import (
 	"mysystems/internal/errs"
 	"mysystems/internal/firmware"
 	"mysystems/internal/i18n"
+	"mysystems/internal/license"
 	"mysystems/internal/org"
 )
 
@@ -782,6 +783,11 @@ func (s *Service) ChangeAccount(ctx context.Context, actor audit.Actor, orgID, i
 		d, rep, err := s.accountsOf(ctx, tx, actor, orgID, id)
 		if err != nil {
 			return err
+		}
+		if s.gate != nil {
+			if err := s.gate.Gate(ctx, orgID, license.FeatureDeviceAccounts); err != nil {
+				return err
+			}
 		}
 		if rep.HelloAt == nil && len(rep.Accounts) == 0 && rep.PublicKey == "" {
 			return errs.E(errs.Conflict, "err.devaccount.never_connected")

@@ -335,7 +335,8 @@ var operationErrors = map[string][]int{
 	"DELETE /api/v1/orgs/{org}/devices/{id}/accounts/{username}": {409},
 	"POST /api/v1/vendor/firmware":                               {409}, // the version is published
 	"POST /api/v1/vendor/firmware/{id}/withdraw":                 {409},
-	"POST /api/v1/orgs/{org}/upgrades":                           {409}, // no recommended version, a downgrade, under way
+	"POST /api/v1/orgs/{org}/upgrades":                           {409}, // no recommended version, a downgrade, under way; unlicensed (LIC-14)
+	"PUT /api/v1/orgs/{org}/upgrade-schedule":                    {409}, // the product that gates schedules is not usable (LIC-14)
 	"POST /api/v1/orgs/{org}/tasks/{id}/retry":                   {409},
 	"POST /api/v1/orgs/{org}/tasks/{id}/cancel":                  {409},
 	"POST /api/v1/orgs/{org}/rollouts/{id}/pause":                {409},
@@ -347,6 +348,8 @@ var operationErrors = map[string][]int{
 	"POST /api/v1/vendor/products":                               {409}, // the id is taken, a feature gated already
 	"POST /api/v1/vendor/license-keys":                           {404}, // no such product
 	"POST /api/v1/orgs/{org}/license-keys/redeem":                {409}, // converted already (404: no such key)
+	"POST /api/v1/orgs/{org}/products/{product}/subscription":    {409}, // started already, a hardware-linked product
+	"POST /api/v1/orgs/{org}/products/{product}/allocations":     {409}, // not started, more than the wallet holds
 }
 
 // optionalBody are the operations whose JSON body may be left out.

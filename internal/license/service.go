@@ -99,6 +99,9 @@ func kindList() string {
 // organization.
 type Tx interface {
 	org.Tx
+	subscriptionTx
+	jobTx
+	verifyTx
 
 	// CreateLicenseProduct adds a product; an id taken is a conflict.
 	CreateLicenseProduct(ctx context.Context, p Product) error
@@ -145,6 +148,10 @@ type Service struct {
 	store Store
 	clock clock.Clock
 	log   *slog.Logger
+	// baseURL and compose are what the daily job's reminders need (see
+	// SetMail).
+	baseURL string
+	compose org.Composer
 }
 
 // NewService returns the service.

@@ -25,6 +25,14 @@ var Kinds = map[string][]string{
 	// (offline) or came back (online); minutes is its silence threshold.
 	"server_offline": {"org", "server", "at", "link", "minutes"},
 	"server_online":  {"org", "server", "at", "link"},
+	// License reminders of the daily job (LIC-5, LIC-7): product is the
+	// product's name, need its need; renewal: days until the renewal on
+	// renews, missing what the next year lacks; grace: the grace period
+	// ends on ends, missing what the year lacks; unlicensed: missing what
+	// the year lacks.
+	"license_renewal":    {"org", "product", "days", "renews", "need", "missing", "link"},
+	"license_grace":      {"org", "product", "ends", "need", "missing", "link"},
+	"license_unlicensed": {"org", "product", "need", "missing", "link"},
 }
 
 //go:embed templates/*.tmpl
@@ -102,6 +110,15 @@ func FormatTime(t time.Time, lang string) string {
 		return fmt.Sprintf("%d %s %d à %s UTC", t.Day(), frMonths[t.Month()-1], t.Year(), t.Format("15:04"))
 	}
 	return t.Format("2 January 2006, 15:04") + " UTC"
+}
+
+// FormatDay writes a calendar day for a mail in lang: "2 March 2026" or
+// "2 mars 2026".
+func FormatDay(t time.Time, lang string) string {
+	if Lang(lang) == "fr" {
+		return fmt.Sprintf("%d %s %d", t.Day(), frMonths[t.Month()-1], t.Year())
+	}
+	return t.Format("2 January 2006")
 }
 
 // Mailer makes outbox messages for one server: its clock and the host of

@@ -9,6 +9,7 @@ import (
 	"mysystems/internal/errs"
 	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
+	"mysystems/internal/license"
 )
 
 // ScheduleRequest sets the schedule of devices (FW-4).
@@ -53,6 +54,9 @@ func (s *Service) SetSchedule(ctx context.Context, actor audit.Actor, orgID stri
 		}
 		if missing := missingIDs(ids, ds); missing != "" {
 			return errs.NotFoundf("err.device.not_found", missing)
+		}
+		if err := s.gated(ctx, orgID, license.FeatureSchedules); err != nil {
+			return err
 		}
 		now := s.clock.Now()
 		open, err := tx.OpenTasks(ctx, orgID, ids)
@@ -238,6 +242,9 @@ func (s *Service) actOn(ctx context.Context, actor audit.Actor, orgID, id, actio
 		}
 		r, err := tx.Rollout(ctx, orgID, id)
 		if err != nil {
+			return err
+		}
+		if err := s.gated(ctx, orgID, license.FeatureUpgrades); err != nil {
 			return err
 		}
 		if err := fn(&r); err != nil {

@@ -17,6 +17,7 @@ import (
 	"mysystems/internal/firmware"
 	"mysystems/internal/fleet"
 	"mysystems/internal/i18n"
+	"mysystems/internal/license"
 	"mysystems/internal/org"
 )
 
@@ -48,6 +49,7 @@ type Service struct {
 	cfg       Config
 	catalogue Catalogue
 	notify    fleet.Notifier
+	gate      license.Gater
 }
 
 // NewService returns the upgrade service.
@@ -66,6 +68,21 @@ func NewService(s Store, c clock.Clock, log *slog.Logger, cfg Config, cat Catalo
 		cfg.MaxDevices = d.MaxDevices
 	}
 	return &Service{store: s, clock: c, log: log, cfg: cfg, catalogue: cat, notify: n}
+}
+
+// SetGate wires the license gate of upgrades and schedules (LIC-14):
+// starting, retrying and canceling upgrades and acting on rollouts need
+// the feature axis-os-upgrades, changing schedules upgrade-schedules.
+// Without a gate they are free; viewing never needs one.
+func (s *Service) SetGate(g license.Gater) { s.gate = g }
+
+// gated refuses feature f in the organization when its product is not
+// usable there (see SetGate).
+func (s *Service) gated(ctx context.Context, orgID string, f license.Feature) error {
+	if s.gate == nil {
+		return nil
+	}
+	return s.gate.Gate(ctx, orgID, f)
 }
 
 // Request is an upgrade now (FW-3): devices by id, or a model within a folder
@@ -114,6 +131,9 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 	err = s.store.Write(ctx, func(tx Tx) error {
 		_, m, t, err := fleet.Enter(ctx, tx, actor, orgID, access.ManageUpgrades)
 		if err != nil {
+			return err
+		}
+		if err := s.gated(ctx, orgID, license.FeatureUpgrades); err != nil {
 			return err
 		}
 		var folders []string
@@ -442,6 +462,9 @@ func (s *Service) Cancel(ctx context.Context, actor audit.Actor, orgID, id strin
 		if tk, rev, err = s.visibleTask(ctx, tx, actor, orgID, id, access.ManageUpgrades); err != nil {
 			return err
 		}
+		if err := s.gated(ctx, orgID, license.FeatureUpgrades); err != nil {
+			return err
+		}
 		now := s.clock.Now()
 		cmd := tk.CommandID
 		if err := tk.Cancel(Because(ReasonCanceledBy, labelOf(actor)), now); err != nil {
@@ -471,6 +494,9 @@ func (s *Service) Retry(ctx context.Context, actor audit.Actor, orgID, id string
 	err = s.store.Write(ctx, func(tx Tx) error {
 		old, _, err := s.visibleTask(ctx, tx, actor, orgID, id, access.ManageUpgrades)
 		if err != nil {
+			return err
+		}
+		if err := s.gated(ctx, orgID, license.FeatureUpgrades); err != nil {
 			return err
 		}
 		if err := old.CheckRetry(); err != nil {
