@@ -50,7 +50,9 @@ const (
 	ServerUpgradeResult = "server.upgrade_result"
 
 	// Licenses (SPEC §9).
-	LicenseRedeem = "license.redeem"
+	LicenseRedeem   = "license.redeem"
+	LicenseStart    = "license.start"
+	LicenseAllocate = "license.allocate"
 
 	// A member's own sign-in, written in each of their organizations.
 	AccountTokenCreate   = "account.token.create"
@@ -87,7 +89,7 @@ var Groups = []Group{
 	{"upgrade", []string{UpgradeStart, UpgradeCancel, UpgradeRetry, UpgradeSchedule, UpgradeLimits}},
 	{"rollout", []string{RolloutPause, RolloutResume, RolloutAbort}},
 	{"server", []string{ServerEnrollToken, ServerEnroll, ServerUpdate, ServerUpgrade, ServerUpgradeCancel, ServerUpgradeResult}},
-	{"license", []string{LicenseRedeem}},
+	{"license", []string{LicenseRedeem, LicenseStart, LicenseAllocate}},
 	{"account", []string{AccountTokenCreate, AccountTokenRevoke, AccountMFAEnable, AccountMFADisable, AccountRecoveryCodes}},
 }
 

@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -217,6 +218,25 @@ func Describe(e Entry, n Names) Description {
 		}
 		if x := str(d["expires_on"]); x != "" {
 			out.Lines = append(out.Lines, Line{Label: "audit.line.expires_on", To: x})
+		}
+		return out
+	case LicenseStart:
+		out := p(e.Action)
+		if x := str(d["trial_ends"]); x != "" {
+			out.Lines = append(out.Lines, Line{Label: "audit.line.trial_ends", To: x})
+		}
+		return out
+	case LicenseAllocate:
+		out := p(e.Action, count(d["quantity"]))
+		if x := str(d["year_starts"]); x != "" {
+			out.Lines = append(out.Lines, Line{Label: "audit.line.year_starts", To: x})
+		}
+		if c := count(d["compensation"]); c > 0 {
+			out.Lines = append(out.Lines, Line{Label: "audit.line.compensation", To: strconv.Itoa(c)})
+		}
+		if from, to := str(d["from"]), str(d["to"]); from != "" && to != "" && from != to {
+			out.Lines = append(out.Lines, Line{Label: "audit.line.license_status",
+				From: Phrase{Key: "license.status." + from}, To: Phrase{Key: "license.status." + to}})
 		}
 		return out
 	}

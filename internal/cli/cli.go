@@ -155,6 +155,21 @@ ACS Pro servers (ID is a server id, as 'mysystems servers list ORG' shows):
   mysystems servers alerts ORG ID [--offline on|off] [--online on|off] [--to EMAIL,…|--owners]
                                       e-mail alerts when it goes offline and comes back
 
+Licenses (PRODUCT is a product id, as 'mysystems licenses products ORG' shows):
+  mysystems licenses products ORG     every product: status, days left, need, allocated,
+                                      wallet, renewal date and warnings
+  mysystems licenses wallet ORG PRODUCT
+                                      the wallet's lots, those expiring first first
+  mysystems licenses redeem ORG KEY   convert a license key into the product's wallet
+  mysystems licenses subscribe ORG PRODUCT
+                                      start the product's 30-day trial
+  mysystems licenses allocate ORG PRODUCT --quantity N [--year K] [--yes]
+                                      allocate to the current year (0) or up to 5 ahead;
+                                      shows the summary and asks on a terminal, needs
+                                      --yes otherwise
+  mysystems licenses history ORG [--product P] [--kind K] [--since T] [--until T] [--all] [--csv]
+                                      the license history, newest first
+
 Two-factor authentication (asked for at sign-in):
   mysystems mfa status                whether it is on, and how
   mysystems mfa totp [--code C]       turn on authenticator-app codes: shows a new secret
@@ -258,6 +273,13 @@ var commands = map[string]func(context.Context, *env, []string) error{
 	"servers enrol":       cmdServersEnrol,
 	"servers alerts":      cmdServersAlerts,
 
+	"licenses products":  cmdLicensesProducts,
+	"licenses wallet":    cmdLicensesWallet,
+	"licenses redeem":    cmdLicensesRedeem,
+	"licenses subscribe": cmdLicensesSubscribe,
+	"licenses allocate":  cmdLicensesAllocate,
+	"licenses history":   cmdLicensesHistory,
+
 	"mfa status":        cmdMFAStatus,
 	"mfa totp":          cmdMFATOTP,
 	"mfa totp confirm":  cmdMFATOTPConfirm,
@@ -343,6 +365,7 @@ var groups = map[string]string{
 	"rollouts":       "list | show | pause | resume | abort",
 	"upgrade-limits": "show | set",
 	"servers":        "list | show | upgrade | cancel | enrol | alerts",
+	"licenses":       "products | wallet | redeem | subscribe | allocate | history",
 }
 
 func (e *env) run(ctx context.Context, args []string) error {

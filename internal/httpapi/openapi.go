@@ -347,6 +347,8 @@ var operationErrors = map[string][]int{
 	"POST /api/v1/vendor/products":                               {409}, // the id is taken, a feature gated already
 	"POST /api/v1/vendor/license-keys":                           {404}, // no such product
 	"POST /api/v1/orgs/{org}/license-keys/redeem":                {409}, // converted already (404: no such key)
+	"POST /api/v1/orgs/{org}/products/{product}/subscription":    {409}, // started already, a hardware-linked product
+	"POST /api/v1/orgs/{org}/products/{product}/allocations":     {409}, // not started, more than the wallet holds
 }
 
 // optionalBody are the operations whose JSON body may be left out.

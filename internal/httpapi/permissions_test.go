@@ -158,6 +158,10 @@ func TestACC2_PermissionTable(t *testing.T) {
 				{"read a product wallet", "GET", o + "/products/adm-extend/wallet", nil, [4]int{200, 200, 200, 200}},
 				{"read the license history", "GET", o + "/license-history", nil, [4]int{200, 200, 200, 200}},
 				{"export the license history", "GET", o + "/license-history?format=csv", nil, [4]int{200, 200, 200, 200}},
+				{"list the products and their status", "GET", o + "/products", nil, [4]int{200, 200, 200, 200}},
+				{"read a product's overview", "GET", o + "/products/adm-extend", nil, [4]int{200, 200, 200, 200}},
+				{"start a product (the owner starts it, then it is started)", "POST", o + "/products/adm-extend/subscription", nil, [4]int{201, 409, 403, 403}},
+				{"allocate from an empty wallet (refused after the role check)", "POST", o + "/products/adm-extend/allocations", map[string]any{"year": 0, "quantity": 1}, [4]int{409, 409, 403, 403}},
 				{"convert a license key that exists nowhere", "POST", o + "/license-keys/redeem", map[string]string{"key": "22222-22222-22222-22222"}, [4]int{404, 404, 403, 403}},
 			}
 		}

@@ -99,6 +99,7 @@ func kindList() string {
 // organization.
 type Tx interface {
 	org.Tx
+	subscriptionTx
 
 	// CreateLicenseProduct adds a product; an id taken is a conflict.
 	CreateLicenseProduct(ctx context.Context, p Product) error

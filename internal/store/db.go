@@ -299,6 +299,12 @@ func (t *Tx) QueryRowForTest(ctx context.Context, q string, args ...any) *sql.Ro
 	return t.queryRow(ctx, q, args...)
 }
 
+// ExecForTest runs a raw statement in the transaction; for tests that set
+// up bulk data or tamper with what was written, never for product code.
+func (t *Tx) ExecForTest(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.exec(ctx, q, args...)
+}
+
 // ScanForTest counts the cells of every text column of every table that
 // contain s; for tests proving a secret was never stored.
 func (db *DB) ScanForTest(ctx context.Context, s string) (int, error) {

@@ -41,7 +41,8 @@ CREATE TABLE license_periods (
 
 -- LIC-1, LIC-4..9: a product started in an organization. status is the
 -- last status recorded (a change is written to history); trial_ended is
--- the day an allocation of the need ended the trial early.
+-- the day an allocation of the need ended the trial early; processed_on
+-- the last day the daily job processed for the product (LIC-7).
 CREATE TABLE license_subscriptions (
     org_id      TEXT NOT NULL REFERENCES orgs(id),
     product     TEXT NOT NULL REFERENCES license_products(id),
@@ -49,6 +50,7 @@ CREATE TABLE license_subscriptions (
     trial_ended TEXT,
     status      TEXT NOT NULL,
     started_by  TEXT NOT NULL DEFAULT '',
+    processed_on TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (org_id, product)
 );
