@@ -73,6 +73,9 @@ type demoSeed struct {
 	// Fleet are the claimed demo devices to simulate; Shelf the devices made
 	// to be claimed (Unclaimed, and those claimed since), simulated too.
 	Fleet, Shelf []sim.Identity
+	// LicenseKey is a license key made for this run, not converted yet
+	// (LIC-3): 100 licenses of AXIS Camera Station Edge.
+	LicenseKey string
 }
 
 // seedDemo creates the demo account, organizations, folders, devices,
@@ -82,6 +85,9 @@ type demoSeed struct {
 func seedDemo(ctx context.Context, a *app.App, dataDir string, devices int) (demoSeed, error) {
 	seed := demoSeed{Owner: demo}
 	var err error
+	if err = seedProducts(ctx, a); err != nil {
+		return seed, err
+	}
 	if seed.Fleet, err = seedDemoFleet(ctx, a, dataDir, devices); err != nil {
 		return seed, err
 	}
@@ -98,6 +104,9 @@ func seedDemo(ctx context.Context, a *app.App, dataDir string, devices int) (dem
 	}
 	if seed.Shelf, seed.Unclaimed, err = seedDemoShelf(ctx, a, dataDir); err != nil {
 		return seed, fmt.Errorf("demo unclaimed devices: %w", err)
+	}
+	if seed.LicenseKey, err = demoLicenseKey(ctx, a); err != nil {
+		return seed, err
 	}
 	return seed, nil
 }
@@ -155,7 +164,7 @@ func seedDemoFleet(ctx context.Context, a *app.App, dataDir string, devices int)
 		return nil, err
 	}
 	if devices <= 0 {
-		return nil, nil
+		return nil, seedDemoLicenses(ctx, a, actor, o.ID, a.Clock.Now())
 	}
 	var minted []fleet.Minted
 	for i, model := range demoModels {
@@ -194,6 +203,9 @@ func seedDemoFleet(ctx context.Context, a *app.App, dataDir string, devices int)
 		}
 		claimed = append(claimed, demoDevice{ID: d.ID, Model: m.Model, Firmware: demoFirmware(i), Site: siteOf[area]})
 		ids = append(ids, sim.Identity{Serial: m.Serial, Model: m.Model, Secret: m.Secret})
+	}
+	if err := seedDemoLicenses(ctx, a, actor, o.ID, a.Clock.Now()); err != nil {
+		return nil, err
 	}
 	if err := seedDemoUpgrades(ctx, a, actor, o.ID, claimed, sites); err != nil {
 		return nil, err
@@ -361,6 +373,11 @@ func printDemoBanner(w io.Writer, cfg Config, dialect string, seed demoSeed) {
 			p("             %-15s serial %s  OAK %s", m.Model, m.Serial, m.OAK)
 		}
 		p("             or: mysystems devices claim %s SERIAL --oak OAK", seed.OrgID)
+	}
+	if seed.LicenseKey != "" {
+		p("  licenses   %s: AXIS Device Manager Extend licensed, AXIS Camera Station Edge in grace,", demoOrgName)
+		p("             AXIS Camera Station Secure Entry in trial (Licenses, Products); a key to convert,")
+		p("             100 licenses of AXIS Camera Station Edge: %s", seed.LicenseKey)
 	}
 	p("  database   %s (%s)", cfg.DatabaseSetting(), dialect)
 	p("Press Ctrl+C to stop.")

@@ -54,21 +54,24 @@ func seedDemoUpgrades(ctx context.Context, a *app.App, actor audit.Actor, orgID 
 	}
 	if len(small) >= 2 {
 		if _, err := a.Upgrades.Start(ctx, actor, orgID, upgrade.Request{DeviceIDs: small,
-			Rollout: &upgrade.RingSpec{Count: 1, FailurePercent: 50}}); err != nil {
+			Rollout: &upgrade.RingSpec{Count: 1, FailurePercent: 50}}); err != nil && !tooFewToRoll(err) {
 			return fmt.Errorf("demo rollout: %w", err)
 		}
 	}
 	// A larger one in the Warehouse: one AXIS M3086-V in five first, then a
 	// two-hour soak before the rest. A small demo (--demo-devices) may have
-	// none there to upgrade.
+	// none or only one there to upgrade.
 	_, err = a.Upgrades.Start(ctx, actor, orgID, upgrade.Request{Model: "AXIS M3086-V", FolderID: sites["Warehouse"],
 		Rollout: &upgrade.RingSpec{Percent: 20, Soak: 2 * time.Hour, FailurePercent: 25}})
-	var e *errs.Error
-	if errors.As(err, &e) && e.Key == "err.upgrade.no_devices" {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !tooFewToRoll(err) {
 		return fmt.Errorf("demo rollout: %w", err)
 	}
 	return nil
+}
+
+// tooFewToRoll reports whether a demo rollout was refused because a small
+// demo (--demo-devices) has too few devices there to upgrade.
+func tooFewToRoll(err error) bool {
+	var e *errs.Error
+	return errors.As(err, &e) && (e.Key == "err.upgrade.no_devices" || e.Key == "err.rollout.too_few")
 }

@@ -166,13 +166,16 @@ func cmdVendorKeys(ctx context.Context, args []string, stdout, stderr io.Writer,
 // Extend counts every device and licenses the portal's device-management
 // features; AXIS Camera Station Edge counts the cameras (the M, P and Q
 // series: the demo's AXIS M3086-V, P3265-LVE and Q6135-LE, not its I8116-E
-// intercom) and gates nothing.
+// intercom) and gates nothing; AXIS Camera Station Secure Entry counts the
+// door controllers and intercoms (A and I series) and gates nothing.
 func demoProducts() []license.Product {
 	return []license.Product{
 		{ID: "adm-extend", Name: "AXIS Device Manager Extend", Licensing: license.Subscription,
 			Covers: []string{"*"}, Gates: append([]license.Feature{}, license.Features...)},
 		{ID: "acs-edge", Name: "AXIS Camera Station Edge", Licensing: license.Subscription,
 			Covers: []string{"AXIS M*", "AXIS P*", "AXIS Q*"}},
+		{ID: "secure-entry", Name: "AXIS Camera Station Secure Entry", Licensing: license.Subscription,
+			Covers: []string{"AXIS A*", "AXIS I*"}},
 	}
 }
 

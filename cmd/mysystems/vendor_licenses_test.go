@@ -109,16 +109,16 @@ func TestLIC5_DemoCatalogue(t *testing.T) {
 		}
 	}
 	ps, err := a.Licenses.Products(ctx)
-	if err != nil || len(ps) != 2 {
+	if err != nil || len(ps) != 3 {
 		t.Fatalf("products: %+v %v", ps, err)
 	}
 	byID := map[string]license.Product{}
 	for _, p := range ps {
 		byID[p.ID] = p
 	}
-	adm, edge := byID["adm-extend"], byID["acs-edge"]
-	if len(adm.Gates) != len(license.Features) || len(edge.Gates) != 0 {
-		t.Fatalf("gates: %v, %v", adm.Gates, edge.Gates)
+	adm, edge, entry := byID["adm-extend"], byID["acs-edge"], byID["secure-entry"]
+	if len(adm.Gates) != len(license.Features) || len(edge.Gates) != 0 || len(entry.Gates) != 0 {
+		t.Fatalf("gates: %v, %v, %v", adm.Gates, edge.Gates, entry.Gates)
 	}
 	cameras := map[string]bool{"AXIS P3265-LVE": true, "AXIS M3086-V": true, "AXIS Q6135-LE": true, "AXIS I8116-E": false}
 	for _, m := range demoModels {
@@ -126,8 +126,8 @@ func TestLIC5_DemoCatalogue(t *testing.T) {
 		if !known {
 			t.Fatalf("the demo plays %s: say whether it is a camera", m)
 		}
-		if !adm.CoversModel(m) || edge.CoversModel(m) != want {
-			t.Errorf("%s: ADM Extend covers it %v, ACS Edge %v (want %v)", m, adm.CoversModel(m), edge.CoversModel(m), want)
+		if !adm.CoversModel(m) || edge.CoversModel(m) != want || entry.CoversModel(m) == want {
+			t.Errorf("%s: ADM Extend covers it %v, ACS Edge %v (want %v), Secure Entry %v (want %v)", m, adm.CoversModel(m), edge.CoversModel(m), want, entry.CoversModel(m), !want)
 		}
 	}
 }

@@ -79,7 +79,9 @@ func DefaultConfig() Config {
 
 // App is an assembled server.
 type App struct {
-	DB       *store.DB
+	DB *store.DB
+	// Clock is the clock every service reads.
+	Clock    clock.Clock
 	Accounts *account.Service
 	Platform *account.Platform
 	Orgs     *org.Service
@@ -111,7 +113,7 @@ func New(cfg Config, db *store.DB, clk clock.Clock, log *slog.Logger) *App {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	a := &App{DB: db, Registry: prometheus.NewRegistry()}
+	a := &App{DB: db, Clock: clk, Registry: prometheus.NewRegistry()}
 	a.base, a.cancelBase = context.WithCancel(context.Background())
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mailer := mail.NewMailer(clk, cfg.BaseURL)
