@@ -21,6 +21,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -87,12 +88,15 @@ type Gateway struct {
 	deadlines   deadlines
 	presence    presence
 	reports     reports
+	marks       deliveryMarks
 	known       knownMap
 	forgotAt    atomic.Int64 // when forgetSilent last ran, Unix nanoseconds
 	polls       sync.WaitGroup
-	images      Firmware
-	upgrades    Upgrades
-	servers     Servers
+	// instance names this process in its messages to other instances.
+	instance string
+	images   Firmware
+	upgrades Upgrades
+	servers  Servers
 }
 
 // New returns a gateway. bus may be nil (single instance).
@@ -122,12 +126,14 @@ func New(s fleet.DeviceStore, bus Bus, clk clock.Clock, log *slog.Logger, cfg Co
 	if cfg.HelloWait <= 0 {
 		cfg.HelloWait = 10 * time.Second
 	}
-	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg, helloSlots: make(chan struct{}, cfg.MaxHellos)}
+	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg, helloSlots: make(chan struct{}, cfg.MaxHellos),
+		instance: rand.Text()}
 	g.hub.init()
 	g.presence.init(fleet.PresenceResolution(cfg.Heartbeat))
 	g.known.init()
 	g.reports.m = map[string]fleet.Reported{}
 	g.reports.kick = make(chan struct{}, 1)
+	g.marks.kick = make(chan struct{}, 1)
 	return g
 }
 
@@ -221,13 +227,7 @@ func decode(r *http.Request, w http.ResponseWriter, dst any) error {
 // (it was removed), so every instance reads it again.
 func (g *Gateway) Notify(orgID, serial string) {
 	g.hub.wake(orgID, serial)
-	if g.bus != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := g.bus.Notify(ctx, channel, wakePayload(orgID, serial)); err != nil {
-			g.log.Warn("notify other instances", "err", err)
-		}
-	}
+	g.broadcast([]string{wakePayload(orgID, serial)})
 }
 
 // NotifyMany is Notify for many devices of one organization, as an upgrade
@@ -238,15 +238,50 @@ func (g *Gateway) NotifyMany(orgID string, serials []string) {
 	for _, s := range serials {
 		g.hub.wake(orgID, s)
 	}
+	g.broadcastDevices(orgID, serials)
+}
+
+// NotifyCommands wakes the long-polls of the devices of new commands,
+// committed, carrying the commands to them on this instance: a woken poll
+// sends its device's command without reading the database (100,000 devices
+// woken at once by an upgrade would otherwise each wait for a read). Other
+// instances are woken as NotifyMany wakes them, and read.
+func (g *Gateway) NotifyCommands(cmds []fleet.Command) {
+	byOrg := map[string][]string{}
+	var orgs []string
+	for _, c := range cmds {
+		g.hub.carry(c)
+		if _, ok := byOrg[c.OrgID]; !ok {
+			orgs = append(orgs, c.OrgID)
+		}
+		byOrg[c.OrgID] = append(byOrg[c.OrgID], c.Serial)
+	}
+	for _, org := range orgs {
+		g.broadcastDevices(org, byOrg[org])
+	}
+}
+
+func (g *Gateway) broadcastDevices(orgID string, serials []string) {
 	if g.bus == nil {
+		return
+	}
+	lines := make([]string, len(serials))
+	for i, s := range serials {
+		lines[i] = wakePayload(orgID, s)
+	}
+	g.broadcast(lines)
+}
+
+// broadcast sends wake-ups to the other instances, in messages of at most
+// 7,000 bytes, each starting with this instance's line (fromLine): an
+// instance skips its own messages, whose wake-ups it has made already.
+func (g *Gateway) broadcast(lines []string) {
+	if g.bus == nil || len(lines) == 0 {
 		return
 	}
 	const max = 7000
 	var b strings.Builder
 	send := func() {
-		if b.Len() == 0 {
-			return
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := g.bus.Notify(ctx, channel, b.String()); err != nil {
@@ -254,18 +289,26 @@ func (g *Gateway) NotifyMany(orgID string, serials []string) {
 		}
 		b.Reset()
 	}
-	for _, s := range serials {
-		p := wakePayload(orgID, s)
-		if b.Len()+len(p)+1 > max {
+	from := g.fromLine()
+	for _, p := range lines {
+		if b.Len() > 0 && b.Len()+len(p)+1 > max {
 			send()
 		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
+		if b.Len() == 0 {
+			b.WriteString(from)
 		}
+		b.WriteByte('\n')
 		b.WriteString(p)
 	}
 	send()
 }
+
+// fromLine is the first line of this instance's wake-up messages. A serial
+// never starts with fromMark, so an instance that reads the line as a
+// wake-up wakes no device.
+func (g *Gateway) fromLine() string { return fromMark + g.instance }
+
+const fromMark = "@"
 
 // wakePayload is a wake-up between instances: "serial org", or the serial
 // alone when the organization changed.
@@ -281,10 +324,31 @@ func parseWake(payload string) (orgID, serial string) {
 	return orgID, serial
 }
 
-// Run flushes presence and listens for other instances' wake-ups until ctx
-// ends, then flushes once more.
+// received applies a message of wake-ups from the bus: those of another
+// instance wake their devices here.
+func (g *Gateway) received(payload string) {
+	lines := strings.Split(payload, "\n")
+	if lines[0] == g.fromLine() {
+		return // this instance's own, made already
+	}
+	for _, line := range lines {
+		if line == "" || strings.HasPrefix(line, fromMark) {
+			continue
+		}
+		g.hub.wake(parseWake(line))
+	}
+}
+
+// Run flushes presence, writes the deliveries of carried commands and
+// listens for other instances' wake-ups until ctx ends, then flushes once
+// more.
 func (g *Gateway) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		g.runMarks(ctx)
+	}()
 	listening := make(chan struct{})
 	if g.bus != nil {
 		var once sync.Once
@@ -294,11 +358,7 @@ func (g *Gateway) Run(ctx context.Context) {
 			_ = g.bus.Listen(ctx, channel, func() {
 				once.Do(func() { close(listening) })
 				g.hub.wakeAll()
-			}, func(payload string) {
-				for _, line := range strings.Split(payload, "\n") {
-					g.hub.wake(parseWake(line))
-				}
-			})
+			}, g.received)
 		}()
 	} else {
 		close(listening)

@@ -110,7 +110,7 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 	}
 	plain := plainOf(releases)
 	var out Started
-	var woken []string
+	var woken []fleet.Command
 	err = s.store.Write(ctx, func(tx Tx) error {
 		_, m, t, err := fleet.Enter(ctx, tx, actor, orgID, access.ManageUpgrades)
 		if err != nil {
@@ -213,9 +213,7 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 		if err := tx.CreateCommands(ctx, cmds); err != nil {
 			return err
 		}
-		for _, c := range cmds {
-			woken = append(woken, c.Serial)
-		}
+		woken = cmds
 		details := map[string]any{"tasks": len(out.Tasks), "skipped": len(out.Skipped)}
 		if in.Version != "" {
 			details["version"] = in.Version
@@ -240,7 +238,7 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID string, in
 	if err != nil {
 		return Started{}, err
 	}
-	s.notifyDevices(orgID, woken)
+	s.notifyCommands(woken)
 	return out, nil
 }
 
@@ -603,6 +601,13 @@ type manyNotifier interface {
 	NotifyMany(orgID string, serials []string)
 }
 
+// commandNotifier wakes the devices of new commands handing them the
+// commands (the gateway's NotifyCommands: a woken long-poll sends its
+// command without reading the database).
+type commandNotifier interface {
+	NotifyCommands(cmds []fleet.Command)
+}
+
 func (s *Service) notifyDevices(orgID string, serials []string) {
 	if len(serials) == 0 || s.notify == nil {
 		return
@@ -614,6 +619,23 @@ func (s *Service) notifyDevices(orgID string, serials []string) {
 	for _, serial := range serials {
 		s.notify.Notify(orgID, serial)
 	}
+}
+
+// notifyCommands wakes the devices of cmds, new commands of one
+// organization, committed.
+func (s *Service) notifyCommands(cmds []fleet.Command) {
+	if len(cmds) == 0 || s.notify == nil {
+		return
+	}
+	if m, ok := s.notify.(commandNotifier); ok {
+		m.NotifyCommands(cmds)
+		return
+	}
+	serials := make([]string, len(cmds))
+	for i, c := range cmds {
+		serials[i] = c.Serial
+	}
+	s.notifyDevices(cmds[0].OrgID, serials)
 }
 
 // startAtOnce starts the new tasks that may start now (see Dispatch) and
