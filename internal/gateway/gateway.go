@@ -247,10 +247,10 @@ func (g *Gateway) NotifyMany(orgID string, serials []string) {
 // woken at once by an upgrade would otherwise each wait for a read). Other
 // instances are woken as NotifyMany wakes them, and read.
 func (g *Gateway) NotifyCommands(cmds []fleet.Command) {
+	g.hub.carry(cmds)
 	byOrg := map[string][]string{}
 	var orgs []string
 	for _, c := range cmds {
-		g.hub.carry(c)
 		if _, ok := byOrg[c.OrgID]; !ok {
 			orgs = append(orgs, c.OrgID)
 		}

@@ -148,15 +148,33 @@ func (st *devState) signalLocked() {
 	}
 }
 
-// carry wakes the device of c, a new command committed by this instance,
-// handing c over: the woken poll sends it without reading the database. A
-// device this instance has no state for (it does not talk to this
-// instance, or not yet), or whose next check reads anyway, is woken as
-// wake does: the read finds c.
-func (h *hub) carry(c fleet.Command) {
-	sh := &h.s[shardOf(c.Serial)]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
+// carry wakes the devices of cmds, new commands committed by this
+// instance, handing each its commands: the woken poll sends them without
+// reading the database. A device this instance has no state for (it does
+// not talk to this instance, or not yet), or whose next check reads anyway,
+// is woken as wake does: the read finds them. Each shard is locked once
+// for all its devices (an upgrade wakes thousands at once, and each woken
+// poll takes its shard's lock at once).
+func (h *hub) carry(cmds []fleet.Command) {
+	var byShard [shards][]int
+	for i, c := range cmds {
+		k := shardOf(c.Serial)
+		byShard[k] = append(byShard[k], i)
+	}
+	for k, idx := range byShard {
+		if len(idx) == 0 {
+			continue
+		}
+		sh := &h.s[k]
+		sh.mu.Lock()
+		for _, i := range idx {
+			h.carryLocked(sh, cmds[i])
+		}
+		sh.mu.Unlock()
+	}
+}
+
+func (h *hub) carryLocked(sh *hubShard, c fleet.Command) {
 	st, ok := sh.m[c.Serial]
 	if !ok || st.dirty || len(st.carried) >= maxBatch {
 		st = h.state(sh, c.Serial)
