@@ -10,6 +10,9 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,4 +327,72 @@ func TestGW2_OwnWakeUpsFromTheBusSkipped(t *testing.T) {
 	if due, carried, _ := g.hub.check("S1", clk.Now()); !due || carried != nil {
 		t.Fatalf("S1 after a wake-up without sender: due %t, carried %v; want a read", due, carried)
 	}
+}
+
+// recordBus records the messages sent to other instances.
+type recordBus struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (b *recordBus) Notify(_ context.Context, _, payload string) error {
+	b.mu.Lock()
+	b.sent = append(b.sent, payload)
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *recordBus) Listen(ctx context.Context, _ string, ready func(), _ func(string)) error {
+	ready()
+	<-ctx.Done()
+	return nil
+}
+
+// GW-2 across instances: the wake-ups for other instances are sent by the
+// sender beside (a dispatch does not wait for them), every one of them, in
+// the order they were made, also those made as the gateway stops.
+func TestGW2_WakeUpsSentInOrder(t *testing.T) {
+	bus := &recordBus{}
+	clk := clock.NewFake(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC))
+	g := New(newCarryStore(), bus, clk, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{Heartbeat: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); g.runSender(ctx) }()
+	for !func() bool { g.outbox.mu.Lock(); defer g.outbox.mu.Unlock(); return g.outbox.running }() {
+		time.Sleep(time.Millisecond)
+	}
+	var want []string
+	for i := range 500 {
+		serial := "S" + strconv.Itoa(i)
+		want = append(want, wakePayload(testOrg, serial))
+		if i%2 == 0 {
+			g.Notify(testOrg, serial)
+		} else {
+			g.NotifyCommands([]fleet.Command{upgradeCommand("cmd_"+serial, serial, clk.Now())})
+		}
+	}
+	cancel()
+	<-done
+	g.Notify(testOrg, "LAST") // after the sender stopped: sent at once
+	want = append(want, wakePayload(testOrg, "LAST"))
+	var got []string
+	for _, m := range bus.sent {
+		lines := strings.Split(m, "\n")
+		if lines[0] != g.fromLine() {
+			t.Fatalf("a message starts with %q, not the instance's line", lines[0])
+		}
+		got = append(got, lines[1:]...)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("sent %d wake-ups, want %d in order (first difference near %v)", len(got), len(want), firstDiff(got, want))
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }

@@ -89,6 +89,7 @@ type Gateway struct {
 	presence    presence
 	reports     reports
 	marks       deliveryMarks
+	outbox      outbox
 	known       knownMap
 	forgotAt    atomic.Int64 // when forgetSilent last ran, Unix nanoseconds
 	polls       sync.WaitGroup
@@ -134,6 +135,7 @@ func New(s fleet.DeviceStore, bus Bus, clk clock.Clock, log *slog.Logger, cfg Co
 	g.reports.m = map[string]fleet.Reported{}
 	g.reports.kick = make(chan struct{}, 1)
 	g.marks.kick = make(chan struct{}, 1)
+	g.outbox.kick = make(chan struct{}, 1)
 	return g
 }
 
@@ -272,16 +274,74 @@ func (g *Gateway) broadcastDevices(orgID string, serials []string) {
 	g.broadcast(lines)
 }
 
-// broadcast sends wake-ups to the other instances, in messages of at most
-// 7,000 bytes, each starting with this instance's line (fromLine): an
-// instance skips its own messages, whose wake-ups it has made already.
+// broadcast sends wake-ups to the other instances: queued for the sender
+// (runSender) while Run runs, so a dispatch of thousands of commands does
+// not wait for their messages (one round trip to PostgreSQL each), in the
+// order they were made; sent at once otherwise.
 func (g *Gateway) broadcast(lines []string) {
 	if g.bus == nil || len(lines) == 0 {
 		return
 	}
+	q := &g.outbox
+	q.mu.Lock()
+	if q.running {
+		q.lines = append(q.lines, lines...)
+		q.mu.Unlock()
+		select {
+		case q.kick <- struct{}{}:
+		default:
+		}
+		return
+	}
+	q.mu.Unlock()
+	g.send(lines)
+}
+
+// outbox holds the wake-ups waiting for the sender.
+type outbox struct {
+	mu      sync.Mutex
+	running bool
+	lines   []string
+	kick    chan struct{}
+}
+
+func (q *outbox) take(stop bool) []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if stop {
+		q.running = false
+	}
+	out := q.lines
+	q.lines = nil
+	return out
+}
+
+// runSender sends the queued wake-ups until ctx ends, then the last ones.
+func (g *Gateway) runSender(ctx context.Context) {
+	g.outbox.mu.Lock()
+	g.outbox.running = true
+	g.outbox.mu.Unlock()
+	for {
+		select {
+		case <-g.outbox.kick:
+			g.send(g.outbox.take(false))
+		case <-ctx.Done():
+			g.send(g.outbox.take(true))
+			return
+		}
+	}
+}
+
+// send sends wake-ups to the other instances, in messages of at most
+// 7,000 bytes, each starting with this instance's line (fromLine): an
+// instance skips its own messages, whose wake-ups it has made already.
+func (g *Gateway) send(lines []string) {
+	if len(lines) == 0 {
+		return
+	}
 	const max = 7000
 	var b strings.Builder
-	send := func() {
+	flush := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := g.bus.Notify(ctx, channel, b.String()); err != nil {
@@ -292,7 +352,7 @@ func (g *Gateway) broadcast(lines []string) {
 	from := g.fromLine()
 	for _, p := range lines {
 		if b.Len() > 0 && b.Len()+len(p)+1 > max {
-			send()
+			flush()
 		}
 		if b.Len() == 0 {
 			b.WriteString(from)
@@ -300,7 +360,7 @@ func (g *Gateway) broadcast(lines []string) {
 		b.WriteByte('\n')
 		b.WriteString(p)
 	}
-	send()
+	flush()
 }
 
 // fromLine is the first line of this instance's wake-up messages. A serial
@@ -344,10 +404,16 @@ func (g *Gateway) received(payload string) {
 // more.
 func (g *Gateway) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		g.runMarks(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if g.bus != nil {
+			g.runSender(ctx)
+		}
 	}()
 	listening := make(chan struct{})
 	if g.bus != nil {
