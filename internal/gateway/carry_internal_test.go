@@ -319,6 +319,20 @@ func TestGW2_OwnWakeUpsFromTheBusSkipped(t *testing.T) {
 	if due, carried, _ := g.hub.check("S1", clk.Now()); !due || len(carried) != 1 || carried[0].ID != c.ID {
 		t.Fatalf("S1 after its own message came back: due %t, carried %v; want its command carried", due, carried)
 	}
+	// After a reconnection of the bus, its own message gives a device its
+	// organization back, and wakes nothing.
+	g.hub.wakeAll()
+	g.hub.check("S2", clk.Now())
+	if _, known, _ := g.hub.org("S2"); known {
+		t.Fatal("S2's organization is known after the bus reconnected")
+	}
+	g.received(g.fromLine() + "\n" + wakePayload(testOrg, "S2"))
+	if org, known, _ := g.hub.org("S2"); !known || org != testOrg {
+		t.Fatalf("S2's organization after its own wake-up came back: %q (known %t), want %s", org, known, testOrg)
+	}
+	if due, _, _ := g.hub.check("S2", clk.Now()); due {
+		t.Fatal("S2 woken by this instance's own message after the reconnection's check")
+	}
 	g.received(fromMark + "another\n" + wakePayload(testOrg, "S2"))
 	if due, carried, _ := g.hub.check("S2", clk.Now()); !due || carried != nil {
 		t.Fatalf("S2 after another instance's wake-up: due %t, carried %v; want a read", due, carried)

@@ -385,14 +385,19 @@ func parseWake(payload string) (orgID, serial string) {
 }
 
 // received applies a message of wake-ups from the bus: those of another
-// instance wake their devices here.
+// instance wake their devices here. This instance's own were made here
+// already and wake nothing (a poll handed its command would read it
+// again); they only give back a device's organization that a reconnection
+// of the bus made unknown meanwhile (see hub.echo).
 func (g *Gateway) received(payload string) {
 	lines := strings.Split(payload, "\n")
-	if lines[0] == g.fromLine() {
-		return // this instance's own, made already
-	}
+	own := lines[0] == g.fromLine()
 	for _, line := range lines {
 		if line == "" || strings.HasPrefix(line, fromMark) {
+			continue
+		}
+		if own {
+			g.hub.echo(parseWake(line))
 			continue
 		}
 		g.hub.wake(parseWake(line))

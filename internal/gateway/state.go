@@ -216,6 +216,22 @@ func (h *hub) wakeAll() {
 	}
 }
 
+// echo applies this instance's own wake-up of the device in org, come back
+// through the bus: it was applied here when it was made, so it only gives
+// back the device's organization if it became unknown since (the bus
+// reconnected: wakeAll), not newer news of it. Nothing is woken.
+func (h *hub) echo(org, serial string) {
+	if org == "" {
+		return
+	}
+	sh := &h.s[shardOf(serial)]
+	sh.mu.Lock()
+	if st := sh.m[serial]; st != nil && !st.orgKnown {
+		st.setOrgLocked(org, true)
+	}
+	sh.mu.Unlock()
+}
+
 // maybe marks a device of org as possibly having commands (start-up).
 func (h *hub) maybe(org, serial string) {
 	sh := &h.s[shardOf(serial)]
