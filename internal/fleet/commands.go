@@ -26,6 +26,10 @@ type Command struct {
 	DeliveredAt *time.Time
 	DoneAt      *time.Time
 	Deliveries  int
+	// Held: the device reported it is at work on the command (an upgrade's
+	// progress): it has it, and it is not delivered again (read with the
+	// device's open commands, not stored on the command).
+	Held bool
 }
 
 // Done reports whether the command has its outcome.
@@ -89,9 +93,13 @@ func (c Command) Wire() device.WireCommand {
 
 // Due picks, among a device's open commands, those to deliver now (GW-2, at
 // least once): never delivered, or delivered redeliver ago or more without a
-// result. next is when the first of the others falls due, zero if none.
+// result nor a word from the device that it is at work on it (Held). next is
+// when the first of the others falls due, zero if none.
 func Due(open []Command, now time.Time, redeliver time.Duration) (due []Command, next time.Time) {
 	for _, c := range open {
+		if c.Held {
+			continue // acknowledged: what becomes of it is its task's time-outs' concern
+		}
 		if c.State == device.StateDelivered && c.DeliveredAt != nil && now.Sub(*c.DeliveredAt) < redeliver {
 			if at := c.DeliveredAt.Add(redeliver); next.IsZero() || at.Before(next) {
 				next = at

@@ -8,7 +8,8 @@ import (
 )
 
 // GW-2: an open command is delivered when new, and again once it has waited
-// for its result for the redelivery delay; the others say when they fall due.
+// for its result for the redelivery delay, unless its device said it is at
+// work on it; the others say when they fall due.
 func TestGW2_Due(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
@@ -17,6 +18,8 @@ func TestGW2_Due(t *testing.T) {
 		{ID: "recent", State: device.StateDelivered, DeliveredAt: at(-10 * time.Second)},
 		{ID: "older", State: device.StateDelivered, DeliveredAt: at(-50 * time.Second)},
 		{ID: "overdue", State: device.StateDelivered, DeliveredAt: at(-60 * time.Second)},
+		{ID: "held", State: device.StateDelivered, DeliveredAt: at(-time.Hour), Held: true},
+		{ID: "held soon", State: device.StateDelivered, DeliveredAt: at(-5 * time.Second), Held: true},
 	}
 	due, next := Due(open, now, time.Minute)
 	var ids []string
@@ -24,10 +27,10 @@ func TestGW2_Due(t *testing.T) {
 		ids = append(ids, c.ID)
 	}
 	if len(ids) != 2 || ids[0] != "new" || ids[1] != "overdue" {
-		t.Errorf("got due %v, want [new overdue]", ids)
+		t.Errorf("got due %v, want [new overdue] (a held command is never due)", ids)
 	}
 	if want := now.Add(10 * time.Second); !next.Equal(want) {
-		t.Errorf("got next %v, want %v (when older falls due)", next, want)
+		t.Errorf("got next %v, want %v (when older falls due; a held one never does)", next, want)
 	}
 	if due, next := Due(open[:1], now, time.Minute); len(due) != 1 || !next.IsZero() {
 		t.Errorf("only a new command: got %d due, next %v; want 1 and none", len(due), next)

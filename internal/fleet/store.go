@@ -125,7 +125,10 @@ type DeviceTx interface {
 	// commands awaiting an outcome (the gateway's start-up scan).
 	OpenCommandDevices(ctx context.Context) ([]DeviceKey, error)
 	CommandByID(ctx context.Context, orgID, serial, id string) (Command, error)
-	MarkDelivered(ctx context.Context, orgID string, ids []string, at time.Time) error
+	// MarkDelivered records a delivery of the organization's commands among
+	// ids that are still open and returns their ids (the others ended
+	// meanwhile).
+	MarkDelivered(ctx context.Context, orgID string, ids []string, at time.Time) ([]string, error)
 	SaveCommandOutcome(ctx context.Context, c Command) error
 	TouchDevices(ctx context.Context, seen map[DeviceKey]time.Time) error
 	RecordAudit(ctx context.Context, e audit.Entry) error

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"mysystems/internal/device"
@@ -32,9 +34,16 @@ func (g *Gateway) poll(c *call) (any, error) {
 	g.hub.enter(c.serial)
 	defer g.hub.leave(c.serial)
 	for {
-		due, w := g.hub.check(c.serial, g.clock.Now())
+		due, carried, w := g.hub.check(c.serial, g.clock.Now())
 		if due {
-			cmds, recheck, err := g.deliver(ctx, c.serial)
+			var cmds []device.WireCommand
+			var recheck time.Time
+			var err error
+			if carried != nil {
+				cmds, err = g.deliverCarried(ctx, c.serial, carried)
+			} else {
+				cmds, recheck, err = g.deliver(ctx, c.serial)
+			}
 			if err != nil {
 				// The commands are still open (the poll gave up waiting for
 				// the database, or the write failed): the device's next poll
@@ -99,18 +108,49 @@ func (g *Gateway) deliver(ctx context.Context, serial string) ([]device.WireComm
 	if err != nil || len(due) == 0 {
 		return nil, recheck, err
 	}
-	out := make([]device.WireCommand, 0, len(due))
+	return g.markDelivered(ctx, serial, due, recheck, now)
+}
+
+// deliverCarried is deliver for the commands a wake-up carried: new
+// commands of this instance, sent without reading the database. Their
+// deliveries are written in batches beside (see deliveryMarks), not before
+// the poll answers: a delivery whose write is lost leaves its command
+// pending, and the command is sent again (at least once; the device answers
+// a repeated command by its id).
+func (g *Gateway) deliverCarried(ctx context.Context, serial string, carried []fleet.Command) ([]device.WireCommand, error) {
+	now := g.clock.Now()
+	if !g.marks.add(serial, carried, now) {
+		cmds, _, err := g.markDelivered(ctx, serial, carried, time.Time{}, now)
+		return cmds, err
+	}
+	out := make([]device.WireCommand, len(carried))
+	for i, c := range carried {
+		out[i] = c.Wire()
+	}
+	g.hub.recheckAt(serial, now.Add(g.cfg.Redeliver))
+	return out, nil
+}
+
+// markDelivered marks cmds, commands of the device, delivered at now, and
+// returns those still open, in their order, with the time of the next
+// check.
+func (g *Gateway) markDelivered(ctx context.Context, serial string, cmds []fleet.Command, recheck, now time.Time) ([]device.WireCommand, time.Time, error) {
 	ids := map[string][]string{} // by organization
-	for _, c := range due {
-		out = append(out, c.Wire())
+	for _, c := range cmds {
 		ids[c.OrgID] = append(ids[c.OrgID], c.ID)
 	}
+	taken := make(map[string]bool, len(cmds))
 	// Every long-poll that takes a command writes it: the deliveries share
 	// transactions.
-	err = g.store.WriteGrouped(ctx, func(tx fleet.DeviceTx) error {
+	err := g.store.WriteGrouped(ctx, func(tx fleet.DeviceTx) error {
+		clear(taken)
 		for orgID, ids := range ids {
-			if err := tx.MarkDelivered(ctx, orgID, ids, now); err != nil {
+			got, err := tx.MarkDelivered(ctx, orgID, ids, now)
+			if err != nil {
 				return err
+			}
+			for _, id := range got {
+				taken[orgID+" "+id] = true
 			}
 		}
 		return nil
@@ -118,12 +158,115 @@ func (g *Gateway) deliver(ctx context.Context, serial string) ([]device.WireComm
 	if err != nil {
 		return nil, recheck, err
 	}
+	out := make([]device.WireCommand, 0, len(taken))
+	for _, c := range cmds {
+		if taken[c.OrgID+" "+c.ID] {
+			out = append(out, c.Wire())
+		}
+	}
+	if len(out) == 0 {
+		return nil, recheck, nil
+	}
 	// Delivered commands come again if no result arrives in time.
 	if again := now.Add(g.cfg.Redeliver); recheck.IsZero() || again.Before(recheck) {
 		recheck = again
 	}
 	g.hub.recheckAt(serial, recheck)
 	return out, recheck, nil
+}
+
+// deliveryMarks holds the deliveries of carried commands not yet written.
+// Thousands of devices woken at once take their commands at once: their
+// deliveries are written a few hundred per statement by one writer
+// (Gateway.flushMarks), instead of each poll waiting for a write of its
+// own behind the devices' reports.
+type deliveryMarks struct {
+	mu      sync.Mutex
+	pending []mark
+	kick    chan struct{}
+	running atomic.Bool
+}
+
+type mark struct {
+	serial, orgID, id string
+	at                time.Time
+}
+
+// add queues the deliveries of cmds to serial at now, unless no writer
+// runs (then it returns false: the caller writes them).
+func (m *deliveryMarks) add(serial string, cmds []fleet.Command, now time.Time) bool {
+	if !m.running.Load() {
+		return false
+	}
+	m.mu.Lock()
+	for _, c := range cmds {
+		m.pending = append(m.pending, mark{serial: serial, orgID: c.OrgID, id: c.ID, at: now})
+	}
+	m.mu.Unlock()
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (m *deliveryMarks) take() []mark {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := m.pending
+	m.pending = nil
+	return out
+}
+
+// runMarks writes the queued deliveries as they come, until ctx ends.
+func (g *Gateway) runMarks(ctx context.Context) {
+	g.marks.running.Store(true)
+	for {
+		select {
+		case <-g.marks.kick:
+			g.flushMarks(ctx)
+		case <-ctx.Done():
+			g.marks.running.Store(false)
+			fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			g.flushMarks(fctx)
+			cancel()
+			return
+		}
+	}
+}
+
+// flushMarks writes the queued deliveries, each organization's a few
+// hundred per statement, at the time of the first (a command falls due
+// again from its delivery: no later than it should). If the write fails,
+// their devices' next polls read their open commands, and send again
+// those left pending.
+func (g *Gateway) flushMarks(ctx context.Context) {
+	batch := g.marks.take()
+	if len(batch) == 0 {
+		return
+	}
+	ids := map[string][]string{}
+	at := map[string]time.Time{}
+	for _, m := range batch {
+		ids[m.orgID] = append(ids[m.orgID], m.id)
+		if t, ok := at[m.orgID]; !ok || m.at.Before(t) {
+			at[m.orgID] = m.at
+		}
+	}
+	err := g.store.WriteGrouped(ctx, func(tx fleet.DeviceTx) error {
+		for orgID, ids := range ids {
+			if _, err := tx.MarkDelivered(ctx, orgID, ids, at[orgID]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		g.log.Warn("write command deliveries: their devices' next polls look again", "commands", len(batch), "err", err)
+		for _, m := range batch {
+			g.hub.again(m.serial)
+		}
+	}
 }
 
 func (g *Gateway) result(c *call) (any, error) {

@@ -21,6 +21,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -87,12 +88,16 @@ type Gateway struct {
 	deadlines   deadlines
 	presence    presence
 	reports     reports
+	marks       deliveryMarks
+	outbox      outbox
 	known       knownMap
 	forgotAt    atomic.Int64 // when forgetSilent last ran, Unix nanoseconds
 	polls       sync.WaitGroup
-	images      Firmware
-	upgrades    Upgrades
-	servers     Servers
+	// instance names this process in its messages to other instances.
+	instance string
+	images   Firmware
+	upgrades Upgrades
+	servers  Servers
 }
 
 // New returns a gateway. bus may be nil (single instance).
@@ -122,12 +127,15 @@ func New(s fleet.DeviceStore, bus Bus, clk clock.Clock, log *slog.Logger, cfg Co
 	if cfg.HelloWait <= 0 {
 		cfg.HelloWait = 10 * time.Second
 	}
-	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg, helloSlots: make(chan struct{}, cfg.MaxHellos)}
+	g := &Gateway{store: s, bus: bus, clock: clk, log: log, cfg: cfg, helloSlots: make(chan struct{}, cfg.MaxHellos),
+		instance: rand.Text()}
 	g.hub.init()
 	g.presence.init(fleet.PresenceResolution(cfg.Heartbeat))
 	g.known.init()
 	g.reports.m = map[string]fleet.Reported{}
 	g.reports.kick = make(chan struct{}, 1)
+	g.marks.kick = make(chan struct{}, 1)
+	g.outbox.kick = make(chan struct{}, 1)
 	return g
 }
 
@@ -221,13 +229,7 @@ func decode(r *http.Request, w http.ResponseWriter, dst any) error {
 // (it was removed), so every instance reads it again.
 func (g *Gateway) Notify(orgID, serial string) {
 	g.hub.wake(orgID, serial)
-	if g.bus != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := g.bus.Notify(ctx, channel, wakePayload(orgID, serial)); err != nil {
-			g.log.Warn("notify other instances", "err", err)
-		}
-	}
+	g.broadcast([]string{wakePayload(orgID, serial)})
 }
 
 // NotifyMany is Notify for many devices of one organization, as an upgrade
@@ -238,15 +240,108 @@ func (g *Gateway) NotifyMany(orgID string, serials []string) {
 	for _, s := range serials {
 		g.hub.wake(orgID, s)
 	}
+	g.broadcastDevices(orgID, serials)
+}
+
+// NotifyCommands wakes the long-polls of the devices of new commands,
+// committed, carrying the commands to them on this instance: a woken poll
+// sends its device's command without reading the database (100,000 devices
+// woken at once by an upgrade would otherwise each wait for a read). Other
+// instances are woken as NotifyMany wakes them, and read.
+func (g *Gateway) NotifyCommands(cmds []fleet.Command) {
+	g.hub.carry(cmds)
+	byOrg := map[string][]string{}
+	var orgs []string
+	for _, c := range cmds {
+		if _, ok := byOrg[c.OrgID]; !ok {
+			orgs = append(orgs, c.OrgID)
+		}
+		byOrg[c.OrgID] = append(byOrg[c.OrgID], c.Serial)
+	}
+	for _, org := range orgs {
+		g.broadcastDevices(org, byOrg[org])
+	}
+}
+
+func (g *Gateway) broadcastDevices(orgID string, serials []string) {
 	if g.bus == nil {
+		return
+	}
+	lines := make([]string, len(serials))
+	for i, s := range serials {
+		lines[i] = wakePayload(orgID, s)
+	}
+	g.broadcast(lines)
+}
+
+// broadcast sends wake-ups to the other instances: queued for the sender
+// (runSender) while Run runs, so a dispatch of thousands of commands does
+// not wait for their messages (one round trip to PostgreSQL each), in the
+// order they were made; sent at once otherwise.
+func (g *Gateway) broadcast(lines []string) {
+	if g.bus == nil || len(lines) == 0 {
+		return
+	}
+	q := &g.outbox
+	q.mu.Lock()
+	if q.running {
+		q.lines = append(q.lines, lines...)
+		q.mu.Unlock()
+		select {
+		case q.kick <- struct{}{}:
+		default:
+		}
+		return
+	}
+	q.mu.Unlock()
+	g.send(lines)
+}
+
+// outbox holds the wake-ups waiting for the sender.
+type outbox struct {
+	mu      sync.Mutex
+	running bool
+	lines   []string
+	kick    chan struct{}
+}
+
+func (q *outbox) take(stop bool) []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if stop {
+		q.running = false
+	}
+	out := q.lines
+	q.lines = nil
+	return out
+}
+
+// runSender sends the queued wake-ups until ctx ends, then the last ones.
+func (g *Gateway) runSender(ctx context.Context) {
+	g.outbox.mu.Lock()
+	g.outbox.running = true
+	g.outbox.mu.Unlock()
+	for {
+		select {
+		case <-g.outbox.kick:
+			g.send(g.outbox.take(false))
+		case <-ctx.Done():
+			g.send(g.outbox.take(true))
+			return
+		}
+	}
+}
+
+// send sends wake-ups to the other instances, in messages of at most
+// 7,000 bytes, each starting with this instance's line (fromLine): an
+// instance skips its own messages, whose wake-ups it has made already.
+func (g *Gateway) send(lines []string) {
+	if len(lines) == 0 {
 		return
 	}
 	const max = 7000
 	var b strings.Builder
-	send := func() {
-		if b.Len() == 0 {
-			return
-		}
+	flush := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := g.bus.Notify(ctx, channel, b.String()); err != nil {
@@ -254,18 +349,26 @@ func (g *Gateway) NotifyMany(orgID string, serials []string) {
 		}
 		b.Reset()
 	}
-	for _, s := range serials {
-		p := wakePayload(orgID, s)
-		if b.Len()+len(p)+1 > max {
-			send()
+	from := g.fromLine()
+	for _, p := range lines {
+		if b.Len() > 0 && b.Len()+len(p)+1 > max {
+			flush()
 		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
+		if b.Len() == 0 {
+			b.WriteString(from)
 		}
+		b.WriteByte('\n')
 		b.WriteString(p)
 	}
-	send()
+	flush()
 }
+
+// fromLine is the first line of this instance's wake-up messages. A serial
+// never starts with fromMark, so an instance that reads the line as a
+// wake-up wakes no device.
+func (g *Gateway) fromLine() string { return fromMark + g.instance }
+
+const fromMark = "@"
 
 // wakePayload is a wake-up between instances: "serial org", or the serial
 // alone when the organization changed.
@@ -281,10 +384,42 @@ func parseWake(payload string) (orgID, serial string) {
 	return orgID, serial
 }
 
-// Run flushes presence and listens for other instances' wake-ups until ctx
-// ends, then flushes once more.
+// received applies a message of wake-ups from the bus: those of another
+// instance wake their devices here. This instance's own were made here
+// already and wake nothing (a poll handed its command would read it
+// again); they only give back a device's organization that a reconnection
+// of the bus made unknown meanwhile (see hub.echo).
+func (g *Gateway) received(payload string) {
+	lines := strings.Split(payload, "\n")
+	own := lines[0] == g.fromLine()
+	for _, line := range lines {
+		if line == "" || strings.HasPrefix(line, fromMark) {
+			continue
+		}
+		if own {
+			g.hub.echo(parseWake(line))
+			continue
+		}
+		g.hub.wake(parseWake(line))
+	}
+}
+
+// Run flushes presence, writes the deliveries of carried commands and
+// listens for other instances' wake-ups until ctx ends, then flushes once
+// more.
 func (g *Gateway) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		g.runMarks(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if g.bus != nil {
+			g.runSender(ctx)
+		}
+	}()
 	listening := make(chan struct{})
 	if g.bus != nil {
 		var once sync.Once
@@ -294,11 +429,7 @@ func (g *Gateway) Run(ctx context.Context) {
 			_ = g.bus.Listen(ctx, channel, func() {
 				once.Do(func() { close(listening) })
 				g.hub.wakeAll()
-			}, func(payload string) {
-				for _, line := range strings.Split(payload, "\n") {
-					g.hub.wake(parseWake(line))
-				}
-			})
+			}, g.received)
 		}()
 	} else {
 		close(listening)

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"mysystems/internal/fleet"
 )
 
 const shards = 64
@@ -35,8 +37,14 @@ type devState struct {
 	// allocates nothing of its own here).
 	wake chan struct{}
 	// dirty: a command may be waiting (new command, new connection, or
-	// never checked since this process started).
+	// never checked since this process started): the next check reads the
+	// device's open commands.
 	dirty bool
+	// carried are new commands this instance made for the device, handed
+	// over with their wake-up (carry): while the state is not dirty, the
+	// next check sends them without reading the database. Any wake-up that
+	// is not a carried one drops them (the read finds them).
+	carried []fleet.Command
 	// recheck: a delivered command falls due for redelivery then.
 	recheck time.Time
 	// org is the device's organization ("" if unclaimed) when orgKnown;
@@ -90,9 +98,11 @@ func (h *hub) leave(serial string) {
 }
 
 // check reports whether the device should be checked now, clearing the
-// reason; if not, it returns the channel that a wake-up closes. Both under
-// one lock, so a wake-up in between cannot be missed.
-func (h *hub) check(serial string, now time.Time) (bool, <-chan struct{}) {
+// reason: with carried, the commands its wake-up carried, to send without
+// reading its open commands; with none, a read is due. If not due, it
+// returns the channel that a wake-up closes. All under one lock, so a
+// wake-up in between cannot be missed.
+func (h *hub) check(serial string, now time.Time) (due bool, carried []fleet.Command, wake <-chan struct{}) {
 	sh := &h.s[shardOf(serial)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -100,12 +110,17 @@ func (h *hub) check(serial string, now time.Time) (bool, <-chan struct{}) {
 	if st.dirty || (!st.recheck.IsZero() && !now.Before(st.recheck)) {
 		st.dirty = false
 		st.recheck = time.Time{}
-		return true, nil
+		st.carried = nil // the read finds them
+		return true, nil, nil
+	}
+	if len(st.carried) > 0 {
+		carried, st.carried = st.carried, nil
+		return true, carried, nil
 	}
 	if st.wake == nil {
 		st.wake = make(chan struct{})
 	}
-	return false, st.wake
+	return false, nil, st.wake
 }
 
 // again marks the device as possibly having commands, without waking its
@@ -113,18 +128,65 @@ func (h *hub) check(serial string, now time.Time) (bool, <-chan struct{}) {
 func (h *hub) again(serial string) {
 	sh := &h.s[shardOf(serial)]
 	sh.mu.Lock()
-	h.state(sh, serial).dirty = true
+	st := h.state(sh, serial)
+	st.dirty, st.carried = true, nil
 	sh.mu.Unlock()
 }
 
 // wakeLocked marks the device as possibly having commands and wakes its
 // waiting polls.
 func (st *devState) wakeLocked() {
-	st.dirty = true
+	st.dirty, st.carried = true, nil
+	st.signalLocked()
+}
+
+// signalLocked wakes the device's waiting polls.
+func (st *devState) signalLocked() {
 	if st.wake != nil {
 		close(st.wake)
 		st.wake = nil
 	}
+}
+
+// carry wakes the devices of cmds, new commands committed by this
+// instance, handing each its commands: the woken poll sends them without
+// reading the database. A device this instance has no state for (it does
+// not talk to this instance, or not yet), or whose next check reads anyway,
+// is woken as wake does: the read finds them. Each shard is locked once
+// for all its devices (an upgrade wakes thousands at once, and each woken
+// poll takes its shard's lock at once).
+func (h *hub) carry(cmds []fleet.Command) {
+	var byShard [shards][]int
+	for i, c := range cmds {
+		k := shardOf(c.Serial)
+		byShard[k] = append(byShard[k], i)
+	}
+	for k, idx := range byShard {
+		if len(idx) == 0 {
+			continue
+		}
+		sh := &h.s[k]
+		sh.mu.Lock()
+		for _, i := range idx {
+			h.carryLocked(sh, cmds[i])
+		}
+		sh.mu.Unlock()
+	}
+}
+
+func (h *hub) carryLocked(sh *hubShard, c fleet.Command) {
+	st, ok := sh.m[c.Serial]
+	if !ok || st.dirty || len(st.carried) >= maxBatch {
+		st = h.state(sh, c.Serial)
+		st.setOrgLocked(c.OrgID, true)
+		st.wakeLocked()
+		return
+	}
+	if !st.orgKnown || st.org != c.OrgID {
+		st.setOrgLocked(c.OrgID, true)
+	}
+	st.carried = append(st.carried, c)
+	st.signalLocked()
 }
 
 // wake marks the device as possibly having commands in organization org
@@ -152,6 +214,22 @@ func (h *hub) wakeAll() {
 		}
 		sh.mu.Unlock()
 	}
+}
+
+// echo applies this instance's own wake-up of the device in org, come back
+// through the bus: it was applied here when it was made, so it only gives
+// back the device's organization if it became unknown since (the bus
+// reconnected: wakeAll), not newer news of it. Nothing is woken.
+func (h *hub) echo(org, serial string) {
+	if org == "" {
+		return
+	}
+	sh := &h.s[shardOf(serial)]
+	sh.mu.Lock()
+	if st := sh.m[serial]; st != nil && !st.orgKnown {
+		st.setOrgLocked(org, true)
+	}
+	sh.mu.Unlock()
 }
 
 // maybe marks a device of org as possibly having commands (start-up).
@@ -334,7 +412,8 @@ func (p *presence) raise(seen map[string]time.Time, m func(*presenceShard) map[s
 // forget drops, from this instance's per-device maps, the devices last in
 // contact before cutoff: the written contact time, the last known report
 // and the long-poll state, unless a poll is waiting, a command may be
-// waiting (dirty) or a redelivery is due. Devices that were removed, or
+// waiting (dirty; commands carried by a wake-up are dropped, for the
+// device's next poll to read) or a redelivery is due. Devices that were removed, or
 // that moved to another instance, no longer hold memory here for ever. A
 // forgotten device that comes back is recorded anew: its next contact is
 // written and its next report compared with the database's.
@@ -366,7 +445,16 @@ func (g *Gateway) forget(cutoff time.Time) int {
 		hs := &g.hub.s[i]
 		hs.mu.Lock()
 		for _, serial := range gone {
-			if st := hs.m[serial]; st != nil && st.waiting == 0 && !st.dirty && st.recheck.IsZero() {
+			st := hs.m[serial]
+			if st == nil || st.waiting > 0 {
+				continue
+			}
+			if len(st.carried) > 0 {
+				// Commands for a device gone silent are not kept in
+				// memory: its next poll reads them.
+				st.dirty, st.carried = true, nil
+			}
+			if !st.dirty && st.recheck.IsZero() {
 				delete(hs.m, serial)
 			}
 		}

@@ -108,7 +108,7 @@ func TestForgetSilentDevices(t *testing.T) {
 			t.Fatalf("hub state of %s forgotten", serial)
 		}
 	}
-	if due, _ := g.hub.check("COMMAND", clk.Now()); !due {
+	if due, _, _ := g.hub.check("COMMAND", clk.Now()); !due {
 		t.Fatal("the command waiting for a silent device is no longer due")
 	}
 	// GONE comes back: its contact is written again.
@@ -159,7 +159,9 @@ func (t failingTx) OpenCommands(_ context.Context, orgID, serial string, _ int) 
 	return []fleet.Command{{ID: "cmd_1", OrgID: orgID, Serial: serial, Type: "identify", State: "pending"}}, nil
 }
 
-func (t failingTx) MarkDelivered(context.Context, string, []string, time.Time) error { return nil }
+func (t failingTx) MarkDelivered(_ context.Context, _ string, ids []string, _ time.Time) ([]string, error) {
+	return ids, nil
+}
 
 // GW-2: a command whose wake-up came while the poll could not read the
 // database is still delivered at the device's next poll, not left waiting

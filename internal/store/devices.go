@@ -325,13 +325,19 @@ func (t *Tx) DeviceVersions(ctx context.Context, orgID string, folders []string)
 
 const cmdCols = `org_id, id, device_id, serial, type, args, state, result, created_by, created_at, delivered_at, done_at, deliveries`
 
-func scanCommand(row interface{ Scan(...any) error }) (fleet.Command, error) {
+// cmdColsOf is cmdCols of the table named as alias.
+func cmdColsOf(alias string) string {
+	return alias + "." + strings.ReplaceAll(cmdCols, ", ", ", "+alias+".")
+}
+
+// scanCommand scans cmdCols, then extra.
+func scanCommand(row interface{ Scan(...any) error }, extra ...any) (fleet.Command, error) {
 	var c fleet.Command
 	var args string
 	var created int64
 	var delivered, done sql.NullInt64
-	err := row.Scan(&c.OrgID, &c.ID, &c.DeviceID, &c.Serial, &c.Type, &args, &c.State, &c.Result, &c.CreatedBy, &created,
-		&delivered, &done, &c.Deliveries)
+	err := row.Scan(append([]any{&c.OrgID, &c.ID, &c.DeviceID, &c.Serial, &c.Type, &args, &c.State, &c.Result, &c.CreatedBy, &created,
+		&delivered, &done, &c.Deliveries}, extra...)...)
 	c.Args, c.CreatedAt, c.DeliveredAt, c.DoneAt = json.RawMessage(args), fromMicros(created), fromNullMicros(delivered), fromNullMicros(done)
 	return c, err
 }
@@ -358,20 +364,26 @@ func (t *Tx) Command(ctx context.Context, orgID, id string) (fleet.Command, erro
 }
 
 // OpenCommands returns a device's commands in an organization that have no
-// outcome yet, oldest first (the gateway delivers them; at least once).
+// outcome yet, oldest first (the gateway delivers them; at least once),
+// each Held if it carries an upgrade task its device reported on (the task
+// is downloading or installing: the device is at work on it).
 func (t *Tx) OpenCommands(ctx context.Context, orgID, serial string, limit int) ([]fleet.Command, error) {
-	rows, err := t.queryOwned(ctx, `SELECT `+cmdCols+` FROM device_commands WHERE org_id = ? AND serial = ? AND state IN ('pending', 'delivered')
-		ORDER BY created_at, id LIMIT ?`, orgID, serial, limit)
+	rows, err := t.queryOwned(ctx, `SELECT `+cmdColsOf("c")+`, EXISTS (SELECT 1 FROM upgrade_tasks k
+			WHERE k.command_id = c.id AND k.org_id = c.org_id AND k.state IN ('downloading', 'installing'))
+		FROM device_commands c WHERE c.org_id = ? AND c.serial = ? AND c.state IN ('pending', 'delivered')
+		ORDER BY c.created_at, c.id LIMIT ?`, orgID, serial, limit)
 	if err != nil {
 		return nil, errs.Wrap(err, "open commands")
 	}
 	defer rows.Close()
 	var out []fleet.Command
 	for rows.Next() {
-		c, err := scanCommand(rows)
+		var held bool
+		c, err := scanCommand(rows, &held)
 		if err != nil {
 			return nil, errs.Wrap(err, "scan command")
 		}
+		c.Held = held
 		out = append(out, c)
 	}
 	return out, errs.Wrap(rows.Err(), "open commands")
@@ -416,16 +428,41 @@ func (t *Tx) CommandByID(ctx context.Context, orgID, serial, id string) (fleet.C
 	return c, nil
 }
 
-// MarkDelivered records a delivery of an organization's commands.
-func (t *Tx) MarkDelivered(ctx context.Context, orgID string, ids []string, at time.Time) error {
-	for _, id := range ids {
-		if _, err := t.exec(ctx, `UPDATE device_commands SET deliveries = deliveries + 1,
+// MarkDelivered records a delivery of the organization's commands among
+// ids that are still open, a few hundred per statement, and returns their
+// ids.
+func (t *Tx) MarkDelivered(ctx context.Context, orgID string, ids []string, at time.Time) ([]string, error) {
+	var out []string
+	for i := 0; i < len(ids); i += batchRows {
+		part := ids[i:min(i+batchRows, len(ids))]
+		args := make([]any, 0, 2+len(part))
+		args = append(args, micros(at), orgID)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows, err := t.queryOwned(ctx, `UPDATE device_commands SET deliveries = deliveries + 1,
 			state = CASE WHEN state = 'pending' THEN 'delivered' ELSE state END,
-			delivered_at = COALESCE(delivered_at, ?) WHERE org_id = ? AND id = ?`, micros(at), orgID, id); err != nil {
-			return errs.Wrap(err, "mark delivered")
+			delivered_at = COALESCE(delivered_at, ?) WHERE org_id = ? AND id IN (`+marks(len(part))+`)
+			AND state IN ('pending', 'delivered') RETURNING id`, args...)
+		if err != nil {
+			return nil, errs.Wrap(err, "mark delivered")
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, errs.Wrap(err, "mark delivered")
+			}
+			out = append(out, id)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, errs.Wrap(err, "mark delivered")
+		}
+		if err := rows.Err(); err != nil {
+			return nil, errs.Wrap(err, "mark delivered")
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // SaveCommandOutcome stores a command's outcome.

@@ -120,7 +120,12 @@ func TestORG5_DeviceStoreTenantScope(t *testing.T) {
 			done := f.cmd
 			done.OrgID, done.State, done.Result, done.DoneAt = b, device.StateApplied, "done", &t0
 			write("SaveCommandOutcome", errs.NotFound, func(tx *store.Tx) error { return tx.SaveCommandOutcome(ctx, done) })
-			write("MarkDelivered", "", func(tx *store.Tx) error { return tx.MarkDelivered(ctx, b, []string{f.cmd.ID}, t0) })
+			write("MarkDelivered", "", func(tx *store.Tx) error {
+				if got, err := tx.MarkDelivered(ctx, b, []string{f.cmd.ID}, t0); err != nil || len(got) != 0 {
+					t.Errorf("MarkDelivered through org B took %v (%v)", got, err)
+				}
+				return nil
+			})
 			write("FailOpenCommands", "", func(tx *store.Tx) error {
 				return tx.FailOpenCommands(ctx, b, f.dev.Serial, "removed", t0)
 			})
@@ -138,7 +143,12 @@ func TestORG5_DeviceStoreTenantScope(t *testing.T) {
 			}
 		})
 		t.Run("OK", func(t *testing.T) { // the same calls with A's id do change A's rows
-			write("MarkDelivered", "", func(tx *store.Tx) error { return tx.MarkDelivered(ctx, f.a.ID, []string{f.cmd.ID}, t0) })
+			write("MarkDelivered", "", func(tx *store.Tx) error {
+				if got, err := tx.MarkDelivered(ctx, f.a.ID, []string{f.cmd.ID}, t0); err != nil || len(got) != 1 || got[0] != f.cmd.ID {
+					t.Errorf("MarkDelivered with A's id took %v (%v), want the open command", got, err)
+				}
+				return nil
+			})
 			rep := fleet.Reported{Serial: f.dev.Serial, Model: f.dev.Model, Firmware: "12.0.0", OrgID: f.a.ID}
 			write("SetReported", "", func(tx *store.Tx) error { return tx.SetReported(ctx, rep) })
 			if d, c := f.state(t, db); c.State != device.StateDelivered || c.Deliveries != 1 || d.Firmware != "12.0.0" {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,10 +125,14 @@ func taskArgs(tk upgrade.Task) []any {
 		nullMicros(tk.InstallingAt), nullMicros(tk.FinishedAt)}
 }
 
-// CreateTasks stores new tasks.
+// CreateTasks stores new tasks, in the order of their ids: the table's
+// indexes by id then grow at one end, page after page, instead of taking
+// each row on a page of its own (a request for 100,000 devices).
 func (t *Tx) CreateTasks(ctx context.Context, ts []upgrade.Task) error {
 	const per = 100
 	row := "(" + marks(29) + ")"
+	ts = slices.Clone(ts)
+	slices.SortFunc(ts, func(a, b upgrade.Task) int { return strings.Compare(a.ID, b.ID) })
 	for i := 0; i < len(ts); i += per {
 		part := ts[i:min(i+per, len(ts))]
 		var args []any
@@ -209,9 +214,12 @@ func (t *Tx) SaveTasks(ctx context.Context, ts []upgrade.Task, revs []int) (map[
 	return saved, nil
 }
 
-// CreateCommands stores commands, a few hundred per statement.
+// CreateCommands stores commands, a few hundred per statement, in the order
+// of their ids (see CreateTasks).
 func (t *Tx) CreateCommands(ctx context.Context, cs []fleet.Command) error {
 	const per = 500
+	cs = slices.Clone(cs)
+	slices.SortFunc(cs, func(a, b fleet.Command) int { return strings.Compare(a.ID, b.ID) })
 	for i := 0; i < len(cs); i += per {
 		part := cs[i:min(i+per, len(cs))]
 		args := make([]any, 0, 13*len(part))
@@ -722,14 +730,12 @@ func (t *Tx) DropCommand(ctx context.Context, orgID, id, reason string, at time.
 	return errs.Wrap(err, "drop command")
 }
 
-// HoldCommand records that a device is at work on a command now, unless
-// it was held after stale (see upgrade.Service.Progress).
-func (t *Tx) HoldCommand(ctx context.Context, orgID, id string, at, stale time.Time) error {
-	// A hold newer than stale stands: the row (and its index) is not
-	// rewritten for every report of a device at work.
+// HoldCommand records that a device has a command it reports on: a pending
+// one is delivered (see upgrade.Store). A delivered one is not rewritten:
+// the device's reports do not write the command's row (nor its index).
+func (t *Tx) HoldCommand(ctx context.Context, orgID, id string, at time.Time) error {
 	_, err := t.exec(ctx, `UPDATE device_commands SET state = 'delivered', delivered_at = ?
-		WHERE org_id = ? AND id = ? AND (state = 'pending' OR state = 'delivered' AND (delivered_at IS NULL OR delivered_at < ?))`,
-		micros(at), orgID, id, micros(stale))
+		WHERE org_id = ? AND id = ? AND state = 'pending'`, micros(at), orgID, id)
 	return errs.Wrap(err, "hold command")
 }
 

@@ -718,3 +718,51 @@ func TestFW7_PacingHoldsAcrossConcurrentRequests(t *testing.T) {
 		}
 	})
 }
+
+// GW-2 with FW-5: an upgrade command reaches its waiting device with the
+// request, marked delivered once; a device that reported it is at work on
+// it is not sent it again (its task's time-outs watch it), while one that
+// never acknowledged it is sent it again after the redelivery delay.
+func TestGW2_UpgradeAtWorkNotSentAgain(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFleet(t, db, 3)
+		st := f.upgrade(map[string]any{"device_ids": f.ids})
+		if len(st.Tasks) != 3 {
+			t.Fatalf("started %+v", st)
+		}
+		var cmds []sim.Command
+		for _, d := range f.devices {
+			c, args := upgradeCommand(t, d)
+			if tk := f.task(args.Task); tk.Serial != d.Serial() {
+				t.Fatalf("%s got the command of %s's task", d.Serial(), tk.Serial)
+			}
+			var cj struct{ State string }
+			if r := f.s.Call("GET", "/api/v1/orgs/"+f.org+"/commands/"+c.ID, f.owner.Token, nil); r.Status != 200 || r.Decode(&cj) != nil || cj.State != device.StateDelivered {
+				t.Fatalf("command %s after its delivery: %d %s", c.ID, r.Status, r.Body)
+			}
+			if again := d.Poll(0); len(again) != 0 {
+				t.Fatalf("%s was sent %+v again at once", d.Serial(), again)
+			}
+			cmds = append(cmds, c)
+		}
+		downloading, installing, silent := f.devices[0], f.devices[1], f.devices[2]
+		if r := downloading.Progress(cmds[0].ID, device.StageDownloading, 10); !r.Proceed {
+			t.Fatalf("downloading: %+v", r)
+		}
+		if r := installing.Progress(cmds[1].ID, device.StageInstalling, 0); !r.Proceed {
+			t.Fatalf("installing: %+v", r)
+		}
+		for range 3 {
+			f.s.Clock.Advance(2 * time.Minute) // past the redelivery delay, within the time-outs
+			for i, d := range []*harness.Device{downloading, installing} {
+				if again := d.Poll(0); len(again) != 0 {
+					t.Fatalf("device %d, at work on its upgrade, was sent %d commands again (%s)", i, len(again), again[0].ID)
+				}
+			}
+			if again := silent.Poll(0); len(again) != 1 || again[0].ID != cmds[2].ID {
+				t.Fatalf("the device that never acknowledged its command was sent %+v, want it again", again)
+			}
+		}
+	})
+}

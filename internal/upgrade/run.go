@@ -19,13 +19,6 @@ import (
 // for tasks that may start.
 const maxScan = 20000
 
-// holdFresh is how recent the hold on a device's command may be and stand
-// when the device reports progress again (a hold marks the command as
-// being worked on, so it is not sent again): far below the time a
-// delivered command waits for its result before it is sent again (a
-// minute by default), so a fleet's reports do not rewrite a row each.
-const holdFresh = 10 * time.Second
-
 // dispatchBatch bounds the tasks one dispatch transaction starts.
 const dispatchBatch = 2000
 
@@ -68,7 +61,7 @@ func (s *Service) Dispatch(ctx context.Context) error {
 }
 
 func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[string]firmware.Published) (started int, more bool, err error) {
-	var woken []string
+	var woken []fleet.Command
 	err = s.store.Write(ctx, func(tx Tx) error {
 		now := s.clock.Now()
 		folders, err := tx.Folders(ctx, orgID)
@@ -165,18 +158,17 @@ func (s *Service) dispatchOrg(ctx context.Context, orgID string, releases map[st
 				continue // changed meanwhile (canceled): the next pass sees it
 			}
 			created = append(created, cmds[i])
-			woken = append(woken, tk.Serial)
 		}
 		if err := tx.CreateCommands(ctx, created); err != nil {
 			return err
 		}
-		started = len(created)
+		started, woken = len(created), created
 		return nil
 	})
 	if err != nil {
 		return 0, false, err
 	}
-	s.notifyDevices(orgID, woken)
+	s.notifyCommands(woken)
 	return started, more && started > 0, nil
 }
 
@@ -210,8 +202,10 @@ func (s *Service) Progress(ctx context.Context, orgID, serial, command string, p
 		if !reply.Proceed {
 			return nil
 		}
-		// A device at work on its command is not sent it again.
-		if err := tx.HoldCommand(ctx, orgID, command, now, now.Add(-holdFresh)); err != nil {
+		// A device at work on its command has it; once the task is
+		// downloading or installing (saved below), the command is not sent
+		// again: the task's time-outs decide if the device goes silent.
+		if err := tx.HoldCommand(ctx, orgID, command, now); err != nil {
 			return err
 		}
 		switch {

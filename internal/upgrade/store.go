@@ -114,9 +114,11 @@ type Tx interface {
 	CreateCommands(ctx context.Context, cs []fleet.Command) error
 	// DropCommand ends an open command that no longer carries a task.
 	DropCommand(ctx context.Context, orgID, id, reason string, at time.Time) error
-	// HoldCommand records that the device is at work on a command now, so it
-	// is not delivered again meanwhile.
-	HoldCommand(ctx context.Context, orgID, id string, at, stale time.Time) error
+	// HoldCommand records that the device has a command it reports on: a
+	// command still pending is delivered (one delivered stays as it is; the
+	// task it carries, downloading or installing, says the device is at work
+	// on it, and the gateway does not send it again).
+	HoldCommand(ctx context.Context, orgID, id string, at time.Time) error
 	RecordAudit(ctx context.Context, e audit.Entry) error
 }
 
