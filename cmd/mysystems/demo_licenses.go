@@ -37,7 +37,15 @@ func seedDemoLicenses(ctx context.Context, a *app.App, owner audit.Actor, orgID 
 	lic := license.NewService(a.DB.Licenses(), clk, slog.New(slog.DiscardHandler))
 	today := license.DateOf(now)
 	anchor := today.AddDays(-demoAnchorAgoDays)
-	at := func(d license.Date) { clk.Set(d.Time().Add(9*time.Hour + 30*time.Minute)) }
+	// at sets the clock to day d and runs the daily job there, as it ran
+	// every day meanwhile (renewals, grace, status changes).
+	var dailyErr error
+	at := func(d license.Date) {
+		clk.Set(d.Time().Add(9*time.Hour + 30*time.Minute))
+		if _, err := lic.Daily(ctx); err != nil && dailyErr == nil {
+			dailyErr = err
+		}
+	}
 	redeem := func(product string, quantity int, d license.Date) error {
 		at(d)
 		keys, err := lic.IssueKeys(ctx, demoVendor, product, quantity, 1)
@@ -99,6 +107,10 @@ func seedDemoLicenses(ctx context.Context, a *app.App, owner audit.Actor, orgID 
 		if err := step(); err != nil {
 			return fmt.Errorf("demo licenses, step %d: %w", i+1, err)
 		}
+	}
+	at(today)
+	if dailyErr != nil {
+		return fmt.Errorf("demo licenses, daily job: %w", dailyErr)
 	}
 	return nil
 }

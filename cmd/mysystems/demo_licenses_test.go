@@ -72,7 +72,7 @@ func TestLIC5_DemoLicenses(t *testing.T) {
 	for _, e := range h.Entries {
 		kinds[e.Kind]++
 	}
-	for _, k := range []license.Kind{license.KindStart, license.KindRedeem, license.KindAllocate, license.KindCompensation} {
+	for _, k := range []license.Kind{license.KindStart, license.KindRedeem, license.KindAllocate, license.KindCompensation, license.KindRenewal, license.KindStatus} {
 		if kinds[k] == 0 {
 			t.Errorf("the demo's history has no %s entry: %v", k, kinds)
 		}
@@ -84,6 +84,10 @@ func TestLIC5_DemoLicenses(t *testing.T) {
 	}
 	if _, err := s.App.Licenses.Redeem(ctx, owner, seed.OrgID, seed.LicenseKey); err != nil {
 		t.Errorf("the banner's key: %v", err)
+	}
+	v, err := s.App.Licenses.Verify(ctx, demoVendor)
+	if err != nil || len(v.Imbalances) != 0 || v.Accounts < 3 {
+		t.Errorf("conservation of the demo's licenses: %+v, %v", v, err)
 	}
 	// A later run keeps the story and makes a new key.
 	again, err := seedDemo(ctx, s.App, dir, 40)

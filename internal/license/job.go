@@ -193,7 +193,7 @@ func (s *Service) notify(ctx context.Context, tx Tx, orgID string, p Product, pe
 	}
 	v := Evaluate(per, after.Subscribed, after.Need, ev.Day)
 	data := map[string]string{"org": o.Name, "product": p.Name, "need": strconv.Itoa(after.Need),
-		"link": s.baseURL + "/orgs/" + orgID + "/licenses/" + p.ID}
+		"link": s.baseURL + "/orgs/" + orgID + "/products/" + p.ID}
 	switch ev.Notice {
 	case NoticeRenewal30, NoticeRenewal7:
 		renews := per.YearStart(ev.Year)
