@@ -102,7 +102,7 @@ func (s *Service) advance(ctx context.Context, tx Tx, a Account, today Date) err
 	if err != nil {
 		return err
 	}
-	lots, err := tx.LicenseLots(ctx, a.Org, p.ID)
+	lots, err := tx.LicenseWalletLots(ctx, a.Org, p.ID)
 	if err != nil {
 		return err
 	}

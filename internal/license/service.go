@@ -125,6 +125,9 @@ type Tx interface {
 	// LicenseLots returns the organization's lots of a product, expired
 	// and empty ones included, those expiring first first.
 	LicenseLots(ctx context.Context, orgID, product string) ([]Lot, error)
+	// LicenseWalletLots returns those of them that still hold licenses
+	// and are not recorded expired (what statuses and allocations read).
+	LicenseWalletLots(ctx context.Context, orgID, product string) ([]Lot, error)
 	// SetLicenseLotQuantity sets what is left of a lot (not found: no
 	// such lot in the organization).
 	SetLicenseLotQuantity(ctx context.Context, orgID, id string, quantity int) error
@@ -361,7 +364,7 @@ func (s *Service) Wallet(ctx context.Context, actor audit.Actor, orgID, product 
 		if w.Product, err = tx.LicenseProduct(ctx, strings.ToLower(strings.TrimSpace(product))); err != nil {
 			return err
 		}
-		lots, err := tx.LicenseLots(ctx, orgID, w.Product.ID)
+		lots, err := tx.LicenseWalletLots(ctx, orgID, w.Product.ID)
 		if err != nil {
 			return err
 		}

@@ -137,7 +137,7 @@ func (s *Service) OrgProducts(ctx context.Context, actor audit.Actor, orgID stri
 					sub = x
 				}
 			}
-			lots, err := tx.LicenseLots(ctx, orgID, p.ID)
+			lots, err := tx.LicenseWalletLots(ctx, orgID, p.ID)
 			if err != nil {
 				return err
 			}
@@ -194,7 +194,7 @@ func (s *Service) Product(ctx context.Context, actor audit.Actor, orgID, product
 		if err != nil {
 			return err
 		}
-		lots, err := tx.LicenseLots(ctx, orgID, p.ID)
+		lots, err := tx.LicenseWalletLots(ctx, orgID, p.ID)
 		if err != nil {
 			return err
 		}
@@ -326,7 +326,7 @@ func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID, product s
 				"trial_ends": subd.TrialLast().String(), "anchor": per.Anchor.String()}}); err != nil {
 			return err
 		}
-		lots, err := tx.LicenseLots(ctx, orgID, p.ID)
+		lots, err := tx.LicenseWalletLots(ctx, orgID, p.ID)
 		if err != nil {
 			return err
 		}
@@ -406,7 +406,7 @@ func (s *Service) Allocate(ctx context.Context, actor audit.Actor, orgID, produc
 		if err != nil {
 			return err
 		}
-		lots, err := tx.LicenseLots(ctx, orgID, p.ID)
+		lots, err := tx.LicenseWalletLots(ctx, orgID, p.ID)
 		if err != nil {
 			return err
 		}

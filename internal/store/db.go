@@ -299,6 +299,12 @@ func (t *Tx) QueryRowForTest(ctx context.Context, q string, args ...any) *sql.Ro
 	return t.queryRow(ctx, q, args...)
 }
 
+// QueryForTest runs a raw query in the transaction; for tests that compare
+// what was written, never for product code.
+func (t *Tx) QueryForTest(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.query(ctx, q, args...)
+}
+
 // ExecForTest runs a raw statement in the transaction; for tests that set
 // up bulk data or tamper with what was written, never for product code.
 func (t *Tx) ExecForTest(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -166,8 +166,23 @@ func (t *Tx) AddLicenseLot(ctx context.Context, orgID string, l license.Lot, key
 // LicenseLots returns an organization's lots of a product, expired and
 // empty ones included, those expiring first first.
 func (t *Tx) LicenseLots(ctx context.Context, orgID, product string) ([]license.Lot, error) {
-	rows, err := t.query(ctx, `SELECT id, product, quantity, original, entered_on, expires_on, source, expired_at
+	return t.licenseLots(ctx, `SELECT id, product, quantity, original, entered_on, expires_on, source, expired_at
 		FROM license_lots WHERE org_id = ? AND product = ? ORDER BY expires_on, entered_on, id`, orgID, product)
+}
+
+// LicenseWalletLots returns the lots of a product that still hold
+// licenses and have not been recorded expired (over the partial index
+// license_lots_wallet), those expiring first first: what a status, an
+// allocation or the wallet reads. A lot past its expiry day is among them
+// until the daily job records it.
+func (t *Tx) LicenseWalletLots(ctx context.Context, orgID, product string) ([]license.Lot, error) {
+	return t.licenseLots(ctx, `SELECT id, product, quantity, original, entered_on, expires_on, source, expired_at
+		FROM license_lots WHERE org_id = ? AND product = ? AND quantity > 0 AND expired_at IS NULL
+		ORDER BY expires_on, entered_on, id`, orgID, product)
+}
+
+func (t *Tx) licenseLots(ctx context.Context, q, orgID, product string) ([]license.Lot, error) {
+	rows, err := t.query(ctx, q, orgID, product)
 	if err != nil {
 		return nil, errs.Wrap(err, "license lots")
 	}

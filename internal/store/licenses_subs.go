@@ -208,11 +208,16 @@ func (t *Tx) SetLicenseYear(ctx context.Context, orgID, product string, k int, y
 	return errs.Wrap(err, "set license year")
 }
 
-// LicenseNeedCounts counts the organization's devices per model and
-// folder in one query over the index devices_model (org_id, model, …).
+// NeedCountsQuery reads how many of an organization's devices of each
+// model sit in each folder, from the counts the devices' triggers keep
+// (migration 0015): a few rows by primary key, however many devices.
+const NeedCountsQuery = `SELECT model, folder_id, devices FROM device_counts WHERE org_id = ? AND devices > 0
+	ORDER BY model, folder_id`
+
+// LicenseNeedCounts returns the organization's devices per model and
+// folder (LIC-5: what every product's need is counted from).
 func (t *Tx) LicenseNeedCounts(ctx context.Context, orgID string) ([]license.NeedCount, error) {
-	rows, err := t.query(ctx, `SELECT model, folder_id, COUNT(*) FROM devices WHERE org_id = ?
-		GROUP BY model, folder_id ORDER BY model, folder_id`, orgID)
+	rows, err := t.query(ctx, NeedCountsQuery, orgID)
 	if err != nil {
 		return nil, errs.Wrap(err, "license need")
 	}

@@ -43,6 +43,8 @@ var tenantTables = map[string]string{ // table → the column naming the organiz
 	"license_lots":          "org_id",
 	"license_history":       "org_id",
 	"license_notices":       "org_id",
+	// LIC-5: devices per model and folder, kept by triggers on devices.
+	"device_counts": "org_id",
 }
 
 var platformTables = map[string]string{ // table → why it is no organization's
