@@ -83,12 +83,10 @@ func auditSamples() []audit.Entry {
 		e(audit.LicenseRedeem, "product", "acs-edge", map[string]any{"name": "AXIS Camera Station Edge", "quantity": float64(25),
 			"lot": "lot_1", "key_end": "QCSVP", "expires_on": "2031-03-01"}),
 		e(audit.LicenseRedeem, "product", "acs-edge", map[string]any{"name": "AXIS Camera Station Edge", "quantity": float64(1)}),
-		e(audit.LicenseStart, "product", "acs-edge", map[string]any{"name": "AXIS Camera Station Edge", "trial_ends": "2026-03-30",
-			"anchor": "2026-03-01"}),
+		e(audit.LicenseStart, "product", "acs-edge", map[string]any{"name": "AXIS Camera Station Edge", "trial_ends": "2036-03-30",
+			"anchor": "2036-03-01"}),
 		e(audit.LicenseAllocate, "product", "acs-edge", map[string]any{"name": "AXIS Camera Station Edge", "quantity": float64(12),
-			"year": float64(0), "year_starts": "2026-03-01", "compensation": float64(3), "from": "unlicensed", "to": "licensed"}),
-		e(audit.LicenseAllocate, "product", "acs-edge", map[string]any{"name": "AXIS Camera Station Edge", "quantity": float64(1),
-			"year": float64(2), "year_starts": "2028-03-01", "compensation": float64(0), "from": "licensed", "to": "licensed"}),
+			"year": float64(0), "year_starts": "2036-03-01", "compensation": float64(3), "from": "unlicensed", "to": "licensed"}),
 	}
 }
 

@@ -136,10 +136,16 @@ func seedCrawl(t *testing.T) *crawlSeed {
 	s.call("PATCH", o+"/servers/"+s.server, owner.Token, map[string]any{"alert_recipients": []string{"securite@exemple.fr"}}, 200)
 	s.current = a.EnrolledServer(owner.Token, s.org, "Enregistreur Garage", sim.ServerConfig{Version: "6.5.2"}).ID()
 
-	// Licenses (SPEC §9): two products, a key converted, and an entry of
-	// every kind in the history, one by vendor support.
-	addCatalogue(t, a, admProduct, edgeProduct)
+	// Licenses (SPEC §9): two subscription products and a hardware-linked
+	// one, a key converted, a product started with part of its need
+	// allocated (still in trial) and a year ahead, one not started, and an
+	// entry of every kind in the history, one by vendor support.
+	addCatalogue(t, a, admProduct, edgeProduct, crawlHardwareProduct)
 	s.call("POST", o+"/license-keys/redeem", owner.Token, map[string]string{"key": issueKey(t, a, "adm-extend", 12).String()}, 201)
+	s.call("POST", o+"/products/adm-extend/subscription", owner.Token, nil, 201)
+	for _, year := range []int{0, 1} {
+		s.call("POST", o+"/products/adm-extend/allocations", owner.Token, map[string]any{"year": year, "quantity": 1, "confirm": true}, 200)
+	}
 	now := time.Now()
 	for i, k := range license.Kinds {
 		e := license.Entry{OrgID: s.org, At: now, Day: license.DateOf(now), Actor: license.Actor{Kind: audit.KindSystem, ID: "system"},
@@ -170,7 +176,7 @@ func seedCrawl(t *testing.T) *crawlSeed {
 
 	s.data = append(s.data, "Maison Dupont", "Maison Dupond", "Ancienne Maison", "Code du portail : 1234", "Hall", "Garage", "Étage 1",
 		"Cave", "Cellier", "Grenier", "Caméra accueil", "Jeton de script", s.account, "passager", harness.Model, harness.Firmware,
-		"Enregistreur Hall", "Enregistreur Garage", "securite@exemple.fr", admProduct.Name, edgeProduct.Name)
+		"Enregistreur Hall", "Enregistreur Garage", "securite@exemple.fr", admProduct.Name, edgeProduct.Name, crawlHardwareProduct.Name)
 	for _, u := range append(slices.Collect(func(yield func(harness.User) bool) {
 		for _, u := range s.people {
 			yield(u)
@@ -186,6 +192,10 @@ func seedCrawl(t *testing.T) *crawlSeed {
 	sort.Slice(s.data, func(i, j int) bool { return len(s.data[i]) > len(s.data[j]) })
 	return s
 }
+
+// crawlHardwareProduct is a hardware-linked product: it has no
+// subscription to start or allocate to.
+var crawlHardwareProduct = license.Product{ID: "acs-pro", Name: "AXIS Camera Station Pro", Licensing: license.Hardware}
 
 // crawlRoute is a page of the UI (a GET pattern of the web package's mux)
 // with the paths that show it, from the point of view of one person.
@@ -267,8 +277,17 @@ var crawlRoutes = []crawlRoute{
 	{"GET /orgs/{org}/servers/{id}/upgrade", inOrg("/servers/{server}/upgrade", "/servers/{current}/upgrade")},
 	{"GET /orgs/{org}/servers/{id}/cancel", inOrg("/servers/{server}/cancel", "/servers/{current}/cancel")},
 	{"GET /orgs/{org}/products", inOrg("/products")},
-	{"GET /orgs/{org}/products/{product}", inOrg("/products/adm-extend", "/products/acs-edge", "/products/nope")},
-	{"GET /orgs/{org}/products/{product}/wallet", inOrg("/products/adm-extend/wallet", "/products/acs-edge/wallet", "/products/nope/wallet")},
+	{"GET /orgs/{org}/products/{product}", inOrg("/products/adm-extend", "/products/acs-edge", "/products/acs-pro", "/products/nope")},
+	{"GET /orgs/{org}/products/{product}/wallet", inOrg("/products/adm-extend/wallet", "/products/acs-edge/wallet", "/products/acs-pro/wallet",
+		"/products/nope/wallet")},
+	{"GET /orgs/{org}/products/{product}/start", inOrg("/products/acs-edge/start", "/products/adm-extend/start", "/products/acs-pro/start",
+		"/products/nope/start")},
+	{"GET /orgs/{org}/products/{product}/license", inOrg("/products/adm-extend/license", "/products/acs-edge/license", "/products/acs-pro/license",
+		"/products/nope/license")},
+	{"GET /orgs/{org}/products/{product}/license/allocate", inOrg("/products/adm-extend/license/allocate?year=0&quantity=3",
+		"/products/adm-extend/license/allocate?year=2&quantity=1", "/products/adm-extend/license/allocate?year=0&quantity=999",
+		"/products/adm-extend/license/allocate?year=9&quantity=1", "/products/adm-extend/license/allocate?year=x&quantity=y",
+		"/products/acs-edge/license/allocate?year=0&quantity=1")},
 	{"GET /orgs/{org}/license-history", inOrg("/license-history", "/license-history?product=adm-extend", "/license-history?product=nope&kind=redeem",
 		"/license-history?kind=bogus", "/license-history?since=2000-01-01&until=1999-01-01", "/license-history?cursor=bogus")},
 	{"GET /orgs/{org}/license-history/export.csv", inOrg("/license-history/export.csv")},

@@ -47,8 +47,8 @@ func issueKey(t *testing.T, a *harness.Server, product string, quantity int) lic
 }
 
 // appendHistory writes an entry straight into the organization's history,
-// for the kinds of entries whose use cases come later (allocation, renewal,
-// expiry, status).
+// for entries of every kind on one day (the daily job's renewal, expiry and
+// status among them) without running their use cases.
 func appendHistory(t *testing.T, a *harness.Server, e license.Entry) {
 	t.Helper()
 	err := a.DB.Licenses().Write(context.Background(), func(tx license.Tx) error {
@@ -292,9 +292,13 @@ func TestLIC13_HistoryPage(t *testing.T) {
 	at := a.Clock.Now()
 	day := license.DateOf(at)
 	for _, e := range []license.Entry{
-		{Kind: license.KindStart, Product: "acs-edge", Year: 0, EventKey: "start"},
-		{Kind: license.KindAllocate, Product: "adm-extend", Quantity: 4, Year: 0},
-		{Kind: license.KindCompensation, Product: "adm-extend", Quantity: 1, Year: 0},
+		// The details as license.Service writes them.
+		{Kind: license.KindStart, Product: "acs-edge", Year: 0, EventKey: "start",
+			Details: map[string]string{"trial_ends": "2036-03-30", "anchor": "2036-03-01"}},
+		{Kind: license.KindAllocate, Product: "adm-extend", Quantity: 4, Year: 0,
+			Details: map[string]string{"lots": "lot_a:3,lot_b:1", "status": "licensed"}},
+		{Kind: license.KindCompensation, Product: "adm-extend", Quantity: 1, Year: 0, Lot: "lot_c",
+			Details: map[string]string{"from": "2036-04-01", "allocated": "4", "expires_on": "2041-03-01"}},
 		{Kind: license.KindRenewal, Product: "adm-extend", Year: 1, Details: map[string]string{"need": "6"}, EventKey: "renewal:1"},
 		{Kind: license.KindStatus, Product: "adm-extend", Year: 1, Details: map[string]string{"from": "licensed", "to": "grace"}, EventKey: "status:1"},
 	} {
@@ -311,9 +315,11 @@ func TestLIC13_HistoryPage(t *testing.T) {
 	r := c.get(base + "/license-history")
 	wantStatus(t, "history", r, http.StatusOK)
 	wantBody(t, "history", r, "License key ending in "+k.Last()+" converted: 12 licenses entered the wallet, until 2041-03-01.",
-		"4 licenses allocated from the wallet to subscription year 1.", "1 license credited back to the wallet",
+		"4 licenses allocated from the wallet to subscription year 1; status then: “Licensed”.",
+		"1 license credited back to the wallet for the days of subscription year 1 before 2036-04-01, which the 4 allocated do not cover; it stays in the wallet until 2041-03-01.",
 		"Subscription year 2 began with a need of 6 licenses", "The status changed from “Licensed” to “Grace period”.",
-		"The product started: a 30-day trial", "owner@example.com", "The portal", `id="history-export"`)
+		"The product started: a 30-day trial, until 2036-03-30, in the organization&#39;s subscription period that began on 2036-03-01.",
+		"owner@example.com", "The portal", `id="history-export"`)
 	if i, j := strings.Index(r.body, `data-kind="status"`), strings.Index(r.body, `data-kind="redeem"`); i < 0 || j < i {
 		t.Fatalf("not newest first: status at %d, redeem at %d", i, j)
 	}
@@ -352,7 +358,9 @@ func TestLIC13_HistoryPage(t *testing.T) {
 	wantStatus(t, "viewer, in French", r, http.StatusOK)
 	r.body = html.UnescapeString(r.body)
 	wantBody(t, "French", r, "Clé de licence se terminant par "+k.Last()+" convertie : 12 licences sont entrées dans le portefeuille",
-		"4 licences affectées du portefeuille à l'année d'abonnement 1.", "L'état est passé de « Sous licence » à « Période de grâce ».",
+		"4 licences affectées du portefeuille à l'année d'abonnement 1 ; état ensuite : « Sous licence ».", "L'état est passé de « Sous licence » à « Période de grâce ».",
+		"1 licence recréditée au portefeuille pour les jours de l'année d'abonnement 1 avant le 2036-04-01, que les 4 licences affectées ne couvrent pas ; elle reste dans le portefeuille jusqu'au 2041-03-01.",
+		"Le produit a démarré : un essai de 30 jours, jusqu'au 2036-03-30, dans la période d'abonnement de l'organisation commencée le 2036-03-01.",
 		"Clé convertie", "Historique")
 }
 

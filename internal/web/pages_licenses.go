@@ -18,9 +18,11 @@ import (
 
 // The LICENSES pages (SPEC §9), shaped as the manual's "Gérer les
 // licences": Products, the catalogue with the licenses each has in the
-// wallet; per product, tabs (productTabs): Overview, Product wallet with
-// "Convert license key" (LIC-2, LIC-3), and History (LIC-13), which is also
-// the history of every product at once. The routes are in web.go's
+// wallet and its status; per product, tabs (productTabs): Overview with
+// the license status and "Start your subscription" (LIC-1, LIC-4, LIC-5),
+// Product wallet with "Convert license key" (LIC-2, LIC-3), Product license
+// with "Allocate licenses" (LIC-6, LIC-9; pages_subscriptions.go), and
+// History (LIC-13), which is also the history of every product at once. The routes are in web.go's
 // Register: products under /orgs/{org}/products/{product} and the history
 // at /orgs/{org}/license-history, as in the API, so that no product id can
 // shadow a page.
@@ -41,8 +43,12 @@ func (c *call) productTabs(p license.Product, active string) []productTab {
 	tabs := []productTab{
 		{Name: "overview", Label: c.t("licenses.tab.overview"), Href: base},
 		{Name: "wallet", Label: c.t("licenses.tab.wallet"), Href: base + "/wallet"},
-		{Name: "history", Label: c.t("licenses.tab.history"), Href: c.historyURL(p.ID)},
 	}
+	if p.Licensing != license.Hardware {
+		// A hardware-linked product has no subscription years to allocate to.
+		tabs = append(tabs, productTab{Name: "license", Label: c.t("licenses.tab.license"), Href: base + "/license"})
+	}
+	tabs = append(tabs, productTab{Name: "history", Label: c.t("licenses.tab.history"), Href: c.historyURL(p.ID)})
 	for i := range tabs {
 		tabs[i].Active = tabs[i].Name == active
 	}
@@ -93,6 +99,12 @@ func (c *call) productHead(p license.Product, tab string) productHead {
 type productRow struct {
 	ID, Name, Licensing, Href string
 	Available                 int
+	Status                    statusView
+	// Subscription: the product has subscriptions (not hardware-linked
+	// only), so it has a status, a need and a renewal date.
+	Subscription    bool
+	Need, Allocated int
+	RenewsOn        string
 }
 
 type productsPage struct {
@@ -100,56 +112,31 @@ type productsPage struct {
 	History  string
 }
 
-// products lists the catalogue with the licenses available in the
-// organization's wallet of each (every member).
+// products lists the catalogue with each product's status in the
+// organization, its need, what is allocated to the current year, the
+// licenses in its wallet and its renewal date (every member; LIC-5).
 func (u *UI) products(c *call) {
 	if !c.allowed(access.ViewLicenses) {
 		return
 	}
-	ps, err := u.d.Licenses.Products(c.r.Context())
+	ps, err := u.d.Licenses.OrgProducts(c.r.Context(), c.actor, c.org.ID)
 	if err != nil {
 		c.fail(err)
 		return
 	}
 	page := productsPage{History: c.historyURL("")}
 	for _, p := range ps {
-		w, err := u.d.Licenses.Wallet(c.r.Context(), c.actor, c.org.ID, p.ID)
-		if err != nil {
-			c.fail(err)
-			return
+		row := productRow{ID: p.Product.ID, Name: p.Product.Name, Licensing: c.licensingLabel(p.Product.Licensing),
+			Href: c.productURL(p.Product.ID), Available: p.Wallet, Subscription: p.Product.Licensing != license.Hardware,
+			Status: c.statusView(p), Need: p.Need, Allocated: p.Allocated}
+		if !p.RenewsOn.IsZero() {
+			row.RenewsOn = p.RenewsOn.String()
 		}
-		page.Products = append(page.Products, productRow{ID: p.ID, Name: p.Name, Licensing: c.licensingLabel(p.Licensing),
-			Href: c.productURL(p.ID), Available: w.Available})
+		page.Products = append(page.Products, row)
 	}
 	v := c.view("licenses.products.title", "products")
 	v.Data = page
 	c.render(http.StatusOK, "licenses", v)
-}
-
-// overviewPage is a product's overview: what the catalogue says of it and
-// the wallet's total.
-type overviewPage struct {
-	Head      productHead
-	Covers    []string
-	Features  []string
-	Available int
-	Wallet    string
-}
-
-func (u *UI) productOverview(c *call) {
-	w, ok := c.wallet()
-	if !ok {
-		return
-	}
-	page := overviewPage{Head: c.productHead(w.Product, "overview"), Covers: w.Product.Covers,
-		Available: w.Available, Wallet: c.productURL(w.Product.ID) + "/wallet"}
-	for _, f := range w.Product.Gates {
-		page.Features = append(page.Features, c.featureLabel(f))
-	}
-	v := c.view("licenses.overview.title", "products")
-	v.Title = w.Product.Name
-	v.Data = page
-	c.render(http.StatusOK, "license_overview", v)
 }
 
 // wallet reads the wallet of the path's product; ok is false when the
@@ -465,25 +452,39 @@ func (c *call) historyRow(e license.Entry, names map[string]string) historyRow {
 }
 
 // historySentence says what an entry did, from its kind, quantity, year
-// and details.
+// and the details the service writes (license.Service): start has
+// trial_ends and anchor; allocate lots ("lot:n,…") and status (the status
+// it led to); compensation from (the day t), allocated and expires_on;
+// renewal need; status from and to. An entry without them (written before
+// they were recorded) still reads as a shorter sentence.
 func (c *call) historySentence(e license.Entry) string {
 	d := e.Details
 	year := subscriptionYear(e.Year)
 	switch e.Kind {
 	case license.KindStart:
-		return c.t("licenses.say.start", license.TrialDays)
+		if d["trial_ends"] != "" && d["anchor"] != "" {
+			return c.t("licenses.say.start", license.TrialDays, d["trial_ends"], d["anchor"])
+		}
+		return c.t("licenses.say.start.short", license.TrialDays)
 	case license.KindRedeem:
 		if d["key_end"] != "" && d["expires_on"] != "" {
 			return c.t("licenses.say.redeem", e.Quantity, d["key_end"], d["expires_on"])
 		}
 		return c.t("licenses.say.redeem.short", e.Quantity)
 	case license.KindAllocate:
-		if year != "" {
+		switch {
+		case year != "" && knownStatus(d["status"]):
+			return c.t("licenses.say.allocate.status", e.Quantity, year, i18n.Key("licenses.status."+d["status"]))
+		case year != "":
 			return c.t("licenses.say.allocate", e.Quantity, year)
 		}
 		return c.t("licenses.say.allocate.short", e.Quantity)
 	case license.KindCompensation:
-		if year != "" {
+		n, err := strconv.Atoi(d["allocated"])
+		switch {
+		case year != "" && err == nil && d["from"] != "" && d["expires_on"] != "":
+			return c.t("licenses.say.compensation.from", e.Quantity, year, d["from"], n, d["expires_on"])
+		case year != "":
 			return c.t("licenses.say.compensation", e.Quantity, year)
 		}
 		return c.t("licenses.say.compensation.short", e.Quantity)

@@ -193,6 +193,11 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /orgs/{org}/products/{product}", u.inOrg(u.productOverview))
 	mux.Handle("GET /orgs/{org}/products/{product}/wallet", u.inOrg(u.productWallet))
 	mux.Handle("POST /orgs/{org}/products/{product}/wallet", u.inOrg(u.convertKey))
+	mux.Handle("GET /orgs/{org}/products/{product}/start", u.inOrg(u.startForm))
+	mux.Handle("POST /orgs/{org}/products/{product}/start", u.inOrg(u.startSubscription))
+	mux.Handle("GET /orgs/{org}/products/{product}/license", u.inOrg(u.productLicense))
+	mux.Handle("GET /orgs/{org}/products/{product}/license/allocate", u.inOrg(u.allocationSummary))
+	mux.Handle("POST /orgs/{org}/products/{product}/license/allocate", u.inOrg(u.allocate))
 	mux.Handle("GET /orgs/{org}/license-history", u.inOrg(u.licenseHistory))
 	mux.Handle("GET /orgs/{org}/license-history/export.csv", u.inOrg(u.licenseHistoryCSV))
 

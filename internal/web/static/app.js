@@ -435,4 +435,29 @@
     set.querySelectorAll("input[name=phased]").forEach(function (r) { r.addEventListener("change", update); });
     update();
   });
+  // Allocate licenses: choosing a year proposes what it misses of the
+  // current need, and "Confirm allocation" is available only while the
+  // wallet holds the quantity asked (the server refuses more anyway).
+  document.querySelectorAll("form[data-allocate]").forEach(function (form) {
+    var wallet = parseInt(form.getAttribute("data-wallet"), 10) || 0;
+    var year = form.querySelector("select[name=year]");
+    var qty = form.querySelector("input[name=quantity]");
+    var submit = form.querySelector("button[type=submit]");
+    var short = form.querySelector("#allocate-short");
+    if (!year || !qty || !submit) return;
+    var update = function () {
+      var n = parseInt(qty.value, 10);
+      var over = wallet === 0 || n > wallet;
+      submit.disabled = over;
+      if (short) short.hidden = !over;
+    };
+    year.addEventListener("change", function () {
+      var opt = year.options[year.selectedIndex];
+      var missing = opt ? parseInt(opt.getAttribute("data-missing"), 10) : 0;
+      if (missing > 0) qty.value = String(missing);
+      update();
+    });
+    qty.addEventListener("input", update);
+    update();
+  });
 })();
