@@ -38,6 +38,7 @@ import (
 const benchUsage = `usage: mysystems bench fleet [flags]
        mysystems bench servers [flags]      (ACS Pro servers polling: see bench servers -h)
        mysystems bench upgrades dispatch|cycle|download|window [flags]   (AXIS OS upgrades: see -h)
+       mysystems bench licenses [flags]     (license status and operations: see bench licenses -h)
 
 Measures the device gateway under a simulated fleet: it
 seeds a database with N claimed devices, starts 'mysystems serve' as a child
@@ -65,13 +66,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "upgrades" {
 		return cmdBenchUpgrades(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "licenses" {
+		return cmdBenchLicenses(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && isHelp(args[0]) {
 		fmt.Fprint(stderr, benchUsage)
 		return flag.ErrHelp
 	}
 	if len(args) == 0 || args[0] != "fleet" {
 		fmt.Fprint(stderr, benchUsage)
-		return errors.New("bench: say what to measure: fleet, servers, or upgrades dispatch|cycle|download|window")
+		return errors.New("bench: say what to measure: fleet, servers, licenses, or upgrades dispatch|cycle|download|window")
 	}
 	cfg, err := benchFlags(args[1:], stderr)
 	if err != nil {
