@@ -144,6 +144,11 @@ type Tx interface {
 type Store interface {
 	Read(ctx context.Context, fn func(Tx) error) error
 	Write(ctx context.Context, fn func(Tx) error) error
+	// WriteGrouped is Write for the changes people make at once (keys
+	// converted, allocations, starts): the store may run several in one
+	// transaction, each undone alone when it fails, and returns once its
+	// own is committed.
+	WriteGrouped(ctx context.Context, fn func(Tx) error) error
 }
 
 // Service implements the license use cases.
@@ -297,7 +302,7 @@ func (s *Service) Redeem(ctx context.Context, actor audit.Actor, orgID, typed st
 		return Redeemed{}, err
 	}
 	var out Redeemed
-	err = s.store.Write(ctx, func(tx Tx) error {
+	err = s.store.WriteGrouped(ctx, func(tx Tx) error {
 		if err := enter(ctx, tx, actor, orgID, access.ManageLicenses); err != nil {
 			return err
 		}

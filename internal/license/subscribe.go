@@ -271,7 +271,7 @@ func optionalSubscription(ctx context.Context, tx Tx, orgID, product string) (Pr
 // the audit log.
 func (s *Service) Start(ctx context.Context, actor audit.Actor, orgID, product string) (ProductStatus, error) {
 	var out ProductStatus
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err := s.store.WriteGrouped(ctx, func(tx Tx) error {
 		if err := enter(ctx, tx, actor, orgID, access.ManageLicenses); err != nil {
 			return err
 		}
@@ -383,7 +383,7 @@ func (s *Service) Allocate(ctx context.Context, actor audit.Actor, orgID, produc
 	var out Allocation
 	run := s.store.Read
 	if confirm {
-		run = s.store.Write
+		run = s.store.WriteGrouped
 	}
 	err := run(ctx, func(tx Tx) error {
 		if err := enter(ctx, tx, actor, orgID, access.ManageLicenses); err != nil {

@@ -14,7 +14,22 @@ import (
 
 // Licenses returns the store of the license manager (SPEC §9).
 func (db *DB) Licenses() license.Store {
-	return runner[license.Tx]{db, func(t *Tx) license.Tx { return t }}
+	return licenseRunner{runner[license.Tx]{db, func(t *Tx) license.Tx { return t }}}
+}
+
+// licenseRunner groups the license changes that arrive together into one
+// transaction on SQLite, where they all wait for the one writer and each
+// commit costs more than its statements. On PostgreSQL each change takes
+// its organization's license lock, so a transaction shared by changes of
+// several organizations could deadlock with another: there WriteGrouped
+// is Write.
+type licenseRunner struct{ runner[license.Tx] }
+
+func (r licenseRunner) WriteGrouped(ctx context.Context, fn func(license.Tx) error) error {
+	if r.db.d == postgresDialect {
+		return r.Write(ctx, fn)
+	}
+	return r.runner.WriteGrouped(ctx, fn)
 }
 
 // The catalogue: covers and gates are JSON arrays.
