@@ -128,6 +128,9 @@ type Tx interface {
 	// LicenseWalletLots returns those of them that still hold licenses
 	// and are not recorded expired (what statuses and allocations read).
 	LicenseWalletLots(ctx context.Context, orgID, product string) ([]Lot, error)
+	// LicenseWalletHead returns the first n of those usable on day today,
+	// in the order allocations take them, and what all of them hold.
+	LicenseWalletHead(ctx context.Context, orgID, product string, today Date, n int) ([]Lot, int, error)
 	// SetLicenseLotQuantity sets what is left of a lot (not found: no
 	// such lot in the organization).
 	SetLicenseLotQuantity(ctx context.Context, orgID, id string, quantity int) error

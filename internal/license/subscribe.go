@@ -406,7 +406,11 @@ func (s *Service) Allocate(ctx context.Context, actor audit.Actor, orgID, produc
 		if err != nil {
 			return err
 		}
-		lots, err := tx.LicenseWalletLots(ctx, orgID, p.ID)
+		now := s.clock.Now()
+		today := DateOf(now)
+		// The lots an allocation of quantity can take, and the total: a
+		// wallet of many lots is not read whole.
+		lots, available, err := tx.LicenseWalletHead(ctx, orgID, p.ID, today, quantity)
 		if err != nil {
 			return err
 		}
@@ -414,8 +418,6 @@ func (s *Service) Allocate(ctx context.Context, actor audit.Actor, orgID, produc
 		if err != nil {
 			return err
 		}
-		now := s.clock.Now()
-		today := DateOf(now)
 		need := p.Need(counts)
 		w := Stock{Product: p.Name, Lots: lots}
 		plan, err := PlanAllocation(per, sub.Subscribed, w, need, ahead, quantity, today)
@@ -423,7 +425,7 @@ func (s *Service) Allocate(ctx context.Context, actor audit.Actor, orgID, produc
 			return err
 		}
 		out = Allocation{Product: p, Plan: plan, Before: Evaluate(per, sub.Subscribed, need, today).Status,
-			Wallet: w.Available(today)}
+			Wallet: available}
 		out.Status = ProductStatus{Product: p, View: plan.View, Wallet: out.Wallet - quantity + plan.Compensation,
 			RenewsOn: per.NextRenewal(today), Started: sub.Started}
 		out.YearStart = per.YearStart(plan.Year)

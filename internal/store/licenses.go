@@ -196,8 +196,26 @@ func (t *Tx) LicenseWalletLots(ctx context.Context, orgID, product string) ([]li
 		ORDER BY expires_on, entered_on, id`, orgID, product)
 }
 
-func (t *Tx) licenseLots(ctx context.Context, q, orgID, product string) ([]license.Lot, error) {
-	rows, err := t.query(ctx, q, orgID, product)
+// LicenseWalletHead returns the first n lots of a product's wallet on day
+// today, in the order allocations take them (expiring first, then entered
+// first, then by id), and what the whole wallet holds that day: all an
+// allocation of n licenses needs, since every lot in the wallet holds at
+// least one, however many lots the wallet has.
+func (t *Tx) LicenseWalletHead(ctx context.Context, orgID, product string, today license.Date, n int) ([]license.Lot, int, error) {
+	var total int
+	if err := t.queryRow(ctx, `SELECT COALESCE(SUM(quantity), 0) FROM license_lots
+		WHERE org_id = ? AND product = ? AND quantity > 0 AND expired_at IS NULL AND expires_on > ?`,
+		orgID, product, today.String()).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "license wallet")
+	}
+	lots, err := t.licenseLots(ctx, `SELECT id, product, quantity, original, entered_on, expires_on, source, expired_at
+		FROM license_lots WHERE org_id = ? AND product = ? AND quantity > 0 AND expired_at IS NULL AND expires_on > ?
+		ORDER BY expires_on, entered_on, id LIMIT ?`, orgID, product, today.String(), max(n, 1))
+	return lots, total, err
+}
+
+func (t *Tx) licenseLots(ctx context.Context, q string, args ...any) ([]license.Lot, error) {
+	rows, err := t.queryOwned(ctx, q, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "license lots")
 	}

@@ -132,7 +132,7 @@ func (t *Tx) licenseYears(ctx context.Context, orgID, product string) (map[strin
 		q += ` AND product = ?`
 		args = append(args, product)
 	}
-	rows, err := t.query(ctx, q, args...)
+	rows, err := t.queryOwned(ctx, q, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "license years")
 	}
@@ -217,7 +217,7 @@ const NeedCountsQuery = `SELECT model, folder_id, devices FROM device_counts WHE
 // LicenseNeedCounts returns the organization's devices per model and
 // folder (LIC-5: what every product's need is counted from).
 func (t *Tx) LicenseNeedCounts(ctx context.Context, orgID string) ([]license.NeedCount, error) {
-	rows, err := t.query(ctx, NeedCountsQuery, orgID)
+	rows, err := t.queryOwned(ctx, NeedCountsQuery, orgID)
 	if err != nil {
 		return nil, errs.Wrap(err, "license need")
 	}
