@@ -10,7 +10,7 @@ import (
 	"mysystems/internal/errs"
 )
 
-func TestCheckProduct(t *testing.T) {
+func TestLIC1_CheckProduct(t *testing.T) {
 	ok := Product{ID: " ADM-Extend ", Name: " AXIS Device Manager Extend ", Licensing: Subscription,
 		Covers: []string{" * "}, Gates: []Feature{FeatureUpgrades, FeatureSchedules, FeatureDeviceAccounts}}
 	t.Run("OK", func(t *testing.T) {

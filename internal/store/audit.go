@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"mysystems/internal/access"
 	"mysystems/internal/audit"
@@ -51,24 +52,10 @@ func (t *Tx) AuditEntries(ctx context.Context, orgID string, f audit.Filter, p a
 		q += ` AND target_id = ?`
 		args = append(args, f.Target)
 	}
-	if !f.Since.IsZero() {
-		q += ` AND at >= ?`
-		args = append(args, micros(f.Since))
+	q, args, err := seqWindow(q, args, f.Since, f.Until, p)
+	if err != nil {
+		return nil, "", err
 	}
-	if !f.Until.IsZero() {
-		q += ` AND at < ?`
-		args = append(args, micros(f.Until))
-	}
-	if p.Cursor != "" {
-		var seq int64
-		if err := decodeCursor(p.Cursor, &seq); err != nil {
-			return nil, "", err
-		}
-		q += ` AND seq < ?`
-		args = append(args, seq)
-	}
-	q += ` ORDER BY seq DESC LIMIT ?`
-	args = append(args, p.Limit+1)
 	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", errs.Wrap(err, "audit")
@@ -159,4 +146,28 @@ func (t *Tx) AuditNames(ctx context.Context, orgID string, refs []audit.Ref) (au
 func (t *Tx) MemberRole(ctx context.Context, orgID, userID string) (access.Role, error) {
 	m, err := t.Membership(ctx, orgID, userID)
 	return m.Role, err
+}
+
+// seqWindow ends a newest-first read of an append-only log keyed by seq
+// (the audit log, the license history): entries from since (inclusive) to
+// until (exclusive) when set, after the page's cursor, and one more than the
+// page holds, so the caller knows whether a next page exists.
+func seqWindow(q string, args []any, since, until time.Time, p audit.Page) (string, []any, error) {
+	if !since.IsZero() {
+		q += ` AND at >= ?`
+		args = append(args, micros(since))
+	}
+	if !until.IsZero() {
+		q += ` AND at < ?`
+		args = append(args, micros(until))
+	}
+	if p.Cursor != "" {
+		var seq int64
+		if err := decodeCursor(p.Cursor, &seq); err != nil {
+			return "", nil, err
+		}
+		q += ` AND seq < ?`
+		args = append(args, seq)
+	}
+	return q + ` ORDER BY seq DESC LIMIT ?`, append(args, p.Limit+1), nil
 }

@@ -290,24 +290,10 @@ func (t *Tx) LicenseHistory(ctx context.Context, orgID string, f license.History
 		q += ` AND kind = ?`
 		args = append(args, string(f.Kind))
 	}
-	if !f.Since.IsZero() {
-		q += ` AND at >= ?`
-		args = append(args, micros(f.Since))
+	q, args, err := seqWindow(q, args, f.Since, f.Until, p)
+	if err != nil {
+		return nil, "", err
 	}
-	if !f.Until.IsZero() {
-		q += ` AND at < ?`
-		args = append(args, micros(f.Until))
-	}
-	if p.Cursor != "" {
-		var seq int64
-		if err := decodeCursor(p.Cursor, &seq); err != nil {
-			return nil, "", err
-		}
-		q += ` AND seq < ?`
-		args = append(args, seq)
-	}
-	q += ` ORDER BY seq DESC LIMIT ?`
-	args = append(args, p.Limit+1)
 	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", errs.Wrap(err, "license history")
